@@ -1,0 +1,99 @@
+"""The ``foia`` command line: a thin layer over the library.
+
+Subcommands are loaded lazily from ``COMMANDS`` so ``foia --help`` and the directory commands
+never import python-docx, httpx or SQLAlchemy. Library errors (``FoiaError``) become one line
+on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from foia import __version__
+
+# name -> ("module:attribute", short help shown by `foia --help` without importing the module)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "agencies": ("foia.commands.directory:agencies", "Agencies and FOIA offices: where to file, clocks, contacts."),
+    "systems": ("foia.commands.directory:systems", "Systems of records (ICM, FALCON, TECS...): SORNs, PIAs, records."),
+    "vendors": ("foia.commands.directory:vendors", "Vendors and their contracts, with sources and conflicts."),
+    "search": ("foia.commands.directory:search", "Search agencies, systems, vendors and contracts."),
+    "deadline": ("foia.commands.deadline:deadline", "Statutory deadlines for a request, with the days counted."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when invoked (or asked for help)."""
+
+    def __init__(self, *args, lazy: dict[str, tuple[str, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx, name):
+        if name in self.commands:
+            return self.commands[name]
+        if name not in self.lazy:
+            return None
+        module, attr = self.lazy[name][0].split(":")
+        cmd = getattr(importlib.import_module(module), attr)
+        self.commands[name] = cmd
+        return cmd
+
+    def format_commands(self, ctx, formatter):
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.lazy and name not in self.commands:
+                rows.append((name, self.lazy[name][1]))
+            else:
+                cmd = self.commands[name]
+                if not cmd.hidden:
+                    rows.append((name, cmd.get_short_help_str(limit=formatter.width)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx):
+        from foia.errors import DirectoryError, FoiaError
+
+        try:
+            return super().invoke(ctx)
+        except DirectoryError as exc:
+            click.echo(exc.report(), err=True)
+            ctx.exit(exc.exit_code)
+        except FoiaError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+        except BrokenPipeError:
+            # `foia ... | head` closes the pipe early: not an error worth a traceback.
+            sys.stderr.close()
+            ctx.exit(0)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="foia")
+@click.option("--directory", "directory_override", envvar="FOIA_DIRECTORY", metavar="FILE",
+              type=click.Path(dir_okay=False), default=None,
+              help="Your own YAML file of agencies, systems or vendors, merged over the packaged "
+                   "directory (env FOIA_DIRECTORY).")
+@click.pass_context
+def cli(ctx, directory_override):
+    """foia: FOIA and Privacy Act requests about immigration-enforcement surveillance.
+
+    A sourced directory of DHS/ICE/CBP/USCIS/OBIM offices, systems and vendor contracts;
+    letters; statutory deadlines; and a request tracker (SQLite by default).
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["directory_override"] = directory_override
+
+
+def main(argv=None):
+    cli.main(args=argv, prog_name="foia")
+
+
+if __name__ == "__main__":
+    main()
