@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "systems": ("foia.commands.directory:systems", "Systems of records (ICM, FALCON, TECS...): SORNs, PIAs, records."),
     "vendors": ("foia.commands.directory:vendors", "Vendors and their contracts, with sources and conflicts."),
     "search": ("foia.commands.directory:search", "Search agencies, systems, vendors and contracts."),
+    "contracts": ("foia.commands.contracts:contracts", "Contract awards on USAspending: search, show with modifications."),
     "deadline": ("foia.commands.deadline:deadline", "Statutory deadlines for a request, with the days counted."),
 }
 
@@ -74,7 +75,7 @@ class LazyGroup(click.Group):
             ctx.exit(0)
 
 
-@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("foia", cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="foia")
 @click.option("--directory", "directory_override", envvar="FOIA_DIRECTORY", metavar="FILE",
               type=click.Path(dir_okay=False), default=None,

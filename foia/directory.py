@@ -243,14 +243,18 @@ class _List(list):
     item_lines: list
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (5x faster start-up); the pure-Python one otherwise.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):
     """SafeLoader that keeps line numbers, flags duplicate keys, and leaves dates as text
     (a malformed date then gets our own message, not a constructor traceback)."""
 
 
 _Loader.yaml_implicit_resolvers = {
     ch: [(tag, rx) for tag, rx in rs if tag != "tag:yaml.org,2002:timestamp"]
-    for ch, rs in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for ch, rs in _BaseLoader.yaml_implicit_resolvers.items()
 }
 
 
@@ -293,6 +297,8 @@ def _parse_yaml(text: str, filename: str) -> tuple[Any, list[str]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         what = exc.problem or exc.context or "malformed YAML"
+        if exc.context and exc.context_mark and exc.problem:
+            what += f" ({exc.context} started at line {exc.context_mark.line + 1})"
         return None, [f"{filename}:{line}: YAML syntax error: {what}; fix the YAML syntax"]
     except yaml.YAMLError as exc:
         return None, [f"{filename}: YAML error: {exc}; fix the YAML syntax"]
@@ -408,7 +414,7 @@ def _amount(ctx, v, line, path):
 def _enum(*choices):
     def check(ctx, v, line, path):
         if v not in choices:
-            ctx.err(line, path, f"expected one of {', '.join(choices)}, got {_show(v)}")
+            ctx.err(line, path, f"expected one of: {', '.join(choices)}; got {_show(v)}")
             return None
         return v
 
@@ -428,7 +434,10 @@ def _list_of(item: Checker, *, nonempty=False):
     return check
 
 
-def _record(spec: dict[str, tuple[Checker, bool]], build: Callable[..., Any]):
+def _record(spec: dict[str, tuple[Checker, bool]], build: Callable[..., Any], *, partial: bool = False):
+    """Check a mapping against ``spec``; with ``partial`` (an override patching an existing
+    entry) required fields may be absent and the checked fields come back as a dict."""
+
     def check(ctx, v, line, path):
         if not isinstance(v, dict):
             ctx.err(line, path, f"expected a mapping of fields, got {_show(v)}")
@@ -443,7 +452,7 @@ def _record(spec: dict[str, tuple[Checker, bool]], build: Callable[..., Any]):
                 ok = False
         for key, (checker, required) in spec.items():
             if key not in v or v[key] is None:
-                if required:
+                if required and not partial:
                     ctx.err(line, f"{path}.{key}", "missing required field")
                     ok = False
                 continue
@@ -452,7 +461,9 @@ def _record(spec: dict[str, tuple[Checker, bool]], build: Callable[..., Any]):
                 ok = False
             else:
                 values[key] = converted
-        return build(**values) if ok else None
+        if not ok:
+            return None
+        return values if partial else build(**values)
 
     return check
 
@@ -574,7 +585,9 @@ class _Parsed:
     raw_keys: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
 
-def _parse_file(text: str, filename: str, *, packaged: bool) -> tuple[_Parsed, list[str]]:
+def _parse_file(text: str, filename: str, *, packaged: bool,
+                existing: dict[str, dict] | None = None) -> tuple[_Parsed, list[str]]:
+    """Parse and check one file. ``existing`` holds the packaged records an override may patch."""
     data, problems = _parse_yaml(text, filename)
     ctx = _Ctx(filename)
     ctx.problems.extend(problems)
@@ -608,10 +621,12 @@ def _parse_file(text: str, filename: str, *, packaged: bool) -> tuple[_Parsed, l
             key_field = "date" if section == "closures" else "id"
             ident = item.get(key_field) if isinstance(item, dict) else None
             label = f"{section}[{i}]" + (f" ({ident})" if isinstance(ident, str) else "")
-            record = _record(spec, build)(ctx, item, line, label)
+            patch = bool(existing) and section not in ("sources", "closures") and \
+                isinstance(ident, str) and ident in existing.get(section, {})
+            record = _record(spec, build, partial=patch)(ctx, item, line, label)
             if record is None:
                 continue
-            rid = getattr(record, key_field)
+            rid = record["id"] if patch else getattr(record, key_field)
             if rid in parsed.records[section]:
                 ctx.err(getattr(item, "line", line), f"{label}.{key_field}",
                         f"duplicate {key_field} {rid!r} (first at line {parsed.lines[(section, rid)]}); "
@@ -835,8 +850,8 @@ def _merge(base: _Parsed, over: _Parsed) -> _Parsed:
         target = merged.records.setdefault(section, {})
         for rid, rec in recs.items():
             keys = tuple(k for k in over.raw_keys[(section, rid)] if k not in ("id",))
-            if rid in target and section not in ("sources", "closures"):
-                changes = {k: getattr(rec, k) for k in keys}
+            if isinstance(rec, dict):
+                changes = {k: v for k, v in rec.items() if k != "id"}
                 target[rid] = replace(target[rid], **changes, origin=over.filename, overridden=keys)
             elif section in ("sources", "closures"):
                 target[rid] = rec
@@ -851,7 +866,8 @@ def _stamp_origin(parsed: _Parsed) -> None:
         if section in ("sources", "closures"):
             continue
         for rid, rec in recs.items():
-            recs[rid] = replace(rec, origin=parsed.filename)
+            if not isinstance(rec, dict):
+                recs[rid] = replace(rec, origin=parsed.filename)
 
 
 def packaged_path() -> Path:
@@ -883,7 +899,7 @@ def parse_directory(text: str, filename: str = "agencies.yaml", *, override_text
     _stamp_origin(base)
     files = (filename,)
     if override_text is not None:
-        over, more = _parse_file(override_text, override_name, packaged=False)
+        over, more = _parse_file(override_text, override_name, packaged=False, existing=base.records)
         problems += more
         _stamp_origin(over)
         base = _merge(base, over)

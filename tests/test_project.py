@@ -1,0 +1,48 @@
+"""The project's promises about itself: README and CI agree, the wheel carries its data."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _readme_commands():
+    spec = importlib.util.spec_from_file_location("readme_commands", ROOT / ".ci" / "readme_commands.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.commands((ROOT / "README.md").read_text(encoding="utf-8"))
+
+
+def test_readme_opens_with_setup_and_test_commands():
+    setup, tests = _readme_commands()
+    assert "python3 -m venv .venv" in setup and "pip install -e '.[test]'" in setup
+    assert ".venv/bin/foia " in setup  # it runs the main job, not only the install
+    assert tests == ".venv/bin/python -m pytest -q"
+
+
+def test_ci_runs_exactly_the_readme_commands():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "python3 .ci/readme_commands.py README.md" in ci
+    assert 'bash -euo pipefail -c "${commands[0]}"' in ci and 'bash -euo pipefail -c "${commands[1]}"' in ci
+    assert "FOIA_REQUIRE_PG=1" in ci
+
+
+@pytest.mark.slow
+def test_wheel_ships_the_directory_and_templates(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    wheel = next(tmp_path.glob("foia-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "foia/_data/agencies.yaml" in names
+    templates = {n for n in names if n.startswith("foia/_data/templates/")}
+    packaged = {"foia/_data/templates/" + p.relative_to(ROOT / "templates").as_posix()
+                for p in (ROOT / "templates").rglob("*") if p.is_file()}
+    assert packaged and packaged <= templates
