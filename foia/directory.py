@@ -300,8 +300,12 @@ def _parse_yaml(text: str, filename: str) -> tuple[Any, list[str]]:
         if exc.context and exc.context_mark and exc.problem:
             what += f" ({exc.context} started at line {exc.context_mark.line + 1})"
         return None, [f"{filename}:{line}: YAML syntax error: {what}; fix the YAML syntax"]
+    except yaml.reader.ReaderError as exc:
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return None, [f"{filename}: character {char!r} at position {exc.position} is not allowed in YAML "
+                      f"({exc.reason}); remove it or save the file as UTF-8 text"]
     except yaml.YAMLError as exc:
-        return None, [f"{filename}: YAML error: {exc}; fix the YAML syntax"]
+        return None, [f"{filename}: YAML error: {' '.join(str(exc).split())}; fix the YAML syntax"]
     finally:
         loader.dispose()
     return data, [f"{filename}:{line}: {key}: {msg}" for line, key, msg in loader.problems]

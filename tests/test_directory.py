@@ -248,6 +248,9 @@ CASES = [
     ("empty file", (BASE, ""),
      ["t.yaml:1: (file): the file is empty; expected a mapping with version and sections sources, closures, "
       "agencies, systems, vendors, contracts"]),
+    ("control character", ("    kind: component\n", "    kind: compo\x1fnent\n"),
+     ["t.yaml: character '\\x1f' at position 462 is not allowed in YAML (control characters are not allowed); "
+      "remove it or save the file as UTF-8 text"]),
     ("several problems at once", ("    name: Component\n    abbreviation: ICE\n", "    abbreviation: 7\n    aliases: x\n"),
      ["t.yaml:13: agencies[1] (ice).name: missing required field",
       "t.yaml:15: agencies[1] (ice).aliases: expected a list, got 'x'"]),
