@@ -102,6 +102,11 @@ class ClockRules:
     clarification_close_working_days: int | None = 30   # None = office has no such rule
     appeal_rule: str = "6 CFR 5.8(a)"             # citation shown in explanations
 
+    # A clock of 0 days would fall due on its start day, which may be a Saturday: never a
+    # statutory deadline. Only these two may be 0: no extension allowed; the clock starts on
+    # first receipt.
+    ZERO_ALLOWED = frozenset({"misdirected_max_working_days", "extension_working_days"})
+
     def __post_init__(self):
         for f in fields(self):
             value = getattr(self, f.name)
@@ -113,8 +118,11 @@ class ClockRules:
                     raise FoiaError("clock rules: appeal_rule must be a citation such as '6 CFR 5.8(a)'")
             elif value is None and f.name == "clarification_close_working_days":
                 continue
-            elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise FoiaError(f"clock rules: {f.name} must be a whole number of days >= 0, not {value!r}")
+            else:
+                least = 0 if f.name in self.ZERO_ALLOWED else 1
+                if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                    raise FoiaError(f"clock rules: {f.name} must be a whole number of days >= {least}, "
+                                    f"not {value!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -464,7 +472,8 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
       a day of receipt, not counted. A period that starts on or after the due date does not move
       it. ``to=None`` means still stopped: ``due`` is None.
     - ``extension_notice``: a dated unusual-circumstances notice adds the office's extension
-      (10 working days, 552(a)(6)(B)(i)) to the due date.
+      (10 working days, 552(a)(6)(B)(i)) to the due date. A notice dated before the (first)
+      receipt raises UsageError; one dated after the due date is applied with a warning.
     """
     cal = _calendar(calendar)
     n = rules.determination_working_days
@@ -489,6 +498,10 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
             lines.append(f"Received by the right office on {_show(received)}, within that limit: "
                          "the count starts from that receipt.")
 
+    if extension_notice is not None and extension_notice < min(received, first_received or received):
+        raise UsageError(f"extension notice {extension_notice.isoformat()} is dated before the request "
+                         f"was received ({min(received, first_received or received).isoformat()}); "
+                         "check the dates")
     lines.append(f"Start: {_show(start)}. Counting {n} working days strictly after it "
                  "(the start day itself is not counted).")
     due: date | None = cal.add_working_days(start, n)
@@ -502,11 +515,11 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
     for p_from, p_to in periods:
         shown = f"{p_from.isoformat()}:{p_to.isoformat() if p_to else ''}"
         if p_to is not None and p_to <= start:
-            lines.append(f"Tolled period {shown} ends before the clock started: ignored.")
+            lines.append(f"Warning: tolled period {shown} ends before the clock started: ignored.")
             continue
         effective_from = max(p_from, start)
         if effective_from >= due:
-            lines.append(f"Tolled period {shown} starts on or after the due date {due.isoformat()}: "
+            lines.append(f"Warning: tolled period {shown} starts on or after the due date {due.isoformat()}: "
                          "it does not move it (the clock can be stopped only while it runs, "
                          f"{RULE_TOLLING}).")
             continue
@@ -553,15 +566,28 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
                     _cite(rules, RULE_DETERMINATION), tuple(lines))
 
 
-def _calendar_day_clock(cal: WorkingCalendar, start: date, days: int, rule_text: str) -> tuple[date, list[str]]:
-    due = start + timedelta(days=days)
+def _calendar_day_clock(cal: WorkingCalendar, start: date, days: int, rule_text: str, *,
+                        requester_acts: bool) -> tuple[date, list[str]]:
+    """``requester_acts``: the requester must act by the due date (an appeal window), so the
+    explanation advises acting by the working day before a non-working due date; on the
+    agency's own deadline (the expedite decision) that advice would mislead."""
+    cal.is_working_day(start)       # a start outside the calendar's years: UsageError
+    top = last_year_known()
+    try:
+        due = start + timedelta(days=days)
+    except OverflowError:
+        due = date.max
+    if due.year > top:
+        raise UsageError(f"{days} calendar days after {start.isoformat()} is past the years foia's "
+                         f"working-day calendar covers ({MIN_YEAR}-{top}, the years with federal "
+                         "holiday data)")
     lines = [f"Start: {_show(start)}. Counting {days} calendar days: every day counts, "
              "weekends and holidays included."]
     reason = cal.reason_closed(due)
     if reason:
         lines.append(f"The last day, {due.isoformat()}, is not a working day ({reason}). No rule in "
                      f"foia's sources moves it to the next working day ({rule_text}): it is not "
-                     "moved. Act by the working day before it to be safe.")
+                     "moved." + (" Act by the working day before it to be safe." if requester_acts else ""))
     lines.append(f"Due: {_show(due)}.")
     return due, lines
 
@@ -573,7 +599,7 @@ def expedite_decision_due(received: date, *, rules: ClockRules = ClockRules(),
     cal = _calendar(calendar)
     n = rules.expedite_decision_days
     if rules.expedite_decision_unit == "calendar":
-        due, lines = _calendar_day_clock(cal, received, n, _cite(rules, RULE_EXPEDITE))
+        due, lines = _calendar_day_clock(cal, received, n, _cite(rules, RULE_EXPEDITE), requester_acts=False)
     else:
         due = cal.add_working_days(received, n)
         lines = [f"Start: {_show(received)}. Counting {n} working days strictly after it."]
@@ -589,7 +615,7 @@ def appeal_deadline(determination_date: date, *, rules: ClockRules = ClockRules(
     cal = _calendar(calendar)
     n = rules.appeal_window_days
     rule = rules.appeal_rule if RULE_APPEAL_FLOOR in rules.appeal_rule else f"{rules.appeal_rule}; {RULE_APPEAL_FLOOR}"
-    floor = determination_date + timedelta(days=90)
+    cal.is_working_day(determination_date)   # outside the calendar's years: UsageError, not an overflow
     if rules.appeal_window_unit == "working":
         due = cal.add_working_days(determination_date, n)
         lines = [f"Start: {_show(determination_date)}, the date of the adverse determination. "
@@ -600,9 +626,10 @@ def appeal_deadline(determination_date: date, *, rules: ClockRules = ClockRules(
                          "electronic filing is on time until 11:59:59 p.m. Eastern on it (6 CFR 5.8(a)).")
         lines.append(f"Due: {_show(due)}.")
     else:
-        due, lines = _calendar_day_clock(cal, determination_date, n, rule)
+        due, lines = _calendar_day_clock(cal, determination_date, n, rule, requester_acts=True)
         lines.insert(-1, 'The statute\'s text is "not less than 90 days after the date of such '
                          f'adverse determination" ({RULE_APPEAL_FLOOR}).')
+    floor = determination_date + timedelta(days=90)
     if due < floor:
         lines.insert(-1, f"Warning: this is earlier than the statute's floor of 90 days after the "
                          f"determination ({floor.isoformat()}, {RULE_APPEAL_FLOOR}).")
@@ -615,6 +642,9 @@ def appeal_decision_due(appeal_received: date, *, rules: ClockRules = ClockRules
     """When the agency must decide an appeal: 20 working days after receipt (552(a)(6)(A)(ii);
     6 CFR 5.8(d)), plus up to 10 working days after an unusual-circumstances notice."""
     cal = _calendar(calendar)
+    if extension_notice is not None and extension_notice < appeal_received:
+        raise UsageError(f"extension notice {extension_notice.isoformat()} is dated before the appeal "
+                         f"was received ({appeal_received.isoformat()}); check the dates")
     n = rules.appeal_decision_working_days
     due = cal.add_working_days(appeal_received, n)
     lines = [f"Start: {_show(appeal_received)}, receipt of the appeal. Counting {n} working days "
@@ -761,7 +791,27 @@ def request_deadlines(received: date, *, rules: ClockRules = ClockRules(),
                       determination: date | None = None, appeal_received: date | None = None,
                       appeal_extension_notice: date | None = None,
                       clarification_asked: date | None = None) -> list[Deadline]:
-    """Every clock that applies to one request, in the order a request lives through them."""
+    """Every clock that applies to one request, in the order a request lives through them.
+
+    Dates in an impossible order (a determination before the request was received, an appeal
+    before the determination) raise UsageError: they are typing mistakes, and a date counted
+    from them would be wrong. "Received" here is the earliest receipt (``first_received`` for a
+    misdirected request): the agency had the request from then.
+    """
+    earliest = min(received, first_received) if first_received is not None else received
+
+    def not_before(what: str, day: date | None, limit: date, of: str) -> None:
+        if day is not None and day < limit:
+            raise UsageError(f"{what} {day.isoformat()} is before {of} ({limit.isoformat()}); "
+                             "check the dates")
+
+    not_before("determination", determination, earliest, "the request was received")
+    not_before("clarification asked", clarification_asked, earliest, "the request was received")
+    if determination is not None:
+        not_before("appeal received", appeal_received, determination, "the determination it appeals")
+    not_before("appeal received", appeal_received, earliest, "the request was received")
+    if appeal_extension_notice is not None and appeal_received is None:
+        raise UsageError("an appeal extension notice needs the date the appeal was received")
     cal = _calendar(calendar)
     found = [determination_due(received, rules=rules, calendar=cal, first_received=first_received,
                                extension_notice=extension_notice, tolled=tolled)]

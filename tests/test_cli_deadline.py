@@ -149,3 +149,38 @@ def test_help_lists_the_command():
     result = run("--help")
     assert result.exit_code == 0
     assert "--tolled FROM:TO" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    # Used to end in an OverflowError traceback (the 90-day floor past date.max).
+    (["--received", "2025-11-21", "--determination", "9999-12-31"], "Error: 9999-12-31 is outside the years"),
+    (["--received", "2025-11-21", "--extension-notice", "2020-01-01"],
+     "Error: extension notice 2020-01-01 is dated before the request was received (2025-11-21)"),
+    (["--received", "2025-11-21", "--determination", "2025-01-01"],
+     "Error: determination 2025-01-01 is before the request was received (2025-11-21)"),
+    (["--received", "2025-11-21", "--appeal-extension-notice", "2026-01-05"],
+     "Error: --appeal-extension-notice needs --appeal-received"),
+])
+def test_impossible_dates_are_one_line_exit_2(args, message):
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(message)
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_empty_office_is_an_error_not_dhs_defaults():
+    result = run("--received", "2025-11-21", "--office", "")
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: no agency ''")
+
+
+def test_warnings_are_shown_without_explain():
+    # A notice dated after the due date it extends: the table shows the extended date and the
+    # warning under it, not only with --explain.
+    result = run("--received", "2025-11-21", "--extension-notice", "2025-12-23",
+                 "--tolled", "2025-11-01:2025-11-20")
+    assert result.exit_code == 0, result.output
+    assert "2026-01-07 Wed" in result.output
+    assert "    Warning: the notice is dated after the due date it extends (2025-12-22)" in result.output
+    assert "    Warning: tolled period 2025-11-01:2025-11-20 ends before the clock started: ignored." in result.output

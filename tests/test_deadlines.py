@@ -473,3 +473,95 @@ def test_explanation_counts_exactly_the_working_days(d):
     last_run = [line for line in deadline.explanation if line.endswith(" counted")][-1]
     assert str(deadline.due) in last_run
     assert isinstance(deadline, Deadline)
+
+
+# --------------------------------------------------------------------------------------------
+# Review findings: inputs that used to give a wrong date, a hidden warning or a traceback
+
+
+@pytest.mark.parametrize("field", ["determination_working_days", "appeal_window_days",
+                                   "appeal_decision_working_days", "clarification_close_working_days",
+                                   "expedite_decision_days"])
+def test_zero_day_clocks_are_refused(field):
+    # A 0-day clock would be "due" on its start day, a Saturday here (2025-11-22): never a
+    # statutory deadline.
+    with pytest.raises(FoiaError, match=f"clock rules: {field} must be a whole number of days >= 1"):
+        ClockRules(**{field: 0})
+
+
+def test_zero_extension_and_misdirected_limits_still_make_sense():
+    # 0 extension days: a notice changes nothing. 0 misdirected days: the clock starts on first
+    # receipt, Sat 2025-11-15 -> Nov 17-21 = 1-5; 24,25,26 = 6-8; 27 skipped; 28 = 9; Dec 1-5 =
+    # 10-14; 8-12 = 15-19; Mon Dec 15 = 20.
+    assert determination_due(D("2025-11-21"), rules=ClockRules(extension_working_days=0),
+                             extension_notice=D("2025-12-01")).due == D("2025-12-22")
+    assert determination_due(D("2025-11-22"), rules=ClockRules(misdirected_max_working_days=0),
+                             first_received=D("2025-11-15")).due == D("2025-12-15")
+
+
+def test_dates_near_the_end_of_pythons_calendar_give_a_usage_error():
+    with pytest.raises(UsageError, match="9999-12-31 is outside the years"):
+        appeal_deadline(D("9999-12-31"))
+    with pytest.raises(UsageError, match="9999-12-31 is outside the years"):
+        appeal_deadline(D("9999-12-31"), rules=ClockRules(appeal_window_unit="calendar"))
+    with pytest.raises(UsageError, match="9999-12-25 is outside the years"):
+        expedite_decision_due(D("9999-12-25"))
+    # 2099-12-31 + 90 calendar days is in 2100, past the holiday data.
+    with pytest.raises(UsageError, match="90 calendar days after 2099-12-31 is past the years"):
+        appeal_deadline(D("2099-12-31"), rules=ClockRules(appeal_window_unit="calendar"))
+
+
+def test_extension_notice_before_receipt_is_an_error():
+    with pytest.raises(UsageError, match=r"extension notice 2020-01-01 is dated before the request "
+                                         r"was received \(2025-11-21\)"):
+        determination_due(D("2025-11-21"), extension_notice=D("2020-01-01"))
+    # Misdirected: a notice after the first receipt is possible (the error names the first receipt).
+    assert determination_due(D("2027-11-10"), first_received=D("2027-11-01"),
+                             extension_notice=D("2027-11-05")).due is not None
+    with pytest.raises(UsageError, match=r"before the request was received \(2027-11-01\)"):
+        determination_due(D("2027-11-10"), first_received=D("2027-11-01"), extension_notice=D("2027-10-29"))
+    with pytest.raises(UsageError, match=r"extension notice 2026-01-30 is dated before the appeal "
+                                         r"was received \(2026-02-02\)"):
+        appeal_decision_due(D("2026-02-02"), extension_notice=D("2026-01-30"))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"determination": D("2025-01-01")},
+     r"determination 2025-01-01 is before the request was received \(2025-11-21\)"),
+    ({"determination": D("2025-12-10"), "appeal_received": D("2025-12-09")},
+     r"appeal received 2025-12-09 is before the determination it appeals \(2025-12-10\)"),
+    ({"appeal_received": D("2025-11-20")},
+     r"appeal received 2025-11-20 is before the request was received \(2025-11-21\)"),
+    ({"clarification_asked": D("2025-11-20")},
+     r"clarification asked 2025-11-20 is before the request was received \(2025-11-21\)"),
+    ({"appeal_extension_notice": D("2026-01-05")},
+     "an appeal extension notice needs the date the appeal was received"),
+])
+def test_request_deadlines_refuses_dates_in_an_impossible_order(kwargs, message):
+    with pytest.raises(UsageError, match=message):
+        request_deadlines(D("2025-11-21"), **kwargs)
+
+
+def test_misdirected_request_dates_count_from_the_first_receipt():
+    # The agency had the request from the first receipt: a determination between the first
+    # receipt and the right office's receipt is possible, not an error.
+    found = request_deadlines(D("2025-11-21"), first_received=D("2025-11-10"), determination=D("2025-11-14"))
+    assert [d.key for d in found] == ["determination", "appeal"]
+
+
+def test_calendar_day_agency_clock_gives_no_advice_to_act_early():
+    # The expedite decision is the agency's deadline: "act by the working day before it" is
+    # advice for the requester's own deadline (the calendar-day appeal window) only.
+    expedite = "\n".join(expedite_decision_due(D("2025-11-20")).explanation)
+    assert "it is not moved" in expedite and "Act by" not in expedite
+    rules = ClockRules(appeal_window_unit="calendar", appeal_rule="5 U.S.C. 552(a)(6)(A)(i)(III)(aa)")
+    assert "Act by the working day before it" in "\n".join(appeal_deadline(D("2026-01-05"), rules=rules).explanation)
+
+
+def test_tolling_periods_that_do_not_move_the_date_are_warnings():
+    before = determination_due(D("2025-11-21"), tolled=[(D("2025-11-01"), D("2025-11-20"))])
+    after = determination_due(D("2025-11-21"), tolled=[(D("2025-12-22"), D("2026-01-10"))])
+    assert any(line.startswith("Warning: tolled period 2025-11-01:2025-11-20 ends before the clock "
+                               "started: ignored") for line in before.explanation)
+    assert any(line.startswith("Warning: tolled period 2025-12-22:2026-01-10 starts on or after the "
+                               "due date 2025-12-22") for line in after.explanation)

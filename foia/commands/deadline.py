@@ -111,9 +111,14 @@ def deadline(ctx, received, office, first_received, extension_notice, tolled, ex
         "appeal_received": day(appeal_received, "--appeal-received"),
         "appeal_extension_notice": day(appeal_extension_notice, "--appeal-extension-notice"),
     }
+    if appeal_extension_notice is not None and appeal_received is None:
+        from foia.errors import UsageError
+
+        raise UsageError("--appeal-extension-notice needs --appeal-received (the date the appeal "
+                         "was received)")
     # The directory is loaded even without --office: the closures it lists are non-working days.
     directory = _load_directory(ctx)
-    if office:
+    if office is not None:
         agency, rules, rules_label = _office_rules(directory, office)
     else:
         agency, rules, rules_label = None, ClockRules(), "DHS defaults (6 CFR Part 5)"
@@ -151,7 +156,13 @@ def deadline(ctx, received, office, first_received, extension_notice, tolled, ex
             for line in d.explanation:
                 click.echo(f"    {line}")
             click.echo("")
-        elif d.due is None:
+            continue
+        # A warning (a notice dated after the due date, a tolled period that moved nothing)
+        # changes how far the date can be trusted: shown even without --explain.
+        for line in d.explanation:
+            if line.startswith("Warning:"):
+                click.echo(f"    {line}")
+        if d.due is None:
             click.echo(f"    {d.explanation[-1]}")
         elif not calendar.is_working_day(d.due):
             # Calendar-day clocks are not moved off weekends and holidays: say so in the table.
