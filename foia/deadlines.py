@@ -517,6 +517,13 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
         if p_to is not None and p_to <= start:
             lines.append(f"Warning: tolled period {shown} ends before the clock started: ignored.")
             continue
+        earliest = min(received, first_received or received)
+        if p_from < earliest:
+            # The agency cannot ask about a request it does not have: most likely a typing
+            # mistake, so the clipped count is flagged.
+            lines.append(f"Warning: tolled period {shown} starts before the request was received "
+                         f"({earliest.isoformat()}); only the part after the clock started counts. "
+                         "Check the dates.")
         effective_from = max(p_from, start)
         if effective_from >= due:
             lines.append(f"Warning: tolled period {shown} starts on or after the due date {due.isoformat()}: "

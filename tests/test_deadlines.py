@@ -565,3 +565,17 @@ def test_tolling_periods_that_do_not_move_the_date_are_warnings():
                                "started: ignored") for line in before.explanation)
     assert any(line.startswith("Warning: tolled period 2025-12-22:2026-01-10 starts on or after the "
                                "due date 2025-12-22") for line in after.explanation)
+
+
+def test_tolled_period_starting_before_receipt_is_clipped_with_a_warning():
+    # 0001-01-01 is a typing mistake: the agency cannot ask about a request it has not received.
+    # The period counts from receipt, (Fri 2025-11-21, Mon Dec 1] = 5 working days: Dec 22 + 5 =
+    # Dec 23,24,26,29,30 -> Tue 2025-12-30; the warning says so.
+    clipped = determination_due(D("2025-11-21"), tolled=[(D("0001-01-01"), D("2025-12-01"))])
+    assert clipped.due == D("2025-12-30")
+    assert any(line.startswith("Warning: tolled period 0001-01-01:2025-12-01 starts before the "
+                               "request was received (2025-11-21)") for line in clipped.explanation)
+    # Misdirected: a stop after the first receipt but before the clock started is no mistake.
+    ok = determination_due(D("2027-12-10"), first_received=D("2027-11-01"),
+                           tolled=[(D("2027-11-05"), D("2027-11-20"))])
+    assert not any(line.startswith("Warning") for line in ok.explanation)
