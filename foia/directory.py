@@ -358,6 +358,13 @@ def _int(ctx, v, line, path):
     return v
 
 
+def _days(ctx, v, line, path):
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        ctx.err(line, path, f"expected a whole number of days, 1 or more, got {_show(v)}")
+        return None
+    return v
+
+
 def _bool(ctx, v, line, path):
     if not isinstance(v, bool):
         ctx.err(line, path, f"expected true or false, got {_show(v)}")
@@ -512,12 +519,14 @@ def _contact(ctx, v, line, path):
     return c
 
 
+# A clock of 0 days would put a due date on its start day; only the misdirected-request limit
+# and the extension may be 0 (no such allowance).
 _clock = _record({
-    "determination_working_days": (_int, True), "misdirected_max_working_days": (_int, False),
-    "extension_working_days": (_int, False), "expedite_decision_days": (_int, False),
-    "expedite_decision_unit": (_enum(*UNITS), False), "appeal_window_days": (_int, True),
-    "appeal_window_unit": (_enum(*UNITS), True), "appeal_decision_working_days": (_int, False),
-    "clarification_close_working_days": (_int, False), "appeal_rule": (_text, False),
+    "determination_working_days": (_days, True), "misdirected_max_working_days": (_int, False),
+    "extension_working_days": (_int, False), "expedite_decision_days": (_days, False),
+    "expedite_decision_unit": (_enum(*UNITS), False), "appeal_window_days": (_days, True),
+    "appeal_window_unit": (_enum(*UNITS), True), "appeal_decision_working_days": (_days, False),
+    "clarification_close_working_days": (_days, False), "appeal_rule": (_text, False),
     "sources": _SOURCES, "verified": _VERIFIED,
 }, Clock)
 

@@ -251,6 +251,10 @@ CASES = [
     ("control character", ("    kind: component\n", "    kind: compo\x1fnent\n"),
      ["t.yaml: character '\\x1f' at position 462 is not allowed in YAML (control characters are not allowed); "
       "remove it or save the file as UTF-8 text"]),
+    ("zero-day clock", ("    parent: dhs\n", "    parent: dhs\n    clock: {determination_working_days: 0, "
+                        "appeal_window_days: 90, appeal_window_unit: working, sources: [s1], verified: true}\n"),
+     ["t.yaml:18: agencies[1] (ice).clock.determination_working_days: expected a whole number of days, 1 or more, "
+      "got 0"]),
     ("several problems at once", ("    name: Component\n    abbreviation: ICE\n", "    abbreviation: 7\n    aliases: x\n"),
      ["t.yaml:13: agencies[1] (ice).name: missing required field",
       "t.yaml:15: agencies[1] (ice).aliases: expected a list, got 'x'"]),
