@@ -1,0 +1,206 @@
+"""`foia contracts search|show` against a local HTTP server speaking USAspending's shapes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from foia.cli import cli
+
+try:
+    from .test_contracts_fakes import DHS, GID, ICE, PARENT, PIID, LocalServer, award, mod, page, result, transactions
+except ImportError:  # tests/ is not a package: pytest puts it on sys.path
+    from test_contracts_fakes import DHS, GID, ICE, PARENT, PIID, LocalServer, award, mod, page, result, transactions
+
+ROWS = [result(PIID, 150703824.61, parent=PARENT),
+        result("HSCETC14C00001", 41987333.5, internal_id=2, start="2014-09-01", end="2019-08-31",
+               description="INVESTIGATIVE CASE MANAGEMENT SYSTEM DEVELOPMENT, HOSTING, SUPPORT AND TRAINING SERVICES")]
+MODS = [mod("0", "2022-09-26", 25000000.0, action="NEW", description="ICM O&M BASE"),
+        mod("P00001", "2023-09-20", 30000000.25)]
+
+
+def usaspending(method, path, body):
+    """A small USAspending: search (by award number or not), award detail, transactions."""
+    if method == "POST" and path == "/api/v2/search/spending_by_award/":
+        if body.get("limit", 10) > 100:
+            return 422, {"detail": f"Field 'limit' value '{body['limit']}' is above max '100'"}, {}
+        f = body["filters"]
+        if "award_ids" in f:
+            wanted = [i.strip('"') for i in f["award_ids"]]
+            rows = [r for r in ROWS if r["Award ID"] in wanted] if f["award_type_codes"][0] == "A" else []
+            return 200, page(rows), {}
+        if any("acme" in t.lower() for t in f.get("recipient_search_text", [])):
+            return 422, {"message": "'award_type_codes' must only contain types from one group.",
+                         "award_type_groups": {}}, {}
+        return 200, page(ROWS), {}
+    if method == "GET" and path == f"/api/v2/awards/{GID}/":
+        return 200, award(), {}
+    if method == "GET" and path.startswith("/api/v2/awards/"):
+        gid = path.split("/")[4]
+        return 404, {"detail": f"No Award found with: {{'generated_unique_award_id_legacy': '{gid}'}}"}, {}
+    if method == "POST" and path == "/api/v2/transactions/":
+        return 200, transactions(MODS), {}
+    return 404, {"detail": "Not found."}, {}
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    for var in ("FOIA_CONFIG_DIR", "FOIA_DATA_DIR", "FOIA_CACHE_DIR"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    for var in ("FOIA_USASPENDING_URL", "FOIA_CACHE_TTL", "FOIA_DIRECTORY", "HTTP_PROXY", "HTTPS_PROXY",
+                "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def server():
+    with LocalServer(usaspending) as s:
+        yield s
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_search_prints_a_table_with_notes_and_count_on_stderr(server):
+    r = run("contracts", "search", "--vendor", "palantir", "--agency", "ICE", "--since", "2014-01-01",
+            "--until", "2025-09-30", "--keyword", "case management", "--base-url", server.url)
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ["AWARD", "ID", "RECIPIENT", "AMOUNT", "START", "END", "SUB", "AGENCY", "DESCRIPTION"]
+    assert lines[2].startswith(f"{PIID}  PALANTIR USG INC  $150,703,824.61  2022-09-26  2026-05-04  {ICE}")
+    assert "$41,987,333.50" in lines[3] and lines[3].endswith("INVESTIGATIVE CASE MANAGEMENT SYSTEM DEVELOPMENT, HOSTING, …")
+    assert r.stderr.splitlines() == ["vendor palantir: searching recipient names Palantir",
+                                     f"agency ICE: searching awards by {ICE} ({DHS})",
+                                     "2 contract awards fetched from USAspending (1 page)"]
+    (method, path, body), = server.requests
+    assert (method, path) == ("POST", "/api/v2/search/spending_by_award/")
+    assert body["filters"] == {
+        "award_type_codes": ["A", "B", "C", "D"],
+        "agencies": [{"type": "awarding", "tier": "subtier", "name": ICE, "toptier_name": DHS}],
+        "recipient_search_text": ["Palantir"], "keywords": ["case management"],
+        "time_period": [{"start_date": "2014-01-01", "end_date": "2025-09-30"}]}
+
+
+def test_search_json_and_csv(server):
+    r = run("contracts", "search", "--vendor", "palantir", "--json", "--base-url", server.url)
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert [list(row) for row in data] == [["award_id", "recipient", "amount", "start_date", "end_date",
+                                            "awarding_agency", "awarding_sub_agency", "description",
+                                            "generated_internal_id"]] * 2
+    assert (data[0]["award_id"], data[0]["amount"], data[1]["amount"]) == (PIID, "150703824.61", "41987333.5")
+
+    r = run("contracts", "search", "--vendor", "palantir", "--csv", "--base-url", server.url)
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [(x["award_id"], x["amount"], x["awarding_sub_agency"]) for x in rows] == [
+        (PIID, "150703824.61", ICE), ("HSCETC14C00001", "41987333.5", ICE)]
+    assert len(server.requests) == 1  # the second command was answered from the cache
+
+
+def test_search_cache_refresh_no_cache_and_env_base_url(server, monkeypatch, tmp_path):
+    args = ["contracts", "search", "--keyword", "license plate"]
+    monkeypatch.setenv("FOIA_USASPENDING_URL", server.url)
+    assert run(*args).exit_code == 0
+    assert run(*args).exit_code == 0
+    assert len(server.requests) == 1
+    assert run(*args, "--refresh").exit_code == 0
+    assert len(server.requests) == 2
+    assert run(*args, "--no-cache").exit_code == 0
+    assert len(server.requests) == 3
+    assert run(*args, "--cache-ttl", "0").exit_code == 0
+    assert len(server.requests) == 4
+    assert len(list((tmp_path / "foia_cache_dir" / "usaspending").glob("*.json"))) == 1
+
+
+def test_search_refusal_is_one_line_on_stderr(server):
+    r = run("contracts", "search", "--vendor", "Acme", "--base-url", server.url)
+    assert r.exit_code == 1
+    assert r.stdout == ""
+    assert r.stderr == ("Error: USAspending refused the search (HTTP 422): "
+                        "'award_type_codes' must only contain types from one group.\n")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--keyword", "ab"], "Error: --keyword 'ab' is too short: USAspending needs at least 3 characters"),
+    (["--vendor", "x", "--since", "2001-01-01"], "Error: --since 2001-01-01 is before 2007-10-01"),
+    (["--agency", "FBI"], "Error: no USAspending agency on file for FBI or its parents"),
+    (["--vendor", "x", "--cache-ttl", "soon"], "Error: --cache-ttl 'soon' is not a duration"),
+    (["--vendor", "x", "--base-url", "api.usaspending.gov"], "Error: --base-url 'api.usaspending.gov' is not an http(s) URL"),
+    ([], "Error: give --vendor, --agency or --keyword to narrow the search"),
+])
+def test_search_usage_errors(server, args, message):
+    r = run("contracts", "search", *args, "--base-url" if "--base-url" not in args else "--timeout",
+            server.url if "--base-url" not in args else "5")
+    assert r.exit_code in (1, 2)
+    assert r.stderr.startswith(message) and r.stderr.count("\n") == 1
+    assert "Traceback" not in r.output
+    assert server.requests == []
+
+
+def test_cbp_search_says_it_widens_to_dhs(server):
+    r = run("contracts", "search", "--vendor", "salesforce", "--agency", "CBP", "--base-url", server.url)
+    assert r.exit_code == 0, r.output
+    assert "no USAspending sub-agency on file for CBP; searching all of Department of Homeland Security" in r.stderr
+    assert server.requests[0][2]["filters"]["agencies"] == [{"type": "awarding", "tier": "toptier", "name": DHS}]
+
+
+def test_show_by_award_number(server):
+    r = run("contracts", "show", PIID, "--base-url", server.url)
+    assert r.exit_code == 0, r.output
+    out = r.stdout
+    assert out.startswith(f"Award {PIID} (DELIVERY ORDER)\n")
+    for line in (f"USAspending id:       {GID}", f"Parent award:         {PARENT}", "Recipient:            PALANTIR USG INC",
+                 f"Awarding agency:      {ICE}, {DHS}", "Total obligated:      $150,703,824.61",
+                 "Performance:          2022-09-26 to 2026-05-04", "Transactions (2; the base award and its modifications):"):
+        assert line in out.splitlines()
+    assert "0 (base)  2022-09-26  NEW" in out and "$30,000,000.25" in out
+    assert [(m, p) for m, p, _ in server.requests] == [("POST", "/api/v2/search/spending_by_award/"),
+                                                      ("GET", f"/api/v2/awards/{GID}/"),
+                                                      ("POST", "/api/v2/transactions/")]
+
+
+def test_show_json_by_generated_id(server):
+    r = run("contracts", "show", GID, "--json", "--base-url", server.url)
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert (data["piid"], data["parent_piid"], data["amount"], data["awarding_sub_agency"]) == (
+        PIID, PARENT, "150703824.61", ICE)
+    assert [m["modification_number"] for m in data["modifications"]] == ["0", "P00001"]
+    assert [p for _, p, _ in server.requests] == [f"/api/v2/awards/{GID}/", "/api/v2/transactions/"]
+
+
+def test_show_unknown_award(server):
+    r = run("contracts", "show", "CONT_AWD_NOPE_7012_-NONE-_-NONE-", "--base-url", server.url)
+    assert r.exit_code == 1
+    assert r.stderr == ("Error: no award 'CONT_AWD_NOPE_7012_-NONE-_-NONE-' on USAspending (HTTP 404): No Award found "
+                        "with: {'generated_unique_award_id_legacy': 'CONT_AWD_NOPE_7012_-NONE-_-NONE-'}\n")
+    r = run("contracts", "show", "HSCE99", "--base-url", server.url)
+    assert r.exit_code == 1
+    assert r.stderr.startswith("Error: no contract with award number 'HSCE99' on USAspending")
+    r = run("contracts", "show", PIID, "--agency", "NASA", "--base-url", server.url)
+    assert r.exit_code == 1 and r.stderr.startswith("Error: no agency 'NASA'")
+
+
+def test_unreachable_server_gives_up_in_one_line(monkeypatch):
+    import foia.contracts
+
+    monkeypatch.setattr(foia.contracts.time, "sleep", lambda s: None)
+    with LocalServer(usaspending) as s:
+        url = s.url
+    r = run("contracts", "search", "--vendor", "palantir", "--base-url", url, "--no-cache")
+    assert r.exit_code == 1
+    assert r.stderr.splitlines()[-1] == ("Error: USAspending did not answer after 4 tries (could not connect: "
+                                         "[Errno 111] Connection refused); try again later or use --base-url")
+
+
+def test_help_is_there_for_every_contracts_command():
+    assert "contracts" in run("--help").output
+    for args in (["contracts", "--help"], ["contracts", "search", "--help"], ["contracts", "show", "--help"]):
+        r = run(*args)
+        assert r.exit_code == 0 and "Usage:" in r.output
