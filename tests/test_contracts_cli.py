@@ -204,3 +204,28 @@ def test_help_is_there_for_every_contracts_command():
     for args in (["contracts", "--help"], ["contracts", "search", "--help"], ["contracts", "show", "--help"]):
         r = run(*args)
         assert r.exit_code == 0 and "Usage:" in r.output
+
+
+def test_vendors_show_check_compares_directory_claims_with_usaspending(server):
+    r = run("vendors", "show", "palantir", "--check", "--base-url", server.url)
+    assert r.exit_code == 0, r.output
+    out = r.output
+    assert "USAspending check:" in out
+    assert "Read-only: the directory is not changed" in out
+    assert f"USAspending {PIID}" in out and "obligated $150,703,824.61" in out
+    data = json.loads(run("vendors", "show", "palantir", "--check", "--base-url", server.url, "--json").output)
+    icm = next(c for c in data["check"]["contracts"] if c["contract"] == "palantir-icm-om-2022")
+    assert PIID in icm["usaspending_awards"]
+    statuses = {c["text"][:20]: c["status"] for c in icm["claims"]}
+    assert statuses["Task order 70CTD022F"] == "agrees"
+    assert statuses["Total of $139.3 mill"] == "differs"
+
+
+def test_vendors_show_check_unreachable_is_one_line(monkeypatch):
+    import foia.contracts
+
+    monkeypatch.setattr(foia.contracts.time, "sleep", lambda s: None)
+    r = run("vendors", "show", "github", "--check", "--base-url", "http://127.0.0.1:9")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert r.output == ("Error: USAspending did not answer after 4 tries (could not connect: [Errno 111] Connection "
+                        "refused); try again later or use --base-url\n")

@@ -109,7 +109,7 @@ def vendors_show(ctx, vendor_id, as_json, check, base_url, refresh):
     if check:
         from foia import contracts
 
-        with contracts.client_from_options(base_url=base_url, refresh=refresh) as client:
+        with contracts.make_client(base_url, refresh=refresh) as client:
             report = contracts.check_vendor_claims(d, v.id, client)
     if as_json:
         data = describe.vendor_dict(d, v)
