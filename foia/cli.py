@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "search": ("foia.commands.directory:search", "Search agencies, systems, vendors and contracts."),
     "contracts": ("foia.commands.contracts:contracts", "Contract awards on USAspending: search, show with modifications."),
     "deadline": ("foia.commands.deadline:deadline", "Statutory deadlines for a request, with the days counted."),
+    "track": ("foia.commands.track:track", "Track requests: statuses, tracking numbers, history, deadlines, letters."),
 }
 
 

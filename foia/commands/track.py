@@ -1,0 +1,490 @@
+"""`foia track`: the request tracker (a thin layer over foia.tracker.service)."""
+
+from __future__ import annotations
+
+import click
+
+from foia.output import emit, output_options, to_json
+
+DATE = "DATE"
+
+
+def _today_option(f):
+    return click.option("--today", metavar=DATE, hidden=False,
+                        help="Pretend today is DATE (YYYY-MM-DD): see what a day will look like.")(f)
+
+
+def _by_option(f):
+    return click.option("--by", metavar="NAME", help="Who records this (default: FOIA_USER, else your login).")(f)
+
+
+def _tracker(ctx: click.Context, today: str | None = None):
+    from foia.tracker.service import Tracker, _date
+    from foia.tracker.store import open_store
+
+    obj = ctx.find_object(dict) or {}
+    store = open_store(obj.get("db"))
+    ctx.call_on_close(store.dispose)
+    return Tracker(store, directory_override=(ctx.find_root().obj or {}).get("directory_override"),
+                   today=_date(today, what="--today") if today else None)
+
+
+def _db_flag(ctx: click.Context) -> str:
+    """``--db URL `` to repeat in a printed command, when the user gave --db (never a password)."""
+    from foia.tracker.store import shown_url
+
+    obj = ctx.find_object(dict) or {}
+    return f"--db {shown_url(obj['db'])} " if obj.get("db_from_option") else ""
+
+
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _deadline_line(d: dict) -> str:
+    due = f"{d['due']} ({d['due_weekday']})" if d.get("due") else "clock stopped"
+    state = d["state"]
+    extra = ""
+    if state == "overdue":
+        extra = f", {_n(d['working_days_late'], 'working day')} late"
+    elif state in ("met", "late", "closed") and d.get("closed_on"):
+        extra = f" {d['closed_on']}" + (f" ({d['closed_by']})" if d.get("closed_by") else "")
+    return f"{d['label']}: {due} [{state}{extra}]"
+
+
+def _print_change(change, tracker) -> None:
+    for line in change.recorded:
+        click.echo(f"  recorded: {line}")
+    open_ = [t for t in change.deadlines if t.open]
+    for t in open_:
+        click.echo("  " + _deadline_line(tracker._deadline_dict(t)) + f"  ({t.deadline.rule})")
+    for w in change.warnings:
+        click.echo(f"Warning: {w}", err=True)
+
+
+@click.group("track")
+@click.option("--db", "db", envvar="FOIA_DB", metavar="URL",
+              help="Tracker database: a SQLAlchemy URL (sqlite:///file.db, postgresql://user@host/db) or a "
+                   "file path (env FOIA_DB; default: foia.db in the user data directory).")
+@click.pass_context
+def track(ctx, db):
+    """Track requests: statuses, tracking numbers, history, deadlines, letters.
+
+    One SQLite file by default (created user-only); --db / FOIA_DB points at PostgreSQL for a
+    team sharing one queue. Every change is an event with the date it happened (--on); the
+    deadlines are recomputed from the events after each one.
+    """
+    from click.core import ParameterSource
+
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+    ctx.obj["db_from_option"] = ctx.get_parameter_source("db") == ParameterSource.COMMANDLINE
+
+
+@track.command("path")
+@click.pass_context
+def track_path(ctx):
+    """Print where the tracker database is (the file, or the URL without password)."""
+    from foia.tracker.store import open_store
+
+    store = open_store((ctx.find_object(dict) or {}).get("db"))
+    click.echo(store.shown())
+    store.dispose()
+
+
+@track.command("add")
+@click.option("--title", required=True, help="What the request asks for, in a few words (no client names).")
+@click.option("--office", required=True, metavar="ID", help="Office it was filed with (`foia agencies list`).")
+@click.option("--kind", default="records", show_default=True, help="Kind: records, contract, self, third-party.")
+@click.option("--on", metavar=DATE, help="Date it was filed (default today).")
+@click.option("--draft", is_flag=True, help="Not sent yet: record a draft (no clock runs).")
+@click.option("--sent-via", type=click.Choice(["portal", "email", "mail", "fax", "other"]), help="How it was sent.")
+@click.option("--requester", help="Who filed it (identity field).")
+@click.option("--client-name", help="The client the records are about (identity field).")
+@click.option("--client-dob", metavar=DATE, help="The client's date of birth (identity field).")
+@click.option("--client-a-number", help="The client's A-Number (identity field).")
+@click.option("--assignee", help="Who in the team handles it.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable, or comma-separated).")
+@click.option("--letter", "letter_file", type=click.Path(dir_okay=False, exists=True),
+              help="The letter text as sent (a text file).")
+@click.option("--fee-category", help="news-media, educational, scientific, other, commercial.")
+@click.option("--fee-limit", metavar="AMOUNT", help="Most you agreed to pay, in dollars.")
+@click.option("--fee-waiver", is_flag=True, help="A fee waiver was asked.")
+@click.option("--expedite", is_flag=True, help="Expedited processing was asked.")
+@click.option("--system", "systems", multiple=True, metavar="ID", help="Linked system (repeatable).")
+@click.option("--vendor", "vendors", multiple=True, metavar="ID", help="Linked vendor (repeatable).")
+@click.option("--contract", "contracts", multiple=True, metavar="ID", help="Linked contract award (repeatable).")
+@click.option("--tracking-number", "tracking", multiple=True, metavar="NUMBER[:REASON]",
+              help="Tracking number (reason: assigned, split, referral, appeal). Repeatable.")
+@click.option("--note", help="A note for the history.")
+@_by_option
+@click.pass_context
+def track_add(ctx, title, office, kind, on, draft, sent_via, requester, client_name, client_dob, client_a_number,
+              assignee, tags, letter_file, fee_category, fee_limit, fee_waiver, expedite, systems, vendors,
+              contracts, tracking, note, by):
+    """Record a request (submitted on --on, default today; or --draft)."""
+    from pathlib import Path
+
+    letter_text = Path(letter_file).read_text(encoding="utf-8") if letter_file else None
+    tracker = _tracker(ctx)
+    change = tracker.add(title=title, office=office, kind=kind, on=on, draft=draft, sent_via=sent_via,
+                         requester=requester, client_name=client_name, client_dob=client_dob,
+                         client_a_number=client_a_number, assignee=assignee, tags=tags, letter_text=letter_text,
+                         fee_category=fee_category, fee_limit=fee_limit, fee_waiver=fee_waiver, expedite=expedite,
+                         systems=systems, vendors=vendors, contracts=contracts, tracking=tracking, note=note, by=by)
+    click.echo(f"Request {change.request_id} recorded: {change.title} ({change.office}), {change.status}.")
+    _print_change(change, tracker)
+
+
+@track.command("list")
+@click.option("--status", "statuses", multiple=True, help="Only this status (repeatable).")
+@click.option("--office", metavar="ID", help="Only this office.")
+@click.option("--assignee", help="Only this assignee.")
+@click.option("--tag", help="Only requests with this tag.")
+@click.option("--overdue", is_flag=True, help="Only requests with an agency deadline past due.")
+@click.option("--due-within", type=int, metavar="DAYS", help="Only requests with a deadline within DAYS days "
+              "(overdue ones included).")
+@click.option("--limit", type=int, help="At most this many rows.")
+@click.option("--identity", is_flag=True, help="Include identity fields (requester, client).")
+@_today_option
+@output_options()
+@click.pass_context
+def track_list(ctx, statuses, office, assignee, tag, overdue, due_within, limit, identity, today, fmt):
+    """List requests, soonest deadline first."""
+    tracker = _tracker(ctx, today)
+    rows = tracker.list(status=statuses, office=office, assignee=assignee, tag=tag, overdue=overdue,
+                        due_within=due_within, limit=limit, identity=identity)
+    columns = ["id", "status", "office", "next_deadline", "next_deadline_key", "title", "tracking_number",
+               "assignee", "tags", "filed_on", "status_on", "overdue", "kind"]
+    if identity:
+        columns += ["requester", "client_name", "client_dob", "client_a_number"]
+    if fmt:
+        emit(rows, columns, fmt)
+        return
+    shown = []
+    for r in rows:
+        nd = r["next_deadline"] or ""
+        if nd and r["overdue"]:
+            nd += " OVERDUE"
+        shown.append(dict(r, next=(f"{nd} {(r['next_deadline_key'] or '').replace('_', ' ')}").strip()))
+    cols = ["id", "status", "office", "next", "title", "tracking_number", "assignee"]
+    if identity:
+        cols += ["client_name"]
+    emit(shown, cols, None, headers=[c.replace("_", " ") for c in cols], empty="No requests.")
+
+
+@track.command("show")
+@click.argument("request")
+@click.option("--explain", is_flag=True, help="Show how each deadline was counted.")
+@click.option("--identity", is_flag=True, help="Show identity fields (requester, client, letter text).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_today_option
+@click.pass_context
+def track_show(ctx, request, explain, identity, as_json, today):
+    """Show a request (by id or tracking number): fields, tracking numbers, deadlines, timeline."""
+    tracker = _tracker(ctx, today)
+    info = tracker.show(request, identity=identity)
+    if as_json:
+        if not explain:
+            for d in info["deadlines"]:
+                d.pop("explanation", None)
+        click.echo(to_json(info))
+        return
+    click.echo(_show_text(info, explain=explain, identity=identity))
+
+
+def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
+    from foia.tracker.lifecycle import label
+
+    lines = [f"Request {info['id']}: {info['title']}",
+             f"  Office:    {info['office_abbreviation']} ({info['office_name']})",
+             f"  Status:    {info['status']} - {label(info['status'])}"
+             + (f" (since {info['status_on']})" if info.get("status_on") else ""),
+             f"  Kind:      {info['kind']}" + (f"; sent via {info['sent_via']}" if info.get("sent_via") else "")
+             + (f"; filed {info['filed_on']}" if info.get("filed_on") else "")]
+    if info.get("assignee"):
+        lines.append(f"  Assignee:  {info['assignee']}")
+    if info.get("tags"):
+        lines.append(f"  Tags:      {', '.join(info['tags'])}")
+    fees = []
+    if info.get("fee_category"):
+        fees.append(f"category {info['fee_category']}")
+    if info.get("fee_limit"):
+        fees.append(f"limit ${info['fee_limit']}")
+    if info.get("fee_waiver"):
+        fees.append("fee waiver asked")
+    if info.get("expedite"):
+        fees.append("expedited processing asked")
+    if fees:
+        lines.append(f"  Fees:      {'; '.join(fees)}")
+    for k in ("systems", "vendors", "contracts"):
+        if info.get(k):
+            lines.append(f"  {k.capitalize() + ':':<10} {', '.join(info[k])}")
+    if identity:
+        for k in ("requester", "client_name", "client_dob", "client_a_number"):
+            if info.get(k):
+                lines.append(f"  {k.replace('_', ' ').capitalize() + ':':<10} {info[k]}")
+    if info.get("purged_at"):
+        lines.append(f"  Identity data purged {info['purged_at']}")
+    snap = info.get("office_snapshot") or {}
+    if snap:
+        how = snap.get("portal") or ", ".join(f"{c['type']} {c['value']}" for c in snap.get("channels", [])[:2])
+        lines.append(f"  Filed with: {snap.get('office_name') or snap.get('name')} ({how}), details as of "
+                     f"{snap.get('taken_on')}")
+    lines.append("Tracking numbers:" if info["tracking_numbers"] else "Tracking numbers: none")
+    for n in info["tracking_numbers"]:
+        lines.append(f"  {n['number']}  {n['reason']}" + (f"  (since {n['recorded_on']})" if n.get("recorded_on")
+                                                          else ""))
+    if info["clock"] == "none":
+        lines.append("Deadlines: none (this office has no statutory clock)")
+    else:
+        lines.append("Deadlines:" if info["deadlines"] else "Deadlines: none yet (not submitted)")
+    for d in info["deadlines"]:
+        lines.append(f"  {_deadline_line(d)}  {d['rule']}")
+        if explain:
+            lines.extend(f"      {x}" for x in d["explanation"])
+    for w in info.get("warnings") or []:
+        lines.append(f"  Warning: {w}")
+    lines.append("Timeline:")
+    for e in info["timeline"]:
+        who = f" ({e['actor']})" if e.get("actor") else ""
+        flag = " [voided]" if e.get("voided") else ""
+        flag += " [date corrected]" if e.get("corrected") else ""
+        text = e["summary"]
+        if e["type"] == "status":
+            text = f"{e['status']}" + (f" (appeal received {e['data']['received']})" if e["data"].get("received")
+                                       else "")
+        lines.append(f"  {e['occurred_on']}  #{e['id']:<5} {text}{flag}{who}")
+        if e.get("note"):
+            lines.append(f"                     note: {e['note']}")
+    return "\n".join(lines)
+
+
+@track.command("update")
+@click.argument("request")
+@click.option("--status", help="New status (e.g. acknowledged, in-progress, awaiting-clarification, denied).")
+@click.option("--on", metavar=DATE, help="Date it happened (default today); not the date you type it.")
+@click.option("--note", help="A note for the history.")
+@click.option("--tracking-number", "tracking", multiple=True, metavar="NUMBER[:REASON]",
+              help="Tracking number (reason: assigned, split, referral, appeal). Repeatable.")
+@click.option("--fee-estimated", metavar="AMOUNT", help="Fees the office estimated.")
+@click.option("--fee-assessed", metavar="AMOUNT", help="Fees the office assessed.")
+@click.option("--fee-paid", metavar="AMOUNT", help="Fees you paid.")
+@click.option("--fee-waived", metavar="AMOUNT", help="Fees waived (fee waiver granted).")
+@click.option("--fee-denied", metavar="AMOUNT", help="Fee waiver denied (amount at stake): opens an appeal window.")
+@click.option("--estimated-completion", metavar=DATE, help="Estimated completion date the office gave.")
+@click.option("--extension-notice", metavar=DATE, help="Date of an unusual-circumstances extension notice.")
+@click.option("--received", metavar=DATE, help="Date the office received the request (with --status appealed: "
+              "the appeal).")
+@click.option("--first-received", metavar=DATE, help="Date another office first received it (misdirected).")
+@click.option("--expedite-decision", type=click.Choice(["granted", "denied"]), help="The expedite decision.")
+@click.option("--documents", type=int, metavar="N", help="Number of documents received.")
+@click.option("--pages", type=int, metavar="N", help="Number of pages received.")
+@click.option("--file", "files", multiple=True, metavar="REF", help="Where the received records are (repeatable).")
+@click.option("--assignee", help="Hand the request to someone (empty to clear).")
+@click.option("--tag", "add_tags", multiple=True, help="Add a tag.")
+@click.option("--untag", "remove_tags", multiple=True, help="Remove a tag.")
+@_by_option
+@click.pass_context
+def track_update(ctx, request, status, on, note, tracking, fee_estimated, fee_assessed, fee_paid, fee_waived,
+                 fee_denied, estimated_completion, extension_notice, received, first_received, expedite_decision,
+                 documents, pages, files, assignee, add_tags, remove_tags, by):
+    """Record what happened to a request; its deadlines are recomputed."""
+    fees = [(k, v) for k, v in (("estimated", fee_estimated), ("assessed", fee_assessed), ("paid", fee_paid),
+                                ("waived", fee_waived), ("waiver-denied", fee_denied)) if v is not None]
+    tracker = _tracker(ctx)
+    change = tracker.update(request, status=status, on=on, note=note, tracking=tracking, fees=fees,
+                            estimated_completion=estimated_completion, extension_notice=extension_notice,
+                            received=received, first_received=first_received, expedite_decision=expedite_decision,
+                            documents=documents, pages=pages, files=files, assignee=assignee, add_tags=add_tags,
+                            remove_tags=remove_tags, by=by)
+    click.echo(f"Request {change.request_id} ({change.office}): {change.status}.")
+    _print_change(change, tracker)
+
+
+@track.command("correct")
+@click.argument("request")
+@click.argument("event", type=int)
+@click.option("--on", metavar=DATE, help="The date it really happened.")
+@click.option("--void", is_flag=True, help="It did not happen (recorded by mistake).")
+@click.option("--note", help="Why (kept in the history).")
+@_by_option
+@click.pass_context
+def track_correct(ctx, request, event, on, void, note, by):
+    """Correct an event (see its #number in `show`) with a new correction event."""
+    tracker = _tracker(ctx)
+    change = tracker.correct(request, event, on=on, void=void, note=note, by=by)
+    click.echo(f"Request {change.request_id} ({change.office}): {change.status}.")
+    _print_change(change, tracker)
+
+
+@track.command("due")
+@click.option("--within", default=14, show_default=True, type=int, metavar="DAYS",
+              help="Look this many days ahead for appeal windows and clarification answers.")
+@click.option("--limit", default=50, show_default=True, type=int, help="At most this many requests per section.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_today_option
+@click.pass_context
+def track_due(ctx, within, limit, as_json, today):
+    """The morning view: overdue determinations (with the follow-up to run), appeal windows
+    closing soon, late expedite decisions, overdue appeal decisions, clarifications due."""
+    from foia.deadlines import weekday
+    from datetime import date
+
+    tracker = _tracker(ctx, today)
+    report = tracker.due(within=within, limit=limit)
+    if as_json:
+        click.echo(to_json(report))
+        return
+    day = date.fromisoformat(report["today"])
+    click.echo(f"Due as of {report['today']} ({weekday(day)})")
+    prefix = f"foia track {_db_flag(ctx)}"
+    anything = False
+    for s in report["sections"]:
+        if not s["total"]:
+            continue
+        anything = True
+        click.echo("")
+        click.echo(f"{s['title']} ({s['total']}):")
+        for it in s["items"]:
+            if "working_days_late" in it:
+                when = f"{it['due']}, {_n(it['working_days_late'], 'working day')} late"
+            else:
+                when = f"{it['due']}, {_n(it['days_left'], 'day')} left"
+            click.echo(f"  #{it['id']} {it['title']} ({it['office']}, {it['status']}): {it['label'].lower()} {when}")
+            if it.get("command"):
+                click.echo(f"      run: {it['command'].replace('foia track ', prefix, 1)}")
+        if s["total"] > len(s["items"]):
+            click.echo(f"  ... and {s['total'] - len(s['items'])} more (foia track list --overdue / --due-within)")
+    if not anything:
+        click.echo("Nothing due.")
+    else:
+        overdue = next(s for s in report["sections"] if s["key"] == "overdue_determinations")
+        if overdue["total"]:
+            click.echo("")
+            click.echo("An overdue determination may also be appealed or taken to court: the agency's silence "
+                       "counts as exhaustion (5 U.S.C. 552(a)(6)(C)(i)).")
+
+
+def _letter_command(ctx, request, kind, out, fmt, overwrite, by, **kw):
+    from foia.tracker.service import draft_letter
+
+    tracker = _tracker(ctx)
+    path, letter, rid = draft_letter(tracker, request, kind, out_dir=out, fmt=fmt, overwrite=overwrite, by=by, **kw)
+    click.echo(f"Wrote {path} ({kind} letter for request {rid}; recorded in its history).")
+    for w in letter.warnings:
+        click.echo(f"Warning: {w}", err=True)
+    where = letter.portal or letter.to_email
+    if where:
+        click.echo(f"Send it via {where}.")
+    if kind == "appeal":
+        click.echo(f"When you have sent it: foia track {_db_flag(ctx)}update {rid} --status appealed --on DATE")
+
+
+@track.command("followup")
+@click.argument("request")
+@click.option("--out", default=".", show_default=True, type=click.Path(file_okay=False), help="Folder for the letter.")
+@click.option("--format", "fmt", default="txt", show_default=True, type=click.Choice(["txt", "md", "docx", "eml"]))
+@click.option("--overwrite", is_flag=True, help="Replace a letter of the same name.")
+@_by_option
+@click.pass_context
+def track_followup(ctx, request, out, fmt, overwrite, by):
+    """Write a status inquiry for a request (tracking number, filing date, estimated date from its history)."""
+    _letter_command(ctx, request, "follow-up", out, fmt, overwrite, by)
+
+
+@track.command("appeal")
+@click.argument("request")
+@click.option("--ground", "grounds", multiple=True, required=True,
+              type=click.Choice(["withholding", "partial-withholding", "inadequate-search", "no-records",
+                                 "fee-waiver-denied", "expedite-denied", "no-response"]),
+              help="Ground of appeal (repeatable).")
+@click.option("--exemption", "exemptions", multiple=True, metavar="(b)(N)", help="Exemption cited (repeatable).")
+@click.option("--details", help="Your argument in your own words.")
+@click.option("--out", default=".", show_default=True, type=click.Path(file_okay=False), help="Folder for the letter.")
+@click.option("--format", "fmt", default="txt", show_default=True, type=click.Choice(["txt", "md", "docx", "eml"]))
+@click.option("--overwrite", is_flag=True, help="Replace a letter of the same name.")
+@_by_option
+@click.pass_context
+def track_appeal(ctx, request, grounds, exemptions, details, out, fmt, overwrite, by):
+    """Write an appeal for a request (tracking number, dates and determination from its history)."""
+    _letter_command(ctx, request, "appeal", out, fmt, overwrite, by, grounds=grounds, exemptions=exemptions,
+                    details=details)
+
+
+@track.command("export")
+@click.option("--format", "fmt", required=True, type=click.Choice(["csv", "json", "ics"]), help="Output format.")
+@click.option("--out", type=click.Path(dir_okay=False), help="File to write (created user-only); default stdout.")
+@click.option("--redact", is_flag=True, help="Leave out identity fields, letter text, file references and notes.")
+@click.option("--keep-notes", is_flag=True, help="With --redact: keep the notes (check them for names first).")
+@click.pass_context
+def track_export(ctx, fmt, out, redact, keep_notes):
+    """Export every request: json (everything, re-importable), csv (one row per request), ics (deadlines)."""
+    from foia.tracker.io import export
+
+    tracker = _tracker(ctx)
+    n = export(tracker, fmt, out, redact=redact, keep_notes=keep_notes)
+    if out:
+        what = "calendar events" if fmt == "ics" else "requests"
+        click.echo(f"Wrote {n} {what} to {out}" + (" (redacted)" if redact else ""), err=True)
+
+
+@track.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), help="Default: from the file's extension.")
+@click.pass_context
+def track_import(ctx, file, fmt):
+    """Import requests from CSV or JSON: all rows or none; every bad row is reported."""
+    from foia.tracker.io import ImportRejected, import_file
+
+    tracker = _tracker(ctx)
+    try:
+        result = import_file(tracker, file, fmt=fmt)
+    except ImportRejected as exc:
+        click.echo(exc.report(), err=True)
+        ctx.exit(1)
+    ids = f"requests {result['first_id']}-{result['last_id']}" if result["requests"] > 1 else \
+        f"request {result['first_id']}"
+    click.echo(f"Imported {result['requests']} requests ({ids}) with {result['events']} events from {file}.")
+    if result["renumbered"]:
+        click.echo("The file's request ids were taken in this database: the requests got new ids.")
+
+
+@track.command("backup")
+@click.option("--out", type=click.Path(dir_okay=False), help="Backup file (default: backups/ in the data directory).")
+@click.pass_context
+def track_backup(ctx, out):
+    """Back up the whole tracker (SQLite: a consistent copy; PostgreSQL: a JSON export)."""
+    from foia.tracker.io import backup
+
+    tracker = _tracker(ctx)
+    path, kind = backup(tracker, out)
+    click.echo(f"Backed up to {path} ({'SQLite database' if kind == 'sqlite' else 'JSON export'}, user-only).")
+
+
+@track.command("purge")
+@click.argument("request")
+@click.option("--yes", is_flag=True, help="Confirm: this cannot be undone.")
+@click.option("--notes", is_flag=True, help="Also blank the free-text notes of its history.")
+@_by_option
+@click.pass_context
+def track_purge(ctx, request, yes, notes, by):
+    """Remove a client's identity data from a request, keeping its dated history."""
+    from foia.errors import UsageError
+
+    if not yes:
+        raise UsageError(f"purge removes identity data for good; run again with --yes: foia track purge {request} --yes")
+    tracker = _tracker(ctx)
+    change = tracker.purge(request, notes=notes, by=by)
+    click.echo(f"Request {change.request_id}: {change.recorded[0]}. The dated history is kept. Backups made "
+               "before now still hold the old data.")
+
+
+@track.command("recompute")
+@click.argument("request", required=False)
+@click.pass_context
+def track_recompute(ctx, request):
+    """Recompute stored deadlines (after closures or the directory's clocks changed)."""
+    tracker = _tracker(ctx)
+    n = tracker.recompute(request)
+    click.echo(f"Recomputed the deadlines of {n} request{'s' if n != 1 else ''}.")

@@ -1,0 +1,306 @@
+"""What the events say: the effective history, the current status and every deadline.
+
+Pure functions (no database): the service calls :func:`derive` after every change, inside the
+same transaction, and stores the result; ``show`` calls it again to print explanations.
+
+Effective history: events sorted by the date they happened (then by id, the order they were
+recorded), with ``correction`` events applied: a correction may move an event to another
+date (``occurred_on``) or void it (``void``). Corrections are events too, so nothing is lost.
+
+Clocks, from the deadline engine (foia.deadlines) with the office's rules:
+
+- determination: from receipt (a ``received`` event, else the submission date), with a
+  misdirected first receipt (``first-received``), tolling periods (each stay in
+  awaiting-clarification / awaiting-fees) and the latest extension notice on the request.
+  Closed by a determination, a withdrawal, an appeal or litigation.
+- expedite decision: when expedited processing was asked; closed by the decision or by the
+  determination.
+- answer clarification by: while the agency awaits clarification (6 CFR 5.3(c) at DHS).
+- appeal windows: after the latest adverse determination, fee-waiver denial or expedite
+  denial; closed by an appeal recorded after it.
+- appeal decision: after the latest appeal; closed by its outcome.
+
+Agency deadlines stay overdue until met; a requester's window (appeal, clarification) that
+has passed is "lapsed", not overdue: the service decides that at query time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from functools import lru_cache
+from typing import Any, Iterable, Sequence
+
+from foia.errors import FoiaError
+from foia.tracker.lifecycle import (ADVERSE, APPEAL_DECISIONS, DETERMINATIONS, TOLLED)
+
+EVENT_TYPES: dict[str, str] = {
+    "created": "Recorded in the tracker",
+    "status": "Status",
+    "received": "Received by the office",
+    "first-received": "First received by another office (misdirected)",
+    "tracking-number": "Tracking number",
+    "estimated-completion": "Estimated completion date",
+    "extension-notice": "Extension notice (unusual circumstances)",
+    "expedite-decision": "Expedite decision",
+    "fee": "Fees",
+    "documents": "Documents received",
+    "letter": "Letter drafted",
+    "note": "Note",
+    "edited": "Assignee or tags changed",
+    "correction": "Correction",
+    "purged": "Identity data purged",
+}
+
+AGENCY, REQUESTER = "agency", "requester"
+
+DEADLINE_KEYS = ("determination", "expedite_decision", "clarification_close", "appeal",
+                 "appeal_fee_waiver", "appeal_expedite", "appeal_decision")
+APPEAL_WINDOWS = ("appeal", "appeal_fee_waiver", "appeal_expedite")
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    uid: str
+    type: str
+    occurred_on: date
+    status: str | None = None
+    recorded_at: str = ""
+    actor: str | None = None
+    note: str | None = None
+    data: dict = field(default_factory=dict)
+    corrected: tuple[str, ...] = ()     # what corrections changed, for the timeline
+
+    def order(self) -> tuple:
+        return (self.occurred_on, self.id)
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """One clock of one request: the engine's Deadline plus whether it still runs."""
+
+    deadline: Any          # foia.deadlines.Deadline
+    party: str             # AGENCY | REQUESTER
+    open: bool
+    closed_on: date | None = None
+    closed_by: str | None = None   # the status or event that closed it ("denied", "withdrawn", "decision")
+
+    @property
+    def key(self) -> str:
+        return self.deadline.key
+
+    @property
+    def due(self) -> date | None:
+        return self.deadline.due
+
+
+@dataclass
+class State:
+    status: str = "draft"
+    status_on: date | None = None
+    filed_on: date | None = None
+    received: date | None = None
+    deadlines: list[Tracked] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def due(self, party: str) -> tuple[date | None, str | None]:
+        """The earliest open due date for ``party`` (with its key)."""
+        found = [(t.due, t.key) for t in self.deadlines if t.open and t.party == party and t.due]
+        return min(found) if found else (None, None)
+
+
+def event_from_row(row) -> Event:
+    m = row._mapping if hasattr(row, "_mapping") else row
+    return Event(id=m["id"], uid=m["uid"], type=m["type"], occurred_on=m["occurred_on"],
+                 status=m["status"], recorded_at=m["recorded_at"], actor=m["actor"],
+                 note=m["note"], data=dict(m["data"] or {}))
+
+
+def effective(events: Iterable[Event]) -> list[Event]:
+    """The history as it stands after corrections, in the order things happened."""
+    events = sorted(events, key=lambda e: e.id)
+    fixes: dict[str, list[Event]] = {}
+    for e in events:
+        if e.type == "correction" and e.data.get("event_uid"):
+            fixes.setdefault(e.data["event_uid"], []).append(e)
+    out = []
+    for e in events:
+        if e.type == "correction":
+            out.append(e)
+            continue
+        void = False
+        changed: list[str] = []
+        for fix in fixes.get(e.uid, ()):
+            if fix.data.get("void"):
+                void = True
+            if fix.data.get("occurred_on"):
+                e = replace(e, occurred_on=date.fromisoformat(fix.data["occurred_on"]))
+                changed.append(f"date corrected by event {fix.id}")
+        if void:
+            continue
+        if changed:
+            e = replace(e, corrected=tuple(changed))
+        out.append(e)
+    return sorted(out, key=Event.order)
+
+
+def status_events(events: Sequence[Event]) -> list[Event]:
+    return [e for e in events if e.status]
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine, memoised: Deadline objects are immutable and many requests share the same
+# dates, so a bulk import or a recompute of a million requests computes each distinct clock once.
+
+
+@lru_cache(maxsize=200_000)
+def _determination(received, rules, calendar, first_received, extension, tolled):
+    from foia.deadlines import determination_due
+
+    return determination_due(received, rules=rules, calendar=calendar, first_received=first_received,
+                             extension_notice=extension, tolled=list(tolled))
+
+
+@lru_cache(maxsize=50_000)
+def _expedite(received, rules, calendar):
+    from foia.deadlines import expedite_decision_due
+
+    return expedite_decision_due(received, rules=rules, calendar=calendar)
+
+
+@lru_cache(maxsize=50_000)
+def _appeal(determined, rules, calendar):
+    from foia.deadlines import appeal_deadline
+
+    return appeal_deadline(determined, rules=rules, calendar=calendar)
+
+
+@lru_cache(maxsize=50_000)
+def _appeal_decision(received, rules, calendar, extension):
+    from foia.deadlines import appeal_decision_due
+
+    return appeal_decision_due(received, rules=rules, calendar=calendar, extension_notice=extension)
+
+
+@lru_cache(maxsize=50_000)
+def _clarification(asked_on, rules, calendar):
+    from foia.deadlines import clarification_close_due
+
+    return clarification_close_due(asked_on, rules=rules, calendar=calendar)
+
+
+def _first(events: Iterable[Event], pred, after: date | None = None) -> Event | None:
+    for e in events:
+        if (after is None or e.occurred_on >= after) and pred(e):
+            return e
+    return None
+
+
+def _last(events: Sequence[Event], pred) -> Event | None:
+    for e in reversed(events):
+        if pred(e):
+            return e
+    return None
+
+
+def status_periods(events: Sequence[Event]) -> list[tuple[str, date, date | None]]:
+    """(status, from, to) for each stay in a status; ``to`` is None for the current one."""
+    marks = status_events(events)
+    return [(e.status, e.occurred_on, marks[i + 1].occurred_on if i + 1 < len(marks) else None)
+            for i, e in enumerate(marks)]
+
+
+def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calendar=None,
+           already_effective: bool = False) -> State:
+    """Status and deadlines from a request's events. ``rules`` None = an office without a
+    statutory clock (e.g. OGIS): the status is derived, no deadline is."""
+    evs = list(events) if already_effective else effective(events)
+    state = State()
+    marks = status_events(evs)
+    if marks:
+        state.status, state.status_on = marks[-1].status, marks[-1].occurred_on
+    submitted = _first(marks, lambda e: e.status == "submitted")
+    state.filed_on = submitted.occurred_on if submitted else None
+    received_ev = _last(evs, lambda e: e.type == "received")
+    acknowledged = _first(marks, lambda e: e.status == "acknowledged")
+    state.received = (received_ev.occurred_on if received_ev else
+                      state.filed_on or (acknowledged.occurred_on if acknowledged else None))
+    if rules is None or state.received is None:
+        return state
+
+    try:
+        _clocks(state, evs, marks, expedite=expedite, rules=rules, calendar=calendar)
+    except FoiaError as exc:    # an impossible combination of dates: say so, keep the rest
+        state.warnings.append(f"deadlines not computed: {exc.message}")
+    return state
+
+
+def _clocks(state: State, evs: list[Event], marks: list[Event], *, expedite, rules, calendar) -> None:
+    from foia.deadlines import default_calendar
+
+    cal = calendar if calendar is not None else default_calendar()
+    received = state.received
+    out = state.deadlines
+
+    # -- determination ------------------------------------------------------------------
+    closer = _first(marks, lambda e: e.status in DETERMINATIONS | {"withdrawn", "appealed", "in-litigation"},
+                    after=None)
+    closed_on = closer.occurred_on if closer else None
+    first = _last(evs, lambda e: e.type == "first-received")
+    first_received = first.occurred_on if first and first.occurred_on < received else None
+    tolled = tuple((a, b) for status, a, b in status_periods(evs)
+                   if status in TOLLED and (closed_on is None or a < closed_on))
+    ext = _last(evs, lambda e: e.type == "extension-notice" and e.data.get("stage", "request") == "request"
+                and (closed_on is None or e.occurred_on <= closed_on))
+    determination = _determination(received, rules, cal, first_received,
+                                   ext.occurred_on if ext else None, tolled)
+    out.append(Tracked(determination, AGENCY, closer is None, closed_on, closer.status if closer else None))
+
+    # -- expedite decision ---------------------------------------------------------------
+    if expedite:
+        decision = _first(evs, lambda e: e.type == "expedite-decision")
+        ended = decision.occurred_on if decision else closed_on
+        by = "decision" if decision else (closer.status if closer else None)
+        out.append(Tracked(_expedite(received, rules, cal), AGENCY, ended is None, ended, by))
+        if decision is not None and decision.data.get("decision") == "denied":
+            _window(out, evs, marks, decision.occurred_on, "appeal_expedite",
+                    "Appeal deadline (expedite denial)", rules, cal)
+
+    # -- clarification -------------------------------------------------------------------
+    asked = [(a, b) for status, a, b in status_periods(evs) if status == "awaiting-clarification"]
+    if asked:
+        start, end = asked[-1]
+        close = _clarification(start, rules, cal)
+        if close is not None:
+            out.append(Tracked(close, REQUESTER, end is None, end, "answered" if end else None))
+
+    # -- appeal windows ------------------------------------------------------------------
+    adverse = _last(marks, lambda e: e.status in ADVERSE)
+    if adverse is not None:
+        _window(out, evs, marks, adverse.occurred_on, "appeal",
+                f"Appeal deadline ({adverse.status.replace('-', ' ')})", rules, cal)
+    waiver = _last(evs, lambda e: e.type == "fee" and e.data.get("kind") == "waiver-denied")
+    if waiver is not None:
+        _window(out, evs, marks, waiver.occurred_on, "appeal_fee_waiver",
+                "Appeal deadline (fee waiver denial)", rules, cal)
+
+    # -- appeal decision -----------------------------------------------------------------
+    appeal = _last(marks, lambda e: e.status == "appealed")
+    if appeal is not None:
+        got = appeal.data.get("received")
+        appeal_received = date.fromisoformat(got) if got else appeal.occurred_on
+        outcome = _first(marks, lambda e: e.status in APPEAL_DECISIONS | {"withdrawn", "in-litigation"}
+                         and e.order() > appeal.order())
+        ext = _last(evs, lambda e: e.type == "extension-notice" and e.data.get("stage") == "appeal"
+                    and e.order() > appeal.order())
+        decision = _appeal_decision(appeal_received, rules, cal, ext.occurred_on if ext else None)
+        ended = outcome.occurred_on if outcome else None
+        out.append(Tracked(decision, AGENCY, ended is None, ended, outcome.status if outcome else None))
+
+
+def _window(out, evs, marks, start: date, key: str, label: str, rules, cal) -> None:
+    deadline = replace(_appeal(start, rules, cal), key=key, label=label)
+    appealed = _first(marks, lambda e: e.status in ("appealed", "withdrawn"), after=start)
+    out.append(Tracked(deadline, REQUESTER, appealed is None, appealed.occurred_on if appealed else None,
+                       appealed.status if appealed else None))

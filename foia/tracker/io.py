@@ -1,0 +1,818 @@
+"""Export (CSV, JSON, iCalendar), all-or-nothing import (CSV, JSON) and backups.
+
+Formats:
+
+- JSON (``format: foia-tracker``): everything — each request with its fields, tags, tracking
+  numbers and every event. Export then import into an empty database gives the same
+  requests, tracking numbers and events (ids included when they are free).
+- CSV: one row per request (a spreadsheet view): the fields, tags, tracking numbers
+  (``NUMBER:reason; ...``), the current status and its date. Importing it rebuilds each
+  request's history as "submitted on filed_on" then "status on status_on".
+- ICS: one all-day event per open deadline (iCalendar, via the ``icalendar`` package), with a
+  stable UID per request and clock so a calendar re-import updates instead of duplicating.
+
+Every file is written user-only (0600) through a temporary file and a rename: a reader sees
+the old file or the complete new one. ``redact=True`` leaves out identity fields, the letter
+text, file references and (unless ``keep_notes``) free-text notes.
+
+Import validates every row before writing anything, reports each bad row as
+``FILE: row 7, column office: ...`` (rows counted as a spreadsheet shows them, the header
+being row 1), and then writes everything in one transaction: all rows or none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from foia.errors import FoiaError, UsageError
+from foia.tracker import derive as dv
+from foia.tracker import lifecycle as lc
+from foia.tracker.models import (IDENTITY_COLUMNS, IDENTITY_EVENT_KEYS, deadlines, events, request_tags,
+                                 requests, tracking_numbers)
+from foia.tracker.store import LATEST, utcnow
+
+FORMAT = "foia-tracker"
+FORMAT_VERSION = 1
+MAX_REPORTED = 20
+
+CSV_COLUMNS = ["id", "uid", "title", "office", "kind", "status", "status_on", "filed_on", "sent_via", "assignee",
+               "tags", "requester", "client_name", "client_dob", "client_a_number", "fee_category", "fee_limit",
+               "fee_waiver", "expedite", "systems", "vendors", "contracts", "tracking_numbers",
+               "estimated_completion", "next_deadline", "next_deadline_key"]
+CSV_IMPORT_ONLY = ["note"]
+CSV_DERIVED = {"next_deadline", "next_deadline_key"}     # written by export, ignored by import
+REQUEST_FIELDS = ["id", "uid", "title", "office", "kind", "status", "status_on", "filed_on", "sent_via",
+                  "assignee", "requester", "client_name", "client_dob", "client_a_number", "fee_category",
+                  "fee_limit", "fee_waiver", "expedite", "systems", "vendors", "contracts", "letter_text",
+                  "office_snapshot", "created_at", "updated_at", "purged_at"]
+_UID = re.compile(r"[0-9a-fA-F-]{8,36}")
+_TRUE = {"yes", "y", "true", "1", "x"}
+_FALSE = {"no", "n", "false", "0", ""}
+
+
+class ImportRejected(FoiaError):
+    """An import file has bad rows; nothing was written."""
+
+    def __init__(self, path: str, problems: list[str]):
+        self.problems = problems
+        shown = problems[:MAX_REPORTED]
+        more = len(problems) - len(shown)
+        self.lines = shown + ([f"... and {more} more problems"] if more else []) + [
+            f"{path}: nothing imported ({len(problems)} problem{'s' if len(problems) != 1 else ''}); fix the file and run "
+            "the import again"]
+        super().__init__(shown[0] if shown else f"{path}: nothing imported")
+
+    def report(self) -> str:
+        return "\n".join(self.lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing files
+
+
+@contextmanager
+def private_output(path: Path | str | None, *, binary: bool = False) -> Iterator:
+    """A file object writing to ``path`` atomically and user-only (0600), or to stdout."""
+    if path is None or str(path) == "-":
+        import sys
+
+        yield sys.stdout.buffer if binary else sys.stdout
+        return
+    path = Path(path)
+    if path.is_dir():
+        raise FoiaError(f"{path} is a directory; give a file name (--out)")
+    parent = path.parent if str(path.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise FoiaError(f"cannot write {path}: {exc.strerror or exc}; choose a writable --out") from None
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _iso(v):
+    if isinstance(v, (date, datetime)):
+        return v.isoformat()
+    return v
+
+
+def _batches(seq: list, n: int) -> Iterator[list]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
+
+
+def _request_bundles(conn, ids: list[int]) -> tuple[dict, dict, dict]:
+    from sqlalchemy import select
+
+    ev: dict[int, list] = {}
+    for r in conn.execute(select(events).where(events.c.request_id.in_(ids)).order_by(events.c.id)):
+        ev.setdefault(r.request_id, []).append(r)
+    tags: dict[int, list[str]] = {}
+    for r in conn.execute(select(request_tags).where(request_tags.c.request_id.in_(ids)).order_by(request_tags.c.tag)):
+        tags.setdefault(r.request_id, []).append(r.tag)
+    tn: dict[int, list] = {}
+    for r in conn.execute(select(tracking_numbers).where(tracking_numbers.c.request_id.in_(ids))
+                          .order_by(tracking_numbers.c.id)):
+        tn.setdefault(r.request_id, []).append(r)
+    return ev, tags, tn
+
+
+def iter_requests(store, *, batch: int = 1000) -> Iterator[tuple[Any, list, list, list]]:
+    """(request row, event rows, tags, tracking rows) for every request, by id, in batches."""
+    from sqlalchemy import select
+
+    last = 0
+    while True:
+        with store.read() as conn:
+            rows = conn.execute(select(requests).where(requests.c.id > last).order_by(requests.c.id)
+                                .limit(batch)).all()
+            if not rows:
+                return
+            ev, tags, tn = _request_bundles(conn, [r.id for r in rows])
+        for r in rows:
+            yield r, ev.get(r.id, []), tags.get(r.id, []), tn.get(r.id, [])
+        last = rows[-1].id
+
+
+def _event_json(r, *, redact: bool, keep_notes: bool) -> dict:
+    data = dict(r.data or {})
+    note = r.note
+    if redact:
+        data = {k: v for k, v in data.items() if k not in IDENTITY_EVENT_KEYS}
+        if note and not keep_notes:
+            note = None
+    return {"id": r.id, "uid": r.uid, "type": r.type, "status": r.status, "occurred_on": r.occurred_on.isoformat(),
+            "recorded_at": r.recorded_at, "actor": r.actor, "note": note, "data": data}
+
+
+def request_json(row, evs, tags, tns, *, redact: bool = False, keep_notes: bool = False) -> dict:
+    m = dict(row._mapping)
+    out = {k: _iso(m.get(k)) for k in REQUEST_FIELDS}
+    for k in ("systems", "vendors", "contracts"):
+        out[k] = list(out[k] or [])
+    if redact:
+        for k in IDENTITY_COLUMNS:
+            out.pop(k, None)
+    out["tags"] = list(tags)
+    out["tracking_numbers"] = [{"number": t.number, "reason": t.reason,
+                                "recorded_on": _iso(t.recorded_on)} for t in tns]
+    out["events"] = [_event_json(e, redact=redact, keep_notes=keep_notes) for e in evs]
+    return out
+
+
+def export(tracker, fmt: str, out=None, *, redact: bool = False, keep_notes: bool = False) -> int:
+    """Write every request as ``fmt`` (csv, json, ics) to ``out`` (a path; None = stdout).
+    Returns the number of requests (json/csv) or calendar events (ics) written."""
+    fmt = (fmt or "").lower()
+    if fmt == "json":
+        return _export_json(tracker, out, redact=redact, keep_notes=keep_notes)
+    if fmt == "csv":
+        return _export_csv(tracker, out, redact=redact)
+    if fmt == "ics":
+        return _export_ics(tracker, out)
+    raise UsageError(f"--format: {fmt!r} is not an export format; use csv, json or ics")
+
+
+def _export_json(tracker, out, *, redact: bool, keep_notes: bool) -> int:
+    count = 0
+    with private_output(out) as fh:
+        head = {"format": FORMAT, "version": FORMAT_VERSION, "schema_version": LATEST, "exported_at": utcnow(),
+                "redacted": bool(redact)}
+        fh.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "requests": [\n')
+        for row, evs, tags, tns in iter_requests(tracker.store):
+            if count:
+                fh.write(",\n")
+            fh.write(json.dumps(request_json(row, evs, tags, tns, redact=redact, keep_notes=keep_notes),
+                                ensure_ascii=False, sort_keys=True))
+            count += 1
+        fh.write("\n]}\n")
+    return count
+
+
+def csv_row(row, evs, tags, tns, *, today: date) -> dict:
+    m = row._mapping
+    estimated = None
+    for e in evs:
+        if e.type == "estimated-completion":
+            estimated = (e.data or {}).get("date")
+    nd, nk = m["agency_due"], m["agency_due_key"]
+    if m["requester_due"] and m["requester_due"] >= today and (nd is None or m["requester_due"] < nd):
+        nd, nk = m["requester_due"], m["requester_due_key"]
+    return {
+        "id": m["id"], "uid": m["uid"], "title": m["title"], "office": m["office"], "kind": m["kind"],
+        "status": m["status"], "status_on": _iso(m["status_on"]), "filed_on": _iso(m["filed_on"]),
+        "sent_via": m["sent_via"], "assignee": m["assignee"], "tags": "; ".join(tags),
+        "requester": m["requester"], "client_name": m["client_name"], "client_dob": m["client_dob"],
+        "client_a_number": m["client_a_number"], "fee_category": m["fee_category"], "fee_limit": m["fee_limit"],
+        "fee_waiver": "yes" if m["fee_waiver"] else "no", "expedite": "yes" if m["expedite"] else "no",
+        "systems": "; ".join(m["systems"] or []), "vendors": "; ".join(m["vendors"] or []),
+        "contracts": "; ".join(m["contracts"] or []),
+        "tracking_numbers": "; ".join(f"{t.number}:{t.reason}" for t in tns),
+        "estimated_completion": estimated, "next_deadline": _iso(nd), "next_deadline_key": nk,
+    }
+
+
+def _export_csv(tracker, out, *, redact: bool) -> int:
+    columns = [c for c in CSV_COLUMNS if not (redact and c in IDENTITY_COLUMNS)]
+    today = tracker.today()
+    count = 0
+    with private_output(out) as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for row, evs, tags, tns in iter_requests(tracker.store):
+            writer.writerow({k: ("" if v is None else v) for k, v in csv_row(row, evs, tags, tns, today=today).items()})
+            count += 1
+    return count
+
+
+def _export_ics(tracker, out) -> int:
+    from icalendar import Calendar, Event as VEvent
+    from sqlalchemy import select
+    from datetime import timedelta
+
+    cal = Calendar()
+    cal.add("prodid", "-//foia//request tracker//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "FOIA deadlines")
+    stamp = datetime.now(timezone.utc).replace(microsecond=0)
+    names = {a.id: a.abbreviation for a in tracker.directory.agencies.values()}
+    count = 0
+    with tracker.store.read() as conn:
+        rows = conn.execute(
+            select(deadlines.c.request_id, deadlines.c.key, deadlines.c.label, deadlines.c.due, deadlines.c.rule,
+                   deadlines.c.party, requests.c.uid, requests.c.title, requests.c.office, requests.c.status)
+            .join(requests, requests.c.id == deadlines.c.request_id)
+            .where(deadlines.c.open.is_(True), deadlines.c.due.is_not(None))
+            .order_by(deadlines.c.due, deadlines.c.request_id, deadlines.c.key))
+        for r in rows:
+            ev = VEvent()
+            office = names.get(r.office, r.office)
+            ev.add("uid", f"{r.uid}-{r.key}@foia")
+            ev.add("dtstamp", stamp)
+            ev.add("dtstart", r.due)
+            ev.add("dtend", r.due + timedelta(days=1))
+            ev.add("summary", f"{r.label}: {r.title} ({office}) #{r.request_id}")
+            who = "the agency must act" if r.party == dv.AGENCY else "you must act"
+            ev.add("description", f"Request {r.request_id} ({lc.label(r.status)}), {office}: {r.title}\n"
+                                  f"{r.label} {r.due.isoformat()}: {who}.\nRule: {r.rule}\n"
+                                  f"Details: foia track show {r.request_id} --explain")
+            ev.add("categories", ["FOIA", office])
+            ev.add("transp", "TRANSPARENT")
+            cal.add_component(ev)
+            count += 1
+    with private_output(out, binary=True) as fh:
+        fh.write(cal.to_ical())
+    return count
+
+
+# ---------------------------------------------------------------------------------------------
+# Backup
+
+
+def backup(tracker, out=None) -> tuple[Path, str]:
+    """Copy the whole database to ``out`` (0600). SQLite: the online backup API (a consistent
+    copy while others keep working). PostgreSQL: a JSON export of everything."""
+    from foia.paths import data_dir, ensure_private_dir
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    store = tracker.store
+    if out is None:
+        folder = ensure_private_dir(data_dir() / "backups")
+        out = folder / (f"foia-{stamp}.db" if store.is_sqlite and store.path else f"foia-{stamp}.json")
+    out = Path(out)
+    if store.is_sqlite and store.path:
+        import sqlite3
+
+        if out.exists() and out.is_dir():
+            raise FoiaError(f"{out} is a directory; give a file name (--out)")
+        parent = out.parent if str(out.parent) else Path(".")
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{out.name}.", suffix=".tmp")
+            os.close(fd)
+            os.chmod(tmp, 0o600)
+        except OSError as exc:
+            raise FoiaError(f"cannot write {out}: {exc.strerror or exc}; choose a writable --out") from None
+        try:
+            src = sqlite3.connect(str(store.path), timeout=30)
+            dst = sqlite3.connect(tmp)
+            try:
+                with dst:
+                    src.backup(dst)
+                dst.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                dst.close()
+                src.close()
+            os.replace(tmp, out)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        return out, "sqlite"
+    _export_json(tracker, out, redact=False, keep_notes=True)
+    return out, "json"
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+
+class _Problems:
+    def __init__(self, path: str):
+        self.path = path
+        self.items: list[str] = []
+
+    def add(self, where: str, what: str) -> None:
+        self.items.append(f"{self.path}: {where}: {what}")
+
+
+def _parse_day(text, problems, where, *, today, identity=False, future_ok=False) -> date | None:
+    value = (text or "").strip() if isinstance(text, str) else text
+    if value in (None, ""):
+        return None
+    try:
+        d = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        d = None
+    if d is None:
+        shown = "" if identity else f" {value!r}"
+        problems.add(where, f"not a date{shown}; use YYYY-MM-DD")
+        return None
+    if not future_ok and d > today:
+        problems.add(where, f"{d.isoformat()} is in the future; give the date it happened")
+        return None
+    return d
+
+
+def _split(cell: str | None) -> list[str]:
+    return [p.strip() for p in re.split(r"[;,]", cell or "") if p.strip()]
+
+
+class _Lookups:
+    """Directory look-ups cached per value (100,000 rows name few offices)."""
+
+    def __init__(self, tracker):
+        self.tracker = tracker
+        self.d = tracker.directory
+        self.cache: dict[tuple[str, str], Any] = {}
+
+    def office(self, key: str) -> str | None:
+        k = ("office", key.casefold())
+        if k not in self.cache:
+            try:
+                self.cache[k] = self.d.filing_office(self.d.agency(key)).id
+            except FoiaError:
+                self.cache[k] = None
+        return self.cache[k]
+
+    def record(self, what: str, key: str) -> str | None:
+        k = (what, key.casefold())
+        if k not in self.cache:
+            finder = {"systems": self.d.system, "vendors": self.d.vendor, "contracts": self.d.contract}[what]
+            try:
+                self.cache[k] = finder(key).id
+            except FoiaError:
+                self.cache[k] = None
+        return self.cache[k]
+
+
+def _common_fields(get, where, problems: _Problems, look: _Lookups, *, today) -> dict:
+    """Validate the request fields shared by CSV rows and JSON records. ``get(name)`` returns the
+    raw value; ``where(name)`` the location text for a message."""
+    from foia.profile import normalize_fee_category
+    from foia.tracker.service import SENT_VIA, _KIND, parse_amount
+
+    out: dict[str, Any] = {}
+    title = " ".join(str(get("title") or "").split())
+    if not title:
+        problems.add(where("title"), "empty; give the request a title")
+    elif len(title) > 500:
+        problems.add(where("title"), "longer than 500 characters")
+    out["title"] = title
+    office = str(get("office") or "").strip()
+    if not office:
+        problems.add(where("office"), "empty; expected an id from `foia agencies list`")
+    else:
+        found = look.office(office)
+        if found is None:
+            problems.add(where("office"), f"unknown office {office!r}; expected an id from `foia agencies list`")
+        out["office"] = found
+    kind = str(get("kind") or "records").strip().lower()
+    if not _KIND.fullmatch(kind):
+        problems.add(where("kind"), f"{kind!r} is not a kind; use lowercase letters and dashes (e.g. records)")
+    out["kind"] = kind
+    sent = str(get("sent_via") or "").strip().lower() or None
+    if sent is not None and sent not in SENT_VIA:
+        problems.add(where("sent_via"), f"{sent!r} is not a way of sending; use one of {', '.join(SENT_VIA)}")
+    out["sent_via"] = sent
+    for name, limit in (("assignee", 200), ("requester", 500), ("client_name", 500), ("client_a_number", 32)):
+        value = get(name)
+        value = " ".join(str(value).split()) if value not in (None, "") else None
+        if value and len(value) > limit:
+            problems.add(where(name), f"longer than {limit} characters")
+        out[name] = value
+    dob = _parse_day(get("client_dob"), problems, where("client_dob"), today=today, identity=True)
+    out["client_dob"] = dob.isoformat() if dob else None
+    try:
+        out["fee_category"] = normalize_fee_category(get("fee_category") or None, what="fee_category")
+    except UsageError as exc:
+        problems.add(where("fee_category"), exc.message.split(": ", 1)[-1])
+        out["fee_category"] = None
+    limit = get("fee_limit")
+    out["fee_limit"] = None
+    if limit not in (None, ""):
+        try:
+            out["fee_limit"] = parse_amount(limit, what="fee_limit")
+        except UsageError:
+            problems.add(where("fee_limit"), f"{limit!r} is not an amount; use dollars like 25 or 25.50")
+    for name in ("fee_waiver", "expedite"):
+        value = get(name)
+        if isinstance(value, bool):
+            out[name] = value
+            continue
+        text = str(value if value is not None else "").strip().lower()
+        if text in _TRUE:
+            out[name] = True
+        elif text in _FALSE:
+            out[name] = False
+        else:
+            problems.add(where(name), f"{value!r} is not yes or no")
+            out[name] = False
+    for name in ("systems", "vendors", "contracts"):
+        value = get(name)
+        keys = value if isinstance(value, list) else _split(value if isinstance(value, str) else "")
+        ids = []
+        for key in keys:
+            found = look.record(name, str(key))
+            if found is None:
+                group = "systems" if name == "systems" else "vendors"
+                problems.add(where(name), f"unknown {name[:-1]} {key!r}; expected an id from `foia {group} list`")
+            elif found not in ids:
+                ids.append(found)
+        out[name] = ids
+    return out
+
+
+def _tags(value, problems, where) -> list[str]:
+    from foia.tracker.service import normalize_tags
+
+    raw = value if isinstance(value, list) else _split(value if isinstance(value, str) else "")
+    try:
+        return normalize_tags(raw)
+    except UsageError as exc:
+        problems.add(where, exc.message.split(": ", 1)[-1])
+        return []
+
+
+class _Prepared:
+    __slots__ = ("src_id", "row", "events", "tags", "where")
+
+    def __init__(self, src_id, row, evs, tags, where):
+        self.src_id, self.row, self.events, self.tags, self.where = src_id, row, evs, tags, where
+
+
+def _csv_records(tracker, path: Path, text: str, problems: _Problems, look: _Lookups) -> list[_Prepared]:
+    from foia.tracker.service import new_uid, parse_tracking
+
+    today = tracker.today()
+    actor = tracker.actor()
+    now = utcnow()
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FoiaError(f"{path}: empty file; expected a header row with at least title, office") from None
+    header = [h.strip().lower().lstrip("\ufeff") for h in header]
+    known = set(CSV_COLUMNS) | set(CSV_IMPORT_ONLY)
+    bad = [h for h in header if h not in known]
+    for h in bad:
+        problems.add(f"row 1, column {h or '(empty)'}", "unknown column; expected some of " + ", ".join(
+            c for c in CSV_COLUMNS + CSV_IMPORT_ONLY if c not in CSV_DERIVED))
+    for need in ("title", "office"):
+        if need not in header:
+            problems.add(f"row 1, column {need}", "missing; the header must name at least title and office")
+    dup = {h for h in header if header.count(h) > 1}
+    for h in sorted(dup):
+        problems.add(f"row 1, column {h}", "appears twice")
+    if problems.items:
+        return []
+    index = {h: i for i, h in enumerate(header)}
+    out = []
+    for n, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header):
+            problems.add(f"row {n}", f"{len(cells)} cells for {len(header)} columns; check the quoting")
+            continue
+
+        def get(name, cells=cells):
+            i = index.get(name)
+            return cells[i] if i is not None and i < len(cells) else None
+
+        def where(name, n=n):
+            return f"row {n}, column {name}"
+
+        before = len(problems.items)
+        fields = _common_fields(get, where, problems, look, today=today)
+        status_text = (get("status") or "").strip()
+        status = None
+        if status_text:
+            try:
+                status = lc.normalize_status(status_text, what="status")
+            except UsageError:
+                problems.add(where("status"), f"{status_text!r} is not a status; use one of {', '.join(lc.STATUSES)}")
+        filed = _parse_day(get("filed_on"), problems, where("filed_on"), today=today)
+        status_on = _parse_day(get("status_on"), problems, where("status_on"), today=today)
+        if status is None and not status_text:
+            status = "submitted" if filed else "draft"
+        if status and status != "draft" and filed is None and len(problems.items) == before:
+            problems.add(where("filed_on"), f"empty; a {status} request needs the date it was filed (YYYY-MM-DD)")
+        if status == "draft" and filed is not None:
+            problems.add(where("filed_on"), "a draft has not been filed; leave filed_on empty or give a status")
+        if filed and status_on and status_on < filed:
+            problems.add(where("status_on"), f"{status_on.isoformat()} is before filed_on {filed.isoformat()}")
+        estimated = _parse_day(get("estimated_completion"), problems, where("estimated_completion"), today=today,
+                               future_ok=True)
+        numbers = []
+        for item in _split(get("tracking_numbers")):
+            try:
+                numbers.append(parse_tracking(item, what="tracking_numbers"))
+            except UsageError:
+                problems.add(where("tracking_numbers"), f"{item!r} is not NUMBER[:reason]; reasons: assigned, "
+                                                        "split, referral, appeal")
+        if len({x for x, _ in numbers}) != len(numbers):
+            problems.add(where("tracking_numbers"), "the same number appears twice")
+        tags = _tags(get("tags"), problems, where("tags"))
+        uid = (get("uid") or "").strip() or None
+        if uid and not _UID.fullmatch(uid):
+            problems.add(where("uid"), f"{uid!r} is not a uid; leave it empty for a new request")
+        src_id = (get("id") or "").strip()
+        if src_id and not src_id.isdigit():
+            problems.add(where("id"), f"{src_id!r} is not a request number; leave it empty for a new request")
+        note = (get("note") or "").strip() or None
+        if len(problems.items) != before:
+            continue
+        row = dict(fields, uid=uid or new_uid(), status="draft", letter_text=None, office_snapshot=None,
+                   created_at=now, updated_at=now, purged_at=None)
+        evs = []
+
+        def ev(type_, on, *, status=None, data=None, note=None):
+            evs.append({"uid": new_uid(), "type": type_, "status": status, "occurred_on": on, "recorded_at": now,
+                        "actor": actor, "note": note, "data": data or {}})
+
+        if status == "draft":
+            ev("created", today, status="draft", data={"imported": True}, note=note)
+        else:
+            ev("created", today, data={"imported": True}, note=note)
+            ev("status", filed, status="submitted", data={"from": None, "to": "submitted", "imported": True})
+            if status != "submitted":
+                ev("status", status_on or filed, status=status,
+                   data={"from": "submitted", "to": status, "imported": True})
+        for number, reason in numbers:
+            ev("tracking-number", filed or today, data={"number": number, "reason": reason})
+        if estimated:
+            ev("estimated-completion", status_on or filed or today, data={"date": estimated.isoformat()})
+        out.append(_Prepared(int(src_id) if src_id else None, row, evs, tags, f"row {n}"))
+    return out
+
+
+def _json_records(tracker, path: Path, text: str, problems: _Problems, look: _Lookups) -> list[_Prepared]:
+    from foia.tracker.service import new_uid
+
+    today = tracker.today()
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FoiaError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg}); expected a `foia track export "
+                        "--format json` file") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("requests"), list):
+        raise FoiaError(f"{path}: not a foia tracker export (no \"format\": \"{FORMAT}\" with a requests list); "
+                        "make one with `foia track export --format json`")
+    if int(doc.get("version") or 0) > FORMAT_VERSION:
+        raise FoiaError(f"{path}: export format version {doc.get('version')} is newer than this foia reads "
+                        f"({FORMAT_VERSION}); upgrade foia")
+    out = []
+    for i, rec in enumerate(doc["requests"], start=1):
+        label = f"request {i}" + (f" (id {rec.get('id')})" if isinstance(rec, dict) and rec.get("id") else "")
+        if not isinstance(rec, dict):
+            problems.add(label, "not an object")
+            continue
+
+        def where(name, label=label):
+            return f"{label}, field {name}"
+
+        before = len(problems.items)
+        fields = _common_fields(rec.get, where, problems, look, today=today)
+        uid = rec.get("uid") or new_uid()
+        if not isinstance(uid, str) or not _UID.fullmatch(uid):
+            problems.add(where("uid"), f"{uid!r} is not a uid")
+        src_id = rec.get("id")
+        if src_id is not None and (not isinstance(src_id, int) or isinstance(src_id, bool) or src_id < 1):
+            problems.add(where("id"), f"{src_id!r} is not a request number")
+            src_id = None
+        letter = rec.get("letter_text")
+        snapshot = rec.get("office_snapshot")
+        if snapshot is not None and not isinstance(snapshot, dict):
+            problems.add(where("office_snapshot"), "not an object")
+        tags = _tags(rec.get("tags") or [], problems, where("tags"))
+        evs = []
+        seen_uids = set()
+        raw_events = rec.get("events")
+        if not isinstance(raw_events, list) or not raw_events:
+            problems.add(where("events"), "missing; every request has at least its `created` event")
+            raw_events = []
+        for j, e in enumerate(raw_events, start=1):
+            ew = f"{label}, event {j}"
+            if not isinstance(e, dict):
+                problems.add(ew, "not an object")
+                continue
+            t = e.get("type")
+            if t not in dv.EVENT_TYPES:
+                problems.add(f"{ew}, field type", f"{t!r} is not an event type; one of {', '.join(dv.EVENT_TYPES)}")
+            st = e.get("status")
+            if st is not None and st not in lc.STATUSES:
+                problems.add(f"{ew}, field status", f"{st!r} is not a status")
+            on = _parse_day(e.get("occurred_on"), problems, f"{ew}, field occurred_on", today=today)
+            if e.get("occurred_on") in (None, ""):
+                problems.add(f"{ew}, field occurred_on", "missing; give the date it happened")
+            data = e.get("data") or {}
+            if not isinstance(data, dict):
+                problems.add(f"{ew}, field data", "not an object")
+                data = {}
+            euid = e.get("uid") or new_uid()
+            if not isinstance(euid, str) or not _UID.fullmatch(euid) or euid in seen_uids:
+                problems.add(f"{ew}, field uid", f"{euid!r} is not a uid, or appears twice")
+            seen_uids.add(euid)
+            eid = e.get("id")
+            if eid is not None and (not isinstance(eid, int) or isinstance(eid, bool) or eid < 1):
+                problems.add(f"{ew}, field id", f"{eid!r} is not an event number")
+                eid = None
+            evs.append({"id": eid, "uid": euid, "type": t, "status": st, "occurred_on": on,
+                        "recorded_at": str(e.get("recorded_at") or utcnow()), "actor": e.get("actor"),
+                        "note": e.get("note"), "data": data})
+        if len(problems.items) != before:
+            continue
+        row = dict(fields, uid=uid, status="draft", letter_text=letter if isinstance(letter, str) else None,
+                   office_snapshot=snapshot, created_at=str(rec.get("created_at") or utcnow()),
+                   updated_at=str(rec.get("updated_at") or utcnow()),
+                   purged_at=rec.get("purged_at"))
+        out.append(_Prepared(src_id, row, evs, tags, label))
+    return out
+
+
+def import_file(tracker, path, *, fmt: str | None = None) -> dict:
+    """Import requests from a CSV or JSON file, all or nothing.
+
+    Every row is validated first; any problem raises :class:`ImportRejected` (every bad row
+    by row number and column) and nothing is written. Then all rows go in one transaction.
+    Returns counts: requests, events, renumbered (True when the file's ids were taken).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise FoiaError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise FoiaError(f"{path}: not UTF-8 text; save it as UTF-8 CSV or JSON") from None
+    except OSError as exc:
+        raise FoiaError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if fmt not in ("csv", "json"):
+        raise UsageError(f"{path}: import reads .csv or .json files (or give --format csv|json)")
+    problems = _Problems(str(path))
+    look = _Lookups(tracker)
+    prepared = (_csv_records if fmt == "csv" else _json_records)(tracker, path, text, problems, look)
+    if not problems.items:
+        ids = [p.src_id for p in prepared if p.src_id is not None]
+        if len(set(ids)) != len(ids):
+            seen = set()
+            for p in prepared:
+                if p.src_id is not None:
+                    if p.src_id in seen:
+                        problems.add(p.where, f"id {p.src_id} appears twice in the file")
+                    seen.add(p.src_id)
+        uids = [p.row["uid"] for p in prepared]
+        if len(set(uids)) != len(uids):
+            seen = set()
+            for p in prepared:
+                if p.row["uid"] in seen:
+                    problems.add(p.where, f"uid {p.row['uid']} appears twice in the file")
+                seen.add(p.row["uid"])
+        all_uids = [e["uid"] for p in prepared for e in p.events]
+        if len(set(all_uids)) != len(all_uids):
+            problems.add("events", "the same event uid appears in two requests")
+    if problems.items:
+        raise ImportRejected(str(path), problems.items)
+    if not prepared:
+        raise FoiaError(f"{path}: no requests in the file; nothing imported")
+    return tracker.store.write(lambda conn: _write_all(tracker, conn, path, prepared))
+
+
+def _write_all(tracker, conn, path: Path, prepared: list[_Prepared]) -> dict:
+    from sqlalchemy import func, insert, select
+
+    from foia.tracker.service import cache_values, deadline_rows, tracking_rows
+
+    store = tracker.store
+    if store.is_postgresql:
+        # Ids are chosen here: keep concurrent adds out until the commit (reads go on).
+        conn.exec_driver_sql("LOCK TABLE requests, events IN SHARE ROW EXCLUSIVE MODE")
+    # Requests already here (same uid) are refused: importing twice would duplicate them.
+    problems = _Problems(str(path))
+    by_uid = {p.row["uid"]: p for p in prepared}
+    for chunk in _batches(list(by_uid), 500):
+        for uid, rid in conn.execute(select(requests.c.uid, requests.c.id).where(requests.c.uid.in_(chunk))):
+            problems.add(by_uid[uid].where, f"already in the database as request {rid} (same uid); remove the row "
+                                            "or its uid column")
+    ev_uids = [e["uid"] for p in prepared for e in p.events]
+    for chunk in _batches(ev_uids, 500):
+        for (uid,) in conn.execute(select(events.c.uid).where(events.c.uid.in_(chunk))):
+            problems.add("events", f"event uid {uid} is already in the database")
+    if problems.items:
+        raise ImportRejected(str(path), problems.items)
+
+    top = conn.execute(select(func.max(requests.c.id))).scalar() or 0
+    wanted = [p.src_id for p in prepared if p.src_id is not None]
+    keep = len(wanted) == len(prepared) and not _any_taken(conn, requests.c.id, wanted)
+    next_id = top + 1
+    for p in prepared:
+        if keep:
+            p.row["id"] = p.src_id
+        else:
+            p.row["id"] = next_id
+            next_id += 1
+    ev_top = conn.execute(select(func.max(events.c.id))).scalar() or 0
+    ev_wanted = [e.get("id") for p in prepared for e in p.events]
+    ev_keep = all(ev_wanted) and len(set(ev_wanted)) == len(ev_wanted) and not _any_taken(conn, events.c.id, ev_wanted)
+    next_ev = ev_top + 1
+    today = tracker.today()
+    calendar = tracker.calendar()
+    req_rows, ev_rows, tag_rows, dl_rows, tn_rows = [], [], [], [], []
+    for p in prepared:
+        rid = p.row["id"]
+        objs = []
+        for e in p.events:
+            if not ev_keep:
+                e["id"] = next_ev
+                next_ev += 1
+            e["request_id"] = rid
+            ev_rows.append(e)
+            objs.append(dv.Event(id=e["id"], uid=e["uid"], type=e["type"], occurred_on=e["occurred_on"],
+                                 status=e["status"], recorded_at=e["recorded_at"], actor=e["actor"],
+                                 note=e["note"], data=e["data"]))
+        evs = dv.effective(objs)
+        state = dv.derive(evs, expedite=p.row["expedite"], rules=tracker.rules(p.row["office"]), calendar=calendar,
+                          already_effective=True)
+        p.row.update(cache_values(state))
+        req_rows.append(p.row)
+        tag_rows.extend({"request_id": rid, "tag": t} for t in p.tags)
+        dl_rows.extend(deadline_rows(rid, state))
+        tn_rows.extend(tracking_rows(rid, evs))
+    del today
+    conn.execute(insert(requests), req_rows)
+    for chunk in _batches(ev_rows, 20000):
+        conn.execute(insert(events), chunk)
+    if tag_rows:
+        conn.execute(insert(request_tags), tag_rows)
+    if tn_rows:
+        conn.execute(insert(tracking_numbers), tn_rows)
+    if dl_rows:
+        conn.execute(insert(deadlines), dl_rows)
+    if store.is_postgresql:
+        for table in ("requests", "events", "tracking_numbers"):
+            conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                 f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)")
+    return {"requests": len(req_rows), "events": len(ev_rows), "renumbered": bool(wanted) and not keep,
+            "first_id": req_rows[0]["id"], "last_id": req_rows[-1]["id"]}
+
+
+def _any_taken(conn, column, ids: list[int]) -> bool:
+    from sqlalchemy import select
+
+    for chunk in _batches(sorted(set(ids)), 500):
+        if conn.execute(select(column).where(column.in_(chunk)).limit(1)).first() is not None:
+            return True
+    return False

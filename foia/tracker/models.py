@@ -1,0 +1,137 @@
+"""The tracker's tables (SQLAlchemy Core): the current schema, which the migrations build.
+
+- ``requests``: one row per request. Its ``status``/``status_on``/``filed_on`` and the
+  ``agency_due``/``requester_due`` columns are caches of what the events say, rewritten in the
+  same transaction as every change, so listings can filter and sort without reading events.
+- ``events``: the history, append-only. The service never updates or deletes an event; a
+  mistake is corrected by a new ``correction`` event. The one exception is ``purge``, which
+  blanks identity data inside events (see ``IDENTITY_EVENT_KEYS``) and records that it did.
+- ``tracking_numbers``: several per request, each with its reason (552(a)(7)(A) gives one per
+  request taking longer than 10 days; splits, referrals and appeals bring more).
+- ``deadlines``: the deadline engine's output for each request, indexed on (open, key, due)
+  so the morning view reads a few index ranges even with a million requests.
+
+Dates are ``Date`` columns (ISO text on SQLite, so comparisons are chronological).
+Timestamps are ISO-8601 UTC strings (``2025-01-02T15:04:05.123456Z``) so they round-trip
+byte-for-byte through exports on both backends.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData,
+                        PrimaryKeyConstraint, String, Table, Text, UniqueConstraint)
+
+metadata = MetaData()
+
+# Identity fields of a request: never printed unless asked (--identity), removed by
+# `export --redact`, blanked by `purge`. The letter text is one: a first-party (Privacy Act)
+# letter carries the subject's date and place of birth and A-Number (6 CFR 5.21(e)).
+IDENTITY_COLUMNS = ("requester", "client_name", "client_dob", "client_a_number", "letter_text")
+
+# Keys inside events' ``data`` that can identify a client: file names of received records
+# ("Garcia A-File.pdf"), paths of drafted letters, and the identity fields a ``created``
+# event copies. Purge and --redact blank exactly these.
+IDENTITY_EVENT_KEYS = frozenset(IDENTITY_COLUMNS) | {"files", "path"}
+
+requests = Table(
+    "requests", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uid", String(36), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("office", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("status_on", Date),
+    Column("filed_on", Date),
+    Column("sent_via", String(16)),
+    Column("assignee", String(200)),
+    Column("requester", Text),
+    Column("client_name", Text),
+    Column("client_dob", String(10)),
+    Column("client_a_number", String(32)),
+    Column("fee_category", String(16)),
+    Column("fee_limit", String(20)),
+    Column("fee_waiver", Boolean, nullable=False, default=False),
+    Column("expedite", Boolean, nullable=False, default=False),
+    Column("systems", JSON),
+    Column("vendors", JSON),
+    Column("contracts", JSON),
+    Column("letter_text", Text),
+    Column("office_snapshot", JSON),
+    Column("agency_due", Date),
+    Column("agency_due_key", String(32)),
+    Column("requester_due", Date),
+    Column("requester_due_key", String(32)),
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Column("purged_at", String(32)),
+    # Never reuse the id of a request, even the highest one (SQLite AUTOINCREMENT).
+    sqlite_autoincrement=True,
+)
+Index("ix_requests_status", requests.c.status)
+Index("ix_requests_office", requests.c.office)
+Index("ix_requests_assignee", requests.c.assignee)
+Index("ix_requests_agency_due", requests.c.agency_due)
+Index("ix_requests_requester_due", requests.c.requester_due)
+
+request_tags = Table(
+    "request_tags", metadata,
+    Column("request_id", Integer, ForeignKey("requests.id"), nullable=False),
+    Column("tag", String(100), nullable=False),
+    PrimaryKeyConstraint("request_id", "tag"),
+)
+Index("ix_request_tags_tag", request_tags.c.tag)
+
+tracking_numbers = Table(
+    "tracking_numbers", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", Integer, ForeignKey("requests.id"), nullable=False),
+    Column("number", String(100), nullable=False),
+    Column("reason", String(16), nullable=False),
+    Column("recorded_on", Date),
+    UniqueConstraint("request_id", "number", name="uq_tracking_number"),
+    sqlite_autoincrement=True,
+)
+Index("ix_tracking_numbers_number", tracking_numbers.c.number)
+Index("ix_tracking_numbers_request", tracking_numbers.c.request_id)
+
+events = Table(
+    "events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uid", String(36), nullable=False, unique=True),
+    Column("request_id", Integer, ForeignKey("requests.id"), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("status", String(32)),          # the status this event set, if any
+    Column("occurred_on", Date, nullable=False),   # when it happened (--on), not when typed
+    Column("recorded_at", String(32), nullable=False),
+    Column("actor", String(200)),
+    Column("note", Text),
+    Column("data", JSON),
+    sqlite_autoincrement=True,
+)
+Index("ix_events_request", events.c.request_id, events.c.occurred_on)
+
+deadlines = Table(
+    "deadlines", metadata,
+    Column("request_id", Integer, ForeignKey("requests.id"), nullable=False),
+    Column("key", String(32), nullable=False),
+    Column("label", String(80), nullable=False),
+    Column("party", String(10), nullable=False),     # "agency" | "requester": who must act
+    Column("start", Date, nullable=False),
+    Column("due", Date),                             # NULL while the clock is stopped (tolled)
+    Column("rule", Text, nullable=False),
+    Column("open", Boolean, nullable=False),
+    Column("closed_on", Date),
+    PrimaryKeyConstraint("request_id", "key"),
+)
+Index("ix_deadlines_open_key_due", deadlines.c.open, deadlines.c.key, deadlines.c.due)
+
+schema_migrations = Table(
+    "schema_migrations", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(200), nullable=False),
+    Column("applied_at", String(32), nullable=False),
+)
+
+# Tables created by migration 1, in dependency order.
+V1_TABLES = (requests, request_tags, tracking_numbers, events, deadlines)

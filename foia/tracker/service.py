@@ -1,0 +1,1135 @@
+"""The tracker's library API: the CLI (``foia track ...``) calls one method per command.
+
+Every change runs in one write transaction: the new events are appended, then the status
+cache, tracking numbers and deadlines of the request are recomputed from its whole history
+and stored before the commit. Nothing is half-written: a refused move or a crash leaves the
+request as it was.
+
+Identity fields (requester, client name, date of birth, A-Number, the letter text) are never
+returned by ``list``/``show`` unless ``identity=True``, are removed by ``export --redact`` and
+blanked by ``purge``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable, Sequence
+
+from foia.errors import FoiaError, NotFound, UsageError
+from foia.tracker import derive as dv
+from foia.tracker import lifecycle as lc
+from foia.tracker.models import (IDENTITY_COLUMNS, IDENTITY_EVENT_KEYS, deadlines, events, request_tags,
+                                 requests, tracking_numbers)
+from foia.tracker.store import Store, open_store, utcnow
+
+SENT_VIA = ("portal", "email", "mail", "fax", "other")
+KINDS_HINT = "e.g. records, contract, self, third-party (the letter kinds)"
+TRACKING_REASONS = {
+    "assigned": "assigned by the office",
+    "split": "request split into parts",
+    "referral": "referred to another office",
+    "appeal": "appeal number",
+}
+# The appeal letter's ground that fits each adverse determination (foia.letters.APPEAL_GROUNDS).
+APPEAL_GROUND_FOR = {"denied": "withholding", "partial": "partial-withholding", "no-records": "no-records"}
+FEE_KINDS = ("estimated", "assessed", "paid", "waived", "waiver-denied")
+EXPEDITE_DECISIONS = ("granted", "denied")
+_KIND = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+_TAG = re.compile(r"[^\s,;]{1,100}")
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
+
+
+def default_actor() -> str | None:
+    """Who records a change: ``FOIA_USER``, else the login name."""
+    env = os.environ.get("FOIA_USER", "").strip()
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name (container without passwd entry)
+        return None
+
+
+def parse_amount(text: str | Decimal | int | float, *, what: str) -> str:
+    """A dollar amount as a canonical string with cents ("25.00")."""
+    raw = str(text).strip().lstrip("$").replace(",", "")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise UsageError(f"{what}: {text!r} is not an amount; use dollars like 25 or 25.50") from None
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")) or value >= 10**9:
+        raise UsageError(f"{what}: {text!r} is not an amount; use dollars like 25 or 25.50")
+    return f"{value:.2f}"
+
+
+def parse_tracking(text: str, *, what: str = "--tracking-number") -> tuple[str, str]:
+    """``NUMBER`` or ``NUMBER:reason`` (reason: assigned, split, referral, appeal)."""
+    value = (text or "").strip()
+    number, sep, reason = value.rpartition(":")
+    if not sep or reason.strip().lower() not in TRACKING_REASONS:
+        number, reason = value, "assigned"
+    number, reason = number.strip(), reason.strip().lower()
+    if not number or len(number) > 100 or any(c.isspace() for c in number):
+        raise UsageError(f"{what}: {text!r} is not a tracking number; use NUMBER[:reason] with reason one of "
+                         f"{', '.join(TRACKING_REASONS)}, e.g. 2025-ICFO-12345:assigned")
+    return number, reason
+
+
+def _date(value, *, what: str) -> date | None:
+    from foia.deadlines import parse_date
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    return parse_date(str(value), what=what)
+
+
+def _text(value, *, what: str, limit: int = 2000) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(str(value).split()) if limit <= 2000 else str(value).strip()
+    if not text:
+        return None
+    if len(text) > limit:
+        raise UsageError(f"{what}: longer than {limit} characters; shorten it")
+    return text
+
+
+@dataclass
+class Change:
+    """What one add/update/correct/purge did, for the CLI to report."""
+
+    request_id: int
+    title: str
+    office: str
+    status: str
+    recorded: list[str] = field(default_factory=list)      # one line per event
+    deadlines: list[dv.Tracked] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Tracker:
+    """The request tracker on one store.
+
+    ``today`` and ``actor`` can be fixed (tests, scripts); ``directory`` is loaded lazily
+    (with the user's override file when ``directory_override`` is given).
+    """
+
+    def __init__(self, store: Store, *, directory=None, directory_override=None, actor: str | None = None,
+                 today: date | None = None):
+        self.store = store
+        self._directory = directory
+        self._override = directory_override
+        self._actor = actor
+        self._today = today
+        self._rules: dict[str, Any] = {}
+        self._calendar = None
+
+    # -- context ---------------------------------------------------------------------------
+
+    @property
+    def directory(self):
+        if self._directory is None:
+            from foia.directory import load_directory
+
+            self._directory = load_directory(self._override)
+        return self._directory
+
+    def today(self) -> date:
+        return self._today or date.today()
+
+    def actor(self, by: str | None = None) -> str | None:
+        return _text(by, what="--by", limit=200) or self._actor or default_actor()
+
+    def calendar(self):
+        """The federal working-day calendar with the directory's and the user's closures."""
+        if self._calendar is None:
+            from foia.deadlines import default_calendar, load_closures
+            from foia.paths import config_dir
+
+            closures = dict(self.directory.closures)
+            path = config_dir() / "closures.yaml"
+            if path.is_file():
+                closures.update(load_closures(path))
+            self._calendar = default_calendar(closures)
+        return self._calendar
+
+    def rules(self, office: str):
+        """The office's clock rules (None: no statutory clock, e.g. OGIS)."""
+        if office not in self._rules:
+            try:
+                agency = self.directory.agency(office)
+            except NotFound:
+                self._rules[office] = None
+            else:
+                self._rules[office] = self.directory.clock_rules(agency)
+        return self._rules[office]
+
+    def office(self, key: str, *, what: str = "--office"):
+        """The filing office for ``key`` (HSI and ERO file through ICE)."""
+        if not key or not str(key).strip():
+            raise UsageError(f"{what}: give an office id from `foia agencies list`")
+        try:
+            agency = self.directory.agency(str(key))
+        except NotFound:
+            raise UsageError(f"{what}: unknown office {key!r}; expected an id from `foia agencies list`") from None
+        return agency, self.directory.filing_office(agency)
+
+    def _records(self, keys: Iterable[str], what: str, finder) -> list[str]:
+        out = []
+        for key in keys:
+            key = str(key).strip()
+            if not key:
+                continue
+            try:
+                rec = finder(key)
+            except NotFound:
+                plural = {"system": "systems", "vendor": "vendors", "contract": "vendors"}[what]
+                raise UsageError(f"--{what}: unknown {what} {key!r}; expected an id from `foia {plural} list`") from None
+            if rec.id not in out:
+                out.append(rec.id)
+        return out
+
+    # -- add ---------------------------------------------------------------------------------
+
+    def add(self, *, title: str, office: str, kind: str = "records", draft: bool = False, on=None,
+            requester: str | None = None, client_name: str | None = None, client_dob=None,
+            client_a_number: str | None = None, assignee: str | None = None, tags: Sequence[str] = (),
+            letter_text: str | None = None, sent_via: str | None = None, fee_category: str | None = None,
+            fee_limit=None, fee_waiver: bool = False, expedite: bool = False, systems: Sequence[str] = (),
+            vendors: Sequence[str] = (), contracts: Sequence[str] = (), tracking: Sequence[str] = (),
+            note: str | None = None, by: str | None = None, snapshot: dict | None = None) -> Change:
+        """Record a new request: submitted on ``on`` (default today), or a draft."""
+        from foia.profile import normalize_fee_category
+
+        today = self.today()
+        title = _text(title, what="--title", limit=500)
+        if not title:
+            raise UsageError("--title: give the request a title (what it asks for)")
+        agency, filing = self.office(office)
+        kind = (kind or "records").strip().lower()
+        if not _KIND.fullmatch(kind):
+            raise UsageError(f"--kind: {kind!r} is not a kind; use lowercase letters and dashes, {KINDS_HINT}")
+        filed_on = _date(on, what="--on") or today
+        self._not_future(filed_on, "--on")
+        if sent_via is not None:
+            sent_via = sent_via.strip().lower()
+            if sent_via not in SENT_VIA:
+                raise UsageError(f"--sent-via: {sent_via!r} is not a way of sending; use one of {', '.join(SENT_VIA)}")
+        dob = _date(client_dob, what="--client-dob")
+        if dob is not None and dob > today:
+            raise UsageError("--client-dob: the date of birth is in the future; check it (YYYY-MM-DD)")
+        numbers = [parse_tracking(t) for t in tracking]
+        if len({n for n, _ in numbers}) != len(numbers):
+            raise UsageError("--tracking-number: the same number is given twice")
+        actor = self.actor(by)
+        row = {
+            "uid": new_uid(), "title": title, "office": filing.id, "kind": kind,
+            "status": "draft", "sent_via": sent_via,
+            "assignee": _text(assignee, what="--assignee", limit=200),
+            "requester": _text(requester, what="--requester", limit=500),
+            "client_name": _text(client_name, what="--client-name", limit=500),
+            "client_dob": dob.isoformat() if dob else None,
+            "client_a_number": _text(client_a_number, what="--client-a-number", limit=32),
+            "fee_category": normalize_fee_category(fee_category, what="--fee-category"),
+            "fee_limit": parse_amount(fee_limit, what="--fee-limit") if fee_limit not in (None, "") else None,
+            "fee_waiver": bool(fee_waiver), "expedite": bool(expedite),
+            "systems": self._records(systems, "system", self.directory.system),
+            "vendors": self._records(vendors, "vendor", self.directory.vendor),
+            "contracts": self._records(contracts, "contract", self.directory.contract),
+            "letter_text": letter_text if letter_text and letter_text.strip() else None,
+            "office_snapshot": snapshot or office_snapshot(self.directory, agency, on=filed_on),
+            "created_at": utcnow(), "updated_at": utcnow(),
+        }
+        tag_list = normalize_tags(tags)
+        note = _text(note, what="--note", limit=5000)
+        warnings = _filing_warnings(row["office_snapshot"], sent_via, filed_on)
+
+        def run(conn):
+            from sqlalchemy import insert
+
+            rid = conn.execute(insert(requests).values(**row).returning(requests.c.id)).scalar_one()
+            new = [self._event(rid, "created", today if not draft else filed_on, actor,
+                               status="draft" if draft else None, note=note if draft else None)]
+            if not draft:
+                new.append(self._event(rid, "status", filed_on, actor, status="submitted", note=note,
+                                       data={"from": None, "to": "submitted"}))
+            for number, reason in numbers:
+                new.append(self._event(rid, "tracking-number", filed_on, actor,
+                                       data={"number": number, "reason": reason}))
+            conn.execute(insert(events), new)
+            if tag_list:
+                conn.execute(insert(request_tags), [{"request_id": rid, "tag": t} for t in tag_list])
+            state = self._refresh(conn, rid)
+            return Change(rid, title, filing.id, state.status, [_summary(e) for e in new],
+                          state.deadlines, warnings + state.warnings)
+
+        return self.store.write(run)
+
+    # -- update ------------------------------------------------------------------------------
+
+    def update(self, request_id, *, status: str | None = None, on=None, note: str | None = None,
+               tracking: Sequence[str] = (), fees: Sequence[tuple[str, Any]] = (),
+               estimated_completion=None, extension_notice=None, documents: int | None = None,
+               pages: int | None = None, files: Sequence[str] = (), received=None, first_received=None,
+               expedite_decision: str | None = None, assignee: str | None = None,
+               add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (), by: str | None = None) -> Change:
+        """Append what happened to a request (one event per fact) and recompute its deadlines."""
+        today = self.today()
+        on = _date(on, what="--on") or today
+        self._not_future(on, "--on")
+        new_status = lc.normalize_status(status) if status else None
+        numbers = [parse_tracking(t) for t in tracking]
+        fee_list = []
+        for kind, amount in fees:
+            if kind not in FEE_KINDS:
+                raise UsageError(f"fee kind {kind!r}: use one of {', '.join(FEE_KINDS)}")
+            fee_list.append((kind, parse_amount(amount, what=f"--fee-{'denied' if kind == 'waiver-denied' else kind}")))
+        estimated = _date(estimated_completion, what="--estimated-completion")
+        extension = _date(extension_notice, what="--extension-notice")
+        if extension is not None:
+            self._not_future(extension, "--extension-notice")
+        got = _date(received, what="--received")
+        if got is not None:
+            self._not_future(got, "--received")
+        first = _date(first_received, what="--first-received")
+        if first is not None:
+            self._not_future(first, "--first-received")
+        for n, what in ((documents, "--documents"), (pages, "--pages")):
+            if n is not None and (isinstance(n, bool) or int(n) < 0):
+                raise UsageError(f"{what}: give a whole number >= 0")
+        file_refs = [str(f).strip() for f in files if str(f).strip()]
+        if expedite_decision is not None:
+            expedite_decision = expedite_decision.strip().lower()
+            if expedite_decision not in EXPEDITE_DECISIONS:
+                raise UsageError("--expedite-decision: use granted or denied")
+        note = _text(note, what="--note", limit=5000)
+        assignee_value = None if assignee is None else (_text(assignee, what="--assignee", limit=200) or "")
+        add_t, remove_t = normalize_tags(add_tags), normalize_tags(remove_tags, what="--untag")
+        nothing = not any([new_status, numbers, fee_list, estimated, extension, got, first, documents is not None,
+                           pages is not None, file_refs, expedite_decision, note, assignee is not None, add_t, remove_t])
+        if nothing:
+            raise UsageError("nothing to record; give --status, --note, --tracking-number, a fee, a date or documents "
+                             "(see `foia track update --help`)")
+        actor = self.actor(by)
+
+        def run(conn):
+            from sqlalchemy import delete, insert, select, update
+
+            row = self._lock(conn, request_id)
+            rid = row.id
+            evs = dv.effective(self._events(conn, rid))
+            state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=self.calendar(),
+                              already_effective=True)
+            new: list[dict] = []
+            status_event = None
+            if new_status:
+                data = {"from": self._status_at(evs, on), "to": new_status}
+                if got is not None and new_status == "appealed":
+                    data["received"] = got.isoformat()
+                self._check_insert(rid, evs, new_status, on, state)
+                status_event = self._event(rid, "status", on, actor, status=new_status, data=data)
+                new.append(status_event)
+            if got is not None and new_status != "appealed":
+                if first is not None and first > got:
+                    raise UsageError(f"--first-received {first.isoformat()} is after --received {got.isoformat()}; "
+                                     "first receipt (by another office) is the earlier date")
+                new.append(self._event(rid, "received", got, actor))
+            if first is not None:
+                right = got if (got is not None and new_status != "appealed") else state.received
+                if right is not None and first > right:
+                    raise UsageError(f"--first-received {first.isoformat()} is after the office received the request "
+                                     f"({right.isoformat()}); first receipt (by another office) is the earlier date")
+                new.append(self._event(rid, "first-received", first, actor))
+            known = {n for (n,) in conn.execute(select(tracking_numbers.c.number).where(
+                tracking_numbers.c.request_id == rid))}
+            for number, reason in numbers:
+                if number in known:
+                    raise FoiaError(f"tracking number {number} is already recorded on request {rid}")
+                known.add(number)
+                new.append(self._event(rid, "tracking-number", on, actor, data={"number": number, "reason": reason}))
+            for kind, amount in fee_list:
+                new.append(self._event(rid, "fee", on, actor, data={"kind": kind, "amount": amount}))
+            if estimated is not None:
+                new.append(self._event(rid, "estimated-completion", on, actor, data={"date": estimated.isoformat()}))
+            if extension is not None:
+                current = new_status or state.status
+                stage = "appeal" if current == "appealed" else "request"
+                new.append(self._event(rid, "extension-notice", extension, actor, data={"stage": stage}))
+            if expedite_decision is not None:
+                new.append(self._event(rid, "expedite-decision", on, actor, data={"decision": expedite_decision}))
+            if documents is not None or pages is not None or file_refs:
+                new.append(self._event(rid, "documents", on, actor, data={
+                    "count": int(documents) if documents is not None else None,
+                    "pages": int(pages) if pages is not None else None,
+                    "files": file_refs or None}))
+            changes = {}
+            current_tags = {t for (t,) in conn.execute(select(request_tags.c.tag).where(
+                request_tags.c.request_id == rid))}
+            if assignee is not None and (assignee_value or None) != row.assignee:
+                changes["assignee"] = {"from": row.assignee, "to": assignee_value or None}
+            added = [t for t in add_t if t not in current_tags]
+            removed = [t for t in remove_t if t in current_tags]
+            if added:
+                changes["tags_added"] = added
+            if removed:
+                changes["tags_removed"] = removed
+            if changes:
+                new.append(self._event(rid, "edited", on, actor, data=changes))
+            if note:
+                target = status_event or (new[0] if new else None)
+                if target is None:
+                    new.append(self._event(rid, "note", on, actor, note=note))
+                else:
+                    target["note"] = note
+            if not new:
+                raise FoiaError(f"request {rid}: nothing changed (the assignee and tags are already as given)")
+            conn.execute(insert(events), new)
+            if "assignee" in changes:
+                conn.execute(update(requests).where(requests.c.id == rid).values(assignee=assignee_value or None))
+            if added:
+                conn.execute(insert(request_tags), [{"request_id": rid, "tag": t} for t in added])
+            if removed:
+                conn.execute(delete(request_tags).where(request_tags.c.request_id == rid,
+                                                        request_tags.c.tag.in_(removed)))
+            if expedite_decision is not None and not row.expedite:
+                conn.execute(update(requests).where(requests.c.id == rid).values(expedite=True))
+            after = self._refresh(conn, rid)
+            return Change(rid, row.title, row.office, after.status, [_summary(e) for e in new],
+                          after.deadlines, after.warnings)
+
+        return self.store.write(run)
+
+    # -- corrections ---------------------------------------------------------------------------
+
+    def correct(self, request_id, event_id: int, *, on=None, void: bool = False, note: str | None = None,
+                by: str | None = None) -> Change:
+        """Correct an event with a new ``correction`` event: move it to another date, or void it."""
+        new_on = _date(on, what="--on")
+        if new_on is None and not void:
+            raise UsageError("give --on DATE (the date it really happened) or --void (it did not happen)")
+        if new_on is not None and void:
+            raise UsageError("give --on or --void, not both")
+        if new_on is not None:
+            self._not_future(new_on, "--on")
+        note = _text(note, what="--note", limit=5000)
+        actor = self.actor(by)
+
+        def run(conn):
+            from sqlalchemy import insert
+
+            row = self._lock(conn, request_id)
+            rid = row.id
+            raw = self._events(conn, rid)
+            target = next((e for e in raw if e.id == int(event_id)), None)
+            if target is None:
+                raise NotFound(f"request {rid} has no event {event_id}; see `foia track show {rid}` for event numbers")
+            if target.type in ("created", "correction", "purged"):
+                raise FoiaError(f"event {event_id} ({target.type}) cannot be corrected; it records the tracker's own work")
+            before = dv.effective(raw)
+            if not any(e.uid == target.uid for e in before):
+                raise FoiaError(f"event {event_id} was already voided; nothing to correct")
+            data = {"event_uid": target.uid, "event": target.id}
+            if void:
+                data["void"] = True
+            else:
+                data["occurred_on"] = new_on.isoformat()
+            fix = self._event(rid, "correction", self.today(), actor, note=note, data=data)
+            after = dv.effective(raw + [dv.Event(id=10**12, uid=fix["uid"], type="correction",
+                                                 occurred_on=fix["occurred_on"], data=data)])
+            if target.status:
+                self._check_sequence(rid, after, around=target.uid if not void else None, voided=void,
+                                     before=before, target=target)
+            conn.execute(insert(events), [fix])
+            state = self._refresh(conn, rid)
+            return Change(rid, row.title, row.office, state.status, [_summary(fix)], state.deadlines, state.warnings)
+
+        return self.store.write(run)
+
+    # -- purge -------------------------------------------------------------------------------
+
+    def purge(self, request_id, *, notes: bool = False, by: str | None = None) -> Change:
+        """Blank a client's identity data on a request and in its events, keep the dated history,
+        and record a ``purged`` event. The one place events are changed (documented)."""
+        actor = self.actor(by)
+
+        def run(conn):
+            from sqlalchemy import insert, select, update
+
+            row = self._lock(conn, request_id)
+            rid = row.id
+            cleared = [c for c in IDENTITY_COLUMNS if getattr(row, c) not in (None, "")]
+            touched = 0
+            for ev in conn.execute(select(events.c.id, events.c.data, events.c.note).where(
+                    events.c.request_id == rid)):
+                data = dict(ev.data or {})
+                hit = [k for k in data if k in IDENTITY_EVENT_KEYS and data[k] not in (None, "", [])]
+                values = {}
+                if hit:
+                    for k in hit:
+                        data[k] = None
+                    values["data"] = data
+                if notes and ev.note:
+                    values["note"] = None
+                if values:
+                    touched += 1
+                    conn.execute(update(events).where(events.c.id == ev.id).values(**values))
+            if not cleared and not touched:
+                raise FoiaError(f"request {rid} holds no identity data (purged {row.purged_at or 'never'}); "
+                                "nothing to purge")
+            stamp = utcnow()
+            conn.execute(update(requests).where(requests.c.id == rid).values(
+                **{c: None for c in IDENTITY_COLUMNS}, purged_at=stamp, updated_at=stamp))
+            ev = self._event(rid, "purged", self.today(), actor,
+                             data={"fields": cleared, "events": touched, "notes": bool(notes)})
+            conn.execute(insert(events), [ev])
+            state = self._refresh(conn, rid)
+            return Change(rid, row.title, row.office, state.status, [_summary(ev)], state.deadlines)
+
+        change = self.store.write(run)
+        self._scrub_after_purge()
+        return change
+
+    def _scrub_after_purge(self) -> None:
+        """Make the blanked values leave the disk: SQLite's WAL still holds the old pages until a
+        checkpoint; PostgreSQL keeps dead row versions until VACUUM."""
+        try:
+            if self.store.is_sqlite:
+                with self.store.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            elif self.store.is_postgresql:
+                with self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.exec_driver_sql("VACUUM requests, events")
+        except Exception:  # noqa: BLE001 - best effort; docs/tracker.md says what remains where
+            pass
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def get(self, key) -> int:
+        """A request id from an id or a tracking number."""
+        from sqlalchemy import select
+
+        text = str(key).strip().lstrip("#")
+        with self.store.read() as conn:
+            if text.isdigit():
+                found = conn.execute(select(requests.c.id).where(requests.c.id == int(text))).scalar()
+                if found is not None:
+                    return found
+            hits = sorted({r for (r,) in conn.execute(select(tracking_numbers.c.request_id).where(
+                tracking_numbers.c.number == text))})
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise FoiaError(f"tracking number {text} is on requests {', '.join(map(str, hits))}; give the request id")
+        raise NotFound(f"no request {text}; see `foia track list`")
+
+    def show(self, key, *, identity: bool = False) -> dict:
+        """Everything about one request: fields, tracking numbers, timeline, every deadline
+        (recomputed live, with explanations)."""
+        from sqlalchemy import select
+
+        rid = self.get(key)
+        with self.store.read() as conn:
+            row = conn.execute(select(requests).where(requests.c.id == rid)).one()
+            raw = self._events(conn, rid)
+            numbers = conn.execute(select(tracking_numbers).where(tracking_numbers.c.request_id == rid)
+                                   .order_by(tracking_numbers.c.id)).all()
+            tags = sorted(t for (t,) in conn.execute(select(request_tags.c.tag).where(
+                request_tags.c.request_id == rid)))
+        evs = dv.effective(raw)
+        state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=self.calendar(),
+                          already_effective=True)
+        out = request_dict(row, identity=identity)
+        out["tags"] = tags
+        out["tracking_numbers"] = [{"number": n.number, "reason": n.reason,
+                                    "recorded_on": n.recorded_on.isoformat() if n.recorded_on else None}
+                                   for n in numbers]
+        live = {e.uid: e for e in evs}
+        timeline = []
+        for e in sorted(raw, key=lambda e: (live[e.uid].occurred_on if e.uid in live else e.occurred_on, e.id)):
+            shown = live.get(e.uid)
+            timeline.append(event_dict(shown or e, identity=identity, voided=shown is None and e.type != "correction"))
+        out["timeline"] = timeline
+        out["deadlines"] = [self._deadline_dict(t) for t in state.deadlines]
+        out["warnings"] = state.warnings
+        agency = self.directory.agencies.get(row.office)
+        out["office_name"] = agency.name if agency else row.office
+        out["office_abbreviation"] = agency.abbreviation if agency else row.office
+        out["clock"] = "none" if self.rules(row.office) is None else "statutory"
+        return out
+
+    def _deadline_dict(self, t: dv.Tracked) -> dict:
+        today = self.today()
+        d = t.deadline.to_dict()
+        d["party"] = t.party
+        d["open"] = t.open
+        d["closed_on"] = t.closed_on.isoformat() if t.closed_on else None
+        d["closed_by"] = t.closed_by
+        d["state"] = deadline_state(t, today)
+        if t.due and t.open and t.due < today:
+            d["working_days_late"] = self.calendar().working_days_between(t.due, today)
+        return d
+
+    def list(self, *, status: Sequence[str] = (), office: str | None = None, assignee: str | None = None,
+             tag: str | None = None, overdue: bool = False, due_within: int | None = None,
+             limit: int | None = None, identity: bool = False) -> list[dict]:
+        """Requests sorted by their next deadline (soonest first, none last), filtered."""
+        from sqlalchemy import and_, case, exists, or_, select
+
+        today = self.today()
+        codes = [lc.normalize_status(s) for s in status]
+        r = requests.c
+        next_due = case((and_(r.requester_due >= today, or_(r.agency_due.is_(None), r.requester_due < r.agency_due)),
+                         r.requester_due), else_=r.agency_due)
+        next_key = case((and_(r.requester_due >= today, or_(r.agency_due.is_(None), r.requester_due < r.agency_due)),
+                         r.requester_due_key), else_=r.agency_due_key)
+        first_number = (select(tracking_numbers.c.number).where(tracking_numbers.c.request_id == r.id)
+                        .order_by(tracking_numbers.c.id).limit(1).scalar_subquery())
+        cols = [r.id, r.title, r.office, r.status, r.status_on, r.filed_on, r.assignee, r.kind,
+                next_due.label("next_due"), next_key.label("next_key"), first_number.label("tracking_number")]
+        if identity:
+            cols += [getattr(r, c) for c in IDENTITY_COLUMNS if c != "letter_text"]
+        q = select(*cols)
+        if codes:
+            q = q.where(r.status.in_(codes))
+        if office:
+            _, filing = self.office(office)
+            q = q.where(r.office == filing.id)
+        if assignee:
+            q = q.where(r.assignee == assignee)
+        if tag:
+            q = q.where(exists().where(request_tags.c.request_id == r.id, request_tags.c.tag == tag.strip()))
+        if overdue:
+            q = q.where(r.agency_due < today)
+        if due_within is not None:
+            if due_within < 0:
+                raise UsageError("--due-within: give a number of days >= 0")
+            horizon = today + timedelta(days=due_within)
+            q = q.where(or_(r.agency_due <= horizon, and_(r.requester_due >= today, r.requester_due <= horizon)))
+        q = q.order_by(next_due.is_(None), next_due, r.id)
+        if limit:
+            q = q.limit(limit)
+        with self.store.read() as conn:
+            rows = conn.execute(q).all()
+            ids = [row.id for row in rows]
+            tags: dict[int, list[str]] = {}
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                for rid, t in conn.execute(select(request_tags.c.request_id, request_tags.c.tag)
+                                           .where(request_tags.c.request_id.in_(chunk))
+                                           .order_by(request_tags.c.tag)):
+                    tags.setdefault(rid, []).append(t)
+        out = []
+        for row in rows:
+            m = dict(row._mapping)
+            nd = m.pop("next_due")
+            key = m.pop("next_key")
+            m["next_deadline"] = nd.isoformat() if nd else None
+            m["next_deadline_key"] = key
+            m["overdue"] = bool(nd and nd < today)
+            for k in ("status_on", "filed_on"):
+                m[k] = m[k].isoformat() if m[k] else None
+            m["tags"] = tags.get(row.id, [])
+            out.append(m)
+        return out
+
+    def due(self, *, within: int = 14, limit: int = 50) -> dict:
+        """The morning view: what needs doing today.
+
+        Sections: overdue determinations (with the follow-up command), appeal windows closing
+        within ``within`` days, late expedite decisions, overdue appeal decisions, and
+        clarification answers due within ``within`` days. Each lists at most ``limit`` requests,
+        oldest first, with the total count.
+        """
+        from sqlalchemy import and_, func, select
+
+        if within < 0:
+            raise UsageError("--within: give a number of days >= 0")
+        today = self.today()
+        horizon = today + timedelta(days=within)
+        d = deadlines.c
+        sections = [
+            ("overdue_determinations", "Overdue determinations", ("determination",), None, today, "followup"),
+            ("appeal_windows", f"Appeal windows closing within {within} days", dv.APPEAL_WINDOWS, today, horizon,
+             "appeal"),
+            ("late_expedite_decisions", "Late expedite decisions", ("expedite_decision",), None, today, "followup"),
+            ("overdue_appeal_decisions", "Overdue appeal decisions", ("appeal_decision",), None, today, "followup"),
+            ("clarifications_due", f"Clarification answers due within {within} days", ("clarification_close",),
+             today, horizon, None),
+        ]
+        out = {"today": today.isoformat(), "within": within, "sections": []}
+        cal = self.calendar()
+        with self.store.read() as conn:
+            for key, title, keys, lo, hi, action in sections:
+                # Agency deadlines: due strictly before today is late. Requester windows: from today
+                # to the horizon inclusive.
+                cond = [d.open.is_(True), d.key.in_(keys), d.due.is_not(None)]
+                if lo is None:
+                    cond.append(d.due < hi)
+                else:
+                    cond += [d.due >= lo, d.due <= hi]
+                total = conn.execute(select(func.count()).select_from(deadlines).where(and_(*cond))).scalar()
+                rows = conn.execute(
+                    select(d.request_id, d.key, d.label, d.start, d.due, d.rule, requests.c.title,
+                           requests.c.office, requests.c.status)
+                    .join(requests, requests.c.id == d.request_id)
+                    .where(and_(*cond)).order_by(d.due, d.request_id).limit(limit)).all()
+                items = []
+                for row in rows:
+                    item = {"id": row.request_id, "title": row.title, "office": row.office, "status": row.status,
+                            "key": row.key, "label": row.label, "start": row.start.isoformat(),
+                            "due": row.due.isoformat(), "rule": row.rule}
+                    if row.due < today:
+                        item["working_days_late"] = cal.working_days_between(row.due, today)
+                    else:
+                        item["working_days_left"] = cal.working_days_between(today, row.due)
+                        item["days_left"] = (row.due - today).days
+                    if action == "followup":
+                        item["command"] = f"foia track followup {row.request_id}"
+                    elif action == "appeal":
+                        ground = {"appeal_fee_waiver": "fee-waiver-denied", "appeal_expedite": "expedite-denied"}.get(
+                            row.key, APPEAL_GROUND_FOR.get(row.status, "..."))
+                        item["command"] = f"foia track appeal {row.request_id} --ground {ground}"
+                    items.append(item)
+                out["sections"].append({"key": key, "title": title, "total": total, "items": items})
+        return out
+
+    # -- recompute -----------------------------------------------------------------------------
+
+    def recompute(self, request_id=None, *, batch: int = 2000) -> int:
+        """Recompute stored deadlines (after the closures or the directory's clocks changed)."""
+        from sqlalchemy import select
+
+        if request_id is not None:
+            rid = self.get(request_id)
+            self.store.write(lambda conn: (self._lock(conn, rid), self._refresh(conn, rid)))
+            return 1
+        with self.store.read() as conn:
+            ids = [r for (r,) in conn.execute(select(requests.c.id).order_by(requests.c.id))]
+        for start in range(0, len(ids), batch):
+            chunk = ids[start:start + batch]
+            self.store.write(lambda conn: [self._refresh(conn, rid) for rid in chunk])
+        return len(ids)
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _not_future(self, d: date, what: str) -> None:
+        if d > self.today():
+            raise UsageError(f"{what}: {d.isoformat()} is in the future; give the date it happened")
+
+    def _event(self, rid: int, type_: str, on: date, actor, *, status=None, note=None, data=None) -> dict:
+        return {"uid": new_uid(), "request_id": rid, "type": type_, "status": status, "occurred_on": on,
+                "recorded_at": utcnow(), "actor": actor, "note": note, "data": data or {}}
+
+    def _lock(self, conn, request_id):
+        """The request row, locked for this transaction (PostgreSQL: FOR UPDATE; SQLite holds the
+        database's write lock since BEGIN IMMEDIATE)."""
+        from sqlalchemy import select
+
+        text = str(request_id).strip().lstrip("#")
+        if not text.isdigit():
+            rid = self.get(text)
+        else:
+            rid = int(text)
+        row = conn.execute(select(requests).where(requests.c.id == rid).with_for_update()).first()
+        if row is None:
+            raise NotFound(f"no request {request_id}; see `foia track list`")
+        return row
+
+    def _events(self, conn, rid: int) -> list[dv.Event]:
+        from sqlalchemy import select
+
+        return [dv.event_from_row(r) for r in conn.execute(
+            select(events).where(events.c.request_id == rid).order_by(events.c.id))]
+
+    @staticmethod
+    def _status_at(evs: Sequence[dv.Event], on: date) -> str | None:
+        marks = [e for e in evs if e.status and e.occurred_on <= on]
+        return marks[-1].status if marks else None
+
+    def _appeal_context(self, evs: Sequence[dv.Event], on: date, state: dv.State) -> dict:
+        has = any((e.status in lc.DETERMINATIONS and e.occurred_on <= on)
+                  or (e.type == "fee" and e.data.get("kind") == "waiver-denied" and e.occurred_on <= on)
+                  or (e.type == "expedite-decision" and e.data.get("decision") == "denied" and e.occurred_on <= on)
+                  for e in evs)
+        det = next((t for t in state.deadlines if t.key == "determination"), None)
+        return {"has_determination": has, "determination_due": det.due if det else None}
+
+    def _check_insert(self, rid: int, evs: list[dv.Event], new: str, on: date, state: dv.State) -> None:
+        """A status recorded on ``on`` must follow the status before it and lead to the one after."""
+        marks = dv.status_events(evs)
+        prev = [e for e in marks if e.occurred_on <= on]
+        later = [e for e in marks if e.occurred_on > on]
+        p = prev[-1] if prev else None
+        lc.check_transition(rid, p.status if p else None, new, on=on, since=p.occurred_on if p else None,
+                            **self._appeal_context(evs, on, state))
+        if later:
+            n = later[0]
+            try:
+                lc.check_transition(rid, new, n.status, on=n.occurred_on, has_determination=True)
+            except FoiaError as exc:
+                raise FoiaError(f"cannot record {new} on {on.isoformat()} for request {rid}: it is followed by "
+                                f"{n.status} on {n.occurred_on.isoformat()} ({exc.message}); check --on") from None
+
+    def _check_sequence(self, rid, after, *, around, voided, before, target) -> None:
+        marks = dv.status_events(after)
+        if voided:
+            # the statuses either side of the voided one must now follow each other
+            old = dv.status_events(before)
+            i = next(i for i, e in enumerate(old) if e.uid == target.uid)
+            pairs = [(old[i - 1] if i > 0 else None, old[i + 1] if i + 1 < len(old) else None)]
+        else:
+            i = next(i for i, e in enumerate(marks) if e.uid == around)
+            pairs = [(marks[i - 1] if i > 0 else None, marks[i]),
+                     (marks[i], marks[i + 1] if i + 1 < len(marks) else None)]
+        for a, b in pairs:
+            if b is None:
+                continue
+            try:
+                lc.check_transition(rid, a.status if a else None, b.status, on=b.occurred_on, has_determination=True)
+            except FoiaError as exc:
+                raise FoiaError(f"cannot correct event {target.id} of request {rid}: the history would read "
+                                f"{a.status if a else '(start)'} then {b.status} on {b.occurred_on.isoformat()} "
+                                f"({exc.message})") from None
+
+    def _refresh(self, conn, rid: int) -> dv.State:
+        """Recompute status, tracking numbers and deadlines of one request from its events."""
+        from sqlalchemy import delete, insert, select, update
+
+        row = conn.execute(select(requests.c.office, requests.c.expedite).where(requests.c.id == rid)).one()
+        evs = dv.effective(self._events(conn, rid))
+        state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=self.calendar(),
+                          already_effective=True)
+        conn.execute(delete(deadlines).where(deadlines.c.request_id == rid))
+        dl = deadline_rows(rid, state)
+        if dl:
+            conn.execute(insert(deadlines), dl)
+        conn.execute(delete(tracking_numbers).where(tracking_numbers.c.request_id == rid))
+        tn = tracking_rows(rid, evs)
+        if tn:
+            conn.execute(insert(tracking_numbers), tn)
+        conn.execute(update(requests).where(requests.c.id == rid).values(**cache_values(state), updated_at=utcnow()))
+        return state
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows and dictionaries shared with io.py
+
+
+def deadline_state(t: dv.Tracked, today: date) -> str:
+    """open | stopped (tolled) | overdue (agency, past due) | lapsed (requester window passed) |
+    met (the agency acted by the due date) | late (it acted after) | closed (withdrawn, appealed,
+    answered...)."""
+    if not t.open:
+        acted = t.closed_by in lc.DETERMINATIONS | lc.APPEAL_DECISIONS | {"decision"}
+        if t.party == dv.AGENCY and acted and t.closed_on and t.due:
+            return "late" if t.closed_on > t.due else "met"
+        return "closed"
+    if t.due is None:
+        return "stopped"
+    if t.due < today:
+        return "overdue" if t.party == dv.AGENCY else "lapsed"
+    return "open"
+
+
+def deadline_rows(rid: int, state: dv.State) -> list[dict]:
+    return [{"request_id": rid, "key": t.key, "label": t.deadline.label, "party": t.party,
+             "start": t.deadline.start, "due": t.due, "rule": t.deadline.rule, "open": t.open,
+             "closed_on": t.closed_on} for t in state.deadlines]
+
+
+def tracking_rows(rid: int, evs: Sequence[dv.Event]) -> list[dict]:
+    seen: dict[str, dict] = {}
+    for e in evs:
+        if e.type == "tracking-number" and e.data.get("number"):
+            seen[e.data["number"]] = {"request_id": rid, "number": e.data["number"],
+                                      "reason": e.data.get("reason") or "assigned", "recorded_on": e.occurred_on}
+    return list(seen.values())
+
+
+def cache_values(state: dv.State) -> dict:
+    agency_due, agency_key = state.due(dv.AGENCY)
+    requester_due, requester_key = state.due(dv.REQUESTER)
+    return {"status": state.status, "status_on": state.status_on, "filed_on": state.filed_on,
+            "agency_due": agency_due, "agency_due_key": agency_key,
+            "requester_due": requester_due, "requester_due_key": requester_key}
+
+
+def request_dict(row, *, identity: bool = False) -> dict:
+    m = dict(row._mapping)
+    for k in ("status_on", "filed_on", "agency_due", "requester_due"):
+        if m.get(k) is not None:
+            m[k] = m[k].isoformat()
+    for k in ("systems", "vendors", "contracts"):
+        m[k] = list(m.get(k) or [])
+    if not identity:
+        for k in IDENTITY_COLUMNS:
+            m.pop(k, None)
+    return m
+
+
+def event_dict(e: dv.Event, *, identity: bool = False, voided: bool = False) -> dict:
+    data = dict(e.data or {})
+    if not identity:
+        for k in list(data):
+            if k in IDENTITY_EVENT_KEYS and data[k] not in (None, "", []):
+                data[k] = "[identity hidden]"
+    out = {"id": e.id, "uid": e.uid, "type": e.type, "status": e.status, "occurred_on": e.occurred_on.isoformat(),
+           "recorded_at": e.recorded_at, "actor": e.actor, "note": e.note, "data": data,
+           "summary": _summary_of(e.type, e.status, data)}
+    if voided:
+        out["voided"] = True
+    if e.corrected:
+        out["corrected"] = list(e.corrected)
+    return out
+
+
+def _summary(ev: dict) -> str:
+    return _summary_of(ev["type"], ev.get("status"), ev.get("data") or {}, on=ev["occurred_on"])
+
+
+def _summary_of(type_: str, status: str | None, data: dict, on: date | None = None) -> str:
+    when = f" on {on.isoformat()}" if on else ""
+    if type_ == "status":
+        text = f"{lc.label(status)}{when}"
+        if data.get("received"):
+            text += f" (appeal received {data['received']})"
+        return text
+    if type_ == "created":
+        return "recorded as a draft" if status == "draft" else "recorded in the tracker"
+    if type_ == "tracking-number":
+        return f"tracking number {data.get('number')} ({data.get('reason')})"
+    if type_ == "fee":
+        kind = {"waiver-denied": "fee waiver denied", "waived": "fees waived"}.get(data.get("kind"),
+                                                                                   f"fees {data.get('kind')}")
+        return f"{kind}: ${data.get('amount')}{when}"
+    if type_ == "estimated-completion":
+        return f"estimated completion {data.get('date')}"
+    if type_ == "extension-notice":
+        return f"extension notice{when}" + (" (appeal)" if data.get("stage") == "appeal" else "")
+    if type_ == "received":
+        return f"received by the office{when}"
+    if type_ == "first-received":
+        return f"first received by another office{when}"
+    if type_ == "expedite-decision":
+        return f"expedited processing {data.get('decision')}{when}"
+    if type_ == "documents":
+        parts = []
+        if data.get("count") is not None:
+            parts.append(f"{data['count']} documents")
+        if data.get("pages") is not None:
+            parts.append(f"{data['pages']} pages")
+        files = data.get("files")
+        if isinstance(files, list) and files:
+            parts.append("files: " + ", ".join(map(str, files)))
+        elif files:
+            parts.append(f"files: {files}")
+        return "documents received" + (f": {', '.join(parts)}" if parts else "")
+    if type_ == "letter":
+        what = data.get("kind", "letter")
+        return f"{what} letter drafted" + (f": {data['path']}" if data.get("path") else "")
+    if type_ == "correction":
+        if data.get("void"):
+            return f"event {data.get('event')} voided"
+        return f"event {data.get('event')} moved to {data.get('occurred_on')}"
+    if type_ == "purged":
+        return "identity data purged: " + (", ".join(data.get("fields") or []) or "event data only")
+    if type_ == "edited":
+        parts = []
+        if "assignee" in data:
+            parts.append(f"assignee {data['assignee'].get('to') or '(none)'}")
+        if data.get("tags_added"):
+            parts.append("tags + " + ", ".join(data["tags_added"]))
+        if data.get("tags_removed"):
+            parts.append("tags - " + ", ".join(data["tags_removed"]))
+        return "; ".join(parts) or "edited"
+    if type_ == "note":
+        return "note"
+    return type_
+
+
+def normalize_tags(tags: Iterable[str], *, what: str = "--tag") -> list[str]:
+    out: list[str] = []
+    for raw in tags:
+        for t in re.split(r"[,;]", str(raw)):
+            t = t.strip()
+            if not t:
+                continue
+            if not _TAG.fullmatch(t):
+                raise UsageError(f"{what}: {t!r} is not a tag; use one word (no spaces), up to 100 characters")
+            if t not in out:
+                out.append(t)
+    return out
+
+
+def office_snapshot(directory, agency, *, on: date) -> dict:
+    """The office's contact details as the directory gives them today (stored with the request,
+    so later directory changes do not rewrite what was true when it was filed)."""
+    how = directory.how_to_file(agency)
+    office = how["office"]
+    filing = how["filing"]
+    return {
+        "office": office.id, "name": office.name, "abbreviation": office.abbreviation,
+        "office_name": office.office,
+        "requested_office": agency.id if agency.id != office.id else None,
+        "portal": how["portal"], "portal_only": how["portal_only"],
+        "portal_only_since": filing.portal_only_since if filing else None,
+        "filing_policy": filing.policy if filing else None,
+        "filing_sources": list(filing.sources) if filing else [],
+        "channels": [{"purpose": c.purpose, "type": c.type, "value": c.value, "verified": c.verified,
+                      "note": c.note, "sources": list(c.sources)} for c in how["channels"]],
+        "taken_on": on.isoformat(),
+    }
+
+
+def _filing_warnings(snapshot: dict | None, sent_via: str | None, filed_on: date) -> list[str]:
+    if not snapshot or sent_via not in ("email", "mail", "fax"):
+        return []
+    since = snapshot.get("portal_only_since")
+    if snapshot.get("portal_only") and since and filed_on.isoformat() >= since:
+        return [f"{snapshot.get('abbreviation')} takes requests through its portal since {since} "
+                f"({snapshot.get('portal')}; directory sources: {', '.join(snapshot.get('filing_sources') or [])}); "
+                f"a request sent by {sent_via} may not count as received: check that the office acknowledges it"]
+    return []
+
+
+# ---------------------------------------------------------------------------------------------
+# Filing from `foia draft ... --track`
+
+
+def file_request(store_or_url, *, letter, title: str | None = None, requester: str | None = None,
+                 sent_via: str | None = None, filed_on=None, draft: bool = False, directory=None,
+                 client_name: str | None = None, client_dob=None, client_a_number: str | None = None,
+                 assignee: str | None = None, tags: Sequence[str] = (), fee_category: str | None = None,
+                 fee_limit=None, fee_waiver: bool | None = None, expedite: bool | None = None,
+                 systems: Sequence[str] = (), vendors: Sequence[str] = (), contracts: Sequence[str] = (),
+                 by: str | None = None, today: date | None = None) -> int:
+    """Record the request a letter (``foia.letters.Letter``) makes, with the letter's text and the
+    office's contact details as they are now; returns the request id.
+
+    ``store_or_url``: a Store, a Tracker, a URL or None (FOIA_DB / the default file). The
+    request is submitted on ``filed_on`` (default today) unless ``draft``. Fields the letter
+    knows (fee category, fee waiver, expedite, fee limit) are taken from it unless given.
+    """
+    if isinstance(store_or_url, Tracker):
+        tracker = store_or_url
+    else:
+        store = store_or_url if isinstance(store_or_url, Store) else open_store(store_or_url)
+        tracker = Tracker(store, directory=directory, today=today)
+    fields = dict(getattr(letter, "fields", None) or {})
+
+    def pick(given, *names):
+        if given not in (None, (), [], ""):
+            return given
+        for n in names:
+            v = fields.get(n)
+            if v not in (None, "", [], ()):
+                return v
+        return None
+
+    if sent_via is None:
+        sent_via = "portal" if getattr(letter, "portal_only", False) or (
+            getattr(letter, "portal", None) and not getattr(letter, "to_email", None)) else (
+            "email" if getattr(letter, "to_email", None) else None)
+    fee_cat = pick(fee_category, "fee_category")
+    if isinstance(fee_cat, dict):
+        fee_cat = fee_cat.get("code")
+    limit = pick(fee_limit, "fee_limit")
+    change = tracker.add(
+        title=title or getattr(letter, "subject", None) or f"{letter.kind} to {letter.office_name}",
+        office=letter.office_id, kind=letter.kind, draft=draft, on=filed_on, requester=requester,
+        client_name=client_name, client_dob=client_dob, client_a_number=client_a_number,
+        assignee=assignee, tags=tags, letter_text=letter.text, sent_via=sent_via,
+        fee_category=fee_cat if isinstance(fee_cat, str) else None,
+        fee_limit=limit if isinstance(limit, (str, int, float, Decimal)) and not isinstance(limit, bool) else None,
+        fee_waiver=bool(pick(fee_waiver, "fee_waiver")), expedite=bool(pick(expedite, "expedite")),
+        systems=systems, vendors=vendors, contracts=contracts, by=by,
+    )
+    return change.request_id
+
+
+# ---------------------------------------------------------------------------------------------
+# Letters from a request's state: `foia track followup` and `foia track appeal`
+
+
+def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] = (),
+                   exemptions: Sequence[str] = (), details: str | None = None) -> tuple[int, dict, dict]:
+    """The request id, the letter options for ``kind`` ("follow-up" or "appeal") built from the
+    request's state, and the request (as ``show`` returns it)."""
+    info = tracker.show(key)
+    rid = info["id"]
+    numbers = info["tracking_numbers"]
+    request_numbers = [n for n in numbers if n["reason"] != "appeal"] or numbers
+    if not request_numbers:
+        raise FoiaError(f"request {rid} has no tracking number, and the letter needs one; record it with "
+                        f"`foia track update {rid} --tracking-number NUMBER`")
+    if not info.get("filed_on"):
+        raise FoiaError(f"request {rid} has not been submitted (it is a {info['status']}); record the filing "
+                        f"with `foia track update {rid} --status submitted --on DATE`")
+    live = [e for e in info["timeline"] if not e.get("voided")]
+    options: dict[str, Any] = {"tracking_number": request_numbers[-1]["number"],
+                               "request_date": info["filed_on"], "request_subject": info["title"]}
+    if kind == "follow-up":
+        est = [e for e in live if e["type"] == "estimated-completion"]
+        if est:
+            options["estimated_completion"] = est[-1]["data"].get("date")
+        return rid, options, info
+    if not grounds:
+        raise UsageError("--ground: give at least one ground (withholding, partial-withholding, inadequate-search, "
+                         "no-records, fee-waiver-denied, expedite-denied, no-response)")
+    det = [e for e in live if e.get("status") in lc.DETERMINATIONS]
+    if "fee-waiver-denied" in grounds:
+        det = [e for e in live if e["type"] == "fee" and e["data"].get("kind") == "waiver-denied"] or det
+    elif "expedite-denied" in grounds:
+        det = [e for e in live if e["type"] == "expedite-decision" and e["data"].get("decision") == "denied"] or det
+    if det:
+        options["determination_date"] = det[-1]["occurred_on"]
+    elif "no-response" not in grounds:
+        raise FoiaError(f"request {rid} has no determination recorded; record it (`foia track update {rid} "
+                        "--status denied --on DATE`) or appeal with --ground no-response")
+    options["grounds"] = list(grounds)
+    if exemptions:
+        options["exemptions"] = list(exemptions)
+    if details:
+        options["details"] = details
+    return rid, options, info
+
+
+def draft_letter(tracker: Tracker, key, kind: str, *, out_dir, fmt: str = "txt", grounds: Sequence[str] = (),
+                 exemptions: Sequence[str] = (), details: str | None = None, overwrite: bool = False,
+                 by: str | None = None):
+    """Render a follow-up or appeal letter from the request's state, write it (0600) and record
+    a ``letter`` event. Returns (path, letter, request id)."""
+    from pathlib import Path
+
+    from foia.letters import build_letter, write_letter
+    from foia.profile import load_profile
+
+    rid, options, info = letter_options(tracker, key, kind, grounds=grounds, exemptions=exemptions, details=details)
+    letter = build_letter(kind, directory=tracker.directory, office=info["office"], profile=load_profile(),
+                          options=options, today=tracker.today())
+    stem = f"request-{rid}-{kind}-{tracker.today().isoformat()}"
+    path = write_letter(letter, Path(out_dir), fmt, stem=stem, overwrite=overwrite)
+    actor = tracker.actor(by)
+
+    def run(conn):
+        from sqlalchemy import insert
+
+        tracker._lock(conn, rid)
+        ev = tracker._event(rid, "letter", tracker.today(), actor,
+                            data={"kind": kind, "path": str(path), "format": fmt,
+                                  "grounds": list(grounds) or None})
+        conn.execute(insert(events), [ev])
+
+    tracker.store.write(run)
+    return path, letter, rid

@@ -1,0 +1,317 @@
+"""Where the tracker keeps its data: the engine, transactions and the migrations list.
+
+Default: a SQLite file ``foia.paths.data_dir()/foia.db``, created readable by the user only
+(0600, in a 0700 directory) before SQLite touches it; SQLite creates its ``-wal``/``-shm``
+files with the database file's permissions. ``--db URL`` / ``FOIA_DB`` selects any
+SQLAlchemy URL (``postgresql://`` means psycopg 3) or a plain file path.
+
+SQLite settings, applied on every connection:
+
+- ``journal_mode=WAL``: readers never block the writer and the writer never blocks readers.
+- ``busy_timeout=30000``: a writer waits up to 30 s for another to finish instead of failing.
+- ``foreign_keys=ON``: events and tracking numbers always belong to a request.
+- ``synchronous=FULL``: every commit is on disk before foia says it is. In WAL mode NORMAL
+  cannot corrupt the database but may lose the last commits on power loss; a tracker whose
+  point is to never lose a record pays one fsync per (human-paced) change instead. A 100,000
+  row import is one transaction, so one fsync.
+- ``secure_delete=ON``: purged identity data is overwritten on disk, not left in free pages.
+
+Write transactions start with ``BEGIN IMMEDIATE`` (the event-listener recipe in SQLAlchemy's
+SQLite documentation: the driver's own BEGIN is disabled and ours is emitted), so two
+processes queue on the write lock at the start of a transaction instead of one failing with
+"database is locked" when it tries to upgrade a read lock. On PostgreSQL a write transaction
+locks the rows it changes (``SELECT ... FOR UPDATE``) and is retried on a serialization
+failure or deadlock.
+
+Migrations are a list of numbered functions; each applied one is recorded in
+``schema_migrations`` (version, name, applied_at). All pending ones run in one transaction
+when the store opens. A database written by a newer foia (a higher version) is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator, TypeVar
+
+from foia.errors import FoiaError
+
+T = TypeVar("T")
+
+DEFAULT_FILE = "foia.db"
+BUSY_TIMEOUT_MS = 30_000
+HINT = "check --db / FOIA_DB"
+
+
+def utcnow() -> str:
+    """Now as an ISO-8601 UTC string, the tracker's timestamp format."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def default_url() -> str:
+    from foia.paths import data_dir
+
+    return "sqlite:///" + str(data_dir() / DEFAULT_FILE)
+
+
+def resolve_url(url: str | None = None) -> str:
+    """``url`` (from --db), else ``FOIA_DB``, else the default SQLite file. A value without
+    ``://`` is a SQLite file path; ``postgresql://`` and ``postgres://`` mean psycopg 3."""
+    value = (url or os.environ.get("FOIA_DB") or "").strip()
+    if not value:
+        return default_url()
+    if "://" not in value:
+        return "sqlite:///" + str(Path(value).expanduser().absolute())
+    for prefix in ("postgresql://", "postgres://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg://" + value[len(prefix):]
+    return value
+
+
+def shown_url(url) -> str:
+    """The URL with any password hidden, for messages."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(str(url)).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a URL too broken to parse is shown as typed, minus nothing secret
+        return str(url).split("@")[-1] if "@" in str(url) else str(url)
+
+
+def _reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = " ".join(str(orig).split())
+    return text[:300] or type(orig).__name__
+
+
+def _create_private_file(path: Path, *, default: bool) -> None:
+    """Create the SQLite file user-only before SQLite does (it would use the umask)."""
+    parent = path.parent
+    if default:
+        from foia.paths import ensure_private_dir
+
+        try:
+            ensure_private_dir(parent)
+        except OSError as exc:
+            raise FoiaError(f"cannot create the tracker directory {parent}: {exc.strerror or exc}; "
+                            f"set FOIA_DATA_DIR or {HINT}") from None
+    elif not parent.is_dir():
+        raise FoiaError(f"cannot open the tracker database {path}: directory {parent} does not exist; "
+                        f"create it or {HINT}")
+    if path.exists():
+        if path.is_dir():
+            raise FoiaError(f"cannot open the tracker database {path}: it is a directory; {HINT}")
+        return
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except OSError as exc:
+        raise FoiaError(f"cannot create the tracker database {path}: {exc.strerror or exc}; {HINT}") from None
+
+
+class Store:
+    """An open tracker database: an engine plus transaction helpers.
+
+    ``write(fn)`` runs ``fn(conn)`` in a write transaction (BEGIN IMMEDIATE on SQLite,
+    retried on PostgreSQL serialization failures); ``read()`` is a context manager giving a
+    connection in a read transaction (one consistent snapshot).
+    """
+
+    def __init__(self, engine, url: str):
+        self.engine = engine
+        self.url = url
+        self.dialect = engine.dialect.name
+        self.is_sqlite = self.dialect == "sqlite"
+        self.is_postgresql = self.dialect == "postgresql"
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file, or None for a server database."""
+        if not self.is_sqlite:
+            return None
+        db = self.engine.url.database
+        return Path(db) if db and db != ":memory:" else None
+
+    def shown(self) -> str:
+        return str(self.path) if self.path else shown_url(self.engine.url)
+
+    @contextmanager
+    def read(self) -> Iterator:
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            with self.engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+        except OperationalError as exc:
+            raise self._operational(exc) from None
+
+    def write(self, fn: Callable[..., T], *, attempts: int = 5) -> T:
+        """Run ``fn(conn)`` in one write transaction and commit; nothing is kept on error."""
+        from sqlalchemy.exc import DBAPIError, OperationalError
+
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.engine.connect() as conn:
+                    if self.is_sqlite:
+                        conn.execution_options(foia_begin="IMMEDIATE")
+                    with conn.begin():
+                        return fn(conn)
+            except DBAPIError as exc:
+                code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+                # 40001 serialization_failure, 40P01 deadlock_detected: safe to run again.
+                if self.is_postgresql and code in ("40001", "40P01") and attempt < attempts:
+                    time.sleep(0.05 * attempt)
+                    continue
+                if isinstance(exc, OperationalError):
+                    raise self._operational(exc) from None
+                raise
+        raise AssertionError("unreachable")
+
+    def _operational(self, exc) -> FoiaError:
+        reason = _reason(exc)
+        if "locked" in reason or "busy" in reason:
+            return FoiaError(f"the tracker database {self.shown()} stayed busy for "
+                             f"{BUSY_TIMEOUT_MS // 1000} s (another foia process is writing); try again")
+        return FoiaError(f"tracker database {self.shown()}: {reason}; {HINT}")
+
+    def schema_version(self) -> int:
+        from sqlalchemy import func, inspect, select
+
+        from foia.tracker.models import schema_migrations
+
+        with self.read() as conn:
+            if not inspect(conn).has_table("schema_migrations"):
+                return 0
+            return conn.execute(select(func.max(schema_migrations.c.version))).scalar() or 0
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_engine(url):
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import StaticPool
+
+    memory = url.database in (None, "", ":memory:")
+    kwargs = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
+    if memory:
+        kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+    engine = create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        # Take BEGIN away from the driver: we emit it ourselves (below).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if not memory:
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA secure_delete=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        mode = conn.get_execution_options().get("foia_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
+    """Open (creating if needed) the tracker database at ``url`` and bring its schema up to date.
+
+    Any problem (bad URL, missing driver, unreachable server, unwritable file) is one
+    ``FoiaError`` naming the database and --db / FOIA_DB.
+    """
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+    resolved = resolve_url(url)
+    try:
+        parsed = make_url(resolved)
+    except ArgumentError:
+        raise FoiaError(f"{shown_url(resolved)!s} is not a database URL; give e.g. "
+                        f"sqlite:///path/foia.db or postgresql://user@host/db ({HINT})") from None
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database not in (None, "", ":memory:"):
+                path = Path(parsed.database).expanduser()
+                _create_private_file(path, default=(resolved == default_url()))
+            engine = _sqlite_engine(parsed)
+        else:
+            engine = create_engine(parsed, pool_pre_ping=False)
+    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+        raise FoiaError(f"cannot use database {shown_url(resolved)}: {_reason(exc)}; {HINT}") from None
+    store = Store(engine, resolved)
+    if migrate:
+        try:
+            migrate_store(store)
+        except FoiaError:
+            engine.dispose()
+            raise
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise FoiaError(f"cannot open the tracker database {store.shown()}: {_reason(exc)}; {HINT}") from None
+    return store
+
+
+# ---------------------------------------------------------------------------------------------
+# Migrations. Each function receives a connection inside the migration transaction. A
+# migration never changes once released: migration 1 creates the version-1 tables; when a
+# later migration alters a table, copy that table's version-1 definition into _m001 first so
+# an old database and a new one end up identical (tests/test_tracker_store.py checks this).
+
+
+def _m001_initial(conn) -> None:
+    from foia.tracker.models import V1_TABLES, metadata
+
+    metadata.create_all(conn, tables=list(V1_TABLES))
+
+
+MIGRATIONS: list[tuple[int, str, Callable]] = [
+    (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
+]
+LATEST = MIGRATIONS[-1][0]
+
+
+def migrate_store(store: Store) -> int:
+    """Apply pending migrations in one transaction; return the schema version."""
+    from sqlalchemy import func, insert, inspect, select
+
+    from foia.tracker.models import schema_migrations
+
+    current = store.schema_version()
+    _refuse_newer(store, current)
+    if current == LATEST:
+        return current
+
+    def apply(conn) -> int:
+        if store.is_postgresql:
+            # Two processes opening a new database at once: one migrates, the other waits.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242000001)")
+        if not inspect(conn).has_table("schema_migrations"):
+            schema_migrations.create(conn)
+        version = conn.execute(select(func.max(schema_migrations.c.version))).scalar() or 0
+        _refuse_newer(store, version)
+        for number, name, fn in MIGRATIONS:
+            if number > version:
+                fn(conn)
+                conn.execute(insert(schema_migrations).values(version=number, name=name,
+                                                              applied_at=utcnow()))
+                version = number
+        return version
+
+    return store.write(apply)
+
+
+def _refuse_newer(store: Store, version: int) -> None:
+    if version > LATEST:
+        raise FoiaError(f"the tracker database {store.shown()} has schema version {version}, written by a "
+                        f"newer foia (this one knows up to {LATEST}); upgrade foia to use it")

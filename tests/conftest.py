@@ -1,0 +1,78 @@
+"""Shared fixtures.
+
+- Every test runs with FOIA_CONFIG_DIR / FOIA_DATA_DIR / FOIA_CACHE_DIR pointing at fresh
+  temporary folders (never the real home directory) and without the user's FOIA_DB,
+  FOIA_DIRECTORY or FOIA_PROFILE.
+- ``db_url``: a tracker database URL, parametrized over the backends: a SQLite file, and the
+  PostgreSQL server named by FOIA_TEST_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test)
+  with each test in its own fresh schema (dropped afterwards). When the server is unreachable
+  the PostgreSQL cases are skipped with a loud reason, or FAIL when FOIA_REQUIRE_PG=1 (as in
+  .ci/run), so the PostgreSQL run cannot be skipped silently.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(autouse=True)
+def _foia_dirs(tmp_path_factory, monkeypatch):
+    base = tmp_path_factory.mktemp("foia-env")
+    monkeypatch.setenv("FOIA_CONFIG_DIR", str(base / "config"))
+    monkeypatch.setenv("FOIA_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("FOIA_CACHE_DIR", str(base / "cache"))
+    for var in ("FOIA_DB", "FOIA_DIRECTORY", "FOIA_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    return base
+
+
+def pg_base_url() -> str:
+    return os.environ.get("FOIA_TEST_PG_URL") or PG_DEFAULT
+
+
+def _libpq(url: str) -> str:
+    """The SQLAlchemy URL as a libpq conninfo URL for psycopg."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    url = pg_base_url()
+    try:
+        import psycopg
+
+        with psycopg.connect(_libpq(url), connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
+        reason = f"PostgreSQL server UNREACHABLE at {url}: {' '.join(str(exc).split())[:200]}"
+        if os.environ.get("FOIA_REQUIRE_PG") == "1":
+            pytest.fail(f"{reason} (FOIA_REQUIRE_PG=1: the PostgreSQL run is required)")
+        pytest.skip(f"{reason}; set FOIA_TEST_PG_URL, or FOIA_REQUIRE_PG=1 to make this a failure")
+    return url
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped after the test."""
+    import psycopg
+
+    schema = "t_" + uuid.uuid4().hex[:16]
+    with psycopg.connect(_libpq(pg_server), autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in pg_server else "?"
+    yield f"{pg_server}{sep}options=-csearch_path%3D{schema}"
+    with psycopg.connect(_libpq(pg_server), autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    """A fresh tracker database URL on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'tracker.db'}"
+    return request.getfixturevalue("pg_url")
