@@ -23,6 +23,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "contracts": ("foia.commands.contracts:contracts", "Contract awards on USAspending: search, show with modifications."),
     "deadline": ("foia.commands.deadline:deadline", "Statutory deadlines for a request, with the days counted."),
     "track": ("foia.commands.track:track", "Track requests: statuses, tracking numbers, history, deadlines, letters."),
+    "draft": ("foia.commands.letters:draft", "Write letters (records, contract, self, appeal...) to one or more offices."),
+    "letters": ("foia.commands.letters:letters", "Letter kinds, their fields and templates (your overrides included)."),
+    "profile": ("foia.commands.profile:profile", "Your requester profile: name, address, fee category, statements."),
 }
 
 
@@ -58,6 +61,27 @@ class LazyGroup(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Run the CLI; every error, click's own parse errors included, is one line on stderr."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
     def invoke(self, ctx):
         from foia.errors import DirectoryError, FoiaError

@@ -178,3 +178,14 @@ def test_directory_commands_do_not_import_heavy_libraries():
 def test_python_dash_m_foia_works():
     proc = subprocess.run([sys.executable, "-m", "foia", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.strip() == "foia, version 0.1.0"
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["nope"], "Error: No such command 'nope'. (see 'foia --help')"),
+    (["agencies", "list", "--bogus"], "Error: No such option '--bogus'. (see 'foia agencies list --help')"),
+    (["agencies", "show"], "Error: Missing argument 'AGENCY_ID'. (see 'foia agencies show --help')"),
+])
+def test_click_usage_errors_are_one_line_with_a_help_hint(argv, message):
+    result = CliRunner().invoke(cli, argv)
+    assert result.exit_code == 2
+    assert result.output == message + "\n"
