@@ -1,0 +1,256 @@
+"""`foia letters kinds|show|path` and `foia draft KIND --to ICE ...`: write letters."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from foia.errors import FoiaError, UsageError
+from foia.letters import KINDS, Field, LetterKind
+
+PROGRESS_FROM = 4  # letters; from this many on, show a progress bar on stderr
+
+
+def _directory(ctx: click.Context):
+    from foia.directory import load_directory
+
+    return load_directory((ctx.find_root().obj or {}).get("directory_override"))
+
+
+# ---- letters -------------------------------------------------------------------------------
+
+
+@click.group()
+def letters():
+    """Letter kinds, their fields and templates (your overrides included)."""
+
+
+@letters.command("kinds")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def letters_kinds(as_json):
+    """List the letter kinds and the fields each takes (as `foia draft` options)."""
+    rows = []
+    for k in KINDS.values():
+        rows.append({
+            "kind": k.name, "title": k.title, "template": k.template, "request": k.request,
+            "fields": [{"option": f.option, "name": f.name, "type": f.type, "required": f.required,
+                        "profile": f.profile, "help": f.help} for f in k.fields if f.cli],
+        })
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['kind']}: {row['title']}")
+        for f in row["fields"]:
+            need = " (required)" if f["required"] else ""
+            click.echo(f"  {f['option']:<28} {f['help']}{need}")
+    click.echo("\nEvery request kind (records, contract, self, third-party) also takes --fee-waiver, --expedite "
+               "--expedite-grounds --expedite-statement, --fee-limit and --news-media; every kind takes "
+               "--requester-* options that override your profile (see `foia draft KIND --help`).")
+
+
+@letters.command("show")
+@click.argument("kind", type=click.Choice(list(KINDS)))
+def letters_show(kind):
+    """Print the template KIND renders with: your override if you have one, else the packaged one."""
+    from foia.letters import template_source
+
+    source, path = template_source(kind)
+    click.echo(f"# {path}", err=True)
+    click.echo(source, nl=False)
+
+
+@letters.command("path")
+@click.option("--packaged", is_flag=True, help="Print the packaged templates folder instead.")
+def letters_path(packaged):
+    """Print the folder for your template overrides (FOIA_TEMPLATES, else <config>/templates).
+
+    A file there named like a packaged template (records.j2, partials/_signature.j2) replaces it;
+    your templates run in Jinja2's sandbox.
+    """
+    from foia.letters import packaged_templates_dir, user_templates_dir
+
+    click.echo(str(packaged_templates_dir() if packaged else user_templates_dir()))
+
+
+# ---- draft ---------------------------------------------------------------------------------
+
+
+def _field_option(f: Field) -> click.Option:
+    decls = [f.option, f.name]  # the bare name is the parameter's name: the options key
+    if f.type == "bool":
+        return click.Option(decls, is_flag=True, default=None, help=f.help)
+    if f.type == "list":
+        return click.Option(decls, multiple=True, help=f.help)
+    if f.type == "choice":
+        return click.Option(decls, type=click.Choice(f.choices, case_sensitive=False), help=f.help)
+    metavar = {"date": "YYYY-MM-DD", "amount": "DOLLARS"}.get(f.type, "TEXT")
+    return click.Option(decls, metavar=metavar, help=f.help)
+
+
+_COMMON = [
+    click.Option(["--to", "to"], multiple=True, metavar="AGENCY",
+                 help="Office to write to (id or abbreviation, case-insensitive; repeatable). HSI and ERO go "
+                      "to the ICE FOIA Office. Mediation letters go to OGIS; --to names the agency in dispute."),
+    click.Option(["--out", "out"], type=click.Path(file_okay=False), default=".", show_default=True,
+                 help="Folder to write the letters into."),
+    click.Option(["--format", "formats"], multiple=True, type=click.Choice(["txt", "md", "docx", "eml"]),
+                 help="Output format (repeatable; default txt)."),
+    click.Option(["--date", "letter_date"], metavar="YYYY-MM-DD", help="Date of the letter (default today)."),
+    click.Option(["--stem"], help="File name without extension (one office only; default DATE-OFFICE-KIND)."),
+    click.Option(["--overwrite"], is_flag=True, help="Replace files that already exist."),
+    click.Option(["--reproducible"], is_flag=True,
+                 help="Fixed DOCX/eml timestamps, so the same input gives the same bytes."),
+    click.Option(["--attach-docx"], is_flag=True, help="Attach the DOCX to the .eml."),
+    click.Option(["--profile", "profile_file"], type=click.Path(dir_okay=False),
+                 help="Profile file to use (default: `foia profile path`)."),
+    click.Option(["--no-profile"], is_flag=True, help="Ignore your profile; give --requester-* options."),
+]
+
+
+def _default_offices(kind: LetterKind, options: dict, d) -> list[str]:
+    """--to when it can be read from the directory: a contract's agency, a system's holder."""
+    from foia.errors import NotFound
+
+    if kind.name == "contract" and options.get("award"):
+        try:
+            c = d.contract(options["award"])
+            return [c.directorate or c.agency]
+        except NotFound:
+            pass
+    if kind.name == "records" and options.get("system"):
+        s = d.system(options["system"])
+        return [s.directorate or s.agencies[0]]
+    raise UsageError(f"{kind.name} letter needs --to: the office to write to (e.g. --to ICE); "
+                     "see `foia agencies list`")
+
+
+def _instructions(letter, written: dict[str, Path]) -> list[str]:
+    office = letter.fields["office"]
+    who = letter.fields["about"]["abbreviation"] if letter.kind != "mediation" else office["abbreviation"]
+    text_file = written.get("txt") or written.get("md")
+    if letter.portal_only:
+        since = office.get("portal_only_since", "")
+        rule_by = "DHS" if office.get("dhs") else office["abbreviation"]
+        what = f"paste {text_file}" if text_file else f"upload {next(iter(written.values()))}"
+        return [f"{who}: File at {letter.portal} ({rule_by} accepts requests online only since {since}): {what}"]
+    # A verified email first; else the portal; an unverified email only when nothing else is known.
+    if letter.to_email and (letter.fields.get("to_email_verified", True) or not letter.portal):
+        f = written.get("eml") or next(iter(written.values()))
+        return [f"{who}: send {f} to {letter.to_email}"]
+    if letter.portal:
+        return [f"{who}: file at {letter.portal}: " + (f"paste {text_file}" if text_file else
+                                                       f"upload {next(iter(written.values()))}")]
+    return [f"{who}: mail {next(iter(written.values()))} to the address in the letter"]
+
+
+def _run_draft(kind: LetterKind, params: dict) -> None:
+    from foia.letters import build_letter, letter_bytes, target_path
+    from foia.profile import load_profile
+
+    ctx = click.get_current_context()
+    options = {}
+    for f in kind.all_fields:
+        if not f.cli:
+            continue
+        value = params.get(f.name)
+        if value in (None, (), False):
+            continue
+        options[f.name] = list(value) if isinstance(value, tuple) else value
+    d = _directory(ctx)
+    if params["letter_date"]:
+        from foia.deadlines import parse_date
+
+        today = parse_date(params["letter_date"], what="--date")
+    else:
+        today = date.today()
+    if params["no_profile"]:
+        profile = None
+    else:
+        profile = load_profile(params["profile_file"])
+    offices = list(params["to"]) or _default_offices(kind, options, d)
+    formats = list(dict.fromkeys(params["formats"] or ("txt",)))
+    if params["stem"] and len(offices) > 1:
+        raise UsageError("--stem names one file: use it with a single --to")
+    if params["attach_docx"] and "eml" not in formats:
+        raise UsageError("--attach-docx attaches the DOCX to the .eml: add --format eml")
+
+    # Everything is built and checked before the first file is written: a bad office, a
+    # missing field or an existing file stops the run with nothing half-done.
+    seen, built = set(), []
+    for office in offices:
+        agency = d.agency(office)
+        if agency.id in seen:
+            continue
+        seen.add(agency.id)
+        built.append(build_letter(kind.name, directory=d, office=agency.id, profile=profile, options=options,
+                                  today=today))
+    out = Path(params["out"])
+    jobs = []
+    for letter in built:
+        for fmt in formats:
+            path = target_path(letter, out, fmt, params["stem"])
+            if path.exists() and not params["overwrite"]:
+                raise FoiaError(f"{path} already exists; pass --overwrite or choose another --out folder")
+            jobs.append((letter, fmt, path))
+    payloads = [(letter, fmt, path, letter_bytes(letter, fmt, reproducible=params["reproducible"],
+                                                  attach_docx=params["attach_docx"]))
+                for letter, fmt, path in jobs]
+    _write_all(payloads, out, progress=len(built) >= PROGRESS_FROM)
+
+    for letter in built:
+        written = {fmt: path for l2, fmt, path, _ in payloads if l2 is letter}
+        for path in written.values():
+            click.echo(str(path))
+        prefix = letter.fields["about"]["abbreviation"]
+        for warning in letter.warnings:
+            click.echo(f"{prefix}: {warning}", err=True)
+        for line in _instructions(letter, written):
+            click.echo(line, err=True)
+
+
+def _write_all(payloads, out: Path, *, progress: bool) -> None:
+    from foia.files import atomic_write
+    from foia.paths import ensure_private_dir
+
+    ensure_private_dir(out)
+    if progress:
+        with click.progressbar(payloads, label="Writing letters", file=sys.stderr) as bar:
+            for _, _, path, data in bar:
+                atomic_write(path, data, mode=0o600)
+    else:
+        for _, _, path, data in payloads:
+            atomic_write(path, data, mode=0o600)
+
+
+def _kind_command(kind: LetterKind) -> click.Command:
+    fields = [f for f in kind.all_fields if f.cli]
+
+    def callback(**params):
+        _run_draft(kind, params)
+
+    required = ", ".join(f.option for f in kind.fields if f.required)
+    help_text = (f"{kind.title}\n\nOne letter per --to office, written into --out as DATE-OFFICE-{kind.name}.FORMAT "
+                 "(user-only, 0600). Fields not given come from your profile (`foia profile show`)."
+                 + (f" Required: {required}." if required else ""))
+    return click.Command(kind.name, params=[*_COMMON, *(_field_option(f) for f in fields)], callback=callback,
+                         help=help_text, short_help=kind.title)
+
+
+@click.group()
+def draft():
+    """Write letters: one per office, in txt, md, docx or eml.
+
+    \b
+    foia draft records --system icm --to ICE --format docx
+    foia draft self --to ICE --to CBP --date-of-birth 1990-01-31 ...
+    foia draft appeal --to ICE --tracking-number 2026-ICFO-12345 --grounds no-records ...
+    """
+
+
+for _kind in KINDS.values():
+    draft.add_command(_kind_command(_kind))

@@ -1,0 +1,163 @@
+"""The requester profile: who signs the letters, and the standing statements they reuse.
+
+Stored as YAML in the user's config directory (``foia.paths.config_dir()/profile.yaml``; the
+environment variable ``FOIA_PROFILE`` names another file), created readable by the user only
+(0600): it holds a postal address, an email and a phone number. Any letter option
+(``--requester-name`` ...) overrides a profile field for one letter.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from foia.errors import FoiaError, UsageError
+
+# The fee categories of 5 U.S.C. 552(a)(4)(A)(ii) (fact sheet): code -> label used in letters.
+FEE_CATEGORIES: dict[str, str] = {
+    "news-media": "representative of the news media",
+    "educational": "educational institution",
+    "scientific": "noncommercial scientific institution",
+    "other": "all other requesters",
+    "commercial": "commercial use requester",
+}
+# Spellings people type for each category.
+_FEE_ALIASES = {
+    "news media": "news-media", "news_media": "news-media", "media": "news-media", "news": "news-media",
+    "education": "educational", "noncommercial scientific": "scientific",
+    "noncommercial-scientific": "scientific", "non-commercial scientific": "scientific",
+    "all other": "other", "all-other": "other", "all others": "other", "commercial use": "commercial",
+}
+
+
+@dataclass
+class Profile:
+    """The requester. Every field is optional in the file; letters say which they need."""
+
+    name: str | None = None
+    organization: str | None = None
+    title: str | None = None            # position, e.g. "Staff Attorney"
+    address: str | None = None          # postal address, one line per line
+    email: str | None = None
+    phone: str | None = None
+    fee_category: str | None = None     # a key of FEE_CATEGORIES
+    publication_record: str | None = None   # what you have published, where (fee waiver, news media)
+    dissemination: str | None = None        # how you will share what you receive (fee waiver)
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+PROFILE_FIELDS: dict[str, str] = {
+    "name": "Your full name, as it will be signed.",
+    "organization": "Organisation (newsroom, clinic, group), if any.",
+    "title": "Your position at the organisation, if any.",
+    "address": "Postal address; separate lines with newlines.",
+    "email": "Email address for the agency's reply.",
+    "phone": "Phone number.",
+    "fee_category": "Fee category: " + ", ".join(FEE_CATEGORIES) + ".",
+    "publication_record": "Your publication record (for news-media status and fee waivers).",
+    "dissemination": "How you will share the records with the public (for fee waivers).",
+}
+
+
+def normalize_fee_category(value: str | None, *, what: str = "fee_category") -> str | None:
+    """A fee category code from a code or a common spelling; anything else is an error."""
+    if value is None or not str(value).strip():
+        return None
+    text = " ".join(str(value).strip().lower().split())
+    code = text if text in FEE_CATEGORIES else _FEE_ALIASES.get(text)
+    if code is None:
+        raise UsageError(f"{what}: {value!r} is not a fee category; use one of {', '.join(FEE_CATEGORIES)}")
+    return code
+
+
+def profile_path() -> Path:
+    """The profile file: ``FOIA_PROFILE`` if set, else ``<config dir>/profile.yaml``."""
+    env = os.environ.get("FOIA_PROFILE")
+    if env:
+        return Path(env).expanduser()
+    from foia.paths import config_dir
+
+    return config_dir() / "profile.yaml"
+
+
+def profile_from_dict(data: object, *, where: str = "profile") -> Profile:
+    """Validate a mapping read from YAML (unknown keys and bad categories are errors)."""
+    if data is None:
+        return Profile()
+    if not isinstance(data, dict):
+        raise FoiaError(f"{where}: expected a mapping of fields ({', '.join(PROFILE_FIELDS)}); "
+                        "fix the file with `foia profile edit`")
+    known = {f.name for f in fields(Profile)}
+    values = {}
+    for key, value in data.items():
+        if key not in known:
+            raise FoiaError(f"{where}: unknown field {key!r}; expected one of: {', '.join(PROFILE_FIELDS)}")
+        if value is None:
+            continue
+        if isinstance(value, (dict, list, bool)):
+            raise FoiaError(f"{where}: {key} must be text; fix it with `foia profile edit`")
+        text = str(value).strip()
+        values[key] = text or None
+    try:
+        values["fee_category"] = normalize_fee_category(values.get("fee_category"), what=f"{where}: fee_category")
+    except UsageError as exc:
+        raise FoiaError(exc.message) from None
+    return Profile(**values)
+
+
+def load_profile(path: Path | str | None = None) -> Profile | None:
+    """The saved profile, or None when there is none yet."""
+    import yaml
+
+    p = Path(path) if path else profile_path()
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if path is not None:
+            raise FoiaError(f"profile {p} not found; create it with `foia profile init` or check --profile") from None
+        return None
+    except (IsADirectoryError, UnicodeDecodeError, OSError) as exc:
+        raise FoiaError(f"cannot read profile {p}: {getattr(exc, 'strerror', None) or exc}; "
+                        "give a UTF-8 YAML file") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise FoiaError(f"{p}{line}: not valid YAML; fix it with `foia profile edit`") from None
+    return profile_from_dict(data, where=str(p))
+
+
+def dump_profile(profile: Profile) -> str:
+    """The profile as YAML text, fields in a fixed order, with a header comment."""
+    import yaml
+
+    data = profile.to_dict()
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False) if data else ""
+    head = ("# foia requester profile (see `foia profile --help`). Fields: "
+            + ", ".join(PROFILE_FIELDS) + ".\n")
+    return head + body
+
+
+def save_profile(profile: Profile, path: Path | str | None = None) -> Path:
+    """Write the profile atomically, readable by the user only (0600; its folder 0700)."""
+    from foia.files import atomic_write
+    from foia.paths import ensure_private_dir
+
+    p = Path(path) if path else profile_path()
+    # Validate what we write exactly as we would validate what we read.
+    profile = profile_from_dict(profile.to_dict(), where=str(p))
+    ensure_private_dir(p.parent)
+    return atomic_write(p, dump_profile(profile), mode=0o600)
+
+
+def merge(profile: Profile | None, overrides: dict) -> Profile:
+    """The profile with non-empty override values laid over it (``{"name": ...}``)."""
+    base = (profile or Profile()).to_dict()
+    for key, value in overrides.items():
+        if value is not None and str(value).strip():
+            base[key] = value
+    return profile_from_dict(base, where="requester")
