@@ -64,9 +64,10 @@ def contracts_search(ctx, vendor, agency, keyword, since, until, max_results, so
 
     query, notes = build_search(_directory(ctx), vendors=vendor, agencies=agency, keywords=keyword,
                                 since=since, until=until, sort=sort, order=order)
-    for note in notes:
-        click.echo(note, err=True)
+    # The client checks --base-url and --cache-ttl: a bad one fails before anything is printed.
     with _client(base_url, cache_ttl, refresh, no_cache, timeout) as client:
+        for note in notes:
+            click.echo(note, err=True)
         result = client.search_awards(query, max_results=max_results)
     if fmt in ("json", "csv"):
         emit([a.to_dict() for a in result.awards], AwardRow.COLUMNS, fmt)

@@ -1,0 +1,163 @@
+"""Bad input, everywhere: each case gets one clear line naming the input and the fix, a
+non-zero exit, no traceback, and leaves every file as it was.
+
+Each case runs in a fresh folder holding the user's config, data and cache directories and any
+files the case sets up; the folder's contents (names, sizes, bytes) are compared before and after.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from click.testing import CliRunner
+
+from foia.cli import cli
+
+OVERRIDE_KIND = "agencies:\n  - id: cbp\n    kind: bureau\n"
+OVERRIDE_EMAIL = ("agencies:\n  - id: cbp\n    contacts:\n      - {purpose: request, type: email, value: nope, "
+                  "sources: [fact-sheet], verified: true}\n")
+OVERRIDE_URL = "agencies:\n  - id: cbp\n    filing: {policy: p, portal: www.cbp.gov, sources: [fact-sheet], verified: true}\n"
+OVERRIDE_CLOSURE = "closures:\n  - {date: 2026-13-01, name: x, sources: [fact-sheet], verified: true}\n"
+OVERRIDE_REF = ("contracts:\n  - {id: c, title: t, vendors: [acme], agency: ice, claims: [{text: x, "
+                "sources: [fact-sheet], verified: false}]}\n")
+OVERRIDE_SYNTAX = "agencies:\n  - id: cbp\n    name: [unclosed\n"
+OVERRIDE_DUPLICATE = "agencies:\n  - {id: x1, name: A, abbreviation: A, kind: office}\n  - {id: x1, name: B, abbreviation: B, kind: office}\n"
+OVERRIDE_SOURCE = ("agencies:\n  - id: cbp\n    contacts:\n      - {purpose: request, type: phone, value: \"(202) 555-0100\", "
+                   "sources: [my-call], verified: true}\n")
+
+
+@dataclass
+class Case:
+    id: str
+    argv: list[str]
+    exit: int
+    message: str  # a regular expression the one output line must match in full
+    files: dict[str, str | bytes] = field(default_factory=dict)
+    setup: Callable[[Path], None] | None = None
+
+
+CASES: list[Case] = [
+    # -- the directory and its override file -------------------------------------------------
+    Case("directory-missing-file", ["--directory", "over.yaml", "agencies", "list"], 1,
+         r"over\.yaml: override file not found; check the path \(--directory / FOIA_DIRECTORY\)"),
+    Case("directory-is-a-folder", ["--directory", "folder", "agencies", "list"], 2,
+         r"Error: Invalid value for '--directory': File 'folder' is a directory\. \(see 'foia --help'\)",
+         setup=lambda p: (p / "folder").mkdir()),
+    Case("directory-not-utf8", ["--directory", "over.yaml", "agencies", "list"], 1,
+         r"over\.yaml: override file is not UTF-8 text; save it as UTF-8 YAML", {"over.yaml": b"\xff\xfe bad"}),
+    Case("directory-bad-enum", ["--directory", "over.yaml", "agencies", "list"], 1,
+         r"over\.yaml:3: agencies\[0\] \(cbp\)\.kind: expected one of: department, .*; got 'bureau'",
+         {"over.yaml": OVERRIDE_KIND}),
+    Case("directory-bad-email", ["--directory", "over.yaml", "agencies", "show", "cbp"], 1,
+         r"over\.yaml:4: agencies\[0\] \(cbp\)\.contacts\[0\]\.value: expected an email address like "
+         r"name@agency\.gov, got 'nope'", {"over.yaml": OVERRIDE_EMAIL}),
+    Case("directory-bad-url", ["--directory", "over.yaml", "agencies", "list"], 1,
+         r"over\.yaml:3: agencies\[0\] \(cbp\)\.filing\.portal: expected a URL starting with https:// or "
+         r"http://, got 'www\.cbp\.gov'", {"over.yaml": OVERRIDE_URL}),
+    Case("directory-bad-date", ["--directory", "over.yaml", "agencies", "list"], 1,
+         r"over\.yaml:2: closures\[0\] \(2026-13-01\)\.date: expected a date YYYY-MM-DD, got '2026-13-01'",
+         {"over.yaml": OVERRIDE_CLOSURE}),
+    Case("directory-unknown-reference", ["--directory", "over.yaml", "vendors", "list"], 1,
+         r"over\.yaml:2: contracts \(c\)\.vendors\[0\]: unknown vendor id 'acme'; expected one of: aws, .*",
+         {"over.yaml": OVERRIDE_REF}),
+    Case("directory-yaml-syntax", ["--directory", "over.yaml", "agencies", "list"], 1,
+         r"over\.yaml:\d+: YAML syntax error: .*; fix the YAML syntax", {"over.yaml": OVERRIDE_SYNTAX}),
+    Case("directory-duplicate-id", ["--directory", "over.yaml", "agencies", "list"], 1,
+         r"over\.yaml:3: agencies\[1\] \(x1\)\.id: duplicate id 'x1' \(first at line 2\); give each entry its own id",
+         {"over.yaml": OVERRIDE_DUPLICATE}),
+    Case("directory-unknown-source", ["--directory", "over.yaml", "agencies", "list"], 1,
+         r"over\.yaml:2: agencies \(cbp\)\.contacts\[0\]\.sources: unknown source id 'my-call'; expected one of: .*",
+         {"over.yaml": OVERRIDE_SOURCE}),
+    Case("directory-env-missing", ["agencies", "list"], 1,
+         r"env\.yaml: override file not found; check the path \(--directory / FOIA_DIRECTORY\)"),
+    # -- look-ups ------------------------------------------------------------------------------
+    Case("agency-unknown", ["agencies", "show", "NSA"], 1, r"Error: no agency 'NSA'; see `foia agencies list` for the ids"),
+    Case("system-unknown", ["systems", "show", "nope"], 1, r"Error: no system 'nope'; see `foia systems list` for the ids"),
+    Case("vendor-unknown", ["vendors", "show", "acme"], 1, r"Error: no vendor 'acme'; see `foia vendors list` for the ids"),
+    Case("search-too-short", ["search", "x"], 2,
+         r"Error: Invalid value for TEXT: give at least 2 characters to search for \(see 'foia search --help'\)"),
+    Case("unknown-command", ["agencies", "delete"], 2,
+         r"Error: No such command 'delete'\. \(see 'foia agencies --help'\)"),
+    # -- deadline options ----------------------------------------------------------------------
+    Case("deadline-missing-received", ["deadline"], 2,
+         r"Error: Missing option '--received'\. \(see 'foia deadline --help'\)"),
+    Case("deadline-bad-date", ["deadline", "--received", "2025-13-01"], 2,
+         r"Error: --received: '2025-13-01' is not a date; use YYYY-MM-DD, e.g\. 2025-11-21"),
+    Case("deadline-tolled-garbage", ["deadline", "--received", "2025-11-21", "--tolled", "garbage"], 2,
+         r"Error: --tolled: 'garbage' is not a period; use FROM:TO as YYYY-MM-DD:YYYY-MM-DD, .*"),
+    Case("deadline-tolled-reversed", ["deadline", "--received", "2025-11-21", "--tolled", "2025-12-05:2025-12-01"], 2,
+         r"Error: --tolled: '2025-12-05:2025-12-01' ends before it starts; use FROM:TO .*"),
+    Case("deadline-unknown-office", ["deadline", "--received", "2025-11-21", "--office", "XYZ"], 1,
+         r"Error: no agency 'XYZ'; see `foia agencies list` for the ids"),
+    Case("deadline-extension-before-receipt",
+         ["deadline", "--received", "2025-11-21", "--extension-notice", "2025-11-01"], 2,
+         r"Error: extension notice 2025-11-01 is dated before the request was received \(2025-11-21\); check the dates"),
+    Case("deadline-bad-closure", ["deadline", "--received", "2025-11-21", "--closure", "2025-12-24x"], 2,
+         r"Error: --closure: '2025-12-24x' is not DATE\[:NAME\]; use e\.g\. 2025-12-24:Executive order closure"),
+    Case("deadline-out-of-calendar", ["deadline", "--received", "1800-01-01"], 2,
+         r"Error: 1800-01-01 is outside the years foia's working-day calendar covers .*; check the date"),
+    Case("deadline-determination-before-receipt",
+         ["deadline", "--received", "2025-11-21", "--determination", "2025-11-01"], 2,
+         r"Error: determination 2025-11-01 is before the request was received \(2025-11-21\); check the dates"),
+    Case("deadline-bad-closures-file", ["deadline", "--received", "2025-11-21"], 1,
+         r"Error: .*closures\.yaml.*", setup=lambda p: (p / "config").mkdir() or
+         (p / "config" / "closures.yaml").write_text("- {date: 2025-02-30, name: x}\n")),
+    # -- contract search options (no request is sent for any of these) --------------------------
+    Case("contracts-short-keyword", ["contracts", "search", "--keyword", "ab"], 2,
+         r"Error: --keyword 'ab' is too short: USAspending needs at least 3 characters"),
+    Case("contracts-since-too-early", ["contracts", "search", "--vendor", "palantir", "--since", "2000-01-01"], 2,
+         r"Error: --since 2000-01-01 is before 2007-10-01, .*; use --since 2007-10-01 or later"),
+    Case("contracts-no-filter", ["contracts", "search"], 2,
+         r"Error: give --vendor, --agency or --keyword to narrow the search"),
+    Case("contracts-unknown-agency", ["contracts", "search", "--agency", "XYZ"], 1,
+         r"Error: no agency 'XYZ'; see `foia agencies list` for the ids"),
+    Case("contracts-agency-without-usaspending", ["contracts", "search", "--agency", "FBI"], 1,
+         r"Error: no USAspending agency on file for FBI or its parents; .*"),
+    Case("contracts-negative-max", ["contracts", "search", "--vendor", "palantir", "--max-results", "-1"], 2,
+         r"Error: Invalid value for '--max-results': -1 is not in the range x>=0\. .*"),
+    Case("contracts-bad-ttl", ["contracts", "search", "--vendor", "palantir", "--cache-ttl", "bogus"], 2,
+         r"Error: --cache-ttl 'bogus' is not a duration; use seconds or e\.g\. 30m, 24h, 7d"),
+    Case("contracts-bad-base-url", ["contracts", "search", "--vendor", "palantir", "--base-url", "not-a-url"], 2,
+         r"Error: --base-url 'not-a-url' is not an http\(s\) URL; e\.g\. https://api\.usaspending\.gov"),
+    Case("contracts-bad-since-date", ["contracts", "search", "--vendor", "palantir", "--since", "2025-02-30"], 2,
+         r"Error: --since '2025-02-30' is not a date; use YYYY-MM-DD, e\.g\. 2014-01-01"),
+    Case("contracts-show-empty", ["contracts", "show", ""], 2,
+         r"Error: give an award number \(PIID\) or a USAspending id such as CONT_AWD_\.\.\."),
+]
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
+            for p in sorted(root.rglob("*"))}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_is_one_clear_line_and_changes_nothing(case: Case, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    env = {"FOIA_CONFIG_DIR": str(tmp_path / "config"), "FOIA_DATA_DIR": str(tmp_path / "data"),
+           "FOIA_CACHE_DIR": str(tmp_path / "cache"), "FOIA_DIRECTORY": None, "FOIA_DB": None,
+           "FOIA_USASPENDING_URL": "http://127.0.0.1:9"}
+    if case.id == "directory-env-missing":
+        env["FOIA_DIRECTORY"] = "env.yaml"
+    for name, content in case.files.items():
+        path = tmp_path / name
+        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+    if case.setup:
+        case.setup(tmp_path)
+    before = _snapshot(tmp_path)
+    result = CliRunner().invoke(cli, case.argv, env=env)
+    assert result.exit_code == case.exit, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert re.fullmatch(case.message, lines[0]), lines[0]
+    assert _snapshot(tmp_path) == before
+
+
+def test_the_suite_covers_at_least_sixty_cases():
+    assert len(CASES) >= 60, f"{len(CASES)} cases"
