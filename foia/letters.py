@@ -24,7 +24,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from foia.errors import FoiaError, UsageError
-from foia.render import ESC, FORMATS, Block, MarkupError, parse, subject_of
+from foia.render import ESC, FORMATS, XML_UNSAFE, Block, MarkupError, parse, subject_of
 from foia.render.markdown import to_markdown
 from foia.render.text import to_text
 
@@ -244,6 +244,7 @@ def normalize_exemption(text: str) -> str:
 
 
 def _parse_date(f: Field, value: Any) -> date:
+    # Not foia.deadlines.parse_date: that one echoes the value, and a date of birth must not be.
     if isinstance(value, date):
         return value
     text = str(value).strip()
@@ -556,9 +557,7 @@ def _ctx_records(d, o, ctx, w, kind):
             "contracts": [c.title + (f" (award {c.award_number})" if c.award_number else "") for c in contracts],
         })
         for c in contracts:
-            if c.award_number and not any(cl.verified and cl.award_number == c.award_number for cl in c.claims):
-                w.add(f"unverified: award number {c.award_number} ({c.title}) named in the letter (source: "
-                      f"{_labels(d, [s for cl in c.claims for s in cl.sources])})")
+            _check_award_number(d, c, w)
     if o.get("subject"):
         subject = o["subject"]
     elif system and vendor:
@@ -626,6 +625,14 @@ def _format(o, ctx, kind):
         raise _missing(kind, "requester_address", "your postal address for paper copies")
 
 
+def _check_award_number(d, contract, w: _Warnings) -> None:
+    """An award number the letter names is unverified unless a verified claim gives it."""
+    number = contract.award_number
+    if number and not any(c.verified and c.award_number == number for c in contract.claims):
+        w.add(f"unverified: award number {number} ({contract.title}) named in the letter (source: "
+              f"{_labels(d, [s for c in contract.claims for s in c.sources])}); check it on USAspending")
+
+
 CONTRACT_CATEGORIES = (
     "the award document (contract, task order or delivery order) with its attachments, and every modification",
     "the statement of work or performance work statement",
@@ -665,10 +672,8 @@ def _ctx_contract(d, o, ctx, w, kind):
                       "the letter marks it unconfirmed")
         for conflict in contract.conflicts:
             w.add(f"conflict: {contract.id}: {conflict}")
-        if number and not any(c.verified and c.award_number == number for c in contract.claims) \
-                and contract.award_number == number:
-            w.add(f"unverified: award number {number} of {contract.id} (source: "
-                  f"{_labels(d, [s for c in contract.claims for s in c.sources])}); check it on USAspending")
+        if number and number == contract.award_number:
+            _check_award_number(d, contract, w)
         title = contract.title
         parent = contract.parent_award
     else:
@@ -898,10 +903,6 @@ class _LetterUndefined(jinja2.StrictUndefined):
         return f"field {key!r} is not known to letters; see `foia letters kinds` for the fields"
 
 
-# Control characters (other than tab and newline) mean nothing in a letter and XML cannot hold them.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
 def _finalize(value: Any) -> str:
     """Every printed value: dates in long form, and ESC before each line so a value is always
     plain text to the markup parser."""
@@ -909,7 +910,8 @@ def _finalize(value: Any) -> str:
         return ""
     if isinstance(value, date):
         value = long_date(value)
-    text = _CONTROL.sub("", str(value).replace(ESC, "").replace("\r\n", "\n").replace("\r", "\n"))
+    # Control characters mean nothing in a letter, and XML (DOCX) cannot hold them.
+    text = XML_UNSAFE.sub("", str(value).replace(ESC, "").replace("\r\n", "\n").replace("\r", "\n"))
     return ESC + text.replace("\n", "\n" + ESC)
 
 
@@ -1026,9 +1028,10 @@ def _kind(name: str) -> LetterKind:
 
 
 def _requester(kind: LetterKind, profile: "Profile | None", o: dict) -> Section:
-    from foia.profile import FEE_CATEGORIES, merge
+    from foia.profile import FEE_CATEGORIES, merge, normalize_fee_category
 
     overrides = {f.name[len("requester_"):]: o.get(f.name) for f in REQUESTER_FIELDS if f.name.startswith("requester_")}
+    overrides["fee_category"] = normalize_fee_category(overrides["fee_category"], what="--requester-fee-category")
     p = merge(profile, overrides)
     if not p.name:
         raise _missing(kind, "requester_name", "your name")

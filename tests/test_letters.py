@@ -411,3 +411,8 @@ def test_eml_needs_an_email_address(d, tmp_path):
     assert not list(tmp_path.iterdir())
     given = letter(d, "records", "cbp", to_email="foia@example.gov")
     assert given.to_email == "foia@example.gov"
+
+
+def test_bad_requester_fee_category_names_the_option(d):
+    with pytest.raises(UsageError, match="--requester-fee-category: 'rich' is not a fee category"):
+        letter(d, "records", requester_fee_category="rich")

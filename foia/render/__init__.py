@@ -28,6 +28,8 @@ LINE_SECTIONS = {"letterhead": "letterhead", "date": "date", "to": "address", "r
                  "salutation": "salutation", "signature": "signature"}
 FORMATS = ("txt", "md", "docx", "eml")
 _NUMBERED = re.compile(r"^(?:\d+|#)\.\s+")
+# Characters XML 1.0 cannot hold (control characters other than tab and newline).
+XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,13 @@ rebuilds the body, the numbering and the core properties with python-docx before
 from __future__ import annotations
 
 import io
-import re
 import threading
 import zipfile
 from copy import deepcopy
 from datetime import datetime, time, timezone
 from functools import lru_cache
 
-from foia.render import Block
+from foia.render import XML_UNSAFE, Block
 
 # block kind -> paragraph style name
 STYLES = {
@@ -41,8 +40,6 @@ STYLES = {
 _KEEP_TABLE_STYLES = {"TableNormal", "TableGrid"}
 _FIXED = (1980, 1, 1, 0, 0, 0)  # zip timestamp of reproducible files
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-# Characters XML 1.0 cannot hold (control characters other than tab and newline).
-_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _define_styles(doc) -> None:
@@ -163,7 +160,7 @@ class _Writer:
     def _para(self, kind: str, text: str, *, bold: bool = False):
         p = deepcopy(self.protos[(kind, bold)])
         r = p.r_lst[0]
-        text = _XML_UNSAFE.sub("", text)
+        text = XML_UNSAFE.sub("", text)
         if text:
             r.t_lst[0].text = text
         else:
@@ -242,9 +239,9 @@ def to_docx(letter, *, reproducible: bool = False, now: datetime | None = None) 
     with w.lock:
         w.build(letter.blocks)
         core = w.doc.core_properties
-        core.title = _XML_UNSAFE.sub("", letter.subject)[:255]
+        core.title = XML_UNSAFE.sub("", letter.subject)[:255]
         core.subject = f"{letter.kind} letter to {letter.office_name}"
-        core.author = core.last_modified_by = _XML_UNSAFE.sub(
+        core.author = core.last_modified_by = XML_UNSAFE.sub(
             "", (letter.fields.get("requester") or {}).get("name", ""))[:255]
         core.comments = ""
         core.keywords = "FOIA"
