@@ -427,6 +427,9 @@ def _office_context(d: "Directory", office: "Agency", purpose: str, warnings: _W
     if reg is not None and not reg.verified:
         warnings.add(f"unverified: {office.abbreviation} regulation {reg.cite} (source: {_labels(d, reg.sources)})")
     filing = how["filing"]
+    if filing is not None and how["portal_only"] and not filing.verified:
+        warnings.add(f"unverified: {office.abbreviation} online-only filing since {filing.portal_only_since} "
+                     f"(source: {_labels(d, filing.sources)})")
     dhs = bool(reg and reg.cite.startswith("6 CFR"))
     return _compact("office", {
         "id": office.id,
@@ -443,14 +446,14 @@ def _office_context(d: "Directory", office: "Agency", purpose: str, warnings: _W
     })
 
 
-def _identifier_text(i, *, notes: bool = True) -> str:
+def _identifier_text(i) -> str:
     text = i.id + (f" {i.title}" if i.title else "")
     extra = [*i.citations]
     if i.date and not i.citations:
         extra.append(i.date)
     if extra:
         text += f", {'; '.join(extra)}" if i.title else f" ({'; '.join(extra)})"
-    if notes and i.note and i.verified:
+    if i.note and i.verified:
         note = i.note.rstrip(".")
         if len(note) > 1 and note[1].islower():
             note = note[0].lower() + note[1:]
