@@ -229,3 +229,27 @@ def test_vendors_show_check_unreachable_is_one_line(monkeypatch):
     assert r.exit_code == 1 and "Traceback" not in r.output
     assert r.output == ("Error: USAspending did not answer after 4 tries (could not connect: [Errno 111] Connection "
                         "refused); try again later or use --base-url\n")
+
+
+def test_draft_contract_lookup_fills_the_letter_from_usaspending(server, tmp_path):
+    out = tmp_path / "letters"
+    r = run("draft", "contract", "--award", PIID, "--to", "ICE", "--lookup", "--base-url", server.url, "--no-profile",
+            "--requester-name", "Sam Doe", "--requester-email", "sam@example.org", "--date", "2026-11-23",
+            "--out", str(out))
+    assert r.exit_code == 0, r.output
+    text = (out / "2026-11-23-ice-contract.txt").read_text()
+    assert "USAspending.gov lists the award as follows:" in text
+    assert f"- Award ID: {PIID}" in text and f"- Parent award: {PARENT}" in text
+    assert "- Amount: $150,703,824.61" in text
+    assert "- Modifications listed: 2" in text
+    # the directory's claims about the same award are still listed with their sources
+    assert "Source: USAspending figures as cited by third parties (unconfirmed)" in text
+
+
+def test_draft_contract_lookup_unknown_award_writes_nothing(server, tmp_path):
+    out = tmp_path / "letters"
+    r = run("draft", "contract", "--award", "NOSUCHAWARD1", "--to", "ICE", "--lookup", "--base-url", server.url,
+            "--no-profile", "--requester-name", "Sam Doe", "--out", str(out))
+    assert r.exit_code == 1
+    assert r.output.count("\n") == 1 and r.output.startswith("Error: ")
+    assert not out.exists()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from foia.errors import FoiaError, UsageError
+from foia.errors import FoiaError, NotFound, UsageError
 from foia.letters import KINDS, Field, LetterKind
 
 PROGRESS_FROM = 4  # letters; from this many on, show a progress bar on stderr
@@ -112,6 +112,30 @@ _COMMON = [
 ]
 
 
+# Only the contract letter can be filled from USAspending.
+_LOOKUP = [
+    click.Option(["--lookup"], is_flag=True,
+                 help="Fill the award's number, parent award, recipient, amount, dates and modifications "
+                      "from USAspending (needs network or --base-url)."),
+    click.Option(["--base-url"], envvar="FOIA_USASPENDING_URL", metavar="URL",
+                 help="USAspending API base URL for --lookup (env FOIA_USASPENDING_URL)."),
+]
+
+
+def _lookup_award(options: dict, params: dict, d, offices: list[str]) -> None:
+    """Put USAspending's account of the award into the letter's ``award_detail``."""
+    from foia.contracts import letter_fields_for_award, make_client
+
+    award = options["award"]
+    try:
+        award = d.contract(award).award_number or award
+    except NotFound:
+        pass
+    with make_client(params.get("base_url")) as client:
+        options["award_detail"] = letter_fields_for_award(award, client, directory=d,
+                                                          agency=offices[0] if offices else None)
+
+
 def _default_offices(kind: LetterKind, options: dict, d) -> list[str]:
     """--to when it can be read from the directory: a contract's agency, a system's holder."""
     from foia.errors import NotFound
@@ -173,6 +197,8 @@ def _run_draft(kind: LetterKind, params: dict) -> None:
     else:
         profile = load_profile(params["profile_file"])
     offices = list(params["to"]) or _default_offices(kind, options, d)
+    if params.get("lookup"):
+        _lookup_award(options, params, d, offices)
     formats = list(dict.fromkeys(params["formats"] or ("txt",)))
     if params["stem"] and len(offices) > 1:
         raise UsageError("--stem names one file: use it with a single --to")
@@ -237,7 +263,8 @@ def _kind_command(kind: LetterKind) -> click.Command:
     help_text = (f"{kind.title}\n\nOne letter per --to office, written into --out as DATE-OFFICE-{kind.name}.FORMAT "
                  "(user-only, 0600). Fields not given come from your profile (`foia profile show`)."
                  + (f" Required: {required}." if required else ""))
-    return click.Command(kind.name, params=[*_COMMON, *(_field_option(f) for f in fields)], callback=callback,
+    extra = _LOOKUP if kind.name == "contract" else []
+    return click.Command(kind.name, params=[*_COMMON, *extra, *(_field_option(f) for f in fields)], callback=callback,
                          help=help_text, short_help=kind.title)
 
 
