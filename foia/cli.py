@@ -98,6 +98,11 @@ class LazyGroup(click.Group):
             # `foia ... | head` closes the pipe early: not an error worth a traceback.
             sys.stderr.close()
             ctx.exit(0)
+        except OSError as exc:
+            # A file system refusal (permissions, a full disk, a missing folder) is the user's to fix.
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"Error: {where}{exc.strerror or exc}; check the path and its permissions", err=True)
+            ctx.exit(1)
 
 
 @click.group("foia", cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

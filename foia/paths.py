@@ -38,5 +38,12 @@ def cache_dir() -> Path:
 
 def ensure_private_dir(path: Path) -> Path:
     """Create ``path`` (and parents) readable by the user only."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    from foia.errors import FoiaError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except FileExistsError:
+        raise FoiaError(f"cannot create folder {path}: a file has that name; choose another folder") from None
+    except OSError as exc:
+        raise FoiaError(f"cannot create folder {path}: {exc.strerror or exc}; choose a folder you can write to") from None
     return path

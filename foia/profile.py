@@ -83,6 +83,9 @@ def profile_path() -> Path:
     return config_dir() / "profile.yaml"
 
 
+from foia.directory import EMAIL_RE  # noqa: E402 - one email rule for the directory and the profile
+
+
 def profile_from_dict(data: object, *, where: str = "profile") -> Profile:
     """Validate a mapping read from YAML (unknown keys and bad categories are errors)."""
     if data is None:
@@ -105,6 +108,9 @@ def profile_from_dict(data: object, *, where: str = "profile") -> Profile:
         values["fee_category"] = normalize_fee_category(values.get("fee_category"), what=f"{where}: fee_category")
     except UsageError as exc:
         raise FoiaError(exc.message) from None
+    # The agency answers at this address: a typo loses the reply.
+    if values.get("email") and not EMAIL_RE.match(values["email"]):
+        raise FoiaError(f"{where}: email {values['email']!r} is not an email address; use name@example.org")
     return Profile(**values)
 
 

@@ -131,6 +131,95 @@ CASES: list[Case] = [
 ]
 
 
+REQ = ["--no-profile", "--requester-name", "Sam Doe", "--requester-email", "sam@example.org", "--date", "2026-11-23"]
+
+
+def _template(text: str) -> Callable[[Path], None]:
+    def setup(p: Path) -> None:
+        (p / "config" / "templates").mkdir(parents=True)
+        (p / "config" / "templates" / "records.j2").write_text(text)
+    return setup
+
+
+def _existing_letter(p: Path) -> None:
+    (p / "out").mkdir()
+    (p / "out" / "2026-11-23-hsi-records.txt").write_text("an earlier letter\n")
+
+
+CASES += [
+    # -- letters: options, profile, templates and file paths ------------------------------------
+    Case("draft-no-name", ["draft", "records", "--to", "ICE", "--system", "icm", "--no-profile"], 2,
+         r"Error: records letter needs your name: pass --requester-name or set name in your profile \(foia profile edit\)"),
+    Case("draft-no-contact", ["draft", "records", "--system", "icm", "--no-profile", "--requester-name", "Sam"], 2,
+         r"Error: records letter needs a way to reach you: pass --requester-email or --requester-address, .*"),
+    Case("draft-unknown-office", ["draft", "records", "--to", "NSA", "--system", "icm", *REQ], 1,
+         r"Error: no agency 'NSA'; see `foia agencies list` for the ids"),
+    Case("draft-unknown-system", ["draft", "records", "--system", "nope", *REQ], 1,
+         r"Error: no system 'nope'; see `foia systems list` for the ids"),
+    Case("draft-no-office", ["draft", "records", "--subject", "contracts", *REQ], 2,
+         r"Error: records letter needs --to: the office to write to \(e\.g\. --to ICE\); see `foia agencies list`"),
+    Case("draft-bad-date", ["draft", "records", "--system", "icm", *REQ, "--date", "2026-02-30"], 2,
+         r"Error: --date: '2026-02-30' is not a date; use YYYY-MM-DD, e\.g\. 2025-11-21"),
+    Case("draft-stem-traversal", ["draft", "records", "--system", "icm", *REQ, "--stem", "../escape"], 2,
+         r"Error: --stem '\.\./escape': give a plain file name without folders or a leading dot"),
+    Case("draft-stem-absolute", ["draft", "records", "--system", "icm", *REQ, "--stem", "/etc/passwd"], 2,
+         r"Error: --stem '/etc/passwd': give a plain file name without folders or a leading dot"),
+    Case("draft-bad-format", ["draft", "records", "--system", "icm", *REQ, "--format", "pdf"], 2,
+         r"Error: Invalid value for '--format': 'pdf' is not one of 'txt', 'md', 'docx', 'eml'\. .*"),
+    Case("draft-bad-fee-limit", ["draft", "records", "--system", "icm", *REQ, "--fee-limit", "lots"], 2,
+         r"Error: --fee-limit: 'lots' is not an amount; give dollars like 50 or 125\.50"),
+    Case("draft-self-bad-birth-date", ["draft", "self", "--to", "ICE", *REQ, "--full-name", "Sam Doe",
+                                       "--date-of-birth", "31/01/1990"], 2,
+         r"Error: --date-of-birth: the value given is not a date; use YYYY-MM-DD, e\.g\. 2026-01-31"),
+    Case("draft-self-missing-birth-date", ["draft", "self", "--to", "ICE", *REQ, "--full-name", "Sam Doe"], 2,
+         r"Error: self letter needs date of birth: pass --date-of-birth"),
+    Case("draft-appeal-bad-ground", ["draft", "appeal", "--to", "ICE", *REQ, "--tracking-number", "2026-ICFO-1",
+                                     "--determination-date", "2026-01-01", "--grounds", "bogus"], 2,
+         r"Error: --grounds: 'bogus' is not one of withholding, partial-withholding, .*"),
+    Case("draft-follow-up-no-tracking", ["draft", "follow-up", "--to", "ICE", *REQ], 2,
+         r"Error: follow-up letter needs tracking number: pass --tracking-number"),
+    Case("draft-attach-without-eml", ["draft", "records", "--system", "icm", *REQ, "--attach-docx"], 2,
+         r"Error: --attach-docx attaches the DOCX to the \.eml: add --format eml"),
+    Case("draft-stem-many-offices", ["draft", "records", "--system", "icm", *REQ, "--to", "ICE", "--to", "CBP",
+                                     "--stem", "one"], 2, r"Error: --stem names one file: use it with a single --to"),
+    Case("draft-existing-file", ["draft", "records", "--system", "icm", *REQ, "--out", "out"], 1,
+         r"Error: .*out/2026-11-23-hsi-records\.txt already exists; pass --overwrite or choose another --out folder",
+         setup=_existing_letter),
+    Case("draft-out-is-a-file", ["draft", "records", "--system", "icm", *REQ, "--out", "afile/sub"], 1,
+         r"Error: cannot create folder afile/sub: Not a directory; choose a folder you can write to",
+         {"afile": "not a folder\n"}),
+    Case("draft-out-impossible", ["draft", "records", "--system", "icm", *REQ, "--out", "/proc/foia-nope"], 1,
+         r"Error: cannot create folder /proc/foia-nope: .*; choose a folder you can write to"),
+    Case("template-sandbox-escape", ["draft", "records", "--system", "icm", *REQ, "--out", "out"], 1,
+         r"Error: your template records\.j2:1 was refused by the sandbox: .*",
+         setup=_template('{{ "".__class__.__mro__[1].__subclasses__() }}')),
+    Case("template-syntax-error", ["draft", "records", "--system", "icm", *REQ, "--out", "out"], 1,
+         r"Error: your template records\.j2 line 2: .*; fix the template \(or remove it to use the packaged one\)",
+         setup=_template("x\n{% if %}")),
+    Case("template-unknown-field", ["draft", "records", "--system", "icm", *REQ, "--out", "out"], 1,
+         r"Error: your template records\.j2:1: field 'nosuchvar' is not known to letters; see `foia letters kinds` .*",
+         setup=_template("{{ nosuchvar }}")),
+    Case("template-include-traversal", ["draft", "records", "--system", "icm", *REQ, "--out", "out"], 1,
+         r"Error: your template records\.j2: includes '\.\./\.\./\.\./etc/passwd', which does not exist",
+         setup=_template('{% include "../../../etc/passwd" %}')),
+    Case("profile-missing-file", ["draft", "records", "--system", "icm", "--requester-name", "Sam",
+                                  "--profile", "nope.yaml"], 1,
+         r"Error: profile nope\.yaml not found; create it with `foia profile init` or check --profile"),
+    Case("profile-bad-yaml", ["profile", "show", "--profile", "p.yaml"], 1,
+         r"Error: p\.yaml:1: not valid YAML; fix it with `foia profile edit`", {"p.yaml": "name: [x\n"}),
+    Case("profile-unknown-field", ["profile", "show", "--profile", "p.yaml"], 1,
+         r"Error: p\.yaml: unknown field 'colour'; expected one of: name, organization, .*",
+         {"p.yaml": "name: Sam\ncolour: red\n"}),
+    Case("profile-none-yet", ["profile", "show"], 1,
+         r"Error: no profile at .*profile\.yaml; create one with `foia profile init`"),
+    Case("profile-bad-fee-category", ["profile", "init", "--no-input", "--name", "Sam", "--fee-category", "rich"], 1,
+         r"Error: profile: fee_category: 'rich' is not a fee category; use one of news-media, .*"),
+    Case("profile-bad-email", ["profile", "init", "--no-input", "--name", "Sam", "--email", "sam-at-example"], 1,
+         r"Error: profile: email 'sam-at-example' is not an email address; use name@example\.org"),
+    Case("letters-unknown-kind", ["letters", "show", "memo"], 2, r"Error: Invalid value for .*'memo' is not one of .*"),
+]
+
+
 def _snapshot(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
             for p in sorted(root.rglob("*"))}
