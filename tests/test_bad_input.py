@@ -206,7 +206,7 @@ CASES += [
                                   "--profile", "nope.yaml"], 1,
          r"Error: profile nope\.yaml not found; create it with `foia profile init` or check --profile"),
     Case("profile-bad-yaml", ["profile", "show", "--profile", "p.yaml"], 1,
-         r"Error: p\.yaml:1: not valid YAML; fix it with `foia profile edit`", {"p.yaml": "name: [x\n"}),
+         r"Error: p\.yaml:2: not valid YAML; fix it with `foia profile edit`", {"p.yaml": "name: [x\n"}),
     Case("profile-unknown-field", ["profile", "show", "--profile", "p.yaml"], 1,
          r"Error: p\.yaml: unknown field 'colour'; expected one of: name, organization, .*",
          {"p.yaml": "name: Sam\ncolour: red\n"}),
