@@ -57,22 +57,44 @@ def pg_server() -> str:
 
 
 @pytest.fixture
-def pg_url(pg_server):
-    """A PostgreSQL URL whose search_path is a fresh schema, dropped after the test."""
+def pg_schemas(pg_server):
+    """``new()`` gives a PostgreSQL URL whose search_path is a fresh schema; all are dropped
+    after the test."""
     import psycopg
 
-    schema = "t_" + uuid.uuid4().hex[:16]
+    made: list[str] = []
+
+    def new() -> str:
+        schema = "t_" + uuid.uuid4().hex[:16]
+        with psycopg.connect(_libpq(pg_server), autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}")
+        made.append(schema)
+        sep = "&" if "?" in pg_server else "?"
+        return f"{pg_server}{sep}options=-csearch_path%3D{schema}"
+
+    yield new
     with psycopg.connect(_libpq(pg_server), autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in pg_server else "?"
-    yield f"{pg_server}{sep}options=-csearch_path%3D{schema}"
-    with psycopg.connect(_libpq(pg_server), autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        for schema in made:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture
+def pg_url(pg_schemas):
+    """A PostgreSQL URL in a fresh schema."""
+    return pg_schemas()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request, tmp_path):
-    """A fresh tracker database URL on each backend."""
+def new_db_url(request, tmp_path):
+    """``new_db_url()`` gives a fresh, empty tracker database URL on the test's backend (call it
+    again for a second database)."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'tracker.db'}"
-    return request.getfixturevalue("pg_url")
+        count = iter(range(1, 1000))
+        return lambda: f"sqlite:///{tmp_path / f'tracker{next(count)}.db'}"
+    return request.getfixturevalue("pg_schemas")
+
+
+@pytest.fixture
+def db_url(new_db_url):
+    """A fresh tracker database URL on each backend (SQLite file, PostgreSQL schema)."""
+    return new_db_url()

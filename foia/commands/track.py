@@ -366,6 +366,13 @@ def track_due(ctx, within, limit, as_json, today):
                        "counts as exhaustion (5 U.S.C. 552(a)(6)(C)(i)).")
 
 
+def _signer_option(f):
+    f = click.option("--requester-address", help="Postal address for the reply (default: your profile's).")(f)
+    f = click.option("--requester-email", help="Email for the reply (default: your profile's).")(f)
+    return click.option("--requester-name", help="Who signs (default: the request's requester, else your "
+                        "profile's name).")(f)
+
+
 def _letter_command(ctx, request, kind, out, fmt, overwrite, by, **kw):
     from foia.tracker.service import draft_letter
 
@@ -386,11 +393,13 @@ def _letter_command(ctx, request, kind, out, fmt, overwrite, by, **kw):
 @click.option("--out", default=".", show_default=True, type=click.Path(file_okay=False), help="Folder for the letter.")
 @click.option("--format", "fmt", default="txt", show_default=True, type=click.Choice(["txt", "md", "docx", "eml"]))
 @click.option("--overwrite", is_flag=True, help="Replace a letter of the same name.")
+@_signer_option
 @_by_option
 @click.pass_context
-def track_followup(ctx, request, out, fmt, overwrite, by):
+def track_followup(ctx, request, out, fmt, overwrite, requester_name, requester_email, requester_address, by):
     """Write a status inquiry for a request (tracking number, filing date, estimated date from its history)."""
-    _letter_command(ctx, request, "follow-up", out, fmt, overwrite, by)
+    _letter_command(ctx, request, "follow-up", out, fmt, overwrite, by, requester_name=requester_name,
+                    requester={"requester_email": requester_email, "requester_address": requester_address})
 
 
 @track.command("appeal")
@@ -404,12 +413,15 @@ def track_followup(ctx, request, out, fmt, overwrite, by):
 @click.option("--out", default=".", show_default=True, type=click.Path(file_okay=False), help="Folder for the letter.")
 @click.option("--format", "fmt", default="txt", show_default=True, type=click.Choice(["txt", "md", "docx", "eml"]))
 @click.option("--overwrite", is_flag=True, help="Replace a letter of the same name.")
+@_signer_option
 @_by_option
 @click.pass_context
-def track_appeal(ctx, request, grounds, exemptions, details, out, fmt, overwrite, by):
+def track_appeal(ctx, request, grounds, exemptions, details, out, fmt, overwrite, requester_name, requester_email,
+                 requester_address, by):
     """Write an appeal for a request (tracking number, dates and determination from its history)."""
     _letter_command(ctx, request, "appeal", out, fmt, overwrite, by, grounds=grounds, exemptions=exemptions,
-                    details=details)
+                    details=details, requester_name=requester_name,
+                    requester={"requester_email": requester_email, "requester_address": requester_address})
 
 
 @track.command("export")

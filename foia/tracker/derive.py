@@ -29,7 +29,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from foia.errors import FoiaError
 from foia.tracker.lifecycle import (ADVERSE, APPEAL_DECISIONS, DETERMINATIONS, TOLLED)
@@ -59,8 +60,12 @@ DEADLINE_KEYS = ("determination", "expedite_decision", "clarification_close", "a
 APPEAL_WINDOWS = ("appeal", "appeal_fee_waiver", "appeal_expedite")
 
 
-@dataclass(frozen=True)
-class Event:
+_NO_DATA: Mapping[str, Any] = MappingProxyType({})
+
+
+class Event(NamedTuple):
+    """One event as the derivation sees it (a tuple: bulk imports build hundreds of thousands)."""
+
     id: int
     uid: str
     type: str
@@ -69,15 +74,14 @@ class Event:
     recorded_at: str = ""
     actor: str | None = None
     note: str | None = None
-    data: dict = field(default_factory=dict)
+    data: Mapping[str, Any] = _NO_DATA
     corrected: tuple[str, ...] = ()     # what corrections changed, for the timeline
 
     def order(self) -> tuple:
         return (self.occurred_on, self.id)
 
 
-@dataclass(frozen=True)
-class Tracked:
+class Tracked(NamedTuple):
     """One clock of one request: the engine's Deadline plus whether it still runs."""
 
     deadline: Any          # foia.deadlines.Deadline
@@ -119,7 +123,10 @@ def event_from_row(row) -> Event:
 
 def effective(events: Iterable[Event]) -> list[Event]:
     """The history as it stands after corrections, in the order things happened."""
-    events = sorted(events, key=lambda e: e.id)
+    events = list(events)
+    if not any(e.type == "correction" for e in events):
+        return sorted(events, key=Event.order)
+    events.sort(key=lambda e: e.id)
     fixes: dict[str, list[Event]] = {}
     for e in events:
         if e.type == "correction" and e.data.get("event_uid"):
@@ -135,12 +142,12 @@ def effective(events: Iterable[Event]) -> list[Event]:
             if fix.data.get("void"):
                 void = True
             if fix.data.get("occurred_on"):
-                e = replace(e, occurred_on=date.fromisoformat(fix.data["occurred_on"]))
+                e = e._replace(occurred_on=date.fromisoformat(fix.data["occurred_on"]))
                 changed.append(f"date corrected by event {fix.id}")
         if void:
             continue
         if changed:
-            e = replace(e, corrected=tuple(changed))
+            e = e._replace(corrected=tuple(changed))
         out.append(e)
     return sorted(out, key=Event.order)
 
@@ -190,20 +197,6 @@ def _clarification(asked_on, rules, calendar):
     return clarification_close_due(asked_on, rules=rules, calendar=calendar)
 
 
-def _first(events: Iterable[Event], pred, after: date | None = None) -> Event | None:
-    for e in events:
-        if (after is None or e.occurred_on >= after) and pred(e):
-            return e
-    return None
-
-
-def _last(events: Sequence[Event], pred) -> Event | None:
-    for e in reversed(events):
-        if pred(e):
-            return e
-    return None
-
-
 def status_periods(events: Sequence[Event]) -> list[tuple[str, date, date | None]]:
     """(status, from, to) for each stay in a status; ``to`` is None for the current one."""
     marks = status_events(events)
@@ -211,64 +204,95 @@ def status_periods(events: Sequence[Event]) -> list[tuple[str, date, date | None
             for i, e in enumerate(marks)]
 
 
+_CLOSES_DETERMINATION = DETERMINATIONS | {"withdrawn", "appealed", "in-litigation"}
+_ENDS_APPEAL = APPEAL_DECISIONS | {"withdrawn", "in-litigation"}
+
+
 def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calendar=None,
            already_effective: bool = False) -> State:
     """Status and deadlines from a request's events. ``rules`` None = an office without a
     statutory clock (e.g. OGIS): the status is derived, no deadline is."""
-    evs = list(events) if already_effective else effective(events)
+    evs = events if already_effective else effective(events)
     state = State()
-    marks = status_events(evs)
+    # One pass over the history (a bulk import derives a hundred thousand requests).
+    marks: list[Event] = []
+    received_ev = first_ev = decision_ev = waiver_ev = None
+    extensions: list[Event] = []
+    for e in evs:
+        if e.status:
+            marks.append(e)
+        t = e.type
+        if t == "status":
+            continue
+        if t == "received":
+            received_ev = e
+        elif t == "first-received":
+            first_ev = e
+        elif t == "extension-notice":
+            extensions.append(e)
+        elif t == "expedite-decision":
+            if decision_ev is None:
+                decision_ev = e
+        elif t == "fee" and e.data.get("kind") == "waiver-denied":
+            waiver_ev = e
+    submitted = acknowledged = None
+    for e in marks:
+        if e.status == "submitted":
+            submitted = e
+            break
     if marks:
         state.status, state.status_on = marks[-1].status, marks[-1].occurred_on
-    submitted = _first(marks, lambda e: e.status == "submitted")
     state.filed_on = submitted.occurred_on if submitted else None
-    received_ev = _last(evs, lambda e: e.type == "received")
-    acknowledged = _first(marks, lambda e: e.status == "acknowledged")
+    if received_ev is None and submitted is None:
+        acknowledged = next((e for e in marks if e.status == "acknowledged"), None)
     state.received = (received_ev.occurred_on if received_ev else
                       state.filed_on or (acknowledged.occurred_on if acknowledged else None))
     if rules is None or state.received is None:
         return state
-
     try:
-        _clocks(state, evs, marks, expedite=expedite, rules=rules, calendar=calendar)
+        _clocks(state, marks, first_ev, decision_ev, waiver_ev, extensions, expedite=expedite, rules=rules,
+                calendar=calendar)
     except FoiaError as exc:    # an impossible combination of dates: say so, keep the rest
         state.warnings.append(f"deadlines not computed: {exc.message}")
     return state
 
 
-def _clocks(state: State, evs: list[Event], marks: list[Event], *, expedite, rules, calendar) -> None:
+def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, extensions, *, expedite, rules,
+            calendar) -> None:
     from foia.deadlines import default_calendar
 
     cal = calendar if calendar is not None else default_calendar()
     received = state.received
     out = state.deadlines
+    n = len(marks)
+    periods = [(e.status, e.occurred_on, marks[i + 1].occurred_on if i + 1 < n else None)
+               for i, e in enumerate(marks)]
 
     # -- determination ------------------------------------------------------------------
-    closer = _first(marks, lambda e: e.status in DETERMINATIONS | {"withdrawn", "appealed", "in-litigation"},
-                    after=None)
+    closer = next((e for e in marks if e.status in _CLOSES_DETERMINATION), None)
     closed_on = closer.occurred_on if closer else None
-    first = _last(evs, lambda e: e.type == "first-received")
-    first_received = first.occurred_on if first and first.occurred_on < received else None
-    tolled = tuple((a, b) for status, a, b in status_periods(evs)
+    first_received = first_ev.occurred_on if first_ev and first_ev.occurred_on < received else None
+    tolled = tuple((a, b) for status, a, b in periods
                    if status in TOLLED and (closed_on is None or a < closed_on))
-    ext = _last(evs, lambda e: e.type == "extension-notice" and e.data.get("stage", "request") == "request"
-                and (closed_on is None or e.occurred_on <= closed_on))
+    ext = None
+    for e in extensions:
+        if e.data.get("stage", "request") == "request" and (closed_on is None or e.occurred_on <= closed_on):
+            ext = e
     determination = _determination(received, rules, cal, first_received,
                                    ext.occurred_on if ext else None, tolled)
     out.append(Tracked(determination, AGENCY, closer is None, closed_on, closer.status if closer else None))
 
     # -- expedite decision ---------------------------------------------------------------
     if expedite:
-        decision = _first(evs, lambda e: e.type == "expedite-decision")
-        ended = decision.occurred_on if decision else closed_on
-        by = "decision" if decision else (closer.status if closer else None)
+        ended = decision_ev.occurred_on if decision_ev else closed_on
+        by = "decision" if decision_ev else (closer.status if closer else None)
         out.append(Tracked(_expedite(received, rules, cal), AGENCY, ended is None, ended, by))
-        if decision is not None and decision.data.get("decision") == "denied":
-            _window(out, evs, marks, decision.occurred_on, "appeal_expedite",
+        if decision_ev is not None and decision_ev.data.get("decision") == "denied":
+            _window(out, marks, decision_ev.occurred_on, "appeal_expedite",
                     "Appeal deadline (expedite denial)", rules, cal)
 
     # -- clarification -------------------------------------------------------------------
-    asked = [(a, b) for status, a, b in status_periods(evs) if status == "awaiting-clarification"]
+    asked = [(a, b) for status, a, b in periods if status == "awaiting-clarification"]
     if asked:
         start, end = asked[-1]
         close = _clarification(start, rules, cal)
@@ -276,31 +300,41 @@ def _clocks(state: State, evs: list[Event], marks: list[Event], *, expedite, rul
             out.append(Tracked(close, REQUESTER, end is None, end, "answered" if end else None))
 
     # -- appeal windows ------------------------------------------------------------------
-    adverse = _last(marks, lambda e: e.status in ADVERSE)
+    adverse = appeal = None
+    for e in marks:
+        if e.status in ADVERSE:
+            adverse = e
+        elif e.status == "appealed":
+            appeal = e
     if adverse is not None:
-        _window(out, evs, marks, adverse.occurred_on, "appeal",
+        _window(out, marks, adverse.occurred_on, "appeal",
                 f"Appeal deadline ({adverse.status.replace('-', ' ')})", rules, cal)
-    waiver = _last(evs, lambda e: e.type == "fee" and e.data.get("kind") == "waiver-denied")
-    if waiver is not None:
-        _window(out, evs, marks, waiver.occurred_on, "appeal_fee_waiver",
+    if waiver_ev is not None:
+        _window(out, marks, waiver_ev.occurred_on, "appeal_fee_waiver",
                 "Appeal deadline (fee waiver denial)", rules, cal)
 
     # -- appeal decision -----------------------------------------------------------------
-    appeal = _last(marks, lambda e: e.status == "appealed")
     if appeal is not None:
         got = appeal.data.get("received")
         appeal_received = date.fromisoformat(got) if got else appeal.occurred_on
-        outcome = _first(marks, lambda e: e.status in APPEAL_DECISIONS | {"withdrawn", "in-litigation"}
-                         and e.order() > appeal.order())
-        ext = _last(evs, lambda e: e.type == "extension-notice" and e.data.get("stage") == "appeal"
-                    and e.order() > appeal.order())
+        after = appeal.order()
+        outcome = next((e for e in marks if e.status in _ENDS_APPEAL and e.order() > after), None)
+        ext = None
+        for e in extensions:
+            if e.data.get("stage") == "appeal" and e.order() > after:
+                ext = e
         decision = _appeal_decision(appeal_received, rules, cal, ext.occurred_on if ext else None)
         ended = outcome.occurred_on if outcome else None
         out.append(Tracked(decision, AGENCY, ended is None, ended, outcome.status if outcome else None))
 
 
-def _window(out, evs, marks, start: date, key: str, label: str, rules, cal) -> None:
-    deadline = replace(_appeal(start, rules, cal), key=key, label=label)
-    appealed = _first(marks, lambda e: e.status in ("appealed", "withdrawn"), after=start)
+@lru_cache(maxsize=50_000)
+def _appeal_window(start, rules, calendar, key, label):
+    return replace(_appeal(start, rules, calendar), key=key, label=label)
+
+
+def _window(out, marks, start: date, key: str, label: str, rules, cal) -> None:
+    deadline = _appeal_window(start, rules, cal, key, label)
+    appealed = next((e for e in marks if e.occurred_on >= start and e.status in ("appealed", "withdrawn")), None)
     out.append(Tracked(deadline, REQUESTER, appealed is None, appealed.occurred_on if appealed else None,
                        appealed.status if appealed else None))

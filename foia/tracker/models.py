@@ -89,11 +89,10 @@ tracking_numbers = Table(
     Column("number", String(100), nullable=False),
     Column("reason", String(16), nullable=False),
     Column("recorded_on", Date),
+    # Its index also serves look-ups by request (request_id is its first column).
     UniqueConstraint("request_id", "number", name="uq_tracking_number"),
-    sqlite_autoincrement=True,
 )
 Index("ix_tracking_numbers_number", tracking_numbers.c.number)
-Index("ix_tracking_numbers_request", tracking_numbers.c.request_id)
 
 events = Table(
     "events", metadata,
@@ -107,7 +106,8 @@ events = Table(
     Column("actor", String(200)),
     Column("note", Text),
     Column("data", JSON),
-    sqlite_autoincrement=True,
+    # No AUTOINCREMENT: events are never deleted, so SQLite's max(id)+1 never reuses an id,
+    # and bulk imports skip the sqlite_sequence bookkeeping on every row.
 )
 Index("ix_events_request", events.c.request_id, events.c.occurred_on)
 

@@ -48,6 +48,21 @@ def new_uid() -> str:
     return str(uuid.uuid4())
 
 
+class UidMaker:
+    """Unique ids for a bulk import, fast: one random 88-bit prefix per import plus a counter
+    (35 characters, unique across databases as a uuid4 would be)."""
+
+    def __init__(self):
+        import secrets
+
+        self.prefix = secrets.token_hex(11)
+        self.n = 0
+
+    def __call__(self) -> str:
+        self.n += 1
+        return f"{self.prefix}-{self.n:012x}"
+
+
 def default_actor() -> str | None:
     """Who records a change: ``FOIA_USER``, else the login name."""
     env = os.environ.get("FOIA_USER", "").strip()
@@ -78,7 +93,7 @@ def parse_tracking(text: str, *, what: str = "--tracking-number") -> tuple[str, 
     if not sep or reason.strip().lower() not in TRACKING_REASONS:
         number, reason = value, "assigned"
     number, reason = number.strip(), reason.strip().lower()
-    if not number or len(number) > 100 or any(c.isspace() for c in number):
+    if not number or len(number) > 100 or len(number.split()) != 1:
         raise UsageError(f"{what}: {text!r} is not a tracking number; use NUMBER[:reason] with reason one of "
                          f"{', '.join(TRACKING_REASONS)}, e.g. 2025-ICFO-12345:assigned")
     return number, reason
@@ -883,7 +898,7 @@ def event_dict(e: dv.Event, *, identity: bool = False, voided: bool = False) -> 
     if not identity:
         for k in list(data):
             if k in IDENTITY_EVENT_KEYS and data[k] not in (None, "", []):
-                data[k] = "[identity hidden]"
+                data[k] = HIDDEN
     out = {"id": e.id, "uid": e.uid, "type": e.type, "status": e.status, "occurred_on": e.occurred_on.isoformat(),
            "recorded_at": e.recorded_at, "actor": e.actor, "note": e.note, "data": data,
            "summary": _summary_of(e.type, e.status, data)}
@@ -892,6 +907,9 @@ def event_dict(e: dv.Event, *, identity: bool = False, voided: bool = False) -> 
     if e.corrected:
         out["corrected"] = list(e.corrected)
     return out
+
+
+HIDDEN = "[identity hidden]"
 
 
 def _summary(ev: dict) -> str:
@@ -932,12 +950,13 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
         files = data.get("files")
         if isinstance(files, list) and files:
             parts.append("files: " + ", ".join(map(str, files)))
-        elif files:
-            parts.append(f"files: {files}")
+        elif files == HIDDEN:
+            parts.append("files recorded (--identity shows them)")
         return "documents received" + (f": {', '.join(parts)}" if parts else "")
     if type_ == "letter":
         what = data.get("kind", "letter")
-        return f"{what} letter drafted" + (f": {data['path']}" if data.get("path") else "")
+        shown = data.get("path") and data["path"] != HIDDEN
+        return f"{what} letter drafted" + (f": {data['path']}" if shown else "")
     if type_ == "correction":
         if data.get("void"):
             return f"event {data.get('event')} voided"
@@ -1063,10 +1082,12 @@ def file_request(store_or_url, *, letter, title: str | None = None, requester: s
 
 
 def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] = (),
-                   exemptions: Sequence[str] = (), details: str | None = None) -> tuple[int, dict, dict]:
+                   exemptions: Sequence[str] = (), details: str | None = None,
+                   requester_name: str | None = None) -> tuple[int, dict, dict]:
     """The request id, the letter options for ``kind`` ("follow-up" or "appeal") built from the
-    request's state, and the request (as ``show`` returns it)."""
-    info = tracker.show(key)
+    request's state, and the request (as ``show`` returns it). The signer is
+    ``requester_name``, else the request's requester, else the profile's name."""
+    info = tracker.show(key, identity=True)
     rid = info["id"]
     numbers = info["tracking_numbers"]
     request_numbers = [n for n in numbers if n["reason"] != "appeal"] or numbers
@@ -1079,6 +1100,9 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
     live = [e for e in info["timeline"] if not e.get("voided")]
     options: dict[str, Any] = {"tracking_number": request_numbers[-1]["number"],
                                "request_date": info["filed_on"], "request_subject": info["title"]}
+    signer = requester_name or info.get("requester")
+    if signer:
+        options["requester_name"] = signer
     if kind == "follow-up":
         est = [e for e in live if e["type"] == "estimated-completion"]
         if est:
@@ -1107,7 +1131,7 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
 
 def draft_letter(tracker: Tracker, key, kind: str, *, out_dir, fmt: str = "txt", grounds: Sequence[str] = (),
                  exemptions: Sequence[str] = (), details: str | None = None, overwrite: bool = False,
-                 by: str | None = None):
+                 requester_name: str | None = None, requester: dict | None = None, by: str | None = None):
     """Render a follow-up or appeal letter from the request's state, write it (0600) and record
     a ``letter`` event. Returns (path, letter, request id)."""
     from pathlib import Path
@@ -1115,7 +1139,9 @@ def draft_letter(tracker: Tracker, key, kind: str, *, out_dir, fmt: str = "txt",
     from foia.letters import build_letter, write_letter
     from foia.profile import load_profile
 
-    rid, options, info = letter_options(tracker, key, kind, grounds=grounds, exemptions=exemptions, details=details)
+    rid, options, info = letter_options(tracker, key, kind, grounds=grounds, exemptions=exemptions, details=details,
+                                        requester_name=requester_name)
+    options.update({k: v for k, v in (requester or {}).items() if v})
     letter = build_letter(kind, directory=tracker.directory, office=info["office"], profile=load_profile(),
                           options=options, today=tracker.today())
     stem = f"request-{rid}-{kind}-{tracker.today().isoformat()}"

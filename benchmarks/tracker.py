@@ -1,0 +1,144 @@
+"""Benchmark: the request tracker at a million requests.
+
+Run: .venv/bin/python benchmarks/tracker.py [--requests 1000000] [--import-rows 100000] [--keep DIR]
+
+Builds a SQLite tracker of --requests requests in a temporary folder (in batches of 100,000
+CSV rows through the tracker's own bulk import: driver-level executemany in one transaction
+per batch, deadlines computed by the deadline engine), then prints:
+
+- the time of the morning view (``Tracker.due``, what ``foia track due`` calls): best and
+  median of several runs, and the counts it found. Target: under 100 ms.
+- the time to import --import-rows more CSV rows through the real import path
+  (``foia.tracker.io.import_file``: read, validate every row, derive deadlines, write in one
+  transaction) into the million-request database. Target: under 10 s.
+- the database size.
+
+The requests imitate a ten-year archive: filed 2016-2026, most older requests closed
+(fulfilled, partial, denied, no records, withdrawn...), the last year's mostly open, a few
+waiting on the requester. Quick check: --requests 20000 --import-rows 5000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+OFFICES = ["ice", "cbp", "uscis", "obim", "dhs-privacy", "hsi", "ero", "dhs-oig", "fbi"]
+CLOSED = [("fulfilled", 28), ("partial", 24), ("denied", 10), ("no-records", 16), ("withdrawn", 5),
+          ("rejected", 2), ("appealed", 3), ("appeal-granted", 2), ("appeal-denied", 3)]
+OPEN = [("submitted", 20), ("acknowledged", 25), ("in-progress", 35), ("awaiting-clarification", 4),
+        ("awaiting-fees", 3), ("partial", 5), ("denied", 3), ("no-records", 3), ("appealed", 2)]
+HEADER = "title,office,filed_on,status,status_on,tracking_numbers,tags,assignee,expedite,fee_waiver\n"
+
+
+def _pick(rng: random.Random, table):
+    total = sum(w for _, w in table)
+    x = rng.uniform(0, total)
+    for value, w in table:
+        x -= w
+        if x <= 0:
+            return value
+    return table[-1][0]
+
+
+def csv_rows(n: int, *, today: date, seed: int, start_number: int = 0, recent_share: float = 0.05) -> str:
+    """``n`` CSV rows (with header) of plausible requests; ``recent_share`` of them filed in the
+    last year."""
+    rng = random.Random(seed)
+    first, last = date(2016, 1, 4).toordinal(), (today - timedelta(days=366)).toordinal()
+    lines = [HEADER]
+    for i in range(start_number, start_number + n):
+        recent = rng.random() < recent_share
+        if recent:
+            filed = today - timedelta(days=rng.randint(1, 365))
+            status = _pick(rng, OPEN)
+        else:
+            filed = date.fromordinal(rng.randint(first, last))
+            status = _pick(rng, CLOSED)
+        later = filed + timedelta(days=rng.randint(5, 200))
+        status_on = min(later, today) if status != "submitted" else filed
+        office = rng.choice(OFFICES)
+        number = f"{filed.year}-{office.upper()[:4]}-{i:06d}"
+        lines.append(f"Records request {i},{office},{filed.isoformat()},{status},{status_on.isoformat()},"
+                     f"{number}:assigned,t{i % 23},staff{i % 17},{'yes' if i % 29 == 0 else 'no'},"
+                     f"{'yes' if i % 3 == 0 else 'no'}\n")
+    return "".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=1_000_000, help="requests in the database")
+    parser.add_argument("--import-rows", type=int, default=100_000, help="CSV rows to import, timed")
+    parser.add_argument("--batch", type=int, default=100_000, help="rows per build batch")
+    parser.add_argument("--runs", type=int, default=7, help="runs of the morning view")
+    parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--keep", metavar="DIR", help="build in DIR and keep the database")
+    args = parser.parse_args(argv)
+
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="foia-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("FOIA_CONFIG_DIR", str(work / "config"))   # no user closures.yaml
+    os.environ["FOIA_USER"] = "bench"
+    from foia.tracker.io import import_file
+    from foia.tracker.service import Tracker
+    from foia.tracker.store import open_store
+
+    today = date.today()
+    db = work / "tracker.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    tracker = Tracker(open_store(f"sqlite:///{db}"), today=today)
+    try:
+        t0 = time.perf_counter()
+        made = 0
+        while made < args.requests:
+            n = min(args.batch, args.requests - made)
+            src = work / "batch.csv"
+            src.write_text(csv_rows(n, today=today, seed=args.seed + made, start_number=made), encoding="utf-8")
+            import_file(tracker, src)
+            made += n
+            print(f"  built {made:,} requests ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+        build = time.perf_counter() - t0
+
+        times, report = [], None
+        for _ in range(args.runs):
+            t = time.perf_counter()
+            report = tracker.due(within=14, limit=50)
+            times.append(time.perf_counter() - t)
+        counts = ", ".join(f"{s['key']} {s['total']:,}" for s in report["sections"])
+
+        src = work / "import.csv"
+        src.write_text(csv_rows(args.import_rows, today=today, seed=args.seed - 1, start_number=made,
+                                recent_share=0.3), encoding="utf-8")
+        t = time.perf_counter()
+        result = import_file(tracker, src)
+        imported = time.perf_counter() - t
+
+        with tracker.store.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        size = sum(Path(str(db) + s).stat().st_size for s in ("", "-wal") if Path(str(db) + s).exists())
+
+        print(f"requests in database:  {made + result['requests']:,} (built in {build:.0f} s)")
+        print(f"due (morning view):    best {min(times) * 1000:.1f} ms, median {statistics.median(times) * 1000:.1f} ms, "
+              f"first {times[0] * 1000:.1f} ms over {args.runs} runs (target < 100 ms); found: {counts}")
+        print(f"import {result['requests']:,} CSV rows: {imported:.2f} s ({result['events']:,} events; target < 10 s)")
+        print(f"database size:         {size / 1e6:.0f} MB ({db})")
+    finally:
+        tracker.store.dispose()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

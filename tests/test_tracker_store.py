@@ -1,0 +1,199 @@
+"""The store: migrations, settings, refusing a newer schema; and the lifecycle rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from foia.errors import FoiaError, UsageError
+from foia.tracker import lifecycle as lc
+
+
+def test_migrations_are_recorded_and_the_schema_matches_the_models(db_url):
+    from sqlalchemy import inspect, select
+
+    from foia.tracker.models import metadata, schema_migrations
+    from foia.tracker.store import LATEST, MIGRATIONS, open_store
+
+    store = open_store(db_url)
+    try:
+        with store.read() as conn:
+            rows = conn.execute(select(schema_migrations)).all()
+            assert [r.version for r in rows] == [n for n, _, _ in MIGRATIONS] and rows[-1].version == LATEST
+            insp = inspect(conn)
+            for table in metadata.sorted_tables:
+                have = {c["name"] for c in insp.get_columns(table.name)}
+                assert have == {c.name for c in table.columns}, table.name
+                indexes = {i["name"] for i in insp.get_indexes(table.name)}
+                assert {i.name for i in table.indexes} <= indexes, table.name
+    finally:
+        store.dispose()
+    # Opening again applies nothing twice.
+    again = open_store(db_url)
+    assert again.schema_version() == LATEST
+    again.dispose()
+
+
+def test_a_newer_database_is_refused(db_url):
+    from sqlalchemy import insert
+
+    from foia.tracker.models import schema_migrations
+    from foia.tracker.store import LATEST, open_store
+
+    store = open_store(db_url)
+    store.write(lambda c: c.execute(insert(schema_migrations).values(version=LATEST + 5, name="future",
+                                                                     applied_at="2030-01-01T00:00:00Z")))
+    store.dispose()
+    with pytest.raises(FoiaError) as err:
+        open_store(db_url)
+    assert f"has schema version {LATEST + 5}, written by a newer foia (this one knows up to {LATEST}); " \
+           "upgrade foia to use it" in err.value.message
+
+
+def test_sqlite_settings(tmp_path):
+    from foia.tracker.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'x.db'}")
+    with store.read() as conn:
+        def pragma(name):
+            return conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+
+        assert pragma("journal_mode") == "wal"
+        assert pragma("foreign_keys") == 1
+        assert pragma("synchronous") == 2          # FULL
+        assert pragma("busy_timeout") == 30000
+        assert pragma("secure_delete") == 1
+    store.dispose()
+
+
+def test_write_transactions_begin_immediate(tmp_path):
+    """Two writers: the second waits for the first's lock instead of failing."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from foia.tracker.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    one, two = open_store(url), open_store(url)
+    inside = threading.Event()
+    order = []
+
+    def slow(conn):
+        inside.set()
+        conn.execute(text("CREATE TABLE IF NOT EXISTS t (x INTEGER)"))
+        time.sleep(0.3)
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+        order.append("first")
+
+    thread = threading.Thread(target=one.write, args=(slow,))
+    thread.start()
+    inside.wait()
+    # A deferred transaction that reads first would fail to upgrade its read lock ("database is
+    # locked" at once, no waiting); BEGIN IMMEDIATE waits for the lock before reading.
+    two.write(lambda conn: (conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar(),
+                            conn.execute(text("INSERT INTO t VALUES (2)")), order.append("second")))
+    thread.join()
+    assert order == ["first", "second"]
+    with one.read() as conn:
+        assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 2
+    one.dispose()
+    two.dispose()
+
+
+def test_plain_path_and_postgres_scheme_are_understood(tmp_path, monkeypatch):
+    from foia.tracker.store import resolve_url
+
+    assert resolve_url(str(tmp_path / "q.db")) == f"sqlite:///{tmp_path / 'q.db'}"
+    assert resolve_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    monkeypatch.setenv("FOIA_DB", "postgresql://u@h/db")
+    assert resolve_url(None) == "postgresql+psycopg://u@h/db"
+    monkeypatch.delenv("FOIA_DB")
+    assert resolve_url(None).endswith("/data/foia.db")
+
+
+def test_password_is_never_shown(tmp_path):
+    from foia.tracker.store import open_store
+
+    with pytest.raises(FoiaError) as err:
+        open_store("postgresql://someone:s3cret@127.0.0.1:1/x")
+    assert "s3cret" not in err.value.message and "***" in err.value.message
+
+
+# ---- lifecycle ----------------------------------------------------------------------------
+
+
+def test_every_status_has_a_transition_row_and_labels():
+    assert set(lc.TRANSITIONS) == set(lc.STATUSES)
+    for targets in lc.TRANSITIONS.values():
+        assert targets <= set(lc.STATUSES)
+    assert lc.END_STATES <= set(lc.STATUSES)
+    assert lc.TRANSITIONS["withdrawn"] == frozenset()
+    # Only withdrawn is final: every other end state can be followed by something.
+    assert {s for s in lc.END_STATES if not lc.TRANSITIONS[s]} == {"withdrawn"}
+
+
+@pytest.mark.parametrize("text,code", [("In progress", "in-progress"), ("no_records", "no-records"),
+                                       ("APPEAL GRANTED", "appeal-granted"), ("Partially granted", "partial")])
+def test_normalize_status(text, code):
+    assert lc.normalize_status(text) == code
+
+
+def test_normalize_status_refuses_unknown():
+    with pytest.raises(UsageError):
+        lc.normalize_status("lost")
+
+
+def test_check_transition_messages():
+    with pytest.raises(FoiaError) as err:
+        lc.check_transition(12, "withdrawn", "fulfilled", on=date(2025, 1, 2))
+    assert err.value.message == ("cannot move request 12 from withdrawn to fulfilled: a withdrawn request is "
+                                 "closed; record a new request instead")
+    with pytest.raises(FoiaError) as err:
+        lc.check_transition(12, "denied", "fulfilled", on=date(2025, 1, 2))
+    assert "already determined (denied)" in err.value.message
+    with pytest.raises(FoiaError) as err:
+        lc.check_transition(3, "draft", "denied", on=date(2025, 1, 2))
+    assert err.value.message == "cannot move request 3 from draft to denied: from draft a request can move to " \
+                                "submitted, withdrawn"
+    with pytest.raises(FoiaError) as err:
+        lc.check_transition(3, None, "acknowledged", on=date(2025, 1, 2))
+    assert "before the request was submitted" in err.value.message
+    # An appeal: fine after a determination, after the determination is overdue, not before.
+    lc.check_transition(1, "denied", "appealed", on=date(2025, 3, 1))
+    lc.check_transition(1, "in-progress", "appealed", on=date(2025, 3, 1), determination_due=date(2025, 2, 1))
+    with pytest.raises(FoiaError):
+        lc.check_transition(1, "in-progress", "appealed", on=date(2025, 1, 20), determination_due=date(2025, 2, 1))
+    # Remanded re-opens processing.
+    lc.check_transition(1, "remanded", "in-progress", on=date(2025, 3, 1))
+    lc.check_transition(1, "appeal-granted", "remanded", on=date(2025, 3, 1))
+
+
+def test_derive_is_pure_and_uses_the_latest_status():
+    from foia.deadlines import ClockRules
+    from foia.tracker.derive import Event, derive
+
+    evs = [Event(1, "a", "status", date(2025, 1, 2), status="submitted"),
+           Event(3, "c", "status", date(2025, 1, 20), status="in-progress"),
+           Event(2, "b", "status", date(2025, 1, 6), status="acknowledged")]   # recorded late, dated earlier
+    state = derive(evs, rules=ClockRules())
+    assert state.status == "in-progress" and state.filed_on == date(2025, 1, 2)
+    assert [t.key for t in state.deadlines] == ["determination"]
+    assert state.deadlines[0].due == date(2025, 1, 31)
+    voided = evs + [Event(4, "d", "correction", date(2025, 2, 1), data={"event_uid": "c", "void": True})]
+    assert derive(voided, rules=ClockRules()).status == "acknowledged"
+    assert derive(evs, rules=None).deadlines == []
+
+
+def test_cli_help_does_not_import_sqlalchemy():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom foia.cli import cli\n"
+            "for args in (['--help'], ['track', '--help'], ['track', 'update', '--help']):\n"
+            "    r = CliRunner().invoke(cli, args)\n    assert r.exit_code == 0, r.output\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'icalendar', 'psycopg'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
