@@ -330,3 +330,16 @@ def test_library_api(db_url):
     info = t.show("X-1")
     assert info["status"] == "acknowledged" and info["timeline"][-1]["actor"] == "lib"
     t.store.dispose()
+
+
+def test_every_track_command_has_help_and_documentation():
+    from pathlib import Path
+
+    from foia.commands.track import track as group
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "tracker.md").read_text(encoding="utf-8")
+    for name, command in group.commands.items():
+        assert command.help and command.help.strip(), name
+        assert f"foia track {name}" in docs or f"foia track [--db URL] {name}" in docs, name
+        result = CliRunner().invoke(cli, ["track", name, "--help"])
+        assert result.exit_code == 0 and "Usage: " in result.output

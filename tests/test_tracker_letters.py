@@ -70,3 +70,37 @@ def test_no_response_appeal_without_determination(track, tmp_path):
     track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02", "--tracking-number", "T-1")
     track("appeal", "1", "--ground", "no-response", "--out", str(tmp_path), *SIGNER)
     assert list(tmp_path.glob("request-1-appeal-*.txt"))
+
+
+def test_file_request_stores_the_letter_and_the_office_as_filed(tmp_path):
+    from datetime import date
+
+    from foia.directory import load_directory
+    from foia.letters import build_letter
+    from foia.tracker import file_request, open_tracker
+
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    d = load_directory()
+    letter = build_letter("records", directory=d, office="ice", today=date(2025, 1, 2),
+                          options={"system": "icm", "requester_name": "Ana Reporter",
+                                   "requester_email": "ana@example.org", "fee_waiver": True,
+                                   "requester_dissemination": "Articles and a public database."})
+    rid = file_request(url, letter=letter, filed_on=date(2025, 1, 2), requester="Ana Reporter",
+                       today=date(2025, 1, 10))
+    t = open_tracker(url, today=date(2025, 1, 10))
+    info = t.show(rid, identity=True)
+    assert info["letter_text"] == letter.text and info["requester"] == "Ana Reporter"
+    assert info["kind"] == "records" and info["status"] == "submitted" and info["filed_on"] == "2025-01-02"
+    assert info["sent_via"] == "portal"              # DHS components: portal only (directory)
+    assert info["fee_waiver"] is True
+    snap = info["office_snapshot"]
+    assert snap["office"] == "ice" and snap["portal"] == "https://www.dhs.gov/foia" and snap["taken_on"] == "2025-01-02"
+    assert any(c["type"] == "mail" for c in snap["channels"])
+    assert "letter_text" not in t.show(rid)          # identity field: hidden unless asked
+    t.store.dispose()
+
+
+def test_bad_date_of_birth_is_not_echoed(track):
+    result = track("add", "--title", "A", "--office", "uscis", "--client-dob", "03/02/1980", ok=False)
+    assert result.exit_code == 2
+    assert result.output == "Error: --client-dob: not a date; use YYYY-MM-DD\n"

@@ -140,20 +140,22 @@ def _request_bundles(conn, ids: list[int]) -> tuple[dict, dict, dict]:
 
 
 def iter_requests(store, *, batch: int = 1000) -> Iterator[tuple[Any, list, list, list]]:
-    """(request row, event rows, tags, tracking rows) for every request, by id, in batches."""
+    """(request row, event rows, tags, tracking rows) for every request, by id, read in batches
+    from one snapshot (one read transaction), so an export or backup is consistent even while
+    others write."""
     from sqlalchemy import select
 
     last = 0
-    while True:
-        with store.read() as conn:
+    with store.read(snapshot=True) as conn:
+        while True:
             rows = conn.execute(select(requests).where(requests.c.id > last).order_by(requests.c.id)
                                 .limit(batch)).all()
             if not rows:
                 return
             ev, tags, tn = _request_bundles(conn, [r.id for r in rows])
-        for r in rows:
-            yield r, ev.get(r.id, []), tags.get(r.id, []), tn.get(r.id, [])
-        last = rows[-1].id
+            for r in rows:
+                yield r, ev.get(r.id, []), tags.get(r.id, []), tn.get(r.id, [])
+            last = rows[-1].id
 
 
 def _event_json(r, *, redact: bool, keep_notes: bool) -> dict:
@@ -249,7 +251,7 @@ def _export_csv(tracker, out, *, redact: bool) -> int:
 
 def _export_ics(tracker, out) -> int:
     from icalendar import Calendar, Event as VEvent
-    from sqlalchemy import select
+    from sqlalchemy import select, true
     from datetime import timedelta
 
     cal = Calendar()
@@ -264,7 +266,7 @@ def _export_ics(tracker, out) -> int:
             select(deadlines.c.request_id, deadlines.c.key, deadlines.c.label, deadlines.c.due, deadlines.c.rule,
                    deadlines.c.party, requests.c.uid, requests.c.title, requests.c.office, requests.c.status)
             .join(requests, requests.c.id == deadlines.c.request_id)
-            .where(deadlines.c.open.is_(True), deadlines.c.due.is_not(None))
+            .where(deadlines.c.open == true(), deadlines.c.due.is_not(None))
             .order_by(deadlines.c.due, deadlines.c.request_id, deadlines.c.key))
         for r in rows:
             ev = VEvent()
@@ -637,11 +639,11 @@ def _csv_records(tracker, path: Path, text: str, problems: _Problems, look: _Loo
         else:
             evs = [{"uid": new_uid(), "type": "status", "status": "submitted", "occurred_on": filed,
                     "recorded_at": now, "actor": actor, "note": note,
-                    "data": {"from": None, "to": "submitted", "imported": True}}]
+                    "data": {"imported": True}}]
             if status != "submitted":
                 evs.append({"uid": new_uid(), "type": "status", "status": status, "occurred_on": status_on or filed,
                             "recorded_at": now, "actor": actor, "note": None,
-                            "data": {"from": "submitted", "to": status, "imported": True}})
+                            "data": {"imported": True}})
         for number, reason in numbers:
             evs.append({"uid": new_uid(), "type": "tracking-number", "status": None, "occurred_on": filed or today,
                         "recorded_at": now, "actor": actor, "note": None,

@@ -241,7 +241,10 @@ class Tracker:
             sent_via = sent_via.strip().lower()
             if sent_via not in SENT_VIA:
                 raise UsageError(f"--sent-via: {sent_via!r} is not a way of sending; use one of {', '.join(SENT_VIA)}")
-        dob = _date(client_dob, what="--client-dob")
+        try:
+            dob = _date(client_dob, what="--client-dob")
+        except UsageError:      # do not echo a date of birth back (identity field)
+            raise UsageError("--client-dob: not a date; use YYYY-MM-DD") from None
         if dob is not None and dob > today:
             raise UsageError("--client-dob: the date of birth is in the future; check it (YYYY-MM-DD)")
         numbers = [parse_tracking(t) for t in tracking]
@@ -666,7 +669,7 @@ class Tracker:
         clarification answers due within ``within`` days. Each lists at most ``limit`` requests,
         oldest first, with the total count.
         """
-        from sqlalchemy import and_, func, select
+        from sqlalchemy import and_, func, select, true
 
         if within < 0:
             raise UsageError("--within: give a number of days >= 0")
@@ -688,7 +691,7 @@ class Tracker:
             for key, title, keys, lo, hi, action in sections:
                 # Agency deadlines: due strictly before today is late. Requester windows: from today
                 # to the horizon inclusive.
-                cond = [d.open.is_(True), d.key.in_(keys), d.due.is_not(None)]
+                cond = [d.open == true(), d.key.in_(keys), d.due.is_not(None)]
                 if lo is None:
                     cond.append(d.due < hi)
                 else:

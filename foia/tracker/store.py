@@ -139,11 +139,15 @@ class Store:
         return str(self.path) if self.path else shown_url(self.engine.url)
 
     @contextmanager
-    def read(self) -> Iterator:
+    def read(self, *, snapshot: bool = False) -> Iterator:
+        """A connection in a read transaction. SQLite reads one snapshot anyway (WAL);
+        ``snapshot=True`` asks PostgreSQL for REPEATABLE READ so many queries see one state."""
         from sqlalchemy.exc import OperationalError
 
         try:
             with self.engine.connect() as conn:
+                if snapshot and self.is_postgresql:
+                    conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
                     yield conn
         except OperationalError as exc:
