@@ -112,6 +112,60 @@ _COMMON = [
 ]
 
 
+# Requests (not follow-ups, appeals or mediation, which belong to a tracked request already)
+# can be filed in the tracker as they are written.
+TRACKABLE = ("records", "contract", "self", "third-party")
+_TRACK = [
+    click.Option(["--track"], is_flag=True,
+                 help="File each letter in the tracker as a submitted request (see `foia track`)."),
+    click.Option(["--db"], envvar="FOIA_DB", metavar="URL",
+                 help="With --track: the tracker database URL (env FOIA_DB; default the SQLite file)."),
+    click.Option(["--filed-on"], metavar="YYYY-MM-DD",
+                 help="With --track: the date you send it (default today); starts the statutory clock."),
+    click.Option(["--sent-via"], type=click.Choice(["portal", "email", "mail", "fax", "other"]),
+                 help="With --track: how you send it (default: the office's portal or email)."),
+    click.Option(["--assignee"], help="With --track: who in the team handles it."),
+    click.Option(["--tag", "tags"], multiple=True, help="With --track: a tag (repeatable)."),
+]
+
+
+def _open_tracker(params: dict, d):
+    """Open the tracker and check --filed-on before any letter is written, so a bad --db or
+    date stops the run with nothing written."""
+    from foia.deadlines import parse_date
+    from foia.tracker.service import Tracker
+    from foia.tracker.store import open_store
+
+    if params.get("filed_on"):
+        params["filed_on"] = parse_date(params["filed_on"], what="--filed-on")
+    return Tracker(open_store(params.get("db")), directory=d)
+
+
+def _track_letters(tracker, built: list, options: dict, params: dict) -> dict[int, int]:
+    """File each letter in the tracker, linking the systems, vendors and award it names;
+    returns request ids keyed by id(letter)."""
+    from foia.tracker.service import file_request
+
+    systems = [options["system"]] if options.get("system") else list(options.get("systems") or [])
+    vendors = [options["vendor"]] if options.get("vendor") else []
+    contracts = [options["award"]] if options.get("award") else []
+    # The person whose records are sought is the clinic's client (identity fields: stored 0600,
+    # printed only with --identity, erased by `foia track purge`).
+    prefix = {"self": "", "third-party": "subject_"}.get(built[0].kind) if built else None
+    client = {}
+    if prefix is not None:
+        client = {"client_name": options.get(prefix + "full_name"),
+                  "client_dob": options.get(prefix + "date_of_birth"),
+                  "client_a_number": options.get(prefix + "a_number")}
+    return {id(letter): file_request(tracker, letter=letter, sent_via=params.get("sent_via"),
+                                     filed_on=params.get("filed_on"), assignee=params.get("assignee"),
+                                     tags=params.get("tags") or (), systems=systems, vendors=vendors,
+                                     contracts=contracts, expedite=bool(options.get("expedite")),
+                                     fee_waiver=bool(options.get("fee_waiver")),
+                                     requester=(letter.fields.get("requester") or {}).get("name"), **client)
+            for letter in built}
+
+
 # Only the contract letter can be filled from USAspending.
 _LOOKUP = [
     click.Option(["--lookup"], is_flag=True,
@@ -226,7 +280,9 @@ def _run_draft(kind: LetterKind, params: dict) -> None:
     payloads = [(letter, fmt, path, letter_bytes(letter, fmt, reproducible=params["reproducible"],
                                                   attach_docx=params["attach_docx"]))
                 for letter, fmt, path in jobs]
+    tracker = _open_tracker(params, d) if params.get("track") else None
     _write_all(payloads, out, progress=len(built) >= PROGRESS_FROM)
+    tracked = _track_letters(tracker, built, options, params) if tracker else {}
 
     for letter in built:
         written = {fmt: path for l2, fmt, path, _ in payloads if l2 is letter}
@@ -237,6 +293,9 @@ def _run_draft(kind: LetterKind, params: dict) -> None:
             click.echo(f"{prefix}: {warning}", err=True)
         for line in _instructions(letter, written):
             click.echo(line, err=True)
+        if id(letter) in tracked:
+            rid = tracked[id(letter)]
+            click.echo(f"{prefix}: tracked as request {rid} (foia track show {rid})", err=True)
 
 
 def _write_all(payloads, out: Path, *, progress: bool) -> None:
@@ -263,7 +322,7 @@ def _kind_command(kind: LetterKind) -> click.Command:
     help_text = (f"{kind.title}\n\nOne letter per --to office, written into --out as DATE-OFFICE-{kind.name}.FORMAT "
                  "(user-only, 0600). Fields not given come from your profile (`foia profile show`)."
                  + (f" Required: {required}." if required else ""))
-    extra = _LOOKUP if kind.name == "contract" else []
+    extra = (_LOOKUP if kind.name == "contract" else []) + (_TRACK if kind.name in TRACKABLE else [])
     return click.Command(kind.name, params=[*_COMMON, *extra, *(_field_option(f) for f in fields)], callback=callback,
                          help=help_text, short_help=kind.title)
 

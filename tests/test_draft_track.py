@@ -1,0 +1,80 @@
+"""`foia draft ... --track`: the letter written is the request filed, on both backends."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from foia.cli import cli
+
+REQ = ["--no-profile", "--requester-name", "Sam Doe", "--requester-email", "sam@example.org", "--date", "2026-11-23"]
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def show(db, rid):
+    r = run("track", "--db", db, "show", str(rid), "--json", "--identity")
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)
+
+
+def test_draft_records_track_files_the_letter_as_written(db_url, tmp_path):
+    out = tmp_path / "letters"
+    r = run("draft", "records", "--system", "icm", "--to", "ICE", "--to", "CBP", *REQ, "--out", str(out),
+            "--track", "--db", db_url, "--filed-on", "2026-11-23", "--assignee", "maria", "--tag", "palantir")
+    assert r.exit_code == 0, r.output
+    assert "ICE: tracked as request 1 (foia track show 1)" in r.stderr
+    assert "CBP: tracked as request 2 (foia track show 2)" in r.stderr
+    ice = show(db_url, 1)
+    req = ice
+    assert req["office"] == "ice" and req["status"] == "submitted" and req["systems"] == ["icm"]
+    assert req["assignee"] == "maria" and req["expedite"] is False
+    assert req["letter_text"] == (out / "2026-11-23-ice-records.txt").read_text()
+    assert [d["key"] for d in ice["deadlines"]] == ["determination"]
+    assert ice["deadlines"][0]["due"] == "2026-12-22"  # 20 working days, Thanksgiving skipped
+    assert show(db_url, 2)["office"] == "cbp"
+
+
+def test_draft_contract_track_links_the_award(db_url, tmp_path):
+    r = run("draft", "contract", "--award", "70CTD022FR0000170", *REQ, "--out", str(tmp_path), "--track",
+            "--db", db_url, "--expedite", "--expedite-grounds", "urgency",
+            "--expedite-statement", "I report on ICE's contracts for a newspaper.", "--news-media",
+            "--requester-publication-record", "Reporter at the Example Ledger since 2019.")
+    assert r.exit_code == 0, r.output
+    req = show(db_url, 1)
+    assert req["requester"] == "Sam Doe"
+    assert req["contracts"] == ["palantir-icm-om-2022"] and req["kind"] == "contract"
+    assert req["expedite"] is True
+    assert "expedite_decision" in [d["key"] for d in show(db_url, 1)["deadlines"]]
+
+
+def test_bad_db_stops_before_any_letter_is_written(tmp_path):
+    out = tmp_path / "letters"
+    r = run("draft", "records", "--system", "icm", *REQ, "--out", str(out), "--track", "--db", "nosuch://x")
+    assert r.exit_code != 0 and r.output.startswith("Error: ") and r.output.count("\n") == 1
+    assert "--db" in r.output or "FOIA_DB" in r.output
+    assert not out.exists()
+
+
+def test_bad_filed_on_stops_before_any_letter_is_written(tmp_path):
+    out = tmp_path / "letters"
+    r = run("draft", "records", "--system", "icm", *REQ, "--out", str(out), "--track",
+            "--db", f"sqlite:///{tmp_path / 'q.db'}", "--filed-on", "2026-02-30")
+    assert r.exit_code == 2
+    assert r.output == "Error: --filed-on: '2026-02-30' is not a date; use YYYY-MM-DD, e.g. 2025-11-21\n"
+    assert not out.exists()
+
+
+def test_draft_self_track_keeps_the_client_identity_private(db_url, tmp_path):
+    r = run("draft", "self", "--to", "ICE", *REQ, "--full-name", "Ana Reyes", "--address", "12 Main St, Oakland, CA",
+            "--date-of-birth", "1990-01-31", "--place-of-birth", "Oaxaca, Mexico", "--citizenship", "Mexico",
+            "--a-number", "A123456789", "--out", str(tmp_path), "--track", "--db", db_url)
+    assert r.exit_code == 0, r.output
+    assert "1990" not in r.output and "A123456789" not in r.output
+    req = show(db_url, 1)
+    assert (req["client_name"], req["client_dob"], req["client_a_number"]) == ("Ana Reyes", "1990-01-31", "A123456789")
+    listing = run("track", "--db", db_url, "list", "--json")
+    assert "A123456789" not in listing.output and "1990-01-31" not in listing.output
