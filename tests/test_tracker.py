@@ -74,6 +74,16 @@ def test_extension_notice_adds_ten_working_days(track):
     assert "Determination due: 2025-02-14 (Fri)" in out
 
 
+def test_dates_the_engine_refuses_are_not_recorded(track):
+    track("add", "--title", "A", "--office", "ice", "--on", "2025-03-03")
+    bad = track("update", "1", "--extension-notice", "2025-01-01", ok=False)
+    assert bad.exit_code == 1
+    assert bad.output.startswith("Error: request 1: extension notice 2025-01-01 is dated before the request was "
+                                 "received (2025-03-03)")
+    assert bad.output.rstrip().endswith("; nothing was recorded")
+    assert "extension notice" not in track("show", "1").output
+
+
 def test_impossible_moves_are_refused_with_one_line(track):
     track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02")
     track("update", "1", "--status", "withdrawn", "--on", "2025-01-10")
@@ -200,7 +210,9 @@ def test_hsi_files_through_ice_and_ogis_has_no_clock(track):
 def test_identity_fields_are_hidden_unless_asked(track):
     track("add", "--title", "A-File", "--office", "uscis", "--on", "2025-01-02", "--client-name", "Jane Roe",
           "--client-dob", "1980-02-03", "--client-a-number", "A123456789", "--requester", "Clinic Lawyer")
-    track("update", "1", "--documents", "3", "--pages", "120", "--file", "roe-afile.pdf", "--on", "2025-02-01")
+    out = track("update", "1", "--documents", "3", "--pages", "120", "--file", "roe-afile.pdf",
+                "--on", "2025-02-01").output
+    assert "roe-afile.pdf" not in out and "3 documents, 120 pages" in out
     for args in (("show", "1"), ("list",), ("list", "--json"), ("list", "--csv"), ("show", "1", "--json")):
         out = track(*args).output
         for secret in ("Jane Roe", "1980-02-03", "A123456789", "Clinic Lawyer", "roe-afile.pdf"):

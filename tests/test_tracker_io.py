@@ -237,3 +237,17 @@ def test_json_import_reports_bad_records(db_url, tmp_path):
     not_export.write_text("[1, 2]", encoding="utf-8")
     result = runner(db_url)("import", str(not_export), ok=False)
     assert result.output.startswith(f"Error: {not_export}: not a foia tracker export")
+
+
+def test_import_refuses_dates_the_deadline_engine_refuses(db_url, tmp_path):
+    src = tmp_path / "x.json"
+    src.write_text(json.dumps({"format": "foia-tracker", "version": 1, "requests": [
+        {"title": "A", "office": "ice", "events": [
+            {"type": "status", "status": "submitted", "occurred_on": "2025-03-03"},
+            {"type": "extension-notice", "occurred_on": "2025-01-01", "data": {"stage": "request"}}]},
+    ]}), encoding="utf-8")
+    result = runner(db_url)("import", str(src), ok=False)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"{src}: request 1: deadlines not computed: extension notice 2025-01-01 is "
+                                    "dated before the request was received")
+    assert json.loads(runner(db_url)("list", "--json").output) == []

@@ -197,3 +197,22 @@ def test_cli_help_does_not_import_sqlalchemy():
             "print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'icalendar', 'psycopg'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("required,code,word", [("1", 1, "error"), ("", 0, "skipped")])
+def test_unreachable_postgresql_fails_when_required(required, code, word):
+    """FOIA_REQUIRE_PG=1 (set by .ci/run) turns an unreachable server into a failed run."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(os.environ, FOIA_TEST_PG_URL="postgresql+psycopg://postgres@127.0.0.1:1/test",
+               FOIA_REQUIRE_PG=required)
+    target = "tests/test_tracker_store.py::test_a_newer_database_is_refused"
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rsf", "-p", "no:cacheprovider", target],
+                          cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True)
+    assert proc.returncode == code, proc.stdout[-2000:]
+    assert f"1 passed, 1 {word}" in proc.stdout or f"1 {word}, 1 passed" in proc.stdout, proc.stdout[-2000:]
+    assert "UNREACHABLE at postgresql+psycopg://postgres@127.0.0.1:1/test" in proc.stdout

@@ -855,14 +855,24 @@ def _write_all(tracker, conn, path: Path, prepared: list[_Prepared]) -> dict:
             objs.append(dv.Event(id=e["id"], uid=e["uid"], type=e["type"], occurred_on=e["occurred_on"],
                                  status=e["status"], recorded_at=e["recorded_at"], actor=e["actor"],
                                  note=e["note"], data=e["data"]))
+        if not ev_keep:
+            # A correction names the event it corrects by uid (stable) and by id (shown): renumber.
+            ids = {e["uid"]: e["id"] for e in p.events}
+            for e in p.events:
+                if e["type"] == "correction" and e["data"].get("event_uid") in ids:
+                    e["data"] = dict(e["data"], event=ids[e["data"]["event_uid"]])
         evs = dv.effective(objs)
         state = dv.derive(evs, expedite=p.row["expedite"], rules=tracker.rules(p.row["office"]), calendar=calendar,
                           already_effective=True)
+        for warning in state.warnings:
+            problems.add(p.where, warning)
         p.row.update(cache_values(state))
         req_rows.append(p.row)
         tag_rows.extend({"request_id": rid, "tag": t} for t in p.tags)
         dl_rows.extend(deadline_rows(rid, state))
         tn_rows.extend(tracking_rows(rid, evs))
+    if problems.items:
+        raise ImportRejected(str(path), problems.items)
     bulk_insert(conn, requests, req_rows)
     bulk_insert(conn, events, ev_rows)
     bulk_insert(conn, request_tags, tag_rows)

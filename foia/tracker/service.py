@@ -423,6 +423,7 @@ class Tracker:
             if expedite_decision is not None and not row.expedite:
                 conn.execute(update(requests).where(requests.c.id == rid).values(expedite=True))
             after = self._refresh(conn, rid)
+            _refuse_new_problems(rid, state, after)
             return Change(rid, row.title, row.office, after.status, [_summary(e) for e in new],
                           after.deadlines, after.warnings)
 
@@ -469,7 +470,10 @@ class Tracker:
                 self._check_sequence(rid, after, around=target.uid if not void else None, voided=void,
                                      before=before, target=target)
             conn.execute(insert(events), [fix])
+            previous = dv.derive(before, expedite=row.expedite, rules=self.rules(row.office),
+                                 calendar=self.calendar(), already_effective=True)
             state = self._refresh(conn, rid)
+            _refuse_new_problems(rid, previous, state)
             return Change(rid, row.title, row.office, state.status, [_summary(fix)], state.deadlines, state.warnings)
 
         return self.store.write(run)
@@ -840,6 +844,14 @@ class Tracker:
         return state
 
 
+def _refuse_new_problems(rid: int, before: dv.State, after: dv.State) -> None:
+    """A change that makes the deadline engine refuse the request's dates (an extension notice
+    before receipt...) is refused, and the transaction rolls back."""
+    new = [w for w in after.warnings if w not in before.warnings]
+    if new:
+        raise FoiaError(f"request {rid}: {new[0].removeprefix('deadlines not computed: ')}; nothing was recorded")
+
+
 # ---------------------------------------------------------------------------------------------
 # Rows and dictionaries shared with io.py
 
@@ -916,7 +928,9 @@ HIDDEN = "[identity hidden]"
 
 
 def _summary(ev: dict) -> str:
-    return _summary_of(ev["type"], ev.get("status"), ev.get("data") or {}, on=ev["occurred_on"])
+    data = {k: (HIDDEN if k in IDENTITY_EVENT_KEYS and v not in (None, "", []) else v)
+            for k, v in (ev.get("data") or {}).items()}
+    return _summary_of(ev["type"], ev.get("status"), data, on=ev["occurred_on"])
 
 
 def _summary_of(type_: str, status: str | None, data: dict, on: date | None = None) -> str:
