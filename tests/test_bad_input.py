@@ -39,6 +39,8 @@ class Case:
     message: str  # a regular expression the one output line must match in full
     files: dict[str, str | bytes] = field(default_factory=dict)
     setup: Callable[[Path], None] | None = None
+    # An import lists each bad row on its own line, then one summary line: those are named here.
+    then: tuple[str, ...] = ()
 
 
 CASES: list[Case] = [
@@ -220,6 +222,90 @@ CASES += [
 ]
 
 
+def _queue(p: Path) -> None:
+    """A tracker with request 1 (ICM logs, filed with ICE on 2026-11-02)."""
+    env = {"FOIA_CONFIG_DIR": str(p / "config"), "FOIA_DATA_DIR": str(p / "data"), "FOIA_DB": None}
+    r = CliRunner().invoke(cli, ["track", "add", "--title", "ICM logs", "--office", "ICE", "--on", "2026-11-02"],
+                           env=env)
+    assert r.exit_code == 0, r.output
+
+
+def _queue_and(name: str, text: str) -> Callable[[Path], None]:
+    def setup(p: Path) -> None:
+        _queue(p)
+        (p / name).write_text(text)
+    return setup
+
+
+CSV_HEAD = "title,office,kind,status,filed_on\n"
+IMPORT_SUMMARY = r"in\.csv: nothing imported \(1 problem\); fix the file and run the import again"
+
+CASES += [
+    # -- the tracker ---------------------------------------------------------------------------
+    Case("track-unknown-office", ["track", "add", "--title", "X", "--office", "XYZ"], 2,
+         r"Error: --office: unknown office 'XYZ'; expected an id from `foia agencies list`", setup=_queue),
+    Case("track-empty-title", ["track", "add", "--title", "", "--office", "ICE"], 2,
+         r"Error: --title: give the request a title \(what it asks for\)", setup=_queue),
+    Case("track-bad-on-date", ["track", "add", "--title", "X", "--office", "ICE", "--on", "2026-13-01"], 2,
+         r"Error: --on: '2026-13-01' is not a date; use YYYY-MM-DD, e\.g\. 2025-11-21", setup=_queue),
+    Case("track-future-date", ["track", "add", "--title", "X", "--office", "ICE", "--on", "2099-01-01"], 2,
+         r"Error: --on: 2099-01-01 is in the future; give the date it happened", setup=_queue),
+    Case("track-bad-fee-limit", ["track", "add", "--title", "X", "--office", "ICE", "--fee-limit", "lots"], 2,
+         r"Error: --fee-limit: 'lots' is not an amount; use dollars like 25 or 25\.50", setup=_queue),
+    Case("track-bad-client-dob", ["track", "add", "--title", "X", "--office", "ICE", "--client-dob", "1990-02-30"], 2,
+         r"Error: --client-dob: not a date; use YYYY-MM-DD", setup=_queue),
+    Case("track-unknown-system", ["track", "add", "--title", "X", "--office", "ICE", "--system", "nope"], 2,
+         r"Error: --system: unknown system 'nope'; expected an id from `foia systems list`", setup=_queue),
+    Case("track-empty-tracking-number", ["track", "add", "--title", "X", "--office", "ICE", "--tracking-number", ""], 2,
+         r"Error: --tracking-number: '' is not a tracking number; use NUMBER\[:reason\] .*", setup=_queue),
+    Case("track-unknown-request", ["track", "update", "99", "--status", "acknowledged"], 1,
+         r"Error: no request 99; see `foia track list`", setup=_queue),
+    Case("track-non-numeric-id", ["track", "show", "abc"], 1, r"Error: no request abc; see `foia track list`",
+         setup=_queue),
+    Case("track-bad-status", ["track", "update", "1", "--status", "bogus"], 2,
+         r"Error: --status: 'bogus' is not a status; use one of draft, submitted, .*", setup=_queue),
+    Case("track-impossible-move", ["track", "update", "1", "--status", "appeal-granted"], 1,
+         r"Error: cannot move request 1 from submitted to appeal-granted: from submitted a request can move to .*",
+         setup=_queue),
+    Case("track-event-before-filing", ["track", "update", "1", "--status", "acknowledged", "--on", "2026-10-01"], 1,
+         r"Error: cannot record acknowledged for request 1 on 2026-10-01: it would come before the request was "
+         r"submitted; check the date \(--on\)", setup=_queue),
+    Case("track-negative-fee", ["track", "update", "1", "--fee-paid", "-5"], 2,
+         r"Error: --fee-paid: '-5' is not an amount; use dollars like 25 or 25\.50", setup=_queue),
+    Case("track-negative-documents", ["track", "update", "1", "--documents", "-1"], 2,
+         r"Error: --documents: give a whole number >= 0", setup=_queue),
+    Case("track-list-bad-status", ["track", "list", "--status", "bogus"], 2,
+         r"Error: --status: 'bogus' is not a status; .*", setup=_queue),
+    Case("track-list-negative-window", ["track", "list", "--due-within", "-3"], 2,
+         r"Error: --due-within: give a number of days >= 0", setup=_queue),
+    Case("track-export-bad-format", ["track", "export", "--format", "pdf"], 2,
+         r"Error: Invalid value for '--format': 'pdf' is not one of 'csv', 'json', 'ics'\. .*", setup=_queue),
+    Case("track-export-unwritable", ["track", "export", "--format", "csv", "--out", "/proc/foia-x/y.csv"], 1,
+         r"Error: cannot write /proc/foia-x/y\.csv: .*; choose a writable --out", setup=_queue),
+    Case("track-import-missing", ["track", "import", "missing.csv"], 1, r"Error: missing\.csv: no such file",
+         setup=_queue),
+    Case("track-import-unknown-office", ["track", "import", "in.csv"], 1,
+         r"in\.csv: row 3, column office: unknown office 'XYZ'; expected an id from `foia agencies list`",
+         setup=_queue_and("in.csv", CSV_HEAD + "A,ICE,records,submitted,2026-11-01\nB,XYZ,records,submitted,2026-11-01\n"),
+         then=(IMPORT_SUMMARY,)),
+    Case("track-import-bad-date", ["track", "import", "in.csv"], 1,
+         r"in\.csv: row 2, column filed_on: not a date '2026-13-01'; use YYYY-MM-DD",
+         setup=_queue_and("in.csv", CSV_HEAD + "A,ICE,records,submitted,2026-13-01\n"), then=(IMPORT_SUMMARY,)),
+    Case("track-bad-db-url", ["track", "--db", "nosuch://x", "list"], 1,
+         r"Error: cannot use database nosuch://x: .*; check --db / FOIA_DB"),
+    Case("track-db-unreachable", ["track", "--db", "postgresql+psycopg://postgres@127.0.0.1:1/test", "list"], 1,
+         r"Error: tracker database postgresql\+psycopg://postgres@127\.0\.0\.1:1/test: connection failed: .*; "
+         r"check --db / FOIA_DB"),
+    Case("track-purge-needs-yes", ["track", "purge", "1"], 2,
+         r"Error: purge removes identity data for good; run again with --yes: foia track purge 1 --yes", setup=_queue),
+    Case("track-followup-without-number", ["track", "followup", "1"], 1,
+         r"Error: request 1 has no tracking number, and the letter needs one; record it with "
+         r"`foia track update 1 --tracking-number NUMBER`", setup=_queue),
+    Case("track-appeal-bad-ground", ["track", "appeal", "1", "--ground", "bogus"], 2,
+         r"Error: Invalid value for '--ground': 'bogus' is not one of .*", setup=_queue),
+]
+
+
 def _snapshot(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
             for p in sorted(root.rglob("*"))}
@@ -243,8 +329,9 @@ def test_bad_input_is_one_clear_line_and_changes_nothing(case: Case, tmp_path, m
     assert result.exit_code == case.exit, result.output
     assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1, result.output
-    assert re.fullmatch(case.message, lines[0]), lines[0]
+    assert len(lines) == 1 + len(case.then), result.output
+    for pattern, line in zip((case.message, *case.then), lines):
+        assert re.fullmatch(pattern, line), line
     assert _snapshot(tmp_path) == before
 
 
