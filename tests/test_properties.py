@@ -42,3 +42,66 @@ def test_any_yaml_document_gives_a_directory_or_a_directory_error(doc):
         parse_directory(text, "fuzz.yaml")
     except DirectoryError as exc:
         assert all(p.startswith("fuzz.yaml:") for p in exc.problems)
+
+
+# ---- dates ---------------------------------------------------------------------------------
+
+from datetime import date  # noqa: E402
+
+from foia.errors import FoiaError  # noqa: E402
+
+
+@SETTINGS
+@given(st.one_of(st.text(max_size=20), st.dates().map(date.isoformat),
+                 st.from_regex(r"\d{4}-\d{1,2}-\d{1,2}", fullmatch=True)))
+def test_date_parsing_gives_a_date_or_a_one_line_usage_error(text):
+    from foia.deadlines import parse_date
+
+    try:
+        value = parse_date(text, what="--on")
+    except FoiaError as exc:
+        assert exc.message.startswith("--on") and "\n" not in exc.message
+    else:
+        assert isinstance(value, date) and value.isoformat() == text.strip()
+
+
+# ---- the tracker's CSV import --------------------------------------------------------------
+
+import csv as _csv  # noqa: E402
+import io as _io  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+COLUMNS = ["title", "office", "kind", "status", "filed_on", "tracking_numbers", "fee_limit", "tags", "client_dob",
+           "systems", "bogus"]
+cells = st.one_of(st.sampled_from(["ICE", "cbp", "XYZ", "records", "self", "submitted", "denied", "acknowledged",
+                                   "2026-11-02", "2026-02-30", "2099-01-01", "25.50", "-3", "icm", "nope",
+                                   "2026-ICFO-1:assigned", "x:y", ""]), st.text(max_size=8))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(COLUMNS), min_size=1, max_size=6, unique=True).flatmap(
+    lambda cols: st.tuples(st.just(cols), st.lists(st.lists(cells, min_size=len(cols), max_size=len(cols)),
+                                                   max_size=4))))
+def test_csv_import_is_all_or_nothing_and_fails_only_with_its_error(table):
+    from foia.tracker.io import import_file
+    from foia.tracker.service import Tracker
+    from foia.tracker.store import open_store
+
+    cols, rows = table
+    buf = _io.StringIO()
+    writer = _csv.writer(buf)
+    writer.writerow(cols)
+    writer.writerows(rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "in.csv"
+        path.write_text(buf.getvalue(), encoding="utf-8")
+        tracker = Tracker(open_store(f"sqlite:///{tmp}/q.db"), today=date(2026, 11, 23))
+        try:
+            result = import_file(tracker, path)
+        except FoiaError:
+            assert tracker.list() == []  # nothing of a rejected file is kept
+        else:
+            assert len(tracker.list()) == len(rows) == result["requests"]
+        finally:
+            tracker.store.dispose()
