@@ -116,8 +116,6 @@ def profile_from_dict(data: object, *, where: str = "profile") -> Profile:
 
 def load_profile(path: Path | str | None = None) -> Profile | None:
     """The saved profile, or None when there is none yet."""
-    import yaml
-
     p = Path(path) if path else profile_path()
     try:
         text = p.read_text(encoding="utf-8")
@@ -128,13 +126,20 @@ def load_profile(path: Path | str | None = None) -> Profile | None:
     except (IsADirectoryError, UnicodeDecodeError, OSError) as exc:
         raise FoiaError(f"cannot read profile {p}: {getattr(exc, 'strerror', None) or exc}; "
                         "give a UTF-8 YAML file") from None
+    return profile_from_yaml(text, where=str(p), fix="fix it with `foia profile edit`")
+
+
+def profile_from_yaml(text: str, *, where: str, fix: str) -> Profile:
+    """Parse and validate a profile's YAML text; a syntax error names ``where`` and its line."""
+    import yaml
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
-        raise FoiaError(f"{p}{line}: not valid YAML; fix it with `foia profile edit`") from None
-    return profile_from_dict(data, where=str(p))
+        raise FoiaError(f"{where}{line}: not valid YAML; {fix}") from None
+    return profile_from_dict(data, where=where)
 
 
 def dump_profile(profile: Profile) -> str:

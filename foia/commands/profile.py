@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from foia.errors import FoiaError
-from foia.profile import PROFILE_FIELDS
+from foia.profile import PROFILE_FIELDS, profile_from_yaml
 
 
 def _field_options(func):
@@ -103,13 +103,7 @@ def profile_edit(profile_file, unset, **values):
     if edited is None:
         click.echo("No changes.")
         return
-    try:
-        data = yaml.safe_load(edited)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise FoiaError(f"the edited profile is not valid YAML{where}; nothing was saved") from None
-    saved = save_profile(profile_from_dict(data, where="edited profile"), profile_file)
+    saved = save_profile(profile_from_yaml(edited, where="edited profile", fix="nothing was saved"), profile_file)
     click.echo(f"Saved {saved}")
 
 
