@@ -4,37 +4,42 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Iterator
 
 from foia.errors import FoiaError
 
 PRIVATE = 0o600
 
 
-def atomic_write(path: Path | str, data: bytes | str, *, mode: int = PRIVATE,
-                 overwrite: bool = True) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and a rename.
+@contextmanager
+def atomic_open(path: Path | str, *, binary: bool = True, mode: int = PRIVATE,
+                overwrite: bool = True, what: str = "") -> Iterator[IO]:
+    """A file object whose contents replace ``path`` only when the block ends without error.
 
-    The file is created with ``mode`` (user-only by default: letters and exports hold PII).
-    A reader sees the old file or the new one, never a part.
+    It writes to a temporary file beside ``path`` (created with ``mode``: user-only by default,
+    since letters and exports hold PII), flushes it to disk and renames it into place, so a
+    reader, or a crash, sees the old file or the new one, never a part. ``what`` names the
+    option that gave the path, for the error message.
     """
     path = Path(path)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    parent = path.parent if str(path.parent) else Path(".")
+    hint = f"choose a writable {what}" if what else "choose a writable directory"
     if path.is_dir():
-        raise FoiaError(f"{path} is a directory; give a file name")
+        raise FoiaError(f"{path} is a directory; give a file name" + (f" ({what})" if what else ""))
     if not overwrite and path.exists():
         raise FoiaError(f"{path} already exists; pass --overwrite or choose another name")
+    parent = path.parent if str(path.parent) else Path(".")
     try:
         parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise FoiaError(f"cannot write {path}: {exc.strerror or exc}; choose a writable directory") from None
+        raise FoiaError(f"cannot write {path}: {exc.strerror or exc}; {hint}") from None
     try:
         os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        text = {} if binary else {"encoding": "utf-8", "newline": ""}
+        with os.fdopen(fd, "wb" if binary else "w", **text) as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -44,7 +49,16 @@ def atomic_write(path: Path | str, data: bytes | str, *, mode: int = PRIVATE,
         except OSError:
             pass
         raise
-    return path
+
+
+def atomic_write(path: Path | str, data: bytes | str, *, mode: int = PRIVATE,
+                 overwrite: bool = True) -> Path:
+    """Write ``data`` to ``path`` all at once (see ``atomic_open``)."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    with atomic_open(path, mode=mode, overwrite=overwrite) as fh:
+        fh.write(data)
+    return Path(path)
 
 
 def inside(base: Path, name: str) -> Path:

@@ -88,28 +88,10 @@ def private_output(path: Path | str | None, *, binary: bool = False) -> Iterator
 
         yield sys.stdout.buffer if binary else sys.stdout
         return
-    path = Path(path)
-    if path.is_dir():
-        raise FoiaError(f"{path} is a directory; give a file name (--out)")
-    parent = path.parent if str(path.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise FoiaError(f"cannot write {path}: {exc.strerror or exc}; choose a writable --out") from None
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from foia.files import atomic_open
+
+    with atomic_open(path, binary=binary, what="--out") as fh:
+        yield fh
 
 
 def _iso(v):
