@@ -78,3 +78,20 @@ def test_draft_self_track_keeps_the_client_identity_private(db_url, tmp_path):
     assert (req["client_name"], req["client_dob"], req["client_a_number"]) == ("Ana Reyes", "1990-01-31", "A123456789")
     listing = run("track", "--db", db_url, "list", "--json")
     assert "A123456789" not in listing.output and "1990-01-31" not in listing.output
+
+
+def test_file_request_reads_the_letters_own_expedite_and_fee_waiver(tmp_path):
+    from foia.directory import load_directory
+    from foia.letters import build_letter
+    from foia.tracker import open_tracker
+    from foia.tracker.service import file_request
+
+    d = load_directory()
+    base = {"system": "icm", "requester_name": "Sam", "requester_email": "sam@example.org"}
+    plain = build_letter("records", directory=d, office="ice", options=base)
+    asked = build_letter("records", directory=d, office="ice", options={
+        **base, "expedite": True, "expedite_grounds": ["urgency"], "expedite_statement": "I report on ICE.",
+        "fee_waiver": True, "requester_publication_record": "Reporter", "requester_dissemination": "Newspaper"})
+    tracker = open_tracker(f"sqlite:///{tmp_path / 'q.db'}")
+    rows = {rid: tracker.show(rid) for rid in (file_request(tracker, letter=plain), file_request(tracker, letter=asked))}
+    assert [(r["expedite"], r["fee_waiver"]) for r in rows.values()] == [(False, False), (True, True)]

@@ -1043,6 +1043,13 @@ def _filing_warnings(snapshot: dict | None, sent_via: str | None, filed_on: date
 # Filing from `foia draft ... --track`
 
 
+def _asked(value) -> bool:
+    """Whether a letter asked for something: a flag, or a section like {"requested": True, ...}."""
+    if isinstance(value, dict):
+        return bool(value.get("requested"))
+    return bool(value)
+
+
 def file_request(store_or_url, *, letter, title: str | None = None, requester: str | None = None,
                  sent_via: str | None = None, filed_on=None, draft: bool = False, directory=None,
                  client_name: str | None = None, client_dob=None, client_a_number: str | None = None,
@@ -1088,7 +1095,7 @@ def file_request(store_or_url, *, letter, title: str | None = None, requester: s
         assignee=assignee, tags=tags, letter_text=letter.text, sent_via=sent_via,
         fee_category=fee_cat if isinstance(fee_cat, str) else None,
         fee_limit=limit if isinstance(limit, (str, int, float, Decimal)) and not isinstance(limit, bool) else None,
-        fee_waiver=bool(pick(fee_waiver, "fee_waiver")), expedite=bool(pick(expedite, "expedite")),
+        fee_waiver=_asked(pick(fee_waiver, "fee_waiver")), expedite=_asked(pick(expedite, "expedite")),
         systems=systems, vendors=vendors, contracts=contracts, by=by,
     )
     return change.request_id
