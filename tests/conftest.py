@@ -1,8 +1,8 @@
 """Shared fixtures.
 
-- Every test runs with FOIA_CONFIG_DIR / FOIA_DATA_DIR / FOIA_CACHE_DIR pointing at fresh
-  temporary folders (never the real home directory) and without the user's FOIA_DB,
-  FOIA_DIRECTORY or FOIA_PROFILE.
+- Every test runs with FOIA_CONFIG_DIR / FOIA_DATA_DIR / FOIA_CACHE_DIR pointing at
+  ``tmp_path``/config, /data and /cache (never the real home directory) and without any of the
+  user's FOIA_* settings.
 - ``db_url``: a tracker database URL, parametrized over the backends: a SQLite file, and the
   PostgreSQL server named by FOIA_TEST_PG_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test)
   with each test in its own fresh schema (dropped afterwards). When the server is unreachable
@@ -21,14 +21,15 @@ PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture(autouse=True)
-def _foia_dirs(tmp_path_factory, monkeypatch):
-    base = tmp_path_factory.mktemp("foia-env")
-    monkeypatch.setenv("FOIA_CONFIG_DIR", str(base / "config"))
-    monkeypatch.setenv("FOIA_DATA_DIR", str(base / "data"))
-    monkeypatch.setenv("FOIA_CACHE_DIR", str(base / "cache"))
-    for var in ("FOIA_DB", "FOIA_DIRECTORY", "FOIA_PROFILE"):
+def _foia_dirs(tmp_path, monkeypatch):
+    """The user's folders are ``tmp_path``/config, /data and /cache; no FOIA_* setting leaks in."""
+    monkeypatch.setenv("FOIA_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("FOIA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("FOIA_CACHE_DIR", str(tmp_path / "cache"))
+    for var in ("FOIA_DB", "FOIA_DIRECTORY", "FOIA_PROFILE", "FOIA_TEMPLATES", "FOIA_USASPENDING_URL",
+                "FOIA_CACHE_TTL", "FOIA_USER"):
         monkeypatch.delenv(var, raising=False)
-    return base
+    return tmp_path
 
 
 def pg_base_url() -> str:

@@ -10,14 +10,6 @@ from click.testing import CliRunner
 from foia.cli import cli
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("FOIA_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("FOIA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("FOIA_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("FOIA_DIRECTORY", raising=False)
-
-
 def run(*args):
     return CliRunner().invoke(cli, ["deadline", *args])
 

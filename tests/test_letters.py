@@ -15,16 +15,6 @@ from foia.letters import KINDS, build_letter, default_stem, letter_bytes, write_
 from letters_support import A_NUMBER, DOB, OPTIONS, PROFILE, TODAY
 
 
-@pytest.fixture(autouse=True)
-def _private_dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("FOIA_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("FOIA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("FOIA_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv("FOIA_TEMPLATES", raising=False)
-    monkeypatch.delenv("FOIA_PROFILE", raising=False)
-    monkeypatch.delenv("FOIA_DIRECTORY", raising=False)
-
-
 @pytest.fixture(scope="module")
 def d():
     return load_directory()

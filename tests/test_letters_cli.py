@@ -21,14 +21,10 @@ SELF = ["--date-of-birth", DOB, "--place-of-birth", "Hermosillo, Mexico", "--cit
 
 
 @pytest.fixture(autouse=True)
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("FOIA_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("FOIA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("FOIA_CACHE_DIR", str(tmp_path / "cache"))
-    for var in ("FOIA_TEMPLATES", "FOIA_PROFILE", "FOIA_DIRECTORY"):
-        monkeypatch.delenv(var, raising=False)
+def env(_foia_dirs):
+    """conftest's private folders, with the test profile saved in them."""
     save_profile(PROFILE)
-    return tmp_path
+    return _foia_dirs
 
 
 def run(*args, **kw):

@@ -39,13 +39,6 @@ CASES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _private_dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("FOIA_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.delenv("FOIA_TEMPLATES", raising=False)
-    monkeypatch.delenv("FOIA_DIRECTORY", raising=False)
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden(name):
     kind, office, extra = CASES[name]

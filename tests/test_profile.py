@@ -15,10 +15,8 @@ from foia.profile import Profile, load_profile, profile_path, save_profile
 
 
 @pytest.fixture(autouse=True)
-def env(tmp_path, monkeypatch):
-    monkeypatch.setenv("FOIA_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.delenv("FOIA_PROFILE", raising=False)
-    return tmp_path
+def env(_foia_dirs):
+    return _foia_dirs
 
 
 def run(*args, **kw):
