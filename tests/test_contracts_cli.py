@@ -253,3 +253,32 @@ def test_draft_contract_lookup_unknown_award_writes_nothing(server, tmp_path):
     assert r.exit_code == 1
     assert r.output.count("\n") == 1 and r.output.startswith("Error: ")
     assert not out.exists()
+
+
+def test_draft_contract_lookup_track_links_an_award_the_directory_does_not_know(tmp_path):
+    new = "70CMSD21C00000001"
+
+    def routes(method, path, body):
+        if method == "POST" and path == "/api/v2/search/spending_by_award/":
+            return 200, page([result(new, 1234567.0, internal_id=3)] if body["filters"]["award_type_codes"][0] == "A"
+                             else []), {}
+        if method == "GET" and path.startswith(f"/api/v2/awards/CONT_AWD_{new}"):
+            return 200, award(new, parent=None, total=1234567.0, options=1234567.0), {}
+        return usaspending(method, path, body)
+
+    db = f"sqlite:///{tmp_path / 'q.db'}"
+    with LocalServer(routes) as s:
+        r = run("draft", "contract", "--award", new, "--to", "ICE", "--lookup", "--base-url", s.url, "--no-profile",
+                "--requester-name", "Sam Doe", "--requester-email", "sam@example.org",
+                "--out", str(tmp_path / "letters"), "--track", "--db", db)
+    assert r.exit_code == 0, r.output
+    shown = json.loads(run("track", "--db", db, "show", "1", "--json").stdout)
+    assert shown["contracts"] == [new] and shown["kind"] == "contract"
+
+
+def test_track_add_refuses_a_contract_that_is_neither_known_nor_an_award_number(tmp_path):
+    r = run("track", "--db", f"sqlite:///{tmp_path / 'q.db'}", "add", "--title", "X", "--office", "ICE",
+            "--contract", "not a piid")
+    assert r.exit_code == 2
+    assert r.output == ("Error: --contract: 'not a piid' is neither a directory contract (`foia vendors show`) nor an "
+                        "award number like 70CTD022FR0000170\n")

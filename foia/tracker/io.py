@@ -407,11 +407,16 @@ class _Lookups:
         k = (what, key)
         found = self.cache.get(k, False)
         if found is False:
-            finder = {"systems": self.d.system, "vendors": self.d.vendor, "contracts": self.d.contract}[what]
-            try:
-                found = finder(key).id
-            except FoiaError:
-                found = None
+            if what == "contracts":
+                from foia.tracker.service import contract_link
+
+                found = contract_link(self.d, key)
+            else:
+                finder = {"systems": self.d.system, "vendors": self.d.vendor}[what]
+                try:
+                    found = finder(key).id
+                except FoiaError:
+                    found = None
             self.cache[k] = found
         return found
 

@@ -206,13 +206,19 @@ class Tracker:
             key = str(key).strip()
             if not key:
                 continue
-            try:
-                rec = finder(key)
-            except NotFound:
-                plural = {"system": "systems", "vendor": "vendors", "contract": "vendors"}[what]
-                raise UsageError(f"--{what}: unknown {what} {key!r}; expected an id from `foia {plural} list`") from None
-            if rec.id not in out:
-                out.append(rec.id)
+            if what == "contract":
+                found = contract_link(self.directory, key)
+                if found is None:
+                    raise UsageError(f"--contract: {key!r} is neither a directory contract (`foia vendors show`) "
+                                     "nor an award number like 70CTD022FR0000170")
+            else:
+                try:
+                    found = finder(key).id
+                except NotFound:
+                    plural = {"system": "systems", "vendor": "vendors"}[what]
+                    raise UsageError(f"--{what}: unknown {what} {key!r}; expected an id from `foia {plural} list`") from None
+            if found not in out:
+                out.append(found)
         return out
 
     # -- add ---------------------------------------------------------------------------------
@@ -1041,6 +1047,20 @@ def _filing_warnings(snapshot: dict | None, sent_via: str | None, filed_on: date
 
 # ---------------------------------------------------------------------------------------------
 # Filing from `foia draft ... --track`
+
+
+AWARD_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{4,49}")
+
+
+def contract_link(directory, key: str) -> str | None:
+    """What a request links to for ``key``: the directory's contract id when the directory knows the
+    contract (by id or award number), else the award number itself (an award found on USAspending,
+    `foia draft contract --lookup`), or None when ``key`` is neither."""
+    try:
+        return directory.contract(key).id
+    except NotFound:
+        key = key.strip()
+        return key if AWARD_NUMBER.fullmatch(key) else None
 
 
 def _asked(value) -> bool:
