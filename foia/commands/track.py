@@ -388,11 +388,18 @@ def _letter_command(ctx, request, kind, out, fmt, overwrite, by, **kw):
         click.echo(f"When you have sent it: foia track {_db_flag(ctx)}update {rid} --status appealed --on DATE")
 
 
+def _letter_output_options(f):
+    """--out, --format and --overwrite for the letters a request's state writes."""
+    f = click.option("--overwrite", is_flag=True, help="Replace a letter of the same name.")(f)
+    f = click.option("--format", "fmt", default="txt", show_default=True,
+                     type=click.Choice(["txt", "md", "docx", "eml"]), help="Letter format.")(f)
+    return click.option("--out", default=".", show_default=True, type=click.Path(file_okay=False),
+                        help="Folder for the letter.")(f)
+
+
 @track.command("followup")
 @click.argument("request")
-@click.option("--out", default=".", show_default=True, type=click.Path(file_okay=False), help="Folder for the letter.")
-@click.option("--format", "fmt", default="txt", show_default=True, type=click.Choice(["txt", "md", "docx", "eml"]))
-@click.option("--overwrite", is_flag=True, help="Replace a letter of the same name.")
+@_letter_output_options
 @_signer_option
 @_by_option
 @click.pass_context
@@ -410,9 +417,7 @@ def track_followup(ctx, request, out, fmt, overwrite, requester_name, requester_
               help="Ground of appeal (repeatable).")
 @click.option("--exemption", "exemptions", multiple=True, metavar="(b)(N)", help="Exemption cited (repeatable).")
 @click.option("--details", help="Your argument in your own words.")
-@click.option("--out", default=".", show_default=True, type=click.Path(file_okay=False), help="Folder for the letter.")
-@click.option("--format", "fmt", default="txt", show_default=True, type=click.Choice(["txt", "md", "docx", "eml"]))
-@click.option("--overwrite", is_flag=True, help="Replace a letter of the same name.")
+@_letter_output_options
 @_signer_option
 @_by_option
 @click.pass_context
