@@ -459,7 +459,7 @@ def _calendar(calendar: WorkingCalendar | None) -> WorkingCalendar:
 def determination_due(received: date, *, rules: ClockRules = ClockRules(),
                       calendar: WorkingCalendar | None = None,
                       first_received: date | None = None, extension_notice: date | None = None,
-                      tolled: Sequence[tuple[date, date | None]] = ()) -> Deadline:
+                      tolled: Sequence[tuple[date, date | None]] = (), explain: bool = True) -> Deadline:
     """When the agency must determine a request: 20 working days after receipt by the right
     office (5 U.S.C. 552(a)(6)(A)(i); 6 CFR 5.5(a)).
 
@@ -474,6 +474,8 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
     - ``extension_notice``: a dated unusual-circumstances notice adds the office's extension
       (10 working days, 552(a)(6)(B)(i)) to the due date. A notice dated before the (first)
       receipt raises UsageError; one dated after the due date is applied with a warning.
+    - ``explain=False``: the same dates and errors, without the explanation text (empty), for
+      callers that store only the dates (the tracker's bulk import).
     """
     cal = _calendar(calendar)
     n = rules.determination_working_days
@@ -485,16 +487,18 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
             raise UsageError(f"first receipt {first_received.isoformat()} is after receipt by the right "
                              f"office {received.isoformat()}; first receipt is the earlier date")
         latest = cal.add_working_days(first_received, rules.misdirected_max_working_days)
-        lines.append(f"First received by another component on {_show(first_received)}; the clock "
-                     f"starts on receipt by the right office but no later than "
-                     f"{rules.misdirected_max_working_days} working days after first receipt, "
-                     f"{_show(latest)} ({_cite(rules, RULE_MISDIRECTED)}).")
+        if explain:
+            lines.append(f"First received by another component on {_show(first_received)}; the clock "
+                         f"starts on receipt by the right office but no later than "
+                         f"{rules.misdirected_max_working_days} working days after first receipt, "
+                         f"{_show(latest)} ({_cite(rules, RULE_MISDIRECTED)}).")
         if latest < received:
             start = latest
-            lines.append(f"Received by the right office on {_show(received)}, after that limit: "
-                         f"the count starts from {_show(latest)}.")
-            lines.extend("  " + line for line in _walk(cal, first_received, latest))
-        else:
+            if explain:
+                lines.append(f"Received by the right office on {_show(received)}, after that limit: "
+                             f"the count starts from {_show(latest)}.")
+                lines.extend("  " + line for line in _walk(cal, first_received, latest))
+        elif explain:
             lines.append(f"Received by the right office on {_show(received)}, within that limit: "
                          "the count starts from that receipt.")
 
@@ -502,23 +506,25 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
         raise UsageError(f"extension notice {extension_notice.isoformat()} is dated before the request "
                          f"was received ({min(received, first_received or received).isoformat()}); "
                          "check the dates")
-    lines.append(f"Start: {_show(start)}. Counting {n} working days strictly after it "
-                 "(the start day itself is not counted).")
+    if explain:
+        lines.append(f"Start: {_show(start)}. Counting {n} working days strictly after it "
+                     "(the start day itself is not counted).")
     due: date | None = cal.add_working_days(start, n)
 
     # Tolling: each applied period pushes the due date by exactly the working days it stopped.
     applied: list[tuple[date, date]] = []
     periods = _merge_tolled(tolled)
-    if len(periods) > 1:
+    if len(periods) > 1 and explain:
         lines.append("Note: the agency may stop the clock only once to ask for information "
                      "(552(a)(6)(A)(ii)(I)); further stops must be to clarify fees ((II)).")
     for p_from, p_to in periods:
-        shown = f"{p_from.isoformat()}:{p_to.isoformat() if p_to else ''}"
+        shown = f"{p_from.isoformat()}:{p_to.isoformat() if p_to else ''}" if explain else ""
         if p_to is not None and p_to <= start:
-            lines.append(f"Warning: tolled period {shown} ends before the clock started: ignored.")
+            if explain:
+                lines.append(f"Warning: tolled period {shown} ends before the clock started: ignored.")
             continue
         earliest = min(received, first_received or received)
-        if p_from < earliest:
+        if p_from < earliest and explain:
             # The agency cannot ask about a request it does not have: most likely a typing
             # mistake, so the clipped count is flagged.
             lines.append(f"Warning: tolled period {shown} starts before the request was received "
@@ -526,47 +532,52 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
                          "Check the dates.")
         effective_from = max(p_from, start)
         if effective_from >= due:
-            lines.append(f"Warning: tolled period {shown} starts on or after the due date {due.isoformat()}: "
-                         "it does not move it (the clock can be stopped only while it runs, "
-                         f"{RULE_TOLLING}).")
+            if explain:
+                lines.append(f"Warning: tolled period {shown} starts on or after the due date {due.isoformat()}: "
+                             "it does not move it (the clock can be stopped only while it runs, "
+                             f"{RULE_TOLLING}).")
             continue
-        remaining = cal.working_days_between(effective_from, due)
         if p_to is None:
-            lines.append(f"Clock stopped since {_show(effective_from)} (awaiting the requester's "
-                         f"answer, {RULE_TOLLING}); {remaining} working days remain. It resumes the "
-                         "day after the answer arrives: give the answer date as FROM:TO.")
+            if explain:
+                remaining = cal.working_days_between(effective_from, due)
+                lines.append(f"Clock stopped since {_show(effective_from)} (awaiting the requester's "
+                             f"answer, {RULE_TOLLING}); {remaining} working days remain. It resumes the "
+                             "day after the answer arrives: give the answer date as FROM:TO.")
             due = None
             break
         k = cal.working_days_between(effective_from, p_to)
         due = cal.add_working_days(due, k)
         applied.append((effective_from, p_to))
-        lines.append(f"Tolled {shown} ({RULE_TOLLING}): {k} working days in "
-                     f"({effective_from.isoformat()}, {p_to.isoformat()}] not counted; the due date "
-                     f"moves {k} working days, to {due.isoformat()}.")
+        if explain:
+            lines.append(f"Tolled {shown} ({RULE_TOLLING}): {k} working days in "
+                         f"({effective_from.isoformat()}, {p_to.isoformat()}] not counted; the due date "
+                         f"moves {k} working days, to {due.isoformat()}.")
 
     extension_from = None
     if extension_notice is not None:
         ext = rules.extension_working_days
         if due is None:
-            lines.append(f"Extension notice of {_show(extension_notice)}: {ext} more working days "
-                         f"({RULE_EXTENSION}) will be added once the clock resumes.")
+            if explain:
+                lines.append(f"Extension notice of {_show(extension_notice)}: {ext} more working days "
+                             f"({RULE_EXTENSION}) will be added once the clock resumes.")
         else:
             original = due
             due = cal.add_working_days(due, ext)
             extension_from = n + 1
-            lines.append(f"Unusual-circumstances notice dated {_show(extension_notice)}: up to {ext} "
-                         f"more working days ({RULE_EXTENSION}), from {original.isoformat()} to "
-                         f"{due.isoformat()}. The notice may name an earlier date; this is the latest "
-                         "the statute allows.")
-            if extension_notice > original:
-                lines.append(f"Warning: the notice is dated after the due date it extends "
-                             f"({original.isoformat()}); an extension is given by written notice "
-                             "while the time limit runs. Applied here anyway; check the notice.")
-            if extension_notice < start:
-                lines.append(f"Warning: the notice is dated before the clock started "
-                             f"({start.isoformat()}); check the dates.")
+            if explain:
+                lines.append(f"Unusual-circumstances notice dated {_show(extension_notice)}: up to {ext} "
+                             f"more working days ({RULE_EXTENSION}), from {original.isoformat()} to "
+                             f"{due.isoformat()}. The notice may name an earlier date; this is the latest "
+                             "the statute allows.")
+                if extension_notice > original:
+                    lines.append(f"Warning: the notice is dated after the due date it extends "
+                                 f"({original.isoformat()}); an extension is given by written notice "
+                                 "while the time limit runs. Applied here anyway; check the notice.")
+                if extension_notice < start:
+                    lines.append(f"Warning: the notice is dated before the clock started "
+                                 f"({start.isoformat()}); check the dates.")
 
-    if due is not None:
+    if due is not None and explain:
         lines.extend(_walk(cal, start, due, tolled=applied, extension_from=extension_from))
         lines.append(f"Due: {_show(due)}.")
     return Deadline("determination", "Determination due", start, due,
@@ -574,7 +585,7 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
 
 
 def _calendar_day_clock(cal: WorkingCalendar, start: date, days: int, rule_text: str, *,
-                        requester_acts: bool) -> tuple[date, list[str]]:
+                        requester_acts: bool, explain: bool = True) -> tuple[date, list[str]]:
     """``requester_acts``: the requester must act by the due date (an appeal window), so the
     explanation advises acting by the working day before a non-working due date; on the
     agency's own deadline (the expedite decision) that advice would mislead."""
@@ -588,6 +599,8 @@ def _calendar_day_clock(cal: WorkingCalendar, start: date, days: int, rule_text:
         raise UsageError(f"{days} calendar days after {start.isoformat()} is past the years foia's "
                          f"working-day calendar covers ({MIN_YEAR}-{top}, the years with federal "
                          "holiday data)")
+    if not explain:
+        return due, []
     lines = [f"Start: {_show(start)}. Counting {days} calendar days: every day counts, "
              "weekends and holidays included."]
     reason = cal.reason_closed(due)
@@ -600,44 +613,52 @@ def _calendar_day_clock(cal: WorkingCalendar, start: date, days: int, rule_text:
 
 
 def expedite_decision_due(received: date, *, rules: ClockRules = ClockRules(),
-                          calendar: WorkingCalendar | None = None) -> Deadline:
+                          calendar: WorkingCalendar | None = None, explain: bool = True) -> Deadline:
     """When the agency must decide a request for expedited processing: 10 calendar days at DHS
-    (6 CFR 5.5(e)(4)); the statute says 10 days (552(a)(6)(E)(ii)(I))."""
+    (6 CFR 5.5(e)(4)); the statute says 10 days (552(a)(6)(E)(ii)(I)). ``explain=False``: the
+    same date without the explanation text."""
     cal = _calendar(calendar)
     n = rules.expedite_decision_days
     if rules.expedite_decision_unit == "calendar":
-        due, lines = _calendar_day_clock(cal, received, n, _cite(rules, RULE_EXPEDITE), requester_acts=False)
+        due, lines = _calendar_day_clock(cal, received, n, _cite(rules, RULE_EXPEDITE), requester_acts=False,
+                                         explain=explain)
     else:
         due = cal.add_working_days(received, n)
-        lines = [f"Start: {_show(received)}. Counting {n} working days strictly after it."]
-        lines += _walk(cal, received, due) + [f"Due: {_show(due)}."]
+        lines = []
+        if explain:
+            lines = [f"Start: {_show(received)}. Counting {n} working days strictly after it."]
+            lines += _walk(cal, received, due) + [f"Due: {_show(due)}."]
     return Deadline("expedite_decision", "Expedite decision due", received, due,
                     _cite(rules, RULE_EXPEDITE), tuple(lines))
 
 
 def appeal_deadline(determination_date: date, *, rules: ClockRules = ClockRules(),
-                    calendar: WorkingCalendar | None = None) -> Deadline:
+                    calendar: WorkingCalendar | None = None, explain: bool = True) -> Deadline:
     """The last day to appeal an adverse determination: the office's rule (DHS: 90 working
-    days, 6 CFR 5.8(a)); the statute's floor is "not less than 90 days" (552(a)(6)(A)(i)(III)(aa))."""
+    days, 6 CFR 5.8(a)); the statute's floor is "not less than 90 days" (552(a)(6)(A)(i)(III)(aa)).
+    ``explain=False``: the same date without the explanation text."""
     cal = _calendar(calendar)
     n = rules.appeal_window_days
     rule = rules.appeal_rule if RULE_APPEAL_FLOOR in rules.appeal_rule else f"{rules.appeal_rule}; {RULE_APPEAL_FLOOR}"
     cal.is_working_day(determination_date)   # outside the calendar's years: UsageError, not an overflow
     if rules.appeal_window_unit == "working":
         due = cal.add_working_days(determination_date, n)
-        lines = [f"Start: {_show(determination_date)}, the date of the adverse determination. "
-                 f"Counting {n} working days strictly after it ({rules.appeal_rule})."]
-        lines += _walk(cal, determination_date, due)
-        if rules.appeal_rule.startswith("6 CFR 5.8"):
-            lines.append("DHS: the appeal must be postmarked or sent electronically by this day; "
-                         "electronic filing is on time until 11:59:59 p.m. Eastern on it (6 CFR 5.8(a)).")
-        lines.append(f"Due: {_show(due)}.")
+        lines = []
+        if explain:
+            lines = [f"Start: {_show(determination_date)}, the date of the adverse determination. "
+                     f"Counting {n} working days strictly after it ({rules.appeal_rule})."]
+            lines += _walk(cal, determination_date, due)
+            if rules.appeal_rule.startswith("6 CFR 5.8"):
+                lines.append("DHS: the appeal must be postmarked or sent electronically by this day; "
+                             "electronic filing is on time until 11:59:59 p.m. Eastern on it (6 CFR 5.8(a)).")
+            lines.append(f"Due: {_show(due)}.")
     else:
-        due, lines = _calendar_day_clock(cal, determination_date, n, rule, requester_acts=True)
-        lines.insert(-1, 'The statute\'s text is "not less than 90 days after the date of such '
-                         f'adverse determination" ({RULE_APPEAL_FLOOR}).')
+        due, lines = _calendar_day_clock(cal, determination_date, n, rule, requester_acts=True, explain=explain)
+        if explain:
+            lines.insert(-1, 'The statute\'s text is "not less than 90 days after the date of such '
+                             f'adverse determination" ({RULE_APPEAL_FLOOR}).')
     floor = determination_date + timedelta(days=90)
-    if due < floor:
+    if due < floor and explain:
         lines.insert(-1, f"Warning: this is earlier than the statute's floor of 90 days after the "
                          f"determination ({floor.isoformat()}, {RULE_APPEAL_FLOOR}).")
     return Deadline("appeal", "Appeal deadline", determination_date, due, rule, tuple(lines))
@@ -645,49 +666,57 @@ def appeal_deadline(determination_date: date, *, rules: ClockRules = ClockRules(
 
 def appeal_decision_due(appeal_received: date, *, rules: ClockRules = ClockRules(),
                         calendar: WorkingCalendar | None = None,
-                        extension_notice: date | None = None) -> Deadline:
+                        extension_notice: date | None = None, explain: bool = True) -> Deadline:
     """When the agency must decide an appeal: 20 working days after receipt (552(a)(6)(A)(ii);
-    6 CFR 5.8(d)), plus up to 10 working days after an unusual-circumstances notice."""
+    6 CFR 5.8(d)), plus up to 10 working days after an unusual-circumstances notice.
+    ``explain=False``: the same date without the explanation text."""
     cal = _calendar(calendar)
     if extension_notice is not None and extension_notice < appeal_received:
         raise UsageError(f"extension notice {extension_notice.isoformat()} is dated before the appeal "
                          f"was received ({appeal_received.isoformat()}); check the dates")
     n = rules.appeal_decision_working_days
     due = cal.add_working_days(appeal_received, n)
-    lines = [f"Start: {_show(appeal_received)}, receipt of the appeal. Counting {n} working days "
-             "strictly after it."]
+    lines = []
+    if explain:
+        lines.append(f"Start: {_show(appeal_received)}, receipt of the appeal. Counting {n} working days "
+                     "strictly after it.")
     extension_from = None
     if extension_notice is not None:
         original = due
         due = cal.add_working_days(due, rules.extension_working_days)
         extension_from = n + 1
-        lines.append(f"Unusual-circumstances notice dated {_show(extension_notice)}: up to "
-                     f"{rules.extension_working_days} more working days ({RULE_EXTENSION}), from "
-                     f"{original.isoformat()} to {due.isoformat()}.")
-        if extension_notice > original:
-            lines.append(f"Warning: the notice is dated after the due date it extends "
-                         f"({original.isoformat()}); applied here anyway; check the notice.")
-    lines += _walk(cal, appeal_received, due, extension_from=extension_from)
-    lines.append(f"Due: {_show(due)}.")
+        if explain:
+            lines.append(f"Unusual-circumstances notice dated {_show(extension_notice)}: up to "
+                         f"{rules.extension_working_days} more working days ({RULE_EXTENSION}), from "
+                         f"{original.isoformat()} to {due.isoformat()}.")
+            if extension_notice > original:
+                lines.append(f"Warning: the notice is dated after the due date it extends "
+                             f"({original.isoformat()}); applied here anyway; check the notice.")
+    if explain:
+        lines += _walk(cal, appeal_received, due, extension_from=extension_from)
+        lines.append(f"Due: {_show(due)}.")
     return Deadline("appeal_decision", "Appeal decision due", appeal_received, due,
                     _cite(rules, RULE_APPEAL_DECISION), tuple(lines))
 
 
 def clarification_close_due(asked_on: date, *, rules: ClockRules = ClockRules(),
-                            calendar: WorkingCalendar | None = None) -> Deadline | None:
+                            calendar: WorkingCalendar | None = None, explain: bool = True) -> Deadline | None:
     """The last day to answer an agency's request for clarification before DHS may close the
-    request administratively (30 working days, 6 CFR 5.3(c)). None if the office has no such rule."""
+    request administratively (30 working days, 6 CFR 5.3(c)). None if the office has no such rule.
+    ``explain=False``: the same date without the explanation text."""
     n = rules.clarification_close_working_days
     if n is None:
         return None
     cal = _calendar(calendar)
     due = cal.add_working_days(asked_on, n)
     rule = RULE_CLARIFICATION if _is_dhs(rules) else "the office's rule (agency directory)"
-    lines = [f"Start: {_show(asked_on)}, the agency's request for clarification. Counting {n} "
-             "working days strictly after it; unanswered after that, the request may be closed "
-             f"administratively ({rule})."]
-    lines += _walk(cal, asked_on, due)
-    lines.append(f"Answer by: {_show(due)}.")
+    lines = []
+    if explain:
+        lines = [f"Start: {_show(asked_on)}, the agency's request for clarification. Counting {n} "
+                 "working days strictly after it; unanswered after that, the request may be closed "
+                 f"administratively ({rule})."]
+        lines += _walk(cal, asked_on, due)
+        lines.append(f"Answer by: {_show(due)}.")
     return Deadline("clarification_close", "Answer clarification by", asked_on, due,
                     rule, tuple(lines))
 

@@ -579,3 +579,61 @@ def test_tolled_period_starting_before_receipt_is_clipped_with_a_warning():
     ok = determination_due(D("2027-12-10"), first_received=D("2027-11-01"),
                            tolled=[(D("2027-11-05"), D("2027-11-20"))])
     assert not any(line.startswith("Warning") for line in ok.explanation)
+
+
+# --------------------------------------------------------------------------------------------
+# explain=False (the tracker's bulk import stores dates only): same dates, same errors, no text
+
+any_day = st.dates(min_value=date(1899, 12, 1), max_value=date(2100, 1, 31))
+near = st.integers(min_value=-40, max_value=200).map(lambda k: timedelta(days=k))
+rule_sets = st.builds(
+    ClockRules,
+    determination_working_days=st.integers(min_value=1, max_value=40),
+    misdirected_max_working_days=st.integers(min_value=0, max_value=15),
+    extension_working_days=st.integers(min_value=0, max_value=15),
+    expedite_decision_days=st.integers(min_value=1, max_value=20),
+    expedite_decision_unit=st.sampled_from(["calendar", "working"]),
+    appeal_window_days=st.integers(min_value=1, max_value=120),
+    appeal_window_unit=st.sampled_from(["working", "calendar"]),
+    appeal_decision_working_days=st.integers(min_value=1, max_value=30),
+    clarification_close_working_days=st.one_of(st.none(), st.integers(min_value=1, max_value=40)),
+    appeal_rule=st.sampled_from(["6 CFR 5.8(a)", "28 CFR 16.8(a)", "5 U.S.C. 552(a)(6)(A)(i)(III)(aa)"]),
+)
+EXPLAIN_CAL = WorkingCalendar({D("2026-12-24"): "Executive order", D("2025-11-28"): "Executive order"})
+
+
+def _outcome(fn, *args, **kwargs):
+    """What a caller sees from a clock: its dates and citation, or the error it raises."""
+    try:
+        d = fn(*args, **kwargs)
+    except (FoiaError, ValueError, OverflowError) as exc:
+        return "error", type(exc).__name__, str(exc)
+    if d is None:
+        return None
+    return "ok", d.key, d.label, d.start, d.due, d.rule, len(d.explanation) > 0
+
+
+@settings(max_examples=400, deadline=None)
+@given(any_day, rule_sets, st.sampled_from([CAL, EXPLAIN_CAL]),
+       st.one_of(st.none(), near), st.one_of(st.none(), near),
+       st.lists(st.tuples(near, st.one_of(st.none(), st.integers(min_value=0, max_value=60))), max_size=3))
+def test_clocks_without_explanations_give_the_same_dates_and_errors(day, rules, cal, first, notice, stops):
+    first_received = day - first if first is not None else None
+    extension = day + notice if notice is not None else None
+    tolled = [(day + a, None if b is None else day + a + timedelta(days=b)) for a, b in stops]
+    calls = [
+        (determination_due, dict(first_received=first_received, extension_notice=extension, tolled=tolled)),
+        (expedite_decision_due, {}),
+        (appeal_deadline, {}),
+        (appeal_decision_due, dict(extension_notice=extension)),
+        (clarification_close_due, {}),
+    ]
+    for fn, kwargs in calls:
+        kwargs = dict(kwargs, rules=rules, calendar=cal)
+        full = _outcome(fn, day, **kwargs)
+        bare = _outcome(fn, day, explain=False, **kwargs)
+        if full is not None and full[0] == "ok":
+            assert full[-1], f"{fn.__name__}: explained clock without explanation"
+            assert bare == full[:-1] + (False,), fn.__name__
+        else:
+            assert bare == full, fn.__name__

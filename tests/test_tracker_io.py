@@ -251,3 +251,29 @@ def test_import_refuses_dates_the_deadline_engine_refuses(db_url, tmp_path):
     assert result.output.startswith(f"{src}: request 1: deadlines not computed: extension notice 2025-01-01 is "
                                     "dated before the request was received")
     assert json.loads(runner(db_url)("list", "--json").output) == []
+
+
+def test_csv_import_stores_what_a_recompute_with_explanations_stores(db_url, tmp_path):
+    # The import derives deadlines without their explanation text; `track recompute` derives
+    # them the way `show --explain` does. Both must store the same dates, keys and caches.
+    import random
+
+    from foia.tracker import lifecycle as lc
+
+    rng = random.Random(11)
+    offices = ["ice", "cbp", "uscis", "hsi", "dhs-oig", "fbi"]
+    statuses = [s for s in lc.STATUSES if s != "draft"]
+    lines = ["title,office,filed_on,status,status_on,expedite,tracking_numbers"]
+    for i in range(120):
+        filed = date.fromordinal(date(2019, 1, 2).toordinal() + rng.randint(0, 2400))
+        later = date.fromordinal(filed.toordinal() + rng.randint(0, 150))
+        lines.append(f"Request {i},{rng.choice(offices)},{filed},{rng.choice(statuses)},{later},"
+                     f"{rng.choice(['yes', 'no'])},N-{i}")
+    src = tmp_path / "many.csv"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = runner(db_url)
+    run("import", str(src))
+    imported = dump(db_url)
+    assert len(imported["requests"]) == 120 and len(imported["deadlines"]) > 120
+    run("recompute")
+    assert dump(db_url) == imported

@@ -162,39 +162,40 @@ def status_events(events: Sequence[Event]) -> list[Event]:
 
 
 @lru_cache(maxsize=200_000)
-def _determination(received, rules, calendar, first_received, extension, tolled):
+def _determination(received, rules, calendar, first_received, extension, tolled, explain=True):
     from foia.deadlines import determination_due
 
     return determination_due(received, rules=rules, calendar=calendar, first_received=first_received,
-                             extension_notice=extension, tolled=list(tolled))
+                             extension_notice=extension, tolled=list(tolled), explain=explain)
 
 
 @lru_cache(maxsize=50_000)
-def _expedite(received, rules, calendar):
+def _expedite(received, rules, calendar, explain=True):
     from foia.deadlines import expedite_decision_due
 
-    return expedite_decision_due(received, rules=rules, calendar=calendar)
+    return expedite_decision_due(received, rules=rules, calendar=calendar, explain=explain)
 
 
 @lru_cache(maxsize=50_000)
-def _appeal(determined, rules, calendar):
+def _appeal(determined, rules, calendar, explain=True):
     from foia.deadlines import appeal_deadline
 
-    return appeal_deadline(determined, rules=rules, calendar=calendar)
+    return appeal_deadline(determined, rules=rules, calendar=calendar, explain=explain)
 
 
 @lru_cache(maxsize=50_000)
-def _appeal_decision(received, rules, calendar, extension):
+def _appeal_decision(received, rules, calendar, extension, explain=True):
     from foia.deadlines import appeal_decision_due
 
-    return appeal_decision_due(received, rules=rules, calendar=calendar, extension_notice=extension)
+    return appeal_decision_due(received, rules=rules, calendar=calendar, extension_notice=extension,
+                               explain=explain)
 
 
 @lru_cache(maxsize=50_000)
-def _clarification(asked_on, rules, calendar):
+def _clarification(asked_on, rules, calendar, explain=True):
     from foia.deadlines import clarification_close_due
 
-    return clarification_close_due(asked_on, rules=rules, calendar=calendar)
+    return clarification_close_due(asked_on, rules=rules, calendar=calendar, explain=explain)
 
 
 def status_periods(events: Sequence[Event]) -> list[tuple[str, date, date | None]]:
@@ -209,9 +210,11 @@ _ENDS_APPEAL = APPEAL_DECISIONS | {"withdrawn", "in-litigation"}
 
 
 def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calendar=None,
-           already_effective: bool = False) -> State:
+           already_effective: bool = False, explain: bool = True) -> State:
     """Status and deadlines from a request's events. ``rules`` None = an office without a
-    statutory clock (e.g. OGIS): the status is derived, no deadline is."""
+    statutory clock (e.g. OGIS): the status is derived, no deadline is. ``explain=False``: the
+    same dates and warnings, each deadline without its explanation text (a caller that stores
+    only the dates, such as the bulk import, skips the day-by-day walk)."""
     evs = events if already_effective else effective(events)
     state = State()
     # One pass over the history (a bulk import derives a hundred thousand requests).
@@ -251,14 +254,14 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
         return state
     try:
         _clocks(state, marks, first_ev, decision_ev, waiver_ev, extensions, expedite=expedite, rules=rules,
-                calendar=calendar)
+                calendar=calendar, explain=explain)
     except FoiaError as exc:    # an impossible combination of dates: say so, keep the rest
         state.warnings.append(f"deadlines not computed: {exc.message}")
     return state
 
 
 def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, extensions, *, expedite, rules,
-            calendar) -> None:
+            calendar, explain: bool = True) -> None:
     from foia.deadlines import default_calendar
 
     cal = calendar if calendar is not None else default_calendar()
@@ -279,23 +282,23 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
         if e.data.get("stage", "request") == "request" and (closed_on is None or e.occurred_on <= closed_on):
             ext = e
     determination = _determination(received, rules, cal, first_received,
-                                   ext.occurred_on if ext else None, tolled)
+                                   ext.occurred_on if ext else None, tolled, explain)
     out.append(Tracked(determination, AGENCY, closer is None, closed_on, closer.status if closer else None))
 
     # -- expedite decision ---------------------------------------------------------------
     if expedite:
         ended = decision_ev.occurred_on if decision_ev else closed_on
         by = "decision" if decision_ev else (closer.status if closer else None)
-        out.append(Tracked(_expedite(received, rules, cal), AGENCY, ended is None, ended, by))
+        out.append(Tracked(_expedite(received, rules, cal, explain), AGENCY, ended is None, ended, by))
         if decision_ev is not None and decision_ev.data.get("decision") == "denied":
             _window(out, marks, decision_ev.occurred_on, "appeal_expedite",
-                    "Appeal deadline (expedite denial)", rules, cal)
+                    "Appeal deadline (expedite denial)", rules, cal, explain)
 
     # -- clarification -------------------------------------------------------------------
     asked = [(a, b) for status, a, b in periods if status == "awaiting-clarification"]
     if asked:
         start, end = asked[-1]
-        close = _clarification(start, rules, cal)
+        close = _clarification(start, rules, cal, explain)
         if close is not None:
             out.append(Tracked(close, REQUESTER, end is None, end, "answered" if end else None))
 
@@ -308,10 +311,10 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
             appeal = e
     if adverse is not None:
         _window(out, marks, adverse.occurred_on, "appeal",
-                f"Appeal deadline ({adverse.status.replace('-', ' ')})", rules, cal)
+                f"Appeal deadline ({adverse.status.replace('-', ' ')})", rules, cal, explain)
     if waiver_ev is not None:
         _window(out, marks, waiver_ev.occurred_on, "appeal_fee_waiver",
-                "Appeal deadline (fee waiver denial)", rules, cal)
+                "Appeal deadline (fee waiver denial)", rules, cal, explain)
 
     # -- appeal decision -----------------------------------------------------------------
     if appeal is not None:
@@ -323,18 +326,18 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
         for e in extensions:
             if e.data.get("stage") == "appeal" and e.order() > after:
                 ext = e
-        decision = _appeal_decision(appeal_received, rules, cal, ext.occurred_on if ext else None)
+        decision = _appeal_decision(appeal_received, rules, cal, ext.occurred_on if ext else None, explain)
         ended = outcome.occurred_on if outcome else None
         out.append(Tracked(decision, AGENCY, ended is None, ended, outcome.status if outcome else None))
 
 
 @lru_cache(maxsize=50_000)
-def _appeal_window(start, rules, calendar, key, label):
-    return replace(_appeal(start, rules, calendar), key=key, label=label)
+def _appeal_window(start, rules, calendar, key, label, explain=True):
+    return replace(_appeal(start, rules, calendar, explain), key=key, label=label)
 
 
-def _window(out, marks, start: date, key: str, label: str, rules, cal) -> None:
-    deadline = _appeal_window(start, rules, cal, key, label)
+def _window(out, marks, start: date, key: str, label: str, rules, cal, explain: bool = True) -> None:
+    deadline = _appeal_window(start, rules, cal, key, label, explain)
     appealed = next((e for e in marks if e.occurred_on >= start and e.status in ("appealed", "withdrawn")), None)
     out.append(Tracked(deadline, REQUESTER, appealed is None, appealed.occurred_on if appealed else None,
                        appealed.status if appealed else None))

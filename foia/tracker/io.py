@@ -849,8 +849,10 @@ def _write_all(tracker, conn, path: Path, prepared: list[_Prepared]) -> dict:
                 if e["type"] == "correction" and e["data"].get("event_uid") in ids:
                     e["data"] = dict(e["data"], event=ids[e["data"]["event_uid"]])
         evs = dv.effective(objs)
+        # The deadlines table keeps dates, not explanations (`track show --explain` recomputes
+        # them live): the day-by-day text would be built only to be thrown away.
         state = dv.derive(evs, expedite=p.row["expedite"], rules=tracker.rules(p.row["office"]), calendar=calendar,
-                          already_effective=True)
+                          already_effective=True, explain=False)
         for warning in state.warnings:
             problems.add(p.where, warning)
         p.row.update(cache_values(state))
