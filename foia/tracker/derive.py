@@ -26,6 +26,7 @@ has passed is "lapsed", not overdue: the service decides that at query time.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -124,8 +125,11 @@ def event_from_row(row) -> Event:
 def effective(events: Iterable[Event]) -> list[Event]:
     """The history as it stands after corrections, in the order things happened."""
     events = list(events)
-    if not any(e.type == "correction" for e in events):
-        return sorted(events, key=Event.order)
+    for e in events:
+        if e.type == "correction":
+            break
+    else:
+        return sorted(events, key=_ORDER)
     events.sort(key=lambda e: e.id)
     fixes: dict[str, list[Event]] = {}
     for e in events:
@@ -149,7 +153,10 @@ def effective(events: Iterable[Event]) -> list[Event]:
         if changed:
             e = e._replace(corrected=tuple(changed))
         out.append(e)
-    return sorted(out, key=Event.order)
+    return sorted(out, key=_ORDER)
+
+
+_ORDER = operator.itemgetter(3, 0)     # Event.order(): (occurred_on, id), without a Python call per event
 
 
 def status_events(events: Sequence[Event]) -> list[Event]:
@@ -262,21 +269,38 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
 
 def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, extensions, *, expedite, rules,
             calendar, explain: bool = True) -> None:
-    from foia.deadlines import default_calendar
+    if calendar is None:
+        from foia.deadlines import default_calendar
 
-    cal = calendar if calendar is not None else default_calendar()
+        calendar = default_calendar()
+    cal = calendar
     received = state.received
     out = state.deadlines
+    # One pass over the status history (a bulk import derives a hundred thousand requests):
+    # the first status that closes the determination clock, each stay in a status that stops
+    # it, the last stay awaiting clarification, the last adverse determination, the last appeal.
+    closer = adverse = appeal = asked = None
+    stops: list[tuple[date, date | None]] = []
     n = len(marks)
-    periods = [(e.status, e.occurred_on, marks[i + 1].occurred_on if i + 1 < n else None)
-               for i, e in enumerate(marks)]
+    for i, e in enumerate(marks):
+        status = e.status
+        if closer is None and status in _CLOSES_DETERMINATION:
+            closer = e
+        if status in TOLLED or status == "awaiting-clarification":
+            period = (e.occurred_on, marks[i + 1].occurred_on if i + 1 < n else None)
+            if status in TOLLED:
+                stops.append(period)
+            if status == "awaiting-clarification":
+                asked = period
+        if status in ADVERSE:
+            adverse = e
+        elif status == "appealed":
+            appeal = e
 
     # -- determination ------------------------------------------------------------------
-    closer = next((e for e in marks if e.status in _CLOSES_DETERMINATION), None)
     closed_on = closer.occurred_on if closer else None
     first_received = first_ev.occurred_on if first_ev and first_ev.occurred_on < received else None
-    tolled = tuple((a, b) for status, a, b in periods
-                   if status in TOLLED and (closed_on is None or a < closed_on))
+    tolled = tuple(p for p in stops if closed_on is None or p[0] < closed_on) if stops else ()
     ext = None
     for e in extensions:
         if e.data.get("stage", "request") == "request" and (closed_on is None or e.occurred_on <= closed_on):
@@ -295,23 +319,15 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
                     "Appeal deadline (expedite denial)", rules, cal, explain)
 
     # -- clarification -------------------------------------------------------------------
-    asked = [(a, b) for status, a, b in periods if status == "awaiting-clarification"]
-    if asked:
-        start, end = asked[-1]
+    if asked is not None:
+        start, end = asked
         close = _clarification(start, rules, cal, explain)
         if close is not None:
             out.append(Tracked(close, REQUESTER, end is None, end, "answered" if end else None))
 
     # -- appeal windows ------------------------------------------------------------------
-    adverse = appeal = None
-    for e in marks:
-        if e.status in ADVERSE:
-            adverse = e
-        elif e.status == "appealed":
-            appeal = e
     if adverse is not None:
-        _window(out, marks, adverse.occurred_on, "appeal",
-                f"Appeal deadline ({adverse.status.replace('-', ' ')})", rules, cal, explain)
+        _window(out, marks, adverse.occurred_on, "appeal", _ADVERSE_LABELS[adverse.status], rules, cal, explain)
     if waiver_ev is not None:
         _window(out, marks, waiver_ev.occurred_on, "appeal_fee_waiver",
                 "Appeal deadline (fee waiver denial)", rules, cal, explain)
@@ -331,6 +347,10 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
         out.append(Tracked(decision, AGENCY, ended is None, ended, outcome.status if outcome else None))
 
 
+_ADVERSE_LABELS = {status: f"Appeal deadline ({status.replace('-', ' ')})" for status in ADVERSE}
+_ENDS_WINDOW = ("appealed", "withdrawn")
+
+
 @lru_cache(maxsize=50_000)
 def _appeal_window(start, rules, calendar, key, label, explain=True):
     return replace(_appeal(start, rules, calendar, explain), key=key, label=label)
@@ -338,6 +358,10 @@ def _appeal_window(start, rules, calendar, key, label, explain=True):
 
 def _window(out, marks, start: date, key: str, label: str, rules, cal, explain: bool = True) -> None:
     deadline = _appeal_window(start, rules, cal, key, label, explain)
-    appealed = next((e for e in marks if e.occurred_on >= start and e.status in ("appealed", "withdrawn")), None)
+    appealed = None
+    for e in marks:
+        if e.occurred_on >= start and e.status in _ENDS_WINDOW:
+            appealed = e
+            break
     out.append(Tracked(deadline, REQUESTER, appealed is None, appealed.occurred_on if appealed else None,
                        appealed.status if appealed else None))

@@ -894,8 +894,17 @@ def tracking_rows(rid: int, evs: Sequence[dv.Event]) -> list[dict]:
 
 
 def cache_values(state: dv.State) -> dict:
-    agency_due, agency_key = state.due(dv.AGENCY)
-    requester_due, requester_key = state.due(dv.REQUESTER)
+    # state.due(AGENCY) and state.due(REQUESTER) in one pass (the bulk import calls this per request).
+    earliest = {dv.AGENCY: None, dv.REQUESTER: None}
+    for t in state.deadlines:
+        due = t.deadline.due
+        if t.open and due and t.party in earliest:
+            pair = (due, t.deadline.key)
+            best = earliest[t.party]
+            if best is None or pair < best:
+                earliest[t.party] = pair
+    agency_due, agency_key = earliest[dv.AGENCY] or (None, None)
+    requester_due, requester_key = earliest[dv.REQUESTER] or (None, None)
     return {"status": state.status, "status_on": state.status_on, "filed_on": state.filed_on,
             "agency_due": agency_due, "agency_due_key": agency_key,
             "requester_due": requester_due, "requester_due_key": requester_key}
