@@ -58,6 +58,7 @@ REQUEST_FIELDS = ["id", "uid", "title", "office", "kind", "status", "status_on",
 _UID = re.compile(r"[0-9a-fA-F-]{8,36}")
 _TRUE = {"yes", "y", "true", "1", "x"}
 _FALSE = {"no", "n", "false", "0", ""}
+_YES_NO = {**{t: True for t in _TRUE}, **{f: False for f in _FALSE}}
 
 
 class ImportRejected(FoiaError):
@@ -453,8 +454,8 @@ def _common_fields(get, where, problems: _Problems, look: _Lookups, *, today) ->
     out["sent_via"] = sent
     for name, limit in (("assignee", 200), ("requester", 500), ("client_name", 500), ("client_a_number", 32)):
         out[name] = _one_line(get(name), limit, problems, where, name)
-    dob = _parse_day(get("client_dob"), problems, where("client_dob"),
-                     today=today, identity=True)
+    dob = get("client_dob")
+    dob = _parse_day(dob, problems, where("client_dob"), today=today, identity=True) if dob else None
     out["client_dob"] = dob.isoformat() if dob else None
     category = get("fee_category")
     out["fee_category"] = None
@@ -474,6 +475,9 @@ def _common_fields(get, where, problems: _Problems, look: _Lookups, *, today) ->
             problems.add(where("fee_limit"), f"{limit!r} is not an amount; use dollars like 25 or 25.50")
     for name in ("fee_waiver", "expedite"):
         value = get(name)
+        if type(value) is str and value in _YES_NO:     # the common spellings, as typed
+            out[name] = _YES_NO[value]
+            continue
         if isinstance(value, bool):
             out[name] = value
             continue
@@ -533,7 +537,7 @@ class _Prepared:
 def _csv_records(tracker, path: Path, text: str, problems: _Problems, look: _Lookups) -> list[_Prepared]:
     from foia.tracker.service import UidMaker, parse_tracking
 
-    new_uid = UidMaker()
+    new_uid = UidMaker().next
 
     today = tracker.today()
     actor = tracker.actor()
@@ -560,6 +564,10 @@ def _csv_records(tracker, path: Path, text: str, problems: _Problems, look: _Loo
     width = len(header)
     out = []
     statuses = lc.STATUSES
+    days: dict[str, date] = {}
+    # One data object for every "imported" event: nothing changes it, and the insert encodes
+    # it to JSON once.
+    imported = {"imported": True}
     for n, cells in enumerate(reader, start=2):
         if len(cells) != width:
             if not any(c.strip() for c in cells):
@@ -585,8 +593,20 @@ def _csv_records(tracker, path: Path, text: str, problems: _Problems, look: _Loo
                     status = lc.normalize_status(status_text, what="status")
                 except UsageError:
                     problems.add(where("status"), f"{status_text!r} is not a status; use one of {', '.join(statuses)}")
-        filed = _parse_day(get("filed_on"), problems, where("filed_on"), today=today)
-        status_on = _parse_day(get("status_on"), problems, where("status_on"), today=today)
+        # A few thousand distinct dates among 100,000 rows: each cell text already found to be
+        # a past date is looked up, not parsed again.
+        raw = get("filed_on")
+        filed = days.get(raw)
+        if filed is None and raw:
+            filed = _parse_day(raw, problems, where("filed_on"), today=today)
+            if filed is not None:
+                days[raw] = filed
+        raw = get("status_on")
+        status_on = days.get(raw)
+        if status_on is None and raw:
+            status_on = _parse_day(raw, problems, where("status_on"), today=today)
+            if status_on is not None:
+                days[raw] = status_on
         if status is None and not status_text:
             status = "submitted" if filed else "draft"
         if status and status != "draft" and filed is None and len(problems.items) == before:
@@ -595,8 +615,11 @@ def _csv_records(tracker, path: Path, text: str, problems: _Problems, look: _Loo
             problems.add(where("filed_on"), "a draft has not been filed; leave filed_on empty or give a status")
         if filed and status_on and status_on < filed:
             problems.add(where("status_on"), f"{status_on.isoformat()} is before filed_on {filed.isoformat()}")
-        estimated = _parse_day(get("estimated_completion"), problems, where("estimated_completion"), today=today,
-                               future_ok=True)
+        estimated = get("estimated_completion")
+        if estimated:
+            estimated = _parse_day(estimated, problems, where("estimated_completion"), today=today, future_ok=True)
+        else:
+            estimated = None
         numbers = []
         for item in _split(get("tracking_numbers")):
             try:
@@ -622,15 +645,15 @@ def _csv_records(tracker, path: Path, text: str, problems: _Problems, look: _Loo
         # status_on. Each event says it was imported (recorded_at is the import's time).
         if status == "draft":
             evs = [{"uid": new_uid(), "type": "created", "status": "draft", "occurred_on": today,
-                    "recorded_at": now, "actor": actor, "note": note, "data": {"imported": True}}]
+                    "recorded_at": now, "actor": actor, "note": note, "data": imported}]
         else:
             evs = [{"uid": new_uid(), "type": "status", "status": "submitted", "occurred_on": filed,
                     "recorded_at": now, "actor": actor, "note": note,
-                    "data": {"imported": True}}]
+                    "data": imported}]
             if status != "submitted":
                 evs.append({"uid": new_uid(), "type": "status", "status": status, "occurred_on": status_on or filed,
                             "recorded_at": now, "actor": actor, "note": None,
-                            "data": {"imported": True}})
+                            "data": imported})
         for number, reason in numbers:
             evs.append({"uid": new_uid(), "type": "tracking-number", "status": None, "occurred_on": filed or today,
                         "recorded_at": now, "actor": actor, "note": None,
@@ -964,10 +987,12 @@ def bulk_insert(conn, table, rows: list, *, columns: Sequence[str] | None = None
             kept, values = [], []
             for i, name in enumerate(names):
                 col = cols[i]
-                if droppable[i] and col.count(None) == len(col):
+                if droppable[i] and col[0] is None and col.count(None) == len(col):
                     continue
                 conv = convs[i]
-                if conv == "json":
+                if conv == "json" and col.count([]) == len(col):     # systems, vendors... all empty
+                    col = ["[]"] * len(col)
+                elif conv == "json":
                     # Objects alive for the whole batch: their ids are stable keys (imports share
                     # one {"imported": true} among their events).
                     texts: dict[int, str] = {}
