@@ -817,7 +817,7 @@ def _import(tracker, path: Path, text: str, fmt: str, problems: "_Problems", loo
 # SQLite page cache during an import's inserts (negative: KiB): 256 MiB holds the pages a
 # 100,000-row import changes in a million-request database.
 IMPORT_CACHE_KIB = -262_144
-_EVENT_COLUMNS = ("id", "uid", "request_id", "type", "status", "occurred_on", "recorded_at", "actor", "note", "data")
+_EVENT_COLUMNS = ("id", "uid", "type", "occurred_on", "status", "recorded_at", "actor", "note", "data", "request_id")
 _DEADLINE_COLUMNS = ("request_id", "key", "label", "party", "start", "due", "rule", "open", "closed_on")
 
 
@@ -861,25 +861,31 @@ def _write_all(tracker, conn, path: Path, prepared: list[_Prepared]) -> dict:
     calendar = tracker.calendar()
     rules = tracker.rules
     make_event = dv.Event._make
+    # An event's values in dv.Event's field order; the row for the driver is the same tuple
+    # plus the request id (_EVENT_COLUMNS).
+    event_values = operator.itemgetter("id", "uid", "type", "occurred_on", "status", "recorded_at", "actor", "note",
+                                       "data")
+    no_corrections = ((),)
     # Rows for the driver as tuples, in the column order named at bulk_insert below.
     req_rows, ev_rows, tag_rows, dl_rows, tn_rows = [], [], [], [], []
     for p in prepared:
         rid = p.row["id"]
-        objs = []
-        for e in p.events:
-            if not ev_keep:
+        if not ev_keep:
+            for e in p.events:
                 e["id"] = next_ev
                 next_ev += 1
-            objs.append(make_event((e["id"], e["uid"], e["type"], e["occurred_on"], e["status"], e["recorded_at"],
-                                    e["actor"], e["note"], e["data"], ())))
-        if not ev_keep:
-            # A correction names the event it corrects by uid (stable) and by id (shown): renumber.
-            ids = {e["uid"]: e["id"] for e in p.events}
-            for e in p.events:
-                if e["type"] == "correction" and e["data"].get("event_uid") in ids:
-                    e["data"] = dict(e["data"], event=ids[e["data"]["event_uid"]])
-        ev_rows.extend((e["id"], e["uid"], rid, e["type"], e["status"], e["occurred_on"], e["recorded_at"], e["actor"],
-                        e["note"], e["data"]) for e in p.events)
+            if any(e["type"] == "correction" for e in p.events):
+                # A correction names the event it corrects by uid (stable) and by id (shown): renumber.
+                ids = {e["uid"]: e["id"] for e in p.events}
+                for e in p.events:
+                    if e["type"] == "correction" and e["data"].get("event_uid") in ids:
+                        e["data"] = dict(e["data"], event=ids[e["data"]["event_uid"]])
+        objs = []
+        request_id = (rid,)
+        for e in p.events:
+            values = event_values(e)
+            objs.append(make_event(values + no_corrections))
+            ev_rows.append(values + request_id)
         evs = dv.effective(objs)
         # The deadlines table keeps dates, not explanations (`track show --explain` recomputes
         # them live): the day-by-day text would be built only to be thrown away.
