@@ -277,3 +277,165 @@ def test_csv_import_stores_what_a_recompute_with_explanations_stores(db_url, tmp
     assert len(imported["requests"]) == 120 and len(imported["deadlines"]) > 120
     run("recompute")
     assert dump(db_url) == imported
+
+
+# --- Large imports: validated and derived in a worker process while this one writes ----------
+
+
+@pytest.fixture
+def pipelined(monkeypatch):
+    """Every import goes through the forked worker, in chunks of 7 rows (the first of 3); the
+    fixture's list counts the workers started, so a test knows the pipeline really ran."""
+    import foia.tracker.io as tio
+
+    started = []
+
+    class Counted(tio._Worker):
+        def __init__(self, produce):
+            started.append(1)
+            super().__init__(produce)
+
+    monkeypatch.setattr(tio, "PIPELINE_FROM_ROWS", 1)
+    monkeypatch.setattr(tio, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(tio, "FIRST_CHUNK_ROWS", 3)
+    monkeypatch.setattr(tio, "_Worker", Counted)
+    return started
+
+
+def varied_csv(n: int) -> str:
+    """Rows of every shape the CSV import knows: drafts, statuses, own ids and uids, several
+    tracking numbers, estimated dates, tags, systems, vendors, fee fields, notes."""
+    import random
+
+    from foia.tracker import lifecycle as lc
+
+    rng = random.Random(5)
+    statuses = [s for s in lc.STATUSES if s != "draft"] + [""]
+    lines = ["id,uid,title,office,kind,status,status_on,filed_on,sent_via,assignee,tags,systems,vendors,"
+             "tracking_numbers,estimated_completion,expedite,fee_waiver,fee_limit,note"]
+    for i in range(n):
+        filed = date.fromordinal(date(2019, 1, 2).toordinal() + rng.randint(0, 2400))
+        later = date.fromordinal(filed.toordinal() + rng.randint(0, 200))
+        draft = i % 17 == 0
+        numbers = "; ".join(f"N{i}-{k}:{rng.choice(['assigned', 'split', 'referral', 'appeal'])}"
+                            for k in range(rng.randint(0, 3)))
+        lines.append(",".join([
+            str(500 + i), f"{rng.getrandbits(128):032x}" if i % 5 == 0 else "", f"Request {i}",
+            rng.choice(["ice", "cbp", "uscis", "hsi", "ero", "fbi", "ogis"]), rng.choice(["records", "self", ""]),
+            "draft" if draft else rng.choice(statuses), "" if draft else str(min(later, date(2025, 6, 1))),
+            "" if draft else str(filed), rng.choice(["", "portal", "email", "mail"]), rng.choice(["", "ana", "bo"]),
+            f'"t{i % 7}, x{i % 3}"', rng.choice(["", "icm", "falcon"]), rng.choice(["", "palantir"]), numbers,
+            "2025-08-01" if i % 9 == 0 else "", rng.choice(["yes", "no", ""]), rng.choice(["yes", "no"]),
+            rng.choice(["", "25", "100.50"]), rng.choice(["", "a note"])]))
+    return "\n".join(lines) + "\n"
+
+
+def test_pipelined_import_stores_what_a_one_process_import_stores(new_db_url, tmp_path, pipelined,
+                                                                   monkeypatch):
+    import re
+
+    import foia.tracker.io as tio
+
+    src = tmp_path / "varied.csv"
+    src.write_text(varied_csv(60), encoding="utf-8")
+    one, piped = new_db_url(), new_db_url()
+    with monkeypatch.context() as m:
+        m.setattr(tio, "PIPELINE_FROM_ROWS", 10**9)
+        first = runner(one)("import", str(src)).output
+    assert pipelined == []
+    second = runner(piped)("import", str(src)).output
+    assert pipelined == [1]
+    assert first == second == "Imported 60 requests (requests 500-559) with " + first.split(" with ", 1)[1]
+
+    def comparable(url):
+        # Uids this import made have a random prefix, and each import has its own time.
+        text = json.dumps(dump(url), default=str)
+        text = re.sub(r"[0-9a-f]{22}-0000", "made-0000", text)
+        return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z", "now", text)
+
+    assert comparable(piped) == comparable(one)
+    assert len(dump(piped)["events"]) > 120
+
+    # A JSON export (corrections included) through the pipeline gives back the same database.
+    a, b = new_db_url(), new_db_url()
+    populate(runner(a))
+    out = tmp_path / "all.json"
+    runner(a)("export", "--format", "json", "--out", str(out))
+    runner(b)("import", str(out))
+    assert pipelined == [1, 1]
+    assert dump(b) == dump(a)
+
+
+def test_pipelined_import_reports_bad_rows_of_every_chunk_and_writes_nothing(db_url, tmp_path, pipelined):
+    run = runner(db_url)
+    run("add", "--title", "Existing", "--office", "ice", "--on", "2025-01-02")
+    rows = [f"Row {i},ice,2025-01-02" for i in range(30)]
+    rows[1] = "Row 1,XYZ,2025-01-02"        # spreadsheet row 3: the first chunk
+    rows[24] = "Row 24,ice,2025-02-30"      # row 26: a later chunk
+    src = tmp_path / "bad.csv"
+    src.write_text("title,office,filed_on\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = run("import", str(src), ok=False)
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"{src}: row 3, column office: unknown office 'XYZ'; expected an id from `foia agencies list`",
+        f"{src}: row 26, column filed_on: not a date '2025-02-30'; use YYYY-MM-DD",
+        f"{src}: nothing imported (2 problems); fix the file and run the import again"]
+    assert pipelined == [1]
+    assert [r["title"] for r in json.loads(run("list", "--json").output)] == ["Existing"]
+
+    # Uids given twice, in different chunks: refused before the second is written.
+    twice = tmp_path / "twice.csv"
+    body = [f"Row {i},ice,2025-01-02," for i in range(20)]
+    body[2] += "aaaaaaaa-0000-0000-0000-000000000001"
+    body[15] += "aaaaaaaa-0000-0000-0000-000000000001"
+    twice.write_text("title,office,filed_on,uid\n" + "\n".join(body) + "\n", encoding="utf-8")
+    result = run("import", str(twice), ok=False)
+    assert result.output.splitlines()[0] == (f"{twice}: row 17: uid aaaaaaaa-0000-0000-0000-000000000001 appears "
+                                             "twice in the file")
+    assert [r["title"] for r in json.loads(run("list", "--json").output)] == ["Existing"]
+
+
+def test_a_failing_worker_leaves_the_database_unchanged(db_url, tmp_path, pipelined, monkeypatch):
+    import os
+
+    import foia.tracker.io as tio
+    from foia.errors import FoiaError
+    from foia.tracker import open_tracker
+
+    run = runner(db_url)
+    run("add", "--title", "Existing", "--office", "ice", "--on", "2025-01-02")
+    src = tmp_path / "ok.csv"
+    src.write_text("title,office,filed_on\n" + "".join(f"Row {i},ice,2025-01-02\n" for i in range(20)),
+                   encoding="utf-8")
+    real = tio._chunk_rows
+    calls = []
+
+    def fail_on_third(kind):
+        def chunk_rows(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 3:      # in the worker: two chunks were written by then
+                if kind == "exit":
+                    os._exit(3)
+                if kind == "foia":
+                    raise FoiaError("closures.yaml: line 2: bad date")
+                raise ValueError("a bug")
+            return real(*args, **kwargs)
+        return chunk_rows
+
+    tracker = open_tracker(db_url)
+    try:
+        for kind, error, message in (
+                ("bug", RuntimeError, "the import's worker process failed; nothing imported:\nTraceback"),
+                ("foia", FoiaError, "closures.yaml: line 2: bad date"),
+                ("exit", FoiaError, "the import's worker process stopped unexpectedly; nothing imported")):
+            monkeypatch.setattr(tio, "_chunk_rows", fail_on_third(kind))
+            with pytest.raises(error) as caught:
+                tio.import_file(tracker, src)
+            assert str(caught.value).startswith(message)
+            if kind == "bug":
+                assert str(caught.value).rstrip().endswith("ValueError: a bug")
+            assert [r["title"] for r in tracker.list()] == ["Existing"]
+    finally:
+        tracker.store.dispose()
+    assert len(pipelined) == 3
+    assert calls == []          # every chunk was derived in the worker, none here

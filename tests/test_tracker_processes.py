@@ -101,6 +101,22 @@ def test_sigkill_mid_import_leaves_the_queue_unchanged(tmp_path):
     assert count in (1, 1 + BIG_ROWS)
     if count == 1:
         assert events == 2          # the first request's created + submitted events, nothing else
+    # The import's worker process (a fork with the same command line) does not outlive it.
+    proc_dir = Path("/proc")
+    if proc_dir.is_dir():
+        def workers():
+            found = []
+            for entry in proc_dir.iterdir():
+                try:
+                    if entry.name.isdigit() and str(src).encode() in (entry / "cmdline").read_bytes():
+                        found.append(entry.name)
+                except OSError:
+                    pass
+            return found
+        until = time.monotonic() + 30
+        while workers() and time.monotonic() < until:
+            time.sleep(0.05)
+        assert workers() == []
     # The queue still works (no stale lock).
     t = open_tracker(url)
     t.update(1, note="after the crash")
