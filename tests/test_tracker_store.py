@@ -35,6 +35,43 @@ def test_migrations_are_recorded_and_the_schema_matches_the_models(db_url):
     again.dispose()
 
 
+def test_a_version_1_database_gets_the_open_deadlines_index(db_url):
+    """Migration 2 replaces version 1's index of every deadline with one of the open ones; the
+    morning view's look-up uses it."""
+    from sqlalchemy import and_, delete, func, inspect, select, true
+
+    from foia.tracker import open_tracker
+    from foia.tracker.models import deadlines, schema_migrations
+    from foia.tracker.store import open_store
+
+    t = open_tracker(db_url)
+    t.add(title="A", office="ice", on="2025-01-02")
+    # Back to version 1 as a version-1 foia left it.
+    t.store.write(lambda c: (c.exec_driver_sql("DROP INDEX ix_deadlines_open_due"),
+                             c.exec_driver_sql("CREATE INDEX ix_deadlines_open_key_due ON deadlines (open, key, due)"),
+                             c.execute(delete(schema_migrations).where(schema_migrations.c.version == 2))))
+    assert t.store.schema_version() == 1
+    t.store.dispose()
+
+    store = open_store(db_url)
+    try:
+        assert store.schema_version() == 2
+        with store.read() as conn:
+            names = {i["name"] for i in inspect(conn).get_indexes("deadlines")}
+            assert "ix_deadlines_open_due" in names and "ix_deadlines_open_key_due" not in names
+            d = deadlines.c
+            query = select(func.count()).select_from(deadlines).where(and_(
+                d.open == true(), d.key.in_(["determination", "appeal"]), d.due.is_not(None), d.due < date(2026, 1, 1)))
+            assert conn.execute(query).scalar() == 1
+            if store.is_sqlite:
+                sql = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
+                plan = " ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+                assert "USING INDEX ix_deadlines_open_due" in plan or "USING COVERING INDEX ix_deadlines_open_due" \
+                    in plan, plan
+    finally:
+        store.dispose()
+
+
 def test_a_newer_database_is_refused(db_url):
     from sqlalchemy import insert
 

@@ -277,10 +277,21 @@ def _m001_initial(conn) -> None:
     from foia.tracker.models import V1_TABLES, metadata
 
     metadata.create_all(conn, tables=list(V1_TABLES))
+    # Version 1's index of every deadline, which migration 2 replaces (create_all also made
+    # the newer indexes: migration 2 leaves an old database and a new one the same).
+    conn.exec_driver_sql("CREATE INDEX ix_deadlines_open_key_due ON deadlines (open, key, due)")
+
+
+def _m002_open_deadlines_index(conn) -> None:
+    from foia.tracker.models import OPEN_DEADLINES_INDEX
+
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_deadlines_open_key_due")
+    OPEN_DEADLINES_INDEX.create(conn, checkfirst=True)
 
 
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
+    (2, "index only the open deadlines", _m002_open_deadlines_index),
 ]
 LATEST = MIGRATIONS[-1][0]
 
