@@ -599,11 +599,20 @@ class _CsvSource:
     def wanted_event_ids(self) -> None:
         return None         # a CSV row carries no event numbers
 
+    def _past_day(self, get, name: str, problems: _Problems, where) -> date | None:
+        raw = get(name)
+        found = self.days.get(raw)
+        if found is None and raw:
+            found = _parse_day(raw, problems, where(name), today=self.today)
+            if found is not None:
+                self.days[raw] = found
+        return found
+
     def prepare(self, items: list, problems: _Problems) -> list[_Prepared]:
         from foia.tracker.service import parse_tracking
 
         look, new_uid, today, actor, now = self.look, self.new_uid, self.today, self.actor, self.now
-        header, days, imported = self.header, self.days, self.imported
+        header, imported, day = self.header, self.imported, self._past_day
         width = len(header)
         statuses = lc.STATUSES
         out = []
@@ -631,18 +640,8 @@ class _CsvSource:
                     except UsageError:
                         problems.add(where("status"),
                                      f"{status_text!r} is not a status; use one of {', '.join(statuses)}")
-            raw = get("filed_on")
-            filed = days.get(raw)
-            if filed is None and raw:
-                filed = _parse_day(raw, problems, where("filed_on"), today=today)
-                if filed is not None:
-                    days[raw] = filed
-            raw = get("status_on")
-            status_on = days.get(raw)
-            if status_on is None and raw:
-                status_on = _parse_day(raw, problems, where("status_on"), today=today)
-                if status_on is not None:
-                    days[raw] = status_on
+            filed = day(get, "filed_on", problems, where)
+            status_on = day(get, "status_on", problems, where)
             if status is None and not status_text:
                 status = "submitted" if filed else "draft"
             if status and status != "draft" and filed is None and len(problems.items) == before:
