@@ -105,3 +105,20 @@ def test_csv_import_is_all_or_nothing_and_fails_only_with_its_error(table):
             assert len(tracker.list()) == len(rows) == result["requests"]
         finally:
             tracker.store.dispose()
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text()),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=20)
+
+
+@SETTINGS
+@given(json_values)
+def test_the_imports_json_encoder_writes_what_json_writes(value):
+    # The import encodes event data with a prebuilt C encoder: the stored text must not differ.
+    import json
+
+    from foia.tracker.io import _json_encoder
+
+    assert _json_encoder()(value) == json.JSONEncoder(ensure_ascii=False).encode(value)

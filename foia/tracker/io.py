@@ -1160,10 +1160,12 @@ def _json_encoder():
     encoder again for every value (half the cost of a small dict)."""
     from json import encoder
 
-    plain = json.JSONEncoder(ensure_ascii=False).encode
+    base = json.JSONEncoder(ensure_ascii=False)
+    plain = base.encode
     if encoder.c_make_encoder is None:
         return plain
-    make = encoder.c_make_encoder(None, plain, encoder.encode_basestring, None, ": ", ", ", False, False, True)
+    make = encoder.c_make_encoder(None, base.default, encoder.encode_basestring, None, ": ", ", ", False, False,
+                                  True)
     return lambda v: "".join(make(v, 0)) if isinstance(v, (dict, list)) else plain(v)
 
 
