@@ -870,8 +870,8 @@ def import_file(tracker, path, *, fmt: str | None = None) -> dict:
 IMPORT_CACHE_KIB = -262_144
 # Rows validated, derived and written together. An import of PIPELINE_FROM_ROWS rows or more
 # validates and derives in a forked worker process while this process writes the chunks it
-# has finished: on two cores the Python work and SQLite's inserts overlap (100,000 rows into a
-# million-request database: 12.7 s in one process).
+# has finished: on two cores the Python work and SQLite's inserts overlap (figures in
+# docs/tracker.md). The first chunk is smaller so that writing starts sooner.
 CHUNK_ROWS = 5_000
 FIRST_CHUNK_ROWS = 1_000
 PIPELINE_FROM_ROWS = 20_000
@@ -981,13 +981,13 @@ def _chunk_rows(tracker, prepared: list[_Prepared], ids: _Ids, dialect: str, pat
 
 
 def _pipelined(rows: int) -> bool:
-    import multiprocessing
+    import sys
     import threading
 
     # fork copies this process (directory, rules, the parsed file) for free; it is unsafe once
-    # other threads run, and missing on Windows: those import in one process.
-    return (rows >= PIPELINE_FROM_ROWS and threading.active_count() == 1
-            and "fork" in multiprocessing.get_all_start_methods())
+    # other threads run, unsafe on macOS once system frameworks are loaded, and missing on
+    # Windows: those import in one process.
+    return rows >= PIPELINE_FROM_ROWS and threading.active_count() == 1 and sys.platform.startswith("linux")
 
 
 class _Worker:
