@@ -17,10 +17,10 @@ text, file references and (unless ``keep_notes``) free-text notes.
 
 Import validates every row, reports each bad row as ``FILE: row 7, column office: ...``
 (rows counted as a spreadsheet shows them, the header being row 1), and writes everything in
-one transaction: all rows or none. A large file is validated, derived and written in chunks
-of CHUNK_ROWS, the validating and deriving done by a forked worker process while this one
-writes the chunks before (two cores busy instead of one); a problem in any chunk rolls the
-whole transaction back, so nothing of the file is kept.
+one transaction: all rows or none. Rows are validated, derived and written in chunks of
+CHUNK_ROWS; from PIPELINE_FROM_ROWS rows on (on Linux) a forked worker process validates and
+derives while this one writes the chunks before (two cores busy instead of one). A problem in
+any chunk rolls the whole transaction back, so nothing of the file is kept.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import tempfile
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from foia.errors import FoiaError, UsageError
 from foia.tracker import derive as dv
