@@ -899,13 +899,12 @@ def _produce(tracker, source, ids: _Ids, dialect: str, path: Path) -> Iterator[d
         failed = failed or bool(problems.items)
         chunk = {"problems": problems.items, "requests": len(prepared)}
         if not failed:
-            chunk.update(_chunk_rows(tracker, prepared, ids, dialect, path,
-                                     source_has_corrections=source.has_corrections))
+            chunk.update(_chunk_rows(tracker, prepared, ids, dialect, path, corrections=source.has_corrections))
         yield chunk
 
 
 def _chunk_rows(tracker, prepared: list[_Prepared], ids: _Ids, dialect: str, path: Path, *,
-                source_has_corrections: bool = True) -> dict:
+                corrections: bool = True) -> dict:
     """Number the chunk's requests and events, derive their deadlines and build the INSERTs."""
     from foia.tracker.service import cache_values
 
@@ -917,7 +916,6 @@ def _chunk_rows(tracker, prepared: list[_Prepared], ids: _Ids, dialect: str, pat
     event_values = operator.itemgetter("id", "uid", "type", "occurred_on", "status", "recorded_at", "actor", "note",
                                        "data")
     no_corrections = ((),)
-    corrections = source_has_corrections
     warnings = _Problems(str(path))
     req_rows, ev_rows, tag_rows, dl_rows, tn_rows = [], [], [], [], []
     for p in prepared:
@@ -1067,8 +1065,10 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
 
     # Problems in the order a reader fixes them: bad rows first; then numbers or uids given
     # twice in the file; then uids already in the database; then histories that do not add up.
-    bad, twice, taken, warnings = [], _Problems(str(path)), _Problems(str(path)), []
+    bad, ids_twice, uids_twice, taken, warnings = [], _Problems(str(path)), _Problems(str(path)), \
+        _Problems(str(path)), []
     seen_ids, seen_uids, seen_event_uids = set(), set(), set()
+    event_uid_twice = False
     counts = {"requests": 0, "events": 0, "first_id": None, "last_id": None}
     cache = None
     worker = _Worker(produce) if _pipelined(len(source.items)) else None
@@ -1080,18 +1080,17 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
             warnings.extend(chunk["warnings"])
             for where, src_id in chunk["ids"]:
                 if src_id in seen_ids:
-                    twice.add(where, f"id {src_id} appears twice in the file")
+                    ids_twice.add(where, f"id {src_id} appears twice in the file")
                 seen_ids.add(src_id)
             for where, uid in chunk["uids"]:
                 if uid in seen_uids:
-                    twice.add(where, f"uid {uid} appears twice in the file")
+                    uids_twice.add(where, f"uid {uid} appears twice in the file")
                 seen_uids.add(uid)
-            if not seen_event_uids.isdisjoint(chunk["event_uids"]) or \
-                    len(set(chunk["event_uids"])) != len(chunk["event_uids"]):
-                twice.add("events", "the same event uid appears in two requests")
-            seen_event_uids.update(chunk["event_uids"])
+            for uid in chunk["event_uids"]:
+                event_uid_twice = event_uid_twice or uid in seen_event_uids
+                seen_event_uids.add(uid)
             _check_taken(conn, chunk, taken)
-            if twice.items or taken.items or warnings:
+            if ids_twice.items or uids_twice.items or event_uid_twice or taken.items or warnings:
                 continue
             if cache is None and store.is_sqlite:
                 # The pages this transaction changes (index leaves all over a large database) stay
@@ -1111,9 +1110,11 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
             worker.close()
         if cache is not None:
             conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
-    for found in (bad, twice.items, taken.items, warnings):
+    if event_uid_twice:
+        uids_twice.add("events", "the same event uid appears in two requests")
+    for found in (bad, ids_twice.items + uids_twice.items, taken.items, warnings):
         if found:
-            raise ImportRejected(str(path), list(dict.fromkeys(found)) if found is twice.items else found)
+            raise ImportRejected(str(path), found)
     if store.is_postgresql:
         for table in ("requests", "events", "tracking_numbers"):
             conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
