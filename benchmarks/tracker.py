@@ -132,7 +132,10 @@ def main(argv=None) -> int:
             made += n
             print(f"  built {made:,} requests ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
         build = time.perf_counter() - t0
-        if base is not None and not reused:
+        if not reused:
+            # Every timed import goes into its own fresh copy of the built database (kept in
+            # --reuse DIR for later runs).
+            base = base or work / "base.db"
             with tracker.store.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             _copy(db, base)
@@ -144,12 +147,6 @@ def main(argv=None) -> int:
             times.append(time.perf_counter() - t)
         counts = ", ".join(f"{s['key']} {s['total']:,}" for s in report["sections"])
 
-        # Every timed import goes into its own fresh copy of the built database.
-        if base is None:
-            base = work / "base.db"
-            with tracker.store.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            _copy(db, base)
         src = work / "import.csv"
         src.write_text(csv_rows(args.import_rows, today=today, seed=args.seed - 1, start_number=made,
                                 recent_share=0.3), encoding="utf-8")
