@@ -97,6 +97,9 @@ def main(argv=None) -> int:
     parser.add_argument("--reuse", metavar="DIR", help="keep the built database in DIR and start from it when "
                                                         "it is there (skips the build)")
     args = parser.parse_args(argv)
+    for name in ("requests", "import_rows", "runs", "import_runs"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="foia-bench-"))
     work.mkdir(parents=True, exist_ok=True)
