@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from foia.errors import FoiaError
+from foia.paths import make_private_dirs
 
 PRIVATE = 0o600
 
@@ -31,7 +32,7 @@ def atomic_open(path: Path | str, *, binary: bool = True, mode: int = PRIVATE,
         raise FoiaError(f"{path} already exists; pass --overwrite or choose another name")
     parent = path.parent if str(path.parent) else Path(".")
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(parent)
         fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise FoiaError(f"cannot write {path}: {exc.strerror or exc}; {hint}") from None

@@ -36,14 +36,26 @@ def cache_dir() -> Path:
     return Path(env) if env else _platform("cache")
 
 
+def make_private_dirs(path: Path) -> None:
+    """Create ``path`` and its missing parents, each readable by the user only (OSError on failure).
+
+    Path.mkdir(parents=True) would give the missing parents the default mode (0755 under the
+    usual umask), so each missing level is made here."""
+    for folder in [*reversed(path.parents), path]:
+        if not folder.is_dir():
+            if folder.exists():
+                raise FileExistsError(17, "a file has that name", str(folder))
+            folder.mkdir(mode=0o700, exist_ok=True)
+
+
 def ensure_private_dir(path: Path) -> Path:
     """Create ``path`` (and parents) readable by the user only."""
     from foia.errors import FoiaError
 
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except FileExistsError:
-        raise FoiaError(f"cannot create folder {path}: a file has that name; choose another folder") from None
+        make_private_dirs(path)
+    except FileExistsError as exc:
+        raise FoiaError(f"cannot create folder {path}: {exc.filename} is a file; choose another folder") from None
     except OSError as exc:
         raise FoiaError(f"cannot create folder {path}: {exc.strerror or exc}; choose a folder you can write to") from None
     return path
