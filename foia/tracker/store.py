@@ -72,13 +72,27 @@ def resolve_url(url: str | None = None) -> str:
 
 
 def shown_url(url) -> str:
-    """The URL with any password hidden, for messages."""
+    """The URL with any password hidden, for messages: ``user:***@`` and a ``?password=`` query
+    parameter (libpq reads both)."""
     try:
         from sqlalchemy.engine import make_url
 
-        return make_url(str(url)).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a URL too broken to parse is shown as typed, minus nothing secret
-        return str(url).split("@")[-1] if "@" in str(url) else str(url)
+        parsed = make_url(str(url))
+        if any(k.lower() == "password" for k in parsed.query):
+            parsed = parsed.set(query={k: ("***" if k.lower() == "password" else v) for k, v in parsed.query.items()})
+        return parsed.render_as_string(hide_password=True).replace("=%2A%2A%2A", "=***")
+    except Exception:  # noqa: BLE001 - a URL too broken to parse: show neither credentials nor query
+        text = str(url).split("?")[0]
+        return text.split("@")[-1] if "@" in text else text
+
+
+def location(url: str | None = None) -> str:
+    """Where the tracker database is, without opening it: the SQLite file, or the URL without
+    password (``url``, else FOIA_DB, else the default file)."""
+    resolved = resolve_url(url)
+    if resolved.startswith("sqlite:///") and "?" not in resolved:
+        return resolved[len("sqlite:///"):] or ":memory:"
+    return shown_url(resolved)
 
 
 def _reason(exc: BaseException) -> str:
