@@ -316,8 +316,21 @@ def test_env_foia_db_and_path(tmp_path, monkeypatch):
     target = tmp_path / "clinic.db"
     monkeypatch.setenv("FOIA_DB", str(target))
     result = CliRunner().invoke(cli, ["track", "path"])
-    assert result.output.strip() == str(target)
+    assert result.exit_code == 0 and result.output.strip() == str(target)
+    assert not target.exists()                  # `path` only says where; it opens nothing
+    assert CliRunner().invoke(cli, ["track", "list"]).exit_code == 0
     assert target.exists() and (target.stat().st_mode & 0o777) == 0o600
+
+
+def test_path_hides_passwords_and_does_not_connect(monkeypatch):
+    for url, shown in [("postgresql://u:hunter2@127.0.0.1:1/x", "postgresql+psycopg://u:***@127.0.0.1:1/x"),
+                       ("postgresql://u@127.0.0.1:1/x?password=hunter2&sslmode=disable",
+                        "postgresql+psycopg://u@127.0.0.1:1/x?password=***&sslmode=disable")]:
+        monkeypatch.setenv("FOIA_DB", url)
+        result = CliRunner().invoke(cli, ["track", "path"])      # port 1: nothing listens, nothing is asked
+        assert result.exit_code == 0 and result.output.strip() == shown
+        result = CliRunner().invoke(cli, ["track", "list"])
+        assert result.exit_code == 1 and "hunter2" not in result.output and "***" in result.output
 
 
 def test_default_database_is_private(monkeypatch, tmp_path):
@@ -355,3 +368,17 @@ def test_every_track_command_has_help_and_documentation():
         assert f"foia track {name}" in docs or f"foia track [--db URL] {name}" in docs, name
         result = CliRunner().invoke(cli, ["track", name, "--help"])
         assert result.exit_code == 0 and "Usage: " in result.output
+
+
+def test_filters_and_tracking_numbers_ignore_case(track):
+    track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02", "--assignee", "Maria", "--tag", "Palantir",
+          "--tracking-number", "2025-ICFO-00042")
+    track("add", "--title", "B", "--office", "ice", "--on", "2025-01-02", "--assignee", "maria", "--tag", "palantir")
+    track("add", "--title", "C", "--office", "ice", "--on", "2025-01-02", "--assignee", "Mario", "--tag", "lpr")
+    titles = lambda *a: sorted(r["title"] for r in json.loads(track("list", "--json", *a).output))
+    assert titles("--assignee", "MARIA") == ["A", "B"]
+    assert titles("--assignee", "maria") == ["A", "B"]
+    assert titles("--tag", "PALANTIR") == ["A", "B"]
+    assert titles("--tag", "Lpr") == ["C"]
+    assert titles("--assignee", "nobody") == []
+    assert track("show", "2025-icfo-00042").output.startswith("Request 1: A")

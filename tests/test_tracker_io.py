@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 from datetime import date
 
@@ -453,3 +454,26 @@ def test_an_event_uid_in_two_requests_is_refused(db_url, tmp_path):
         f"{src}: events: the same event uid appears in two requests",
         f"{src}: nothing imported (1 problem); fix the file and run the import again"]
     assert json.loads(runner(db_url)("list", "--json").output) == []
+
+
+def test_a_file_imported_twice_names_each_request_and_its_events_once(db_url, tmp_path):
+    run = runner(db_url)
+    populate(run)
+    out = tmp_path / "all.json"
+    run("export", "--format", "json", "--out", str(out))
+    again = run("import", str(out), ok=False)
+    lines = again.output.splitlines()
+    # One line per request already there, one for all their events, then the summary.
+    requests = len(json.loads(out.read_text())["requests"])
+    assert len(lines) == requests + 2, again.output
+    assert re.fullmatch(rf".*all\.json: events: event uid \S+ and \d+ more are already in the database", lines[-2])
+
+
+def test_exports_create_missing_folders_user_only(db_url, tmp_path):
+    run = runner(db_url)
+    populate(run)
+    out = tmp_path / "new" / "deeper" / "queue.csv"
+    run("export", "--format", "csv", "--out", str(out))
+    assert (out.stat().st_mode & 0o777) == 0o600
+    for folder in (tmp_path / "new", tmp_path / "new" / "deeper"):
+        assert (folder.stat().st_mode & 0o777) == 0o700, folder

@@ -94,7 +94,7 @@ def test_file_request_stores_the_letter_and_the_office_as_filed(tmp_path):
     assert info["sent_via"] == "portal"              # DHS components: portal only (directory)
     assert info["fee_waiver"] is True
     snap = info["office_snapshot"]
-    assert snap["office"] == "ice" and snap["portal"] == "https://www.dhs.gov/foia" and snap["taken_on"] == "2025-01-02"
+    assert snap["office"] == "ice" and snap["portal"] == "https://www.dhs.gov/foia" and snap["taken_on"] == "2025-01-10"   # recorded on, from that day's directory
     assert any(c["type"] == "mail" for c in snap["channels"])
     assert "letter_text" not in t.show(rid)          # identity field: hidden unless asked
     t.store.dispose()

@@ -84,12 +84,11 @@ def track(ctx, db):
 @track.command("path")
 @click.pass_context
 def track_path(ctx):
-    """Print where the tracker database is (the file, or the URL without password)."""
-    from foia.tracker.store import open_store
+    """Print where the tracker database is (the file, or the URL without password); nothing is
+    opened or created."""
+    from foia.tracker.store import location
 
-    store = open_store((ctx.find_object(dict) or {}).get("db"))
-    click.echo(store.shown())
-    store.dispose()
+    click.echo(location((ctx.find_object(dict) or {}).get("db")))
 
 
 @track.command("add")
@@ -123,9 +122,7 @@ def track_add(ctx, title, office, kind, on, draft, sent_via, requester, client_n
               assignee, tags, letter_file, fee_category, fee_limit, fee_waiver, expedite, systems, vendors,
               contracts, tracking, note, by):
     """Record a request (submitted on --on, default today; or --draft)."""
-    from pathlib import Path
-
-    letter_text = Path(letter_file).read_text(encoding="utf-8") if letter_file else None
+    letter_text = _letter_text(letter_file) if letter_file else None
     tracker = _tracker(ctx)
     change = tracker.add(title=title, office=office, kind=kind, on=on, draft=draft, sent_via=sent_via,
                          requester=requester, client_name=client_name, client_dob=client_dob,
@@ -136,15 +133,27 @@ def track_add(ctx, title, office, kind, on, draft, sent_via, requester, client_n
     _print_change(change, tracker)
 
 
+def _letter_text(path: str) -> str:
+    from pathlib import Path
+
+    from foia.errors import UsageError
+
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"--letter: {path} is not UTF-8 text; give the letter as it was sent, saved as plain "
+                         "text (.txt)") from None
+
+
 @track.command("list")
 @click.option("--status", "statuses", multiple=True, help="Only this status (repeatable).")
 @click.option("--office", metavar="ID", help="Only this office.")
 @click.option("--assignee", help="Only this assignee.")
 @click.option("--tag", help="Only requests with this tag.")
 @click.option("--overdue", is_flag=True, help="Only requests with an agency deadline past due.")
-@click.option("--due-within", type=int, metavar="DAYS", help="Only requests with a deadline within DAYS days "
+@click.option("--due-within", type=click.IntRange(min=0), metavar="DAYS", help="Only requests with a deadline within DAYS days "
               "(overdue ones included).")
-@click.option("--limit", type=int, help="At most this many rows.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
 @click.option("--identity", is_flag=True, help="Include identity fields (requester, client).")
 @_today_option
 @output_options()
@@ -176,7 +185,8 @@ def track_list(ctx, statuses, office, assignee, tag, overdue, due_within, limit,
 @track.command("show")
 @click.argument("request")
 @click.option("--explain", is_flag=True, help="Show how each deadline was counted.")
-@click.option("--identity", is_flag=True, help="Show identity fields (requester, client, letter text).")
+@click.option("--identity", is_flag=True, help="Show identity fields (requester, client; with --json also the "
+              "letter text).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_today_option
 @click.pass_context
@@ -229,8 +239,8 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
     snap = info.get("office_snapshot") or {}
     if snap:
         how = snap.get("portal") or ", ".join(f"{c['type']} {c['value']}" for c in snap.get("channels", [])[:2])
-        lines.append(f"  Filed with: {snap.get('office_name') or snap.get('name')} ({how}), details as of "
-                     f"{snap.get('taken_on')}")
+        lines.append(f"  Filed with: {snap.get('office_name') or snap.get('name')} ({how}), details as recorded "
+                     f"on {snap.get('taken_on')}")
     lines.append("Tracking numbers:" if info["tracking_numbers"] else "Tracking numbers: none")
     for n in info["tracking_numbers"]:
         lines.append(f"  {n['number']}  {n['reason']}" + (f"  (since {n['recorded_on']})" if n.get("recorded_on")
@@ -319,9 +329,10 @@ def track_correct(ctx, request, event, on, void, note, by):
 
 
 @track.command("due")
-@click.option("--within", default=14, show_default=True, type=int, metavar="DAYS",
+@click.option("--within", default=14, show_default=True, type=click.IntRange(min=0), metavar="DAYS",
               help="Look this many days ahead for appeal windows and clarification answers.")
-@click.option("--limit", default=50, show_default=True, type=int, help="At most this many requests per section.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1),
+              help="At most this many requests per section.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_today_option
 @click.pass_context
@@ -439,6 +450,8 @@ def track_export(ctx, fmt, out, redact, keep_notes):
     """Export every request: json (everything, re-importable), csv (one row per request), ics (deadlines)."""
     from foia.tracker.io import export
 
+    if keep_notes and not redact:
+        raise click.UsageError("--keep-notes works with --redact (an export without --redact keeps everything)")
     tracker = _tracker(ctx)
     n = export(tracker, fmt, out, redact=redact, keep_notes=keep_notes)
     if out:

@@ -282,7 +282,7 @@ def _export_ics(tracker, out) -> int:
 def backup(tracker, out=None) -> tuple[Path, str]:
     """Copy the whole database to ``out`` (0600). SQLite: the online backup API (a consistent
     copy while others keep working). PostgreSQL: a JSON export of everything."""
-    from foia.paths import data_dir, ensure_private_dir
+    from foia.paths import data_dir, ensure_private_dir, make_private_dirs
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     store = tracker.store
@@ -297,7 +297,7 @@ def backup(tracker, out=None) -> tuple[Path, str]:
             raise FoiaError(f"{out} is a directory; give a file name (--out)")
         parent = out.parent if str(out.parent) else Path(".")
         try:
-            parent.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(parent)
             fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{out.name}.", suffix=".tmp")
             os.close(fd)
             os.chmod(tmp, 0o600)
@@ -1133,9 +1133,13 @@ def _check_taken(conn, chunk: dict, problems: _Problems) -> None:
         for uid, rid in conn.execute(select(requests.c.uid, requests.c.id).where(requests.c.uid.in_(part))):
             problems.add(by_uid[uid], f"already in the database as request {rid} (same uid); remove the row "
                                       "or its uid column")
-    for part in _batches(chunk["event_uids"], 500):
-        for (uid,) in conn.execute(select(events.c.uid).where(events.c.uid.in_(part))):
-            problems.add("events", f"event uid {uid} is already in the database")
+    # Events come with their requests: one line for them all (a file imported twice would
+    # otherwise list every event of every request).
+    found = [uid for part in _batches(chunk["event_uids"], 500)
+             for (uid,) in conn.execute(select(events.c.uid).where(events.c.uid.in_(part)))]
+    if found:
+        more = f" and {len(found) - 1} more are" if len(found) > 1 else " is"
+        problems.add("events", f"event uid {found[0]}{more} already in the database")
 
 
 class _Memo(dict):

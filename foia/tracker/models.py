@@ -8,7 +8,7 @@
   blanks identity data inside events (see ``IDENTITY_EVENT_KEYS``) and records that it did.
 - ``tracking_numbers``: several per request, each with its reason (552(a)(7)(A) gives one per
   request taking longer than 10 days; splits, referrals and appeals bring more).
-- ``deadlines``: the deadline engine's output for each request, indexed on (open, key, due)
+- ``deadlines``: the deadline engine's output for each request, the open ones indexed on (key, due)
   so the morning view reads a few index ranges even with a million requests.
 
 Dates are ``Date`` columns (ISO text on SQLite, so comparisons are chronological).

@@ -76,9 +76,15 @@ def default_actor() -> str | None:
         return None
 
 
+_AMOUNT = re.compile(r"\d+\.?\d{0,2}|\.\d{1,2}")
+
+
 def parse_amount(text: str | Decimal | int | float, *, what: str) -> str:
     """A dollar amount as a canonical string with cents ("25.00")."""
     raw = str(text).strip().lstrip("$").replace(",", "")
+    # Decimal also reads "1e3", "NaN" and "+5": dollars are digits with at most two decimals.
+    if not isinstance(text, (Decimal, int, float)) and not _AMOUNT.fullmatch(raw):
+        raise UsageError(f"{what}: {text!r} is not an amount; use dollars like 25 or 25.50")
     try:
         value = Decimal(raw)
     except InvalidOperation:
@@ -92,6 +98,10 @@ def parse_tracking(text: str, *, what: str = "--tracking-number") -> tuple[str, 
     """``NUMBER`` or ``NUMBER:reason`` (reason: assigned, split, referral, appeal)."""
     value = (text or "").strip()
     number, sep, reason = value.rpartition(":")
+    if sep and reason.strip().lower() not in TRACKING_REASONS and reason.strip().isalpha():
+        # "X:bogus" is a mistyped reason far more often than a number with a colon in it.
+        raise UsageError(f"{what}: {reason.strip()!r} in {text!r} is not a reason; use NUMBER[:reason] with "
+                         f"reason one of {', '.join(TRACKING_REASONS)}")
     if not sep or reason.strip().lower() not in TRACKING_REASONS:
         number, reason = value, "assigned"
     number, reason = number.strip(), reason.strip().lower()
@@ -104,8 +114,11 @@ def parse_tracking(text: str, *, what: str = "--tracking-number") -> tuple[str, 
 def _date(value, *, what: str) -> date | None:
     from foia.deadlines import parse_date
 
-    if value is None or value == "":
+    if value is None:
         return None
+    if isinstance(value, str) and not value.strip():
+        # `--on ""` (an unset shell variable) must not silently mean today.
+        raise UsageError(f"{what}: empty; give a date as YYYY-MM-DD")
     if isinstance(value, date):
         return value
     return parse_date(str(value), what=what)
@@ -274,7 +287,9 @@ class Tracker:
             "vendors": self._records(vendors, "vendor", self.directory.vendor),
             "contracts": self._records(contracts, "contract", self.directory.contract),
             "letter_text": letter_text if letter_text and letter_text.strip() else None,
-            "office_snapshot": snapshot or office_snapshot(self.directory, agency, on=filed_on),
+            # Taken today, from today's directory: a request typed in late is not claimed to
+            # have the details its office had on the filing date.
+            "office_snapshot": snapshot or office_snapshot(self.directory, agency, on=today),
             "created_at": utcnow(), "updated_at": utcnow(),
         }
         tag_list = normalize_tags(tags)
@@ -557,6 +572,10 @@ class Tracker:
                     return found
             hits = sorted({r for (r,) in conn.execute(select(tracking_numbers.c.request_id).where(
                 tracking_numbers.c.number == text))})
+            if not hits:
+                # Agencies print numbers in capitals; people type them in any case.
+                hits = sorted({r for (r,) in conn.execute(select(tracking_numbers.c.request_id).where(
+                    tracking_numbers.c.number.in_(_spellings(tracking_numbers.c.number, text))))})
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
@@ -635,10 +654,13 @@ class Tracker:
         if office:
             _, filing = self.office(office)
             q = q.where(r.office == filing.id)
+        # Names and tags match whatever their case ("--assignee maria" finds "Maria"): the spellings
+        # stored are found first, so the main query still uses the index on the column.
         if assignee:
-            q = q.where(r.assignee == assignee)
+            q = q.where(r.assignee.in_(_spellings(r.assignee, assignee)))
         if tag:
-            q = q.where(exists().where(request_tags.c.request_id == r.id, request_tags.c.tag == tag.strip()))
+            t = request_tags.c
+            q = q.where(exists().where(t.request_id == r.id, t.tag.in_(_spellings(t.tag, tag))))
         if overdue:
             q = q.where(r.agency_due < today)
         if due_within is not None:
@@ -1011,6 +1033,13 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
     return type_
 
 
+def _spellings(column, value: str):
+    """The stored values of ``column`` equal to ``value`` ignoring case, as a subquery."""
+    from sqlalchemy import func, select
+
+    return select(column).where(func.lower(column) == value.strip().lower()).distinct().scalar_subquery()
+
+
 def normalize_tags(tags: Iterable[str], *, what: str = "--tag") -> list[str]:
     out: list[str] = []
     for raw in tags:
@@ -1026,8 +1055,8 @@ def normalize_tags(tags: Iterable[str], *, what: str = "--tag") -> list[str]:
 
 
 def office_snapshot(directory, agency, *, on: date) -> dict:
-    """The office's contact details as the directory gives them today (stored with the request,
-    so later directory changes do not rewrite what was true when it was filed)."""
+    """The office's contact details as the directory gives them on ``on``, the day they are
+    recorded (stored with the request, so later directory changes do not rewrite them)."""
     how = directory.how_to_file(agency)
     office = how["office"]
     filing = how["filing"]
