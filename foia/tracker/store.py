@@ -31,6 +31,7 @@ when the store opens. A database written by a newer foia (a higher version) is r
 from __future__ import annotations
 
 import os
+import re
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -57,12 +58,19 @@ def default_url() -> str:
     return "sqlite:///" + str(data_dir() / DEFAULT_FILE)
 
 
+# "host=db.example.org dbname=foia user=clinic": libpq's key=value form, not a file name.
+_LIBPQ = re.compile(r"\w+=\S*(\s+\w+=\S*)+")
+
+
 def resolve_url(url: str | None = None) -> str:
     """``url`` (from --db), else ``FOIA_DB``, else the default SQLite file. A value without
     ``://`` is a SQLite file path; ``postgresql://`` and ``postgres://`` mean psycopg 3."""
     value = (url or os.environ.get("FOIA_DB") or "").strip()
     if not value:
         return default_url()
+    if "://" not in value and _LIBPQ.fullmatch(value):
+        raise FoiaError(f"{value.split()[0]} ... looks like a libpq connection string, which would be taken for a "
+                        "file name; give a URL such as postgresql://user@host:5432/dbname (--db / FOIA_DB)")
     if "://" not in value:
         return "sqlite:///" + str(Path(value).expanduser().absolute())
     for prefix in ("postgresql://", "postgres://"):
@@ -83,7 +91,8 @@ def shown_url(url) -> str:
         return parsed.render_as_string(hide_password=True).replace("=%2A%2A%2A", "=***")
     except Exception:  # noqa: BLE001 - a URL too broken to parse: show neither credentials nor query
         text = str(url).split("?")[0]
-        return text.split("@")[-1] if "@" in text else text
+        scheme, sep, rest = text.rpartition("://")
+        return f"{scheme}{sep}{rest.split('@')[-1]}"
 
 
 def location(url: str | None = None) -> str:
@@ -241,11 +250,12 @@ def _sqlite_engine(url):
     return engine
 
 
-def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
+def open_store(url: str | None = None, *, migrate: bool = True, allow_memory: bool = False) -> Store:
     """Open (creating if needed) the tracker database at ``url`` and bring its schema up to date.
 
     Any problem (bad URL, missing driver, unreachable server, unwritable file) is one
-    ``FoiaError`` naming the database and --db / FOIA_DB.
+    ``FoiaError`` naming the database and --db / FOIA_DB. An in-memory SQLite database keeps
+    nothing once closed, so it is refused unless ``allow_memory`` (a library caller's tests).
     """
     from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
@@ -254,9 +264,12 @@ def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
     resolved = resolve_url(url)
     try:
         parsed = make_url(resolved)
-    except ArgumentError:
+    except (ArgumentError, ValueError):     # ValueError: a port that is not a number, an unclosed [
         raise FoiaError(f"{shown_url(resolved)!s} is not a database URL; give e.g. "
                         f"sqlite:///path/foia.db or postgresql://user@host/db ({HINT})") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:") and not allow_memory:
+        raise FoiaError(f"{resolved} is an in-memory database: everything recorded would be lost when foia exits; "
+                        f"give a file, e.g. sqlite:///path/foia.db ({HINT})")
     try:
         if parsed.get_backend_name() == "sqlite":
             if parsed.database not in (None, "", ":memory:"):
@@ -265,7 +278,7 @@ def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
             engine = _sqlite_engine(parsed)
         else:
             engine = create_engine(parsed, pool_pre_ping=False)
-    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+    except (NoSuchModuleError, ArgumentError, ImportError, ValueError) as exc:
         raise FoiaError(f"cannot use database {shown_url(resolved)}: {_reason(exc)}; {HINT}") from None
     store = Store(engine, resolved)
     if migrate:
