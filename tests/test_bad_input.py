@@ -233,7 +233,7 @@ def _queue(p: Path) -> None:
 def _queue_and(name: str, text: str) -> Callable[[Path], None]:
     def setup(p: Path) -> None:
         _queue(p)
-        (p / name).write_text(text)
+        (p / name).write_bytes(text.encode("utf-8", "surrogateescape"))     # "\udcff" writes the byte 0xff
     return setup
 
 
@@ -277,7 +277,7 @@ CASES += [
     Case("track-list-bad-status", ["track", "list", "--status", "bogus"], 2,
          r"Error: --status: 'bogus' is not a status; .*", setup=_queue),
     Case("track-list-negative-window", ["track", "list", "--due-within", "-3"], 2,
-         r"Error: Invalid value for '--due-within': -3 is not in the range x>=0\. \(see 'foia track list --help'\)",
+         r"Error: Invalid value for '--due-within': -3 is not in the range 0<=x<=3653\. \(see 'foia track list --help'\)",
          setup=_queue),
     Case("track-export-bad-format", ["track", "export", "--format", "pdf"], 2,
          r"Error: Invalid value for '--format': 'pdf' is not one of 'csv', 'json', 'ics'\. .*", setup=_queue),
@@ -302,6 +302,43 @@ CASES += [
     Case("track-bad-tracking-reason", ["track", "update", "1", "--tracking-number", "2026-ICFO-1:bogus"], 2,
          r"Error: --tracking-number: 'bogus' in '2026-ICFO-1:bogus' is not a reason; use NUMBER\[:reason\] with "
          r"reason one of assigned, split, referral, appeal", setup=_queue),
+    Case("track-letter-nul", ["track", "add", "--title", "X", "--office", "ICE", "--letter", "l.txt"], 2,
+         r"Error: --letter: the text contains a NUL character; give the letter as plain text",
+         {"l.txt": b"Dear FOIA Officer\x00\n"}, setup=_queue),
+    Case("track-huge-amount", ["track", "update", "1", "--fee-paid", "99999999999999999999999999999"], 2,
+         r"Error: --fee-paid: '99999999999999999999999999999' is a billion dollars or more; check the amount",
+         setup=_queue),
+    Case("track-due-far-ahead", ["track", "due", "--within", "100000000"], 2,
+         r"Error: Invalid value for '--within': 100000000 is not in the range 0<=x<=3653\. .*", setup=_queue),
+    Case("track-today-outside-calendar", ["track", "due", "--today", "9999-12-31"], 2,
+         r"Error: --today: 9999-12-31 is outside the years foia's working-day calendar covers \(1900-\d{4}\); "
+         r"check the date", setup=_queue),
+    Case("track-url-bad-port", ["track", "--db", "postgresql://u:secret@127.0.0.1:abc/x", "list"], 1,
+         r"Error: postgresql\+psycopg://127\.0\.0\.1:abc/x is not a database URL; .*"),
+    Case("track-url-in-memory", ["track", "--db", "sqlite://", "add", "--title", "X", "--office", "ICE"], 1,
+         r"Error: sqlite:// is an in-memory database: everything recorded would be lost when foia exits; .*"),
+    Case("track-url-libpq", ["track", "--db", "host=127.0.0.1 dbname=clinic", "list"], 1,
+         r"Error: host=127\.0\.0\.1 \.\.\. looks like a libpq connection string, .*"),
+    Case("track-backup-onto-itself", ["track", "backup", "--out", "data/foia.db"], 1,
+         r"Error: data/foia\.db is the tracker database itself; give the backup another name \(--out\)", setup=_queue),
+    Case("track-non-ascii-digit-id", ["track", "show", "\u00b2"], 1, r"Error: no request \u00b2; see `foia track list`",
+         setup=_queue),
+    Case("track-id-past-the-column", ["track", "update", "99999999999999999999", "--note", "x"], 1,
+         r"Error: no request 99999999999999999999; see `foia track list`", setup=_queue),
+    Case("track-import-id-too-big", ["track", "import", "in.csv"], 1,
+         r"in\.csv: row 2, column id: '3000000000' is not a request number; leave it empty for a new request",
+         setup=_queue_and("in.csv", "id,title,office,filed_on\n3000000000,A,ICE,2026-11-01\n"), then=(IMPORT_SUMMARY,)),
+    Case("track-import-nul", ["track", "import", "in.csv"], 1,
+         r"in\.csv: row 3, column title: contains a NUL character; remove it",
+         setup=_queue_and("in.csv", "title,office,filed_on\nA,ICE,2026-11-01\nB\x00,ICE,2026-11-01\n"),
+         then=(IMPORT_SUMMARY,)),
+    Case("track-import-future-dob", ["track", "import", "in.csv"], 1,
+         r"in\.csv: row 2, column client_dob: a date is in the future; give the date it happened",
+         setup=_queue_and("in.csv", "title,office,filed_on,client_dob\nA,ICE,2026-11-01,2030-02-03\n"),
+         then=(IMPORT_SUMMARY,)),
+    Case("track-import-not-utf8", ["track", "import", "in.csv"], 1,
+         r"Error: in\.csv: line 3: not UTF-8 text \(byte 41\); save the file as UTF-8 CSV or JSON",
+         setup=_queue_and("in.csv", "title,office,filed_on\nA,ICE,2026-11-01\nB\udcff,ICE,2026-11-01\n")),
     Case("track-import-missing", ["track", "import", "missing.csv"], 1, r"Error: missing\.csv: no such file",
          setup=_queue),
     Case("track-import-unknown-office", ["track", "import", "in.csv"], 1,

@@ -382,3 +382,9 @@ def test_filters_and_tracking_numbers_ignore_case(track):
     assert titles("--tag", "Lpr") == ["C"]
     assert titles("--assignee", "nobody") == []
     assert track("show", "2025-icfo-00042").output.startswith("Request 1: A")
+
+
+def test_a_tracking_number_of_digits_finds_its_request_in_every_command(track):
+    track("add", "--title", "A", "--office", "fbi", "--on", "2025-01-02", "--tracking-number", "1651234")
+    assert track("update", "1651234", "--note", "called RIDS").output.startswith("Request 1 (fbi)")
+    assert "note: called RIDS" in track("show", "1651234").output

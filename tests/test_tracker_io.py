@@ -477,3 +477,30 @@ def test_exports_create_missing_folders_user_only(db_url, tmp_path):
     assert (out.stat().st_mode & 0o777) == 0o600
     for folder in (tmp_path / "new", tmp_path / "new" / "deeper"):
         assert (folder.stat().st_mode & 0o777) == 0o700, folder
+
+
+def test_a_spreadsheet_imported_twice_is_refused_by_its_tracking_numbers(db_url, tmp_path):
+    run = runner(db_url)
+    src = tmp_path / "queue.csv"
+    # Row 3 is what a spreadsheet writes for an empty row: skipped.
+    src.write_text("title,office,filed_on,tracking_numbers\nA,fbi,2026-10-01,FBI-1234\n,,,\n"
+                   "B,ice,2026-10-02,2026-ICFO-1\nC,cbp,2026-10-02,FBI-1234:referral\n", encoding="utf-8")
+    first = run("import", str(src))
+    assert first.output.startswith("Imported 3 requests (requests 1-3) with ")
+    assert "Note: a CSV row holds a request's status, not its history" in first.output
+    again = run("import", str(src), ok=False)
+    assert again.exit_code == 1
+    assert again.output.splitlines() == [
+        f"{src}: row 2: tracking number FBI-1234 (fbi) is already on request 1; remove the row if the file was "
+        "imported before",
+        f"{src}: row 4: tracking number 2026-ICFO-1 (ice) is already on request 2; remove the row if the file was "
+        "imported before",
+        f"{src}: nothing imported (2 problems); fix the file and run the import again"]
+    # The same office and assigned number on two rows of one file: the same request twice.
+    dup = tmp_path / "dup.csv"
+    dup.write_text("title,office,filed_on,tracking_numbers\nD,uscis,2026-10-01,NRC-9\nE,uscis,2026-10-03,NRC-9\n",
+                   encoding="utf-8")
+    result = run("import", str(dup), ok=False)
+    assert result.output.splitlines()[0] == (f"{dup}: row 3: tracking number NRC-9 (uscis) is also on row 2: the same "
+                                            "request twice? remove one row")
+    assert len(json.loads(run("list", "--json").output)) == 3

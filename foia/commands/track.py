@@ -7,6 +7,7 @@ import click
 from foia.output import emit, output_options, to_json
 
 DATE = "DATE"
+MAX_DAYS = 3653     # how far ahead a look can reach: ten years
 
 
 def _today_option(f):
@@ -22,11 +23,18 @@ def _tracker(ctx: click.Context, today: str | None = None):
     from foia.tracker.service import Tracker, _date
     from foia.tracker.store import open_store
 
+    day = _date(today, what="--today") if today else None
+    if day is not None:
+        from foia.deadlines import MIN_YEAR, last_year_known
+        from foia.errors import UsageError
+
+        if not MIN_YEAR <= day.year <= last_year_known():
+            raise UsageError(f"--today: {day.isoformat()} is outside the years foia's working-day calendar covers "
+                             f"({MIN_YEAR}-{last_year_known()}); check the date")
     obj = ctx.find_object(dict) or {}
     store = open_store(obj.get("db"))
     ctx.call_on_close(store.dispose)
-    return Tracker(store, directory_override=(ctx.find_root().obj or {}).get("directory_override"),
-                   today=_date(today, what="--today") if today else None)
+    return Tracker(store, directory_override=(ctx.find_root().obj or {}).get("directory_override"), today=day)
 
 
 def _db_flag(ctx: click.Context) -> str:
@@ -151,7 +159,7 @@ def _letter_text(path: str) -> str:
 @click.option("--assignee", help="Only this assignee.")
 @click.option("--tag", help="Only requests with this tag.")
 @click.option("--overdue", is_flag=True, help="Only requests with an agency deadline past due.")
-@click.option("--due-within", type=click.IntRange(min=0), metavar="DAYS", help="Only requests with a deadline within DAYS days "
+@click.option("--due-within", type=click.IntRange(min=0, max=MAX_DAYS), metavar="DAYS", help="Only requests with a deadline within DAYS days "
               "(overdue ones included).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
 @click.option("--identity", is_flag=True, help="Include identity fields (requester, client).")
@@ -329,7 +337,7 @@ def track_correct(ctx, request, event, on, void, note, by):
 
 
 @track.command("due")
-@click.option("--within", default=14, show_default=True, type=click.IntRange(min=0), metavar="DAYS",
+@click.option("--within", default=14, show_default=True, type=click.IntRange(min=0, max=MAX_DAYS), metavar="DAYS",
               help="Look this many days ahead for appeal windows and clarification answers.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1),
               help="At most this many requests per section.")
@@ -478,6 +486,11 @@ def track_import(ctx, file, fmt):
     click.echo(f"Imported {result['requests']} requests ({ids}) with {result['events']} events from {file}.")
     if result["renumbered"]:
         click.echo("The file's request ids were taken in this database: the requests got new ids.")
+    if (fmt or file.rsplit(".", 1)[-1]).lower() == "csv":
+        click.echo("Note: a CSV row holds a request's status, not its history: each history was rebuilt as "
+                   "submitted on filed_on, then the status on status_on, and the deadlines counted from those "
+                   "(receipt dates, extensions, stops and fees are not in a CSV; move a queue with its history "
+                   "by `export --format json`).", err=True)
 
 
 @track.command("backup")

@@ -89,7 +89,9 @@ def parse_amount(text: str | Decimal | int | float, *, what: str) -> str:
         value = Decimal(raw)
     except InvalidOperation:
         raise UsageError(f"{what}: {text!r} is not an amount; use dollars like 25 or 25.50") from None
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")) or value >= 10**9:
+    if value.is_finite() and value >= 10**9:
+        raise UsageError(f"{what}: {text!r} is a billion dollars or more; check the amount")
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
         raise UsageError(f"{what}: {text!r} is not an amount; use dollars like 25 or 25.50")
     return f"{value:.2f}"
 
@@ -130,6 +132,9 @@ def _text(value, *, what: str, limit: int = 2000) -> str | None:
     text = " ".join(str(value).split()) if limit <= 2000 else str(value).strip()
     if not text:
         return None
+    if "\x00" in text:
+        # PostgreSQL cannot store it; SQLite would, and the queue could then never move there.
+        raise UsageError(f"{what}: contains a NUL character; remove it")
     if len(text) > limit:
         raise UsageError(f"{what}: longer than {limit} characters; shorten it")
     return text
@@ -271,6 +276,8 @@ class Tracker:
         numbers = [parse_tracking(t) for t in tracking]
         if len({n for n, _ in numbers}) != len(numbers):
             raise UsageError("--tracking-number: the same number is given twice")
+        if letter_text and "\x00" in letter_text:
+            raise UsageError("--letter: the text contains a NUL character; give the letter as plain text")
         actor = self.actor(by)
         row = {
             "uid": new_uid(), "title": title, "office": filing.id, "kind": kind,
@@ -566,7 +573,7 @@ class Tracker:
 
         text = str(key).strip().lstrip("#")
         with self.store.read() as conn:
-            if text.isdigit():
+            if _request_number(text) is not None:
                 found = conn.execute(select(requests.c.id).where(requests.c.id == int(text))).scalar()
                 if found is not None:
                     return found
@@ -678,9 +685,11 @@ class Tracker:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 for rid, t in conn.execute(select(request_tags.c.request_id, request_tags.c.tag)
-                                           .where(request_tags.c.request_id.in_(chunk))
-                                           .order_by(request_tags.c.tag)):
+                                           .where(request_tags.c.request_id.in_(chunk))):
                     tags.setdefault(rid, []).append(t)
+            # Sorted here, not by the database: PostgreSQL's collation would order them unlike SQLite.
+            for found in tags.values():
+                found.sort()
         out = []
         for row in rows:
             m = dict(row._mapping)
@@ -788,12 +797,14 @@ class Tracker:
         database's write lock since BEGIN IMMEDIATE)."""
         from sqlalchemy import select
 
-        text = str(request_id).strip().lstrip("#")
-        if not text.isdigit():
-            rid = self.get(text)
-        else:
-            rid = int(text)
-        row = conn.execute(select(requests).where(requests.c.id == rid).with_for_update()).first()
+        rid = _request_number(str(request_id).strip().lstrip("#"))
+        row = None
+        if rid is not None:
+            row = conn.execute(select(requests).where(requests.c.id == rid).with_for_update()).first()
+        if row is None:
+            # Not a request id: a tracking number, digits only for some offices (as `show` finds it).
+            rid = self.get(request_id)
+            row = conn.execute(select(requests).where(requests.c.id == rid).with_for_update()).first()
         if row is None:
             raise NotFound(f"no request {request_id}; see `foia track list`")
         return row
@@ -1031,6 +1042,17 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
     if type_ == "note":
         return "note"
     return type_
+
+
+# Request ids are INTEGER columns (PostgreSQL: at most 2**31 - 1).
+MAX_ID = 2**31 - 1
+
+
+def _request_number(text: str) -> int | None:
+    """``text`` as a request id when it can be one (ASCII digits, within the column's range)."""
+    if text.isascii() and text.isdigit() and int(text) <= MAX_ID:
+        return int(text)
+    return None
 
 
 def _spellings(column, value: str):
