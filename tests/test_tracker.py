@@ -388,3 +388,21 @@ def test_a_tracking_number_of_digits_finds_its_request_in_every_command(track):
     track("add", "--title", "A", "--office", "fbi", "--on", "2025-01-02", "--tracking-number", "1651234")
     assert track("update", "1651234", "--note", "called RIDS").output.startswith("Request 1 (fbi)")
     assert "note: called RIDS" in track("show", "1651234").output
+
+
+def test_the_same_assigned_number_at_one_office_is_flagged(track):
+    track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02", "--tracking-number", "2025-ICFO-1")
+    out = track("add", "--title", "A again", "--office", "ice", "--on", "2025-01-03", "--tracking-number", "2025-ICFO-1")
+    assert ("Warning: tracking number 2025-ICFO-1 is also on request 1 at the same office: the same request "
+            "recorded twice? (`foia track show 1`)") in out.output
+    # A referral's number on the referring request, and the number at another office: no warning.
+    track("add", "--title", "B", "--office", "cbp", "--on", "2025-01-02", "--tracking-number", "CBP-7")
+    out = track("update", "1", "--tracking-number", "CBP-7:referral")
+    assert "Warning" not in out.output
+
+
+def test_a_login_name_too_long_for_the_column_is_one_line(track, monkeypatch):
+    monkeypatch.setenv("FOIA_USER", "x" * 250)
+    result = track("add", "--title", "A", "--office", "ice", ok=False)
+    assert result.exit_code == 2
+    assert result.output.strip() == "Error: FOIA_USER (or your login name): longer than 200 characters; shorten it"

@@ -184,7 +184,8 @@ class Tracker:
         return self._today or date.today()
 
     def actor(self, by: str | None = None) -> str | None:
-        return _text(by, what="--by", limit=200) or self._actor or default_actor()
+        return (_text(by, what="--by", limit=200) or _text(self._actor, what="actor", limit=200)
+                or _text(default_actor(), what="FOIA_USER (or your login name)", limit=200))
 
     def calendar(self):
         """The federal working-day calendar with the directory's and the user's closures."""
@@ -320,7 +321,7 @@ class Tracker:
                 conn.execute(insert(request_tags), [{"request_id": rid, "tag": t} for t in tag_list])
             state = self._refresh(conn, rid)
             return Change(rid, title, filing.id, state.status, [_summary(e) for e in new],
-                          state.deadlines, warnings + state.warnings)
+                          state.deadlines, warnings + state.warnings + _same_number_elsewhere(conn, rid, numbers))
 
         return self.store.write(run)
 
@@ -455,7 +456,7 @@ class Tracker:
             after = self._refresh(conn, rid)
             _refuse_new_problems(rid, state, after)
             return Change(rid, row.title, row.office, after.status, [_summary(e) for e in new],
-                          after.deadlines, after.warnings)
+                          after.deadlines, after.warnings + _same_number_elsewhere(conn, rid, numbers))
 
         return self.store.write(run)
 
@@ -883,6 +884,23 @@ class Tracker:
             conn.execute(insert(tracking_numbers), tn)
         conn.execute(update(requests).where(requests.c.id == rid).values(**cache_values(state), updated_at=utcnow()))
         return state
+
+
+def _same_number_elsewhere(conn, rid: int, numbers: Sequence[tuple[str, str]]) -> list[str]:
+    """Warnings for numbers an office assigned that another request of that office also has: an
+    office gives one number per request, so it is likely the same request recorded twice (a
+    referral's number on the referring request is expected, and not reported)."""
+    from sqlalchemy import and_, select
+
+    assigned = [n for n, reason in numbers if reason == "assigned"]
+    if not assigned:
+        return []
+    tn, r = tracking_numbers.c, requests.c
+    office = select(r.office).where(r.id == rid).scalar_subquery()
+    rows = conn.execute(select(tn.number, tn.request_id).join(requests, r.id == tn.request_id).where(and_(
+        tn.number.in_(assigned), tn.reason == "assigned", tn.request_id != rid, r.office == office)))
+    return [f"tracking number {number} is also on request {other} at the same office: the same request recorded "
+            f"twice? (`foia track show {other}`)" for number, other in rows]
 
 
 def _refuse_new_problems(rid: int, before: dv.State, after: dv.State) -> None:
