@@ -95,3 +95,43 @@ def test_file_request_reads_the_letters_own_expedite_and_fee_waiver(tmp_path):
     tracker = open_tracker(f"sqlite:///{tmp_path / 'q.db'}")
     rows = {rid: tracker.show(rid) for rid in (file_request(tracker, letter=plain), file_request(tracker, letter=asked))}
     assert [(r["expedite"], r["fee_waiver"]) for r in rows.values()] == [(False, False), (True, True)]
+
+
+def test_tracked_first_and_third_party_titles_name_no_person(db_url, tmp_path):
+    """Titles are printed everywhere and kept by purge: the client's name must not be in one."""
+    who = ["--full-name", "Rosa Martinez", "--address", "12 Main St, Oakland, CA 94601", "--date-of-birth",
+           "1990-01-31", "--place-of-birth", "Oaxaca, Mexico", "--citizenship", "Mexico"]
+    r = run("draft", "self", "--to", "ICE", "--no-profile", "--requester-name", "Rosa Martinez",
+            "--requester-email", "r@example.org", *who,
+            "--out", str(tmp_path / "a"), "--track", "--db", db_url, "--filed-on", "2026-10-01")
+    assert r.exit_code == 0, r.output
+    r = run("draft", "third-party", "--to", "CBP", *REQ, "--subject-full-name", "Luis Ortega", "--subject-address",
+            "5 Palm St, Yuma, AZ 85364", "--subject-date-of-birth", "1975-07-30", "--subject-place-of-birth",
+            "Yuma, Arizona", "--subject-citizenship", "United States", "--out", str(tmp_path / "b"),
+            "--track", "--db", db_url)
+    assert r.exit_code == 0, r.output
+    assert show(db_url, 1)["title"] == "First-party request (Privacy Act + FOIA) to ICE"
+    assert show(db_url, 2)["title"] == "Third-party request (Privacy Act + FOIA) to CBP"
+    # The letters themselves still name the person (the agency needs it).
+    assert "Rosa Martinez" in show(db_url, 1)["letter_text"]
+    outputs = [run("track", "--db", db_url, *args, "--today", "2026-11-30").output
+               for args in (["list"], ["show", "1"], ["show", "2"], ["due"])]
+    outputs += [run("track", "--db", db_url, "export", "--format", fmt, *extra).output
+                for fmt, extra in (("csv", ["--redact"]), ("json", ["--redact"]), ("ics", []))]
+    for text in outputs:
+        assert "Martinez" not in text and "Ortega" not in text, text
+    assert "First-party request (Privacy Act + FOIA) to ICE" in outputs[0]
+    for rid in ("1", "2"):
+        assert run("track", "--db", db_url, "purge", rid, "--yes").exit_code == 0
+    everything = run("track", "--db", db_url, "export", "--format", "json").output
+    assert "Martinez" not in everything and "Ortega" not in everything
+
+
+def test_tracked_records_and_contract_titles_say_what_is_asked(db_url, tmp_path):
+    r = run("draft", "records", "--system", "icm", *REQ, "--out", str(tmp_path), "--track", "--db", db_url)
+    assert r.exit_code == 0, r.output
+    r = run("draft", "contract", "--award", "70CTD022FR0000170", *REQ, "--out", str(tmp_path), "--track",
+            "--db", db_url)
+    assert r.exit_code == 0, r.output
+    assert show(db_url, 1)["title"] == "Records about Investigative Case Management (ICM)"
+    assert show(db_url, 2)["title"].startswith("Records about award 70CTD022FR0000170 (Palantir")

@@ -1074,6 +1074,24 @@ def contract_link(directory, key: str) -> str | None:
         return key if AWARD_NUMBER.fullmatch(key) else None
 
 
+def tracked_title(letter) -> str:
+    """The queue title of a request filed from ``letter``. Titles are printed by list, show and
+    due, exported with --redact and kept by purge (they are not identity fields), so a
+    first-party or third-party request is titled by what it asks and where, never by whom it is
+    about: not the letter's RE line, which names the person."""
+    fields = getattr(letter, "fields", None) or {}
+    about = fields.get("about") or {}
+    where = about.get("abbreviation") or getattr(letter, "office_name", "")
+    if letter.kind in ("self", "third-party"):
+        # Not the Judicial Redress Act either: the letter cites it for non-citizens only, so in
+        # a title it would tell a reader the client's citizenship.
+        who = "First-party" if letter.kind == "self" else "Third-party"
+        return f"{who} request (Privacy Act + FOIA) to {where}"
+    if letter.kind in ("records", "contract") and fields.get("subject"):
+        return f"Records about {fields['subject']}"
+    return getattr(letter, "subject", None) or f"{letter.kind} to {getattr(letter, 'office_name', where)}"
+
+
 def _asked(value) -> bool:
     """Whether a letter asked for something: a flag, or a section like {"requested": True, ...}."""
     if isinstance(value, dict):
@@ -1093,7 +1111,8 @@ def file_request(store_or_url, *, letter, title: str | None = None, requester: s
 
     ``store_or_url``: a Store, a Tracker, a URL or None (FOIA_DB / the default file). The
     request is submitted on ``filed_on`` (default today) unless ``draft``. Fields the letter
-    knows (fee category, fee waiver, expedite, fee limit) are taken from it unless given.
+    knows (fee category, fee waiver, expedite, fee limit) are taken from it unless given. The
+    title defaults to :func:`tracked_title`, which names no person.
     """
     if isinstance(store_or_url, Tracker):
         tracker = store_or_url
@@ -1120,7 +1139,7 @@ def file_request(store_or_url, *, letter, title: str | None = None, requester: s
         fee_cat = fee_cat.get("code")
     limit = pick(fee_limit, "fee_limit")
     change = tracker.add(
-        title=title or getattr(letter, "subject", None) or f"{letter.kind} to {letter.office_name}",
+        title=title or tracked_title(letter),
         office=letter.office_id, kind=letter.kind, draft=draft, on=filed_on, requester=requester,
         client_name=client_name, client_dob=client_dob, client_a_number=client_a_number,
         assignee=assignee, tags=tags, letter_text=letter.text, sent_via=sent_via,
