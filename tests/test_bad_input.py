@@ -178,6 +178,10 @@ CASES += [
     Case("draft-appeal-bad-ground", ["draft", "appeal", "--to", "ICE", *REQ, "--tracking-number", "2026-ICFO-1",
                                      "--determination-date", "2026-01-01", "--grounds", "bogus"], 2,
          r"Error: --grounds: 'bogus' is not one of withholding, partial-withholding, .*"),
+    Case("draft-track-filed-in-the-future", ["draft", "records", "--system", "icm", *REQ, "--out", "out", "--track",
+                                             "--filed-on", "2999-01-01"], 2,
+         r"Error: --filed-on: 2999-01-01 is in the future; give the day you send it \(the tracker records what "
+         r"has happened\)"),
     Case("draft-follow-up-no-tracking", ["draft", "follow-up", "--to", "ICE", *REQ], 2,
          r"Error: follow-up letter needs tracking number: pass --tracking-number"),
     Case("draft-attach-without-eml", ["draft", "records", "--system", "icm", *REQ, "--attach-docx"], 2,

@@ -135,3 +135,20 @@ def test_tracked_records_and_contract_titles_say_what_is_asked(db_url, tmp_path)
     assert r.exit_code == 0, r.output
     assert show(db_url, 1)["title"] == "Records about Investigative Case Management (ICM)"
     assert show(db_url, 2)["title"].startswith("Records about award 70CTD022FR0000170 (Palantir")
+
+
+def test_filed_on_dates_the_letter_the_tracker_keeps(db_url, tmp_path):
+    args = ["draft", "records", "--system", "icm", "--no-profile", "--requester-name", "Sam Doe",
+            "--requester-email", "sam@example.org", "--out", str(tmp_path), "--track", "--db", db_url]
+    r = run(*args, "--filed-on", "2026-10-01")
+    assert r.exit_code == 0, r.output
+    path = tmp_path / "2026-10-01-hsi-records.txt"
+    text = path.read_text()
+    assert "\nOctober 1, 2026\n" in text
+    req = show(db_url, 1)
+    assert req["filed_on"] == "2026-10-01" and req["letter_text"] == text
+    # An explicit --date wins, and the difference is said.
+    r = run(*args, "--filed-on", "2026-10-01", "--date", "2026-09-30")
+    assert r.exit_code == 0, r.output
+    assert ("HSI: note: the letter is dated 2026-09-30 (--date) but filed on 2026-10-01 (--filed-on); "
+            "the tracker keeps this letter as the one filed") in r.stderr
