@@ -1049,6 +1049,38 @@ def _requester(kind: LetterKind, profile: "Profile | None", o: dict) -> Section:
     return requester
 
 
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _self_signer(o: dict, profile: "Profile | None", w: _Warnings) -> "Profile | None":
+    """A first-party letter is signed by the person whose records it asks for: the 28 U.S.C.
+    1746 declaration above the signature is theirs. With --full-name, that person signs; a
+    profile belonging to someone else lends only its email and phone (for the reply), not its
+    name, title, organization or address. Returns the profile to sign with."""
+    import dataclasses
+
+    full = o.get("full_name")
+    if not full:
+        return profile  # the profile's own name is the person: they sign
+    given = o.get("requester_name")
+    if given and not _same_name(given, full):
+        raise UsageError("--requester-name differs from --full-name: a first-party (self) letter is signed by "
+                         "the person whose records it asks for; drop --requester-name (the letter is then "
+                         "signed with --full-name), or write `foia draft third-party` for another person")
+    o["requester_name"] = given or full
+    if profile is None or not profile.name or _same_name(profile.name, full):
+        return profile
+    if not o.get("address"):
+        raise UsageError("self letter needs the current address of the person in --full-name: pass --address "
+                         "(your profile's address is your own)")
+    o.setdefault("requester_address", o["address"])
+    w.add("note: signed with --full-name, not your profile's name: a first-party letter is signed by the person "
+          "whose records it asks for; your profile's title, organization and address are left out, its email "
+          "and phone are kept for the reply (--requester-email, --requester-phone change them)")
+    return dataclasses.replace(profile, name=None, title=None, organization=None, address=None)
+
+
 def _fees(kind: LetterKind, o: dict, ctx: dict, w: _Warnings) -> None:
     """The optional request sections: fee category, fee limit, fee waiver, news media, expedite."""
     req = ctx["requester"]
@@ -1155,6 +1187,8 @@ def build_context(kind_name: str, *, directory: "Directory", office: str, profil
         addressee_office = filing
         purpose = "appeal" if kind.name == "appeal" else "request"
     office_ctx = _office_context(d, addressee_office, purpose, w)
+    if kind.name == "self":
+        profile = _self_signer(o, profile, w)
     ctx: dict[str, Any] = {
         "kind": kind.name,
         "regarding": {"appeal": "appeal", "mediation": "letter"}.get(kind.name, "request"),

@@ -69,13 +69,15 @@ def test_bad_filed_on_stops_before_any_letter_is_written(tmp_path):
 
 
 def test_draft_self_track_keeps_the_client_identity_private(db_url, tmp_path):
-    r = run("draft", "self", "--to", "ICE", *REQ, "--full-name", "Ana Reyes", "--address", "12 Main St, Oakland, CA",
+    r = run("draft", "self", "--to", "ICE", "--no-profile", "--requester-email", "ana@example.org", "--date",
+            "2026-11-23", "--full-name", "Ana Reyes", "--address", "12 Main St, Oakland, CA",
             "--date-of-birth", "1990-01-31", "--place-of-birth", "Oaxaca, Mexico", "--citizenship", "Mexico",
             "--a-number", "A123456789", "--out", str(tmp_path), "--track", "--db", db_url)
     assert r.exit_code == 0, r.output
     assert "1990" not in r.output and "A123456789" not in r.output
     req = show(db_url, 1)
     assert (req["client_name"], req["client_dob"], req["client_a_number"]) == ("Ana Reyes", "1990-01-31", "A123456789")
+    assert req["requester"] == "Ana Reyes"           # the person the letter is about signs it
     listing = run("track", "--db", db_url, "list", "--json")
     assert "A123456789" not in listing.output and "1990-01-31" not in listing.output
 
@@ -101,8 +103,7 @@ def test_tracked_first_and_third_party_titles_name_no_person(db_url, tmp_path):
     """Titles are printed everywhere and kept by purge: the client's name must not be in one."""
     who = ["--full-name", "Rosa Martinez", "--address", "12 Main St, Oakland, CA 94601", "--date-of-birth",
            "1990-01-31", "--place-of-birth", "Oaxaca, Mexico", "--citizenship", "Mexico"]
-    r = run("draft", "self", "--to", "ICE", "--no-profile", "--requester-name", "Rosa Martinez",
-            "--requester-email", "r@example.org", *who,
+    r = run("draft", "self", "--to", "ICE", "--no-profile", "--requester-email", "r@example.org", *who,
             "--out", str(tmp_path / "a"), "--track", "--db", db_url, "--filed-on", "2026-10-01")
     assert r.exit_code == 0, r.output
     r = run("draft", "third-party", "--to", "CBP", *REQ, "--subject-full-name", "Luis Ortega", "--subject-address",
