@@ -47,6 +47,11 @@ def test_draft_contract_track_links_the_award(db_url, tmp_path):
     req = show(db_url, 1)
     assert req["requester"] == "Sam Doe"
     assert req["contracts"] == ["palantir-icm-om-2022"] and req["kind"] == "contract"
+    # The directory ties the award to Palantir and to ICM: the request links them too.
+    assert req["vendors"] == ["palantir"] and req["systems"] == ["icm"]
+    shown = run("track", "--db", db_url, "show", "1").output
+    assert "  Contracts: palantir-icm-om-2022 (award 70CTD022FR0000170)\n" in shown
+    assert "  Vendors:   palantir\n" in shown and "  Systems:   icm\n" in shown
     assert req["expedite"] is True
     assert "expedite_decision" in [d["key"] for d in show(db_url, 1)["deadlines"]]
 

@@ -164,6 +164,17 @@ def _track_letters(tracker, built: list, options: dict, params: dict) -> dict[in
     systems = [options["system"]] if options.get("system") else list(options.get("systems") or [])
     vendors = [options["vendor"]] if options.get("vendor") else []
     contracts = [options["award"]] if options.get("award") else []
+    if contracts:
+        # A contract request is also about the vendor and the system the award pays for; the
+        # request records them as a records letter about that vendor or system would.
+        try:
+            known = tracker.directory.contract(contracts[0])
+        except NotFound:
+            known = None
+        if known is not None:
+            vendors += [v for v in known.vendors if v not in vendors]
+            if known.system and known.system not in systems:
+                systems.append(known.system)
     # The person whose records are sought is the clinic's client (identity fields: stored 0600,
     # printed only with --identity, erased by `foia track purge`).
     prefix = {"self": "", "third-party": "subject_"}.get(built[0].kind) if built else None

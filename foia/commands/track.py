@@ -217,9 +217,11 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
         fees.append("expedited processing asked")
     if fees:
         lines.append(f"  Fees:      {'; '.join(fees)}")
+    awards = info.get("contract_awards") or {}
     for k in ("systems", "vendors", "contracts"):
         if info.get(k):
-            lines.append(f"  {k.capitalize() + ':':<10} {', '.join(info[k])}")
+            names = [f"{v} (award {awards[v]})" if k == "contracts" and v in awards else v for v in info[k]]
+            lines.append(f"  {k.capitalize() + ':':<10} {', '.join(names)}")
     if identity:
         for k in ("requester", "client_name", "client_dob", "client_a_number"):
             if info.get(k):

@@ -593,6 +593,12 @@ class Tracker:
         out["deadlines"] = [self._deadline_dict(t) for t in state.deadlines]
         out["warnings"] = state.warnings
         agency = self.directory.agencies.get(row.office)
+        # The award number (PIID) is what the office and USAspending know an award by.
+        out["contract_awards"] = {}
+        for cid in out.get("contracts") or []:
+            c = self.directory.contracts.get(cid)
+            if c is not None and c.award_number:
+                out["contract_awards"][cid] = c.award_number
         out["office_name"] = agency.name if agency else row.office
         out["office_abbreviation"] = agency.abbreviation if agency else row.office
         out["clock"] = "none" if self.rules(row.office) is None else "statutory"
