@@ -246,3 +246,19 @@ def test_self_letter_refuses_a_signer_who_is_not_the_subject(env, extra, message
     r = CliRunner().invoke(cli, ["draft", "self", "--to", "ICE", *SELF, "--out", str(env / "out"), *extra])
     assert r.exit_code == 2 and r.output == message
     assert not (env / "out").exists()
+
+
+def test_follow_up_without_a_tracking_number_and_appeal_exemption_spellings(env):
+    r = run("draft", "follow-up", "--to", "ICE", "--request-date", "2026-06-01", "--request-subject",
+            "records about ICM", "--sent-via", "mail", "--privacy-act", "--out", str(env), "--date", "2026-11-23")
+    assert r.exit_code == 0, r.output
+    text = (env / "2026-11-23-ice-follow-up.txt").read_text()
+    assert "RE: Status of Privacy Act and Freedom of Information Act request filed on June 1, 2026\n" in text
+    assert ("I write about my Privacy Act and Freedom of Information Act request filed on June 1, 2026 by mail, for "
+            "records about ICM.") in text
+    base = ["draft", "appeal", "--to", "ICE", "--tracking-number", "T-1", "--grounds", "withholding",
+            "--determination-date", "2026-11-02", "--date", "2026-11-23", "--overwrite", "--out", str(env)]
+    for spelling in ("--exemption", "--exemptions"):       # the old plural spelling still works
+        r = run(*base, spelling, "b6")
+        assert r.exit_code == 0, r.output
+        assert "citing exemption (b)(6) of 5 U.S.C. 552" in (env / "2026-11-23-ice-appeal.txt").read_text()

@@ -81,7 +81,8 @@ def letters_path(packaged):
 
 
 def _field_option(f: Field) -> click.Option:
-    decls = [f.option, f.name]  # the bare name is the parameter's name: the options key
+    # The bare name is the parameter's name: the options key.
+    decls = [f.option, *([f.alias] if f.alias else []), f.name]
     if f.type == "bool":
         return click.Option(decls, is_flag=True, default=None, help=f.help)
     if f.type == "list":

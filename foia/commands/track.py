@@ -406,7 +406,8 @@ def _letter_output_options(f):
 @_by_option
 @click.pass_context
 def track_followup(ctx, request, out, fmt, overwrite, requester_name, requester_email, requester_address, by):
-    """Write a status inquiry for a request (tracking number, filing date, estimated date from its history)."""
+    """Write a status inquiry for a request from its history: its tracking number (or, with none, its
+    filing date), the tracker's due dates; about the appeal while one awaits its decision."""
     _letter_command(ctx, request, "follow-up", out, fmt, overwrite, by, requester_name=requester_name,
                     requester={"requester_email": requester_email, "requester_address": requester_address})
 
