@@ -445,8 +445,8 @@ def track_export(ctx, fmt, out, redact, keep_notes):
     tracker = _tracker(ctx)
     n = export(tracker, fmt, out, redact=redact, keep_notes=keep_notes)
     if out:
-        what = "calendar events" if fmt == "ics" else "requests"
-        click.echo(f"Wrote {n} {what} to {out}" + (" (redacted)" if redact else ""), err=True)
+        what = "calendar event" if fmt == "ics" else "request"
+        click.echo(f"Wrote {_n(n, what)} to {out}" + (" (redacted)" if redact else ""), err=True)
 
 
 @track.command("import")
@@ -465,7 +465,8 @@ def track_import(ctx, file, fmt):
         ctx.exit(1)
     ids = f"requests {result['first_id']}-{result['last_id']}" if result["requests"] > 1 else \
         f"request {result['first_id']}"
-    click.echo(f"Imported {result['requests']} requests ({ids}) with {result['events']} events from {file}.")
+    click.echo(f"Imported {_n(result['requests'], 'request')} ({ids}) with {_n(result['events'], 'event')} "
+               f"from {file}.")
     if result["renumbered"]:
         click.echo("The file's request ids were taken in this database: the requests got new ids.")
 

@@ -515,8 +515,8 @@ class Tracker:
                     touched += 1
                     conn.execute(update(events).where(events.c.id == ev.id).values(**values))
             if not cleared and not touched:
-                raise FoiaError(f"request {rid} holds no identity data (purged {row.purged_at or 'never'}); "
-                                "nothing to purge")
+                when = f" (already purged {row.purged_at})" if row.purged_at else ""
+                raise FoiaError(f"request {rid} holds no identity data{when}; nothing to purge")
             stamp = utcnow()
             conn.execute(update(requests).where(requests.c.id == rid).values(
                 **{c: None for c in IDENTITY_COLUMNS}, purged_at=stamp, updated_at=stamp))
