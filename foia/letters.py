@@ -214,7 +214,8 @@ KINDS: dict[str, LetterKind] = {k.name: k for k in (
         Field("estimated_completion", "Estimated completion date the agency gave, YYYY-MM-DD.", type="date"),
         *_FILED_FIELDS,
         # From the tracker (`foia track followup`): its deadlines, not a count from the filing date.
-        Field("determination", "The determination clock as the tracker computed it.", type="dict", cli=False),
+        Field("determination", "The determination clock as the tracker computed it ({\"open\": False}: none to "
+              "describe).", type="dict", cli=False),
         Field("expedite_decision", "The open expedite decision clock (due date).", type="dict", cli=False),
         Field("pending_appeal", "The appeal awaiting a decision: the letter asks about it instead.", type="dict",
               cli=False),
@@ -852,6 +853,8 @@ def _determination_context(d, o, ctx, w, today) -> Section | None:
     """The determination clock: the tracker's (receipt, misdirected first receipt, stops while
     the office awaited the requester, extension notice), else counted from the filing date."""
     given = o.get("determination")
+    if given is not None and given.get("open") is False:
+        return None  # the tracker says the office has answered (or the clock ended otherwise)
     if given is None:
         agency = d.agencies[ctx["office"]["id"]]
         rules = d.clock_rules(agency)
@@ -958,7 +961,8 @@ def _ctx_appeal(d, o, ctx, w, kind, today):
             w.add(f"note: the letter gives no date for the {what}; pass {option}")
             continue
         if on > today:
-            raise UsageError(f"the {what} date {on.isoformat()} is after the letter date; give the date on the decision")
+            raise UsageError(f"the {what} date {on.isoformat()} is after the letter date; give the date on the "
+                             "decision")
         ctx["fee_waiver_denial_date" if g == "fee-waiver-denied" else "expedite_denial_date"] = on
         if on != det and rules is not None and dl is not None:
             due = dl.appeal_deadline(on, rules=rules, calendar=_calendar(d)).due

@@ -297,3 +297,12 @@ def test_first_party_letters_name_both_acts_and_are_signed_by_the_client(track, 
     refused = track("appeal", "1", "--ground", "withholding", "--out", str(tmp_path), "--overwrite",
                     "--requester-name", "Ana Reporter", ok=False)
     assert refused.exit_code == 2 and refused.output.startswith("Error: --requester-name: request 1 is a first-party")
+
+
+def test_followup_after_the_answer_does_not_recount_the_deadline(track, tmp_path):
+    track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02", "--tracking-number", "T-1")
+    track("update", "1", "--status", "partial", "--on", "2025-03-03")
+    track("followup", "1", "--out", str(tmp_path), *SIGNER)
+    text = next(tmp_path.glob("request-1-follow-up-*.txt")).read_text()
+    assert "I write about my Freedom of Information Act request T-1, filed on January 2, 2025, for A.\n" in text
+    assert "working days" not in text

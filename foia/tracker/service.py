@@ -1187,7 +1187,8 @@ def _request_subject(info: dict) -> str:
         return f"records about {name}" if name else "records about the person named in my request"
     title = str(info["title"])
     # Titles `foia draft --track` gave before they stopped copying the letter's RE line.
-    for prefix in ("Freedom of Information Act Request: ", "Privacy Act Request and Freedom of Information Act Request: "):
+    for prefix in ("Freedom of Information Act Request: ",
+                   "Privacy Act Request and Freedom of Information Act Request: "):
         if title.startswith(prefix):
             title = "records about " + title[len(prefix):]
     if title.startswith("Records about "):
@@ -1311,8 +1312,9 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
             options["pending_appeal"] = _pending_appeal(live, appeal_clock, appeal_numbers)
             return rid, options, info
         det = clocks.get("determination")
-        if det and det["open"]:
-            options["determination"] = _determination_facts(live, det, info)
+        # A clock that has closed (the office answered) or never ran (no statutory clock) is not
+        # described, rather than counted again from the filing date.
+        options["determination"] = _determination_facts(live, det, info) if det and det["open"] else {"open": False}
         exp = clocks.get("expedite_decision")
         if exp and exp["open"] and exp.get("due"):
             options["expedite_decision"] = {"due": exp["due"]}
