@@ -158,3 +158,20 @@ def test_filed_on_dates_the_letter_the_tracker_keeps(db_url, tmp_path):
     assert r.exit_code == 0, r.output
     assert ("HSI: note: the letter is dated 2026-09-30 (--date) but filed on 2026-10-01 (--filed-on); "
             "the tracker keeps this letter as the one filed") in r.stderr
+
+
+def test_followup_of_a_tracked_contract_request_reads_as_a_sentence(db_url, tmp_path):
+    r = run("draft", "contract", "--award", "70CTD022FR0000170", *REQ, "--out", str(tmp_path), "--track",
+            "--db", db_url, "--filed-on", "2026-10-01")
+    assert r.exit_code == 0, r.output
+    # A request filed before titles stopped copying the RE line reads the same way.
+    r = run("track", "--db", db_url, "add", "--title", "Freedom of Information Act Request: award 70CTD022FR0000170",
+            "--office", "ice", "--on", "2026-10-01")
+    assert r.exit_code == 0, r.output
+    for rid in ("1", "2"):
+        r = run("track", "--db", db_url, "followup", rid, "--out", str(tmp_path / rid), "--requester-name", "Sam Doe",
+                "--requester-email", "sam@example.org")
+        assert r.exit_code == 0, r.output
+        text = next((tmp_path / rid).glob("*.txt")).read_text()
+        assert "filed on October 1, 2026" in text and ", for records about award 70CTD022FR0000170" in text
+        assert "for Freedom of Information Act Request" not in text
