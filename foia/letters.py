@@ -53,6 +53,7 @@ class Field:
     split: bool = False  # list given as "a,b" is split on commas
     cli: bool = True  # offered as a command-line option
     flag: str | None = None  # the CLI spelling when --kebab-name is taken (records --record-format)
+    alias: str | None = None  # an older CLI spelling still accepted (appeal --exemptions)
 
     @property
     def option(self) -> str:
@@ -155,6 +156,19 @@ _DETAILS_FIELD = Field("details", "Anything that helps find the records (dates, 
 _FORMAT_FIELD = Field("format", "Form you want the records in: electronic (default), native, paper.",
                       type="choice", choices=("electronic", "native", "paper"), flag="--record-format")
 
+# Follow-ups and appeals name a request the office may never have numbered (it never answered):
+# then the filing date, the subject and how it was sent identify it.
+_TRACKING_FIELD = Field("tracking_number", "The agency's tracking number (none yet: the letter names the filing "
+                        "date, the subject and --sent-via instead).")
+SENT_VIA = ("portal", "email", "mail", "fax", "other")
+_FILED_FIELDS = (
+    Field("sent_via", "How you sent the request: " + ", ".join(SENT_VIA) + ".", type="choice", choices=SENT_VIA),
+    Field("sent_to", "Where the request was sent (the portal or email address).", cli=False),
+    Field("other_numbers", "The request's other tracking numbers (a split or referral).", type="list", cli=False),
+    Field("privacy_act", "The request was also made under the Privacy Act (first-party or third-party): the "
+          "letter names both acts.", type="bool"),
+)
+
 KINDS: dict[str, LetterKind] = {k.name: k for k in (
     LetterKind("records", "Records about a system, program or vendor.", "records.j2", (
         Field("subject", "What records: a short description (or give --system / --vendor)."),
@@ -194,22 +208,37 @@ KINDS: dict[str, LetterKind] = {k.name: k for k in (
         _SYSTEMS_FIELD, _DETAILS_FIELD,
     ), request=True),
     LetterKind("follow-up", "Status inquiry asking for the estimated date of completion.", "follow-up.j2", (
-        Field("tracking_number", "The agency's tracking number.", required=True),
+        _TRACKING_FIELD,
         Field("request_date", "Date you filed the request, YYYY-MM-DD.", type="date", required=True),
         Field("request_subject", "Short description of the request.", required=True),
         Field("estimated_completion", "Estimated completion date the agency gave, YYYY-MM-DD.", type="date"),
+        *_FILED_FIELDS,
+        # From the tracker (`foia track followup`): its deadlines, not a count from the filing date.
+        Field("determination", "The determination clock as the tracker computed it ({\"open\": False}: none to "
+              "describe).", type="dict", cli=False),
+        Field("expedite_decision", "The open expedite decision clock (due date).", type="dict", cli=False),
+        Field("pending_appeal", "The appeal awaiting a decision: the letter asks about it instead.", type="dict",
+              cli=False),
     )),
     LetterKind("appeal", "Freedom of Information Act Appeal of an adverse determination.", "appeal.j2", (
-        Field("tracking_number", "The agency's tracking number.", required=True),
+        _TRACKING_FIELD,
         Field("request_date", "Date you filed the request, YYYY-MM-DD.", type="date"),
         Field("request_subject", "Short description of the request."),
-        Field("determination_date", "Date of the adverse determination, YYYY-MM-DD.", type="date"),
+        Field("determination_date", "Date of the adverse determination appealed, YYYY-MM-DD.", type="date"),
         Field("grounds", "Ground(s): " + ", ".join(APPEAL_GROUNDS) + ".", type="list", required=True,
               choices=APPEAL_GROUNDS, split=True),
-        Field("exemptions", "Exemptions cited, e.g. (b)(6), (b)(7)(C) (repeatable).", type="list", split=True),
+        Field("exemptions", "An exemption cited, e.g. (b)(6) or (b)(7)(C) (repeatable).", type="list", split=True,
+              flag="--exemption", alias="--exemptions"),
         Field("details", "Your argument in your own words."),
         Field("appeal_deadline", "Last day to appeal, YYYY-MM-DD (default: computed from the office's rule).",
               type="date"),
+        Field("fee_waiver_denial_date", "Date the fee waiver was denied, YYYY-MM-DD (with fee-waiver-denied and "
+              "another ground).", type="date"),
+        Field("expedite_denial_date", "Date expedited processing was denied, YYYY-MM-DD (with expedite-denied and "
+              "another ground).", type="date"),
+        *_FILED_FIELDS,
+        Field("determination", "The determination clock as the tracker computed it (no-response).", type="dict",
+              cli=False),
     )),
     LetterKind("mediation", "Request for OGIS dispute resolution (5 U.S.C. 552(h)).", "mediation.j2", (
         Field("tracking_number", "The agency's tracking number.", required=True),
@@ -239,7 +268,7 @@ def normalize_exemption(text: str) -> str:
     """``b6``, ``(b)(6)``, ``b7c`` -> ``(b)(6)``, ``(b)(7)(C)`` (5 U.S.C. 552(b))."""
     m = _EXEMPTION.match(text.strip().replace(" ", ""))
     if not m or (m.group(2) and m.group(1) != "7"):
-        raise UsageError(f"--exemptions: {text!r} is not an exemption; write it like (b)(5), (b)(6) or (b)(7)(C)")
+        raise UsageError(f"--exemption: {text!r} is not an exemption; write it like (b)(5), (b)(6) or (b)(7)(C)")
     return f"(b)({m.group(1)})" + (f"({m.group(2).upper()})" if m.group(2) else "")
 
 
@@ -437,6 +466,9 @@ def _office_context(d: "Directory", office: "Agency", purpose: str, warnings: _W
         "name": office.office or office.name,
         "agency_name": office.name,
         "agency": with_article(office.name),
+        # Who acted, as a sentence names it: "the ICE FOIA Office"; an office named like "CBP FOIA"
+        # is not a noun, so the agency acts ("U.S. Customs and Border Protection").
+        "actor": with_article(office.office if office.office and office.office.endswith("Office") else office.name),
         "address_lines": address_lines(mail.value) if mail else [],
         "portal": how["portal"],
         "portal_only": how["portal_only"],
@@ -787,40 +819,163 @@ def _calendar(d):
     return dl.default_calendar(d.closures) if dl else None
 
 
-def _ctx_follow_up(d, o, ctx, w, kind, today):
-    ctx.update({k: o[k] for k in ("tracking_number", "request_date", "request_subject") if k in o})
-    if o["request_date"] > today:
+def _as_date(value) -> date | None:
+    """A date from the tracker's values (ISO text or a date); None stays None."""
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _request_ref(o, ctx, kind):
+    """What identifies the request in a follow-up or an appeal: its tracking number (the
+    office's own), else, when the office never gave one, the filing date, subject and how it
+    was sent."""
+    for k in ("tracking_number", "request_date", "request_subject", "sent_via", "sent_to"):
+        if o.get(k):
+            ctx[k] = o[k]
+    ctx["other_numbers"] = [n for n in o.get("other_numbers") or [] if n != o.get("tracking_number")]
+    ctx["privacy_act"] = bool(o.get("privacy_act"))
+    if not o.get("tracking_number") and not o.get("request_date"):
+        raise UsageError(f"{kind.name} letter needs the request's tracking number (--tracking-number) or, when the "
+                         "office gave none, the date you filed it (--request-date)")
+    if o.get("request_date") and o["request_date"] > ctx["letter_date"]:
         raise UsageError("--request-date is after the letter date; give the date you filed the request")
-    agency = d.agencies[ctx["office"]["id"]]
-    rules = d.clock_rules(agency)
-    dl = _deadlines()
-    if rules is not None and dl is not None:
-        due = dl.determination_due(o["request_date"], rules=rules, calendar=_calendar(d)).due
-        ctx["determination_due"] = due
-        ctx["determination_passed"] = due < today
+
+
+_TOLLED_ABOUT = {
+    # status: (what the agency asked, the clause of 5 U.S.C. 552(a)(6)(A)(ii) that stops the clock)
+    "awaiting-clarification": ("for clarification", "I"),
+    "awaiting-fees": ("to clarify the fees", "II"),
+}
+
+
+def _determination_context(d, o, ctx, w, today) -> Section | None:
+    """The determination clock: the tracker's (receipt, misdirected first receipt, stops while
+    the office awaited the requester, extension notice), else counted from the filing date."""
+    given = o.get("determination")
+    if given is not None and given.get("open") is False:
+        return None  # the tracker says the office has answered (or the clock ended otherwise)
+    if given is None:
+        agency = d.agencies[ctx["office"]["id"]]
+        rules = d.clock_rules(agency)
+        dl = _deadlines()
+        if not o.get("request_date") or rules is None or dl is None:
+            return None
+        given = {"due": dl.determination_due(o["request_date"], rules=rules, calendar=_calendar(d)).due,
+                 "start": o["request_date"], "filed": o["request_date"]}
+    due, start = _as_date(given.get("due")), _as_date(given.get("start"))
+    filed = _as_date(given.get("filed")) or o.get("request_date")
+    received = _as_date(given.get("received"))
+    received = received if received and received != filed else None
+    first = _as_date(given.get("first_received"))
+    if first and start != (received or filed):
+        counted_from = "date"  # the misdirected limit started the count before receipt
+    elif received and start == received:
+        counted_from = "receipt"
+    elif start == filed:
+        counted_from = "filing"
+    else:
+        counted_from = "date"
+    tolled = []
+    for t in given.get("tolled") or ():
+        about, clause = _TOLLED_ABOUT.get(t.get("status"), _TOLLED_ABOUT["awaiting-clarification"])
+        tolled.append(Section("tolled", {"about": about, "clause": clause, "from": _as_date(t["from"]),
+                                         "to": _as_date(t.get("to"))}))
+    if due is None:
+        w.add("note: the office is awaiting your answer, so the determination clock is stopped "
+              "(5 U.S.C. 552(a)(6)(A)(ii)); it runs again once you answer")
+    return Section("determination", {
+        "due": due, "start": start, "received": received, "first_received": first if counted_from == "date" else None,
+        "counted_from": counted_from, "tolled": tolled, "extension_notice": _as_date(given.get("extension_notice")),
+        "stopped": due is None, "passed": bool(due and due < today), "due_today": due == today,
+    })
+
+
+def _ctx_follow_up(d, o, ctx, w, kind, today):
+    _request_ref(o, ctx, kind)
+    pending = o.get("pending_appeal")
+    if pending:
+        due = _as_date(pending.get("due"))
+        ctx["pending_appeal"] = Section("pending_appeal", {
+            "tracking_number": pending.get("tracking_number"), "date": _as_date(pending.get("date")),
+            "received": _as_date(pending.get("received")),
+            "extension_notice": _as_date(pending.get("extension_notice")),
+            "due": due, "passed": bool(due and due < today), "due_today": due == today,
+        })
+        _appeal_route(d, d.agencies[ctx["office"]["id"]], w)
+    else:
+        det = _determination_context(d, o, ctx, w, today)
+        if det is not None:
+            ctx["determination"] = det
+        exp = o.get("expedite_decision")
+        if exp and _as_date(exp.get("due")):
+            due = _as_date(exp["due"])
+            ctx["expedite_decision"] = Section("expedite_decision", {
+                "due": due, "passed": due < today, "due_today": due == today})
     if o.get("estimated_completion"):
         ctx["estimated_completion"] = o["estimated_completion"]
         ctx["estimate_passed"] = o["estimated_completion"] < today
 
 
+def _appeal_route(d, agency, w) -> None:
+    """Where appeals go, as the directory says (and whether that is confirmed)."""
+    appeal, _ = d.inherited(agency, "appeal")
+    if appeal is not None:
+        w.add(("note: " if appeal.verified else "unverified: ") + "appeal route: " + " ".join(appeal.route.split()))
+    else:
+        w.add(f"note: the directory gives no appeal route for {agency.abbreviation}; find where its appeals "
+              "go before you send this")
+    for n in agency.notes:
+        if "appeal" in n.text.lower() and not n.verified:
+            w.add("unverified: " + n.text)
+
+
 def _ctx_appeal(d, o, ctx, w, kind, today):
-    ctx.update({k: o[k] for k in ("tracking_number", "request_date", "request_subject", "details") if k in o})
+    _request_ref(o, ctx, kind)
+    if o.get("details"):
+        ctx["details"] = o["details"]
     grounds = o["grounds"]
     ctx["grounds"] = grounds
     ctx["timely"] = False
-    only_silence = set(grounds) == {"no-response"}
-    if not o.get("determination_date") and not only_silence:
+    agency = d.agencies[ctx["office"]["id"]]
+    rules = d.clock_rules(agency)
+    dl = _deadlines()
+    # The determination appealed is the office's answer to the request; a fee-waiver or an
+    # expedite denial is a decision of its own, with its own date, named in its paragraph. Only
+    # when nothing else is appealed is such a denial the determination appealed.
+    answer_grounds = [g for g in grounds if g not in ("fee-waiver-denied", "expedite-denied", "no-response")]
+    denials = {g: o.get(f) for g, f in (("fee-waiver-denied", "fee_waiver_denial_date"),
+                                       ("expedite-denied", "expedite_denial_date")) if g in grounds}
+    det = o.get("determination_date")
+    if det is None and not answer_grounds and "no-response" not in grounds:
+        given = [v for v in denials.values() if v]
+        det = max(given) if given else None
+    if det is None and (answer_grounds or (denials and "no-response" not in grounds)):
         raise _missing(kind, "determination_date", "the date of the adverse determination")
+    if not answer_grounds:
+        denials = {g: v or det for g, v in denials.items()}
+    for g, on in denials.items():
+        what = "fee waiver denial" if g == "fee-waiver-denied" else "expedite denial"
+        if on is None:
+            option = kind.field("fee_waiver_denial_date" if g == "fee-waiver-denied" else "expedite_denial_date").option
+            w.add(f"note: the letter gives no date for the {what}; pass {option}")
+            continue
+        if on > today:
+            raise UsageError(f"the {what} date {on.isoformat()} is after the letter date; give the date on the "
+                             "decision")
+        ctx["fee_waiver_denial_date" if g == "fee-waiver-denied" else "expedite_denial_date"] = on
+        if on != det and rules is not None and dl is not None:
+            due = dl.appeal_deadline(on, rules=rules, calendar=_calendar(d)).due
+            if due < today:
+                w.add(f"late: the appeal window for the {what} of {on.isoformat()} "
+                      f"({ctx['clock']['appeal_window']}) ended on {due.isoformat()}")
     exemptions = [normalize_exemption(e) for e in o.get("exemptions") or []]
     if exemptions:
         ctx["exemptions"] = list(dict.fromkeys(exemptions))
     elif {"withholding", "partial-withholding"} & set(grounds):
-        w.add("note: name the exemptions the agency cited (--exemptions \"(b)(6)\") so the appeal answers each")
-    agency = d.agencies[ctx["office"]["id"]]
-    rules = d.clock_rules(agency)
-    dl = _deadlines()
-    if o.get("determination_date"):
-        det = o["determination_date"]
+        w.add(f"note: name each exemption the agency cited ({kind.field('exemptions').option} \"(b)(6)\", "
+              "repeated for each) so the appeal answers each")
+    if det is not None:
         if det > today:
             raise UsageError("--determination-date is after the letter date; give the date on the determination")
         ctx["determination_date"] = det
@@ -833,22 +988,25 @@ def _ctx_appeal(d, o, ctx, w, kind, today):
                 w.add(f"late: the appeal window ({ctx['clock']['appeal_window']}) ended on {due.isoformat()}; "
                       "the letter does not claim the appeal is timely")
             ctx["timely"] = due >= today
-    if "no-response" in grounds and o.get("request_date") and rules is not None and dl is not None:
-        ctx["determination_due"] = dl.determination_due(o["request_date"], rules=rules, calendar=_calendar(d)).due
-        if ctx["determination_due"] >= today:
-            w.add(f"note: the determination is not due until {ctx['determination_due'].isoformat()} "
-                  "(counting from the filing date); a no-response appeal may be early")
+    if "no-response" in grounds:
+        silence = _determination_context(d, o, ctx, w, today)
+        if silence is not None:
+            if silence["stopped"]:
+                raise UsageError("a no-response appeal needs an overdue determination (5 U.S.C. 552(a)(6)(C)(i)), "
+                                 "and the clock is stopped while the office awaits your answer; answer it instead")
+            if not silence["passed"]:
+                raise UsageError(f"a no-response appeal needs an overdue determination (5 U.S.C. 552(a)(6)(C)(i)), "
+                                 f"and it is not due until {silence['due'].isoformat()}; until then write a "
+                                 "status inquiry (a follow-up letter)")
+            ctx["determination"] = silence
     if "expedite-denied" in grounds and ctx["office"].get("dhs"):
         w.add("note: a denial of expedited processing may also be taken to court directly (6 CFR 5.8(e))")
-    appeal, _ = d.inherited(agency, "appeal")
-    if appeal is not None:
-        w.add(("note: " if appeal.verified else "unverified: ") + "appeal route: " + " ".join(appeal.route.split()))
-    else:
-        w.add(f"note: the directory gives no appeal route for {agency.abbreviation}; find where its appeals "
-              "go before you send this")
-    for n in agency.notes:
-        if "appeal" in n.text.lower() and not n.verified:
-            w.add("unverified: " + n.text)
+    if ctx["privacy_act"]:
+        for a in d.lineage(agency):
+            for n in a.notes:
+                if "privacy act appeal" in n.text.lower() and not n.verified:
+                    w.add("unverified: " + " ".join(n.text.split()) + " The letter does not cite it.")
+    _appeal_route(d, agency, w)
 
 
 def _ctx_mediation(d, o, ctx, w, kind, today):
@@ -925,8 +1083,21 @@ def _given(value: Any) -> bool:
     return bool(value)
 
 
+def capfirst(value: Any) -> str:
+    """The first letter upper-cased, the rest as it is ("the ICE FOIA Office" -> "The ICE FOIA Office")."""
+    text = str(value)
+    return text[:1].upper() + text[1:]
+
+
+def sentence(value: Any) -> str:
+    """Text from the profile as a sentence: a final period added when it has no end mark, so
+    two profile statements do not run together."""
+    text = str(value).strip()
+    return text if not text or text.rstrip("\"')\u201d\u2019")[-1:] in (".", "!", "?") else text + "."
+
+
 def _configure(env: jinja2.Environment) -> jinja2.Environment:
-    env.filters.update(longdate=long_date, money=money, join_and=join_and)
+    env.filters.update(longdate=long_date, money=money, join_and=join_and, capfirst=capfirst, sentence=sentence)
     env.tests["given"] = _given
     return env
 
@@ -1049,6 +1220,38 @@ def _requester(kind: LetterKind, profile: "Profile | None", o: dict) -> Section:
     return requester
 
 
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def _self_signer(o: dict, profile: "Profile | None", w: _Warnings) -> "Profile | None":
+    """A first-party letter is signed by the person whose records it asks for: the 28 U.S.C.
+    1746 declaration above the signature is theirs. With --full-name, that person signs; a
+    profile belonging to someone else lends only its email and phone (for the reply), not its
+    name, title, organization or address. Returns the profile to sign with."""
+    import dataclasses
+
+    full = o.get("full_name")
+    if not full:
+        return profile  # the profile's own name is the person: they sign
+    given = o.get("requester_name")
+    if given and not _same_name(given, full):
+        raise UsageError("--requester-name differs from --full-name: a first-party (self) letter is signed by "
+                         "the person whose records it asks for; drop --requester-name (the letter is then "
+                         "signed with --full-name), or write `foia draft third-party` for another person")
+    o["requester_name"] = given or full
+    if profile is None or not profile.name or _same_name(profile.name, full):
+        return profile
+    if not o.get("address"):
+        raise UsageError("self letter needs the current address of the person in --full-name: pass --address "
+                         "(your profile's address is your own)")
+    o.setdefault("requester_address", o["address"])
+    w.add("note: signed with --full-name, not your profile's name: a first-party letter is signed by the person "
+          "whose records it asks for; your profile's title, organization and address are left out, its email "
+          "and phone are kept for the reply (--requester-email, --requester-phone change them)")
+    return dataclasses.replace(profile, name=None, title=None, organization=None, address=None)
+
+
 def _fees(kind: LetterKind, o: dict, ctx: dict, w: _Warnings) -> None:
     """The optional request sections: fee category, fee limit, fee waiver, news media, expedite."""
     req = ctx["requester"]
@@ -1120,6 +1323,8 @@ def _clock(d: "Directory", agency: "Agency") -> Section | None:
         "appeal_window": f"{clock.appeal_window_days} {clock.appeal_window_unit} days",
         "appeal_rule": clock.appeal_rule or "5 U.S.C. 552(a)(6)(A)(i)(III)(aa)",
         "appeal_decision_working_days": clock.appeal_decision_working_days,
+        "misdirected_working_days": clock.misdirected_max_working_days,
+        "extension_working_days": clock.extension_working_days,
     })
 
 
@@ -1153,11 +1358,14 @@ def build_context(kind_name: str, *, directory: "Directory", office: str, profil
         purpose = "mediation"
     else:
         addressee_office = filing
-        purpose = "appeal" if kind.name == "appeal" else "request"
+        # A follow-up about a pending appeal goes where the appeal went.
+        purpose = "appeal" if kind.name == "appeal" or o.get("pending_appeal") else "request"
     office_ctx = _office_context(d, addressee_office, purpose, w)
+    if kind.name == "self":
+        profile = _self_signer(o, profile, w)
     ctx: dict[str, Any] = {
         "kind": kind.name,
-        "regarding": {"appeal": "appeal", "mediation": "letter"}.get(kind.name, "request"),
+        "regarding": "appeal" if purpose == "appeal" else {"mediation": "letter"}.get(kind.name, "request"),
         "letter_date": today,
         "office": office_ctx,
         "about": _compact("about", {
@@ -1192,7 +1400,7 @@ def build_context(kind_name: str, *, directory: "Directory", office: str, profil
 
 def _addressee(kind: LetterKind, ctx: dict) -> list[str]:
     office = ctx["office"]
-    if kind.name == "appeal":
+    if kind.name == "appeal" or ctx.get("pending_appeal"):
         # Appeals are decided by an appeals officer, not the FOIA office that answered.
         lines = ["FOIA Appeals Officer", office["agency_name"]]
     elif office["agency_name"].startswith(office["name"]):

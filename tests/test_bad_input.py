@@ -178,8 +178,20 @@ CASES += [
     Case("draft-appeal-bad-ground", ["draft", "appeal", "--to", "ICE", *REQ, "--tracking-number", "2026-ICFO-1",
                                      "--determination-date", "2026-01-01", "--grounds", "bogus"], 2,
          r"Error: --grounds: 'bogus' is not one of withholding, partial-withholding, .*"),
-    Case("draft-follow-up-no-tracking", ["draft", "follow-up", "--to", "ICE", *REQ], 2,
-         r"Error: follow-up letter needs tracking number: pass --tracking-number"),
+    Case("draft-track-filed-in-the-future", ["draft", "records", "--system", "icm", *REQ, "--out", "out", "--track",
+                                             "--filed-on", "2999-01-01"], 2,
+         r"Error: --filed-on: 2999-01-01 is in the future; give the day you send it \(the tracker records what "
+         r"has happened\)"),
+    Case("draft-follow-up-no-request-date", ["draft", "follow-up", "--to", "ICE", *REQ, "--tracking-number",
+                                             "2026-ICFO-1"], 2,
+         r"Error: follow-up letter needs request date: pass --request-date"),
+    Case("draft-appeal-neither-number-nor-date", ["draft", "appeal", "--to", "ICE", *REQ, "--grounds", "no-response"],
+         2, r"Error: appeal letter needs the request's tracking number \(--tracking-number\) or, when the office "
+            r"gave none, the date you filed it \(--request-date\)"),
+    Case("draft-appeal-no-response-not-due", ["draft", "appeal", "--to", "ICE", *REQ, "--grounds", "no-response",
+                                              "--request-date", "2026-11-20"], 2,
+         r"Error: a no-response appeal needs an overdue determination \(5 U\.S\.C\. 552\(a\)\(6\)\(C\)\(i\)\), "
+         r"and it is not due until 2026-12-21; until then write a status inquiry \(a follow-up letter\)"),
     Case("draft-attach-without-eml", ["draft", "records", "--system", "icm", *REQ, "--attach-docx"], 2,
          r"Error: --attach-docx attaches the DOCX to the \.eml: add --format eml"),
     Case("draft-stem-many-offices", ["draft", "records", "--system", "icm", *REQ, "--to", "ICE", "--to", "CBP",
@@ -228,6 +240,16 @@ def _queue(p: Path) -> None:
     r = CliRunner().invoke(cli, ["track", "add", "--title", "ICM logs", "--office", "ICE", "--on", "2026-11-02"],
                            env=env)
     assert r.exit_code == 0, r.output
+
+
+def _queue_then(*args: str) -> Callable[[Path], None]:
+    """_queue, then one more `foia track` command."""
+    def setup(p: Path) -> None:
+        _queue(p)
+        env = {"FOIA_CONFIG_DIR": str(p / "config"), "FOIA_DATA_DIR": str(p / "data"), "FOIA_DB": None}
+        r = CliRunner().invoke(cli, ["track", *args], env=env)
+        assert r.exit_code == 0, r.output
+    return setup
 
 
 def _queue_and(name: str, text: str) -> Callable[[Path], None]:
@@ -355,9 +377,14 @@ CASES += [
          r"check --db / FOIA_DB"),
     Case("track-purge-needs-yes", ["track", "purge", "1"], 2,
          r"Error: purge removes identity data for good; run again with --yes: foia track purge 1 --yes", setup=_queue),
-    Case("track-followup-without-number", ["track", "followup", "1"], 1,
-         r"Error: request 1 has no tracking number, and the letter needs one; record it with "
-         r"`foia track update 1 --tracking-number NUMBER`", setup=_queue),
+    Case("track-appeal-no-response-after-an-answer", ["track", "appeal", "1", "--ground", "no-response"], 1,
+         r"Error: request 1 was answered \(denied on 2026-11-03\); appeal that determination instead, e\.g\. "
+         r"foia track appeal 1 --ground withholding", setup=_queue_then("update", "1", "--status", "denied",
+                                                                        "--on", "2026-11-03")),
+    Case("track-appeal-bad-exemption", ["track", "appeal", "1", "--ground", "withholding", "--exemption", "b10",
+                                        "--requester-name", "Sam Doe", "--requester-email", "sam@example.org"], 2,
+         r"Error: --exemption: 'b10' is not an exemption; write it like \(b\)\(5\), \(b\)\(6\) or \(b\)\(7\)\(C\)",
+         setup=_queue_then("update", "1", "--status", "denied", "--on", "2026-11-03")),
     Case("track-appeal-bad-ground", ["track", "appeal", "1", "--ground", "bogus"], 2,
          r"Error: Invalid value for '--ground': 'bogus' is not one of .*", setup=_queue),
 ]

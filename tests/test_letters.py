@@ -300,6 +300,15 @@ def test_fee_waiver_argues_the_5_11_k_factors_from_the_profile(d):
     assert "I agree to pay fees of up to $75 if my request for a fee waiver is denied." in t
 
 
+def test_fee_waiver_profile_statements_read_as_sentences(d):
+    """Profile fields are typed without a final period as often as with one."""
+    profile = PROFILE.__class__(**{**PROFILE.to_dict(), "dissemination": "I will publish the records online",
+                                   "publication_record": "Reporter at the Example Ledger since 2019"})
+    lt = letter(d, "records", profile=profile, fee_waiver=True)
+    assert ("persons interested in the subject. I will publish the records online. Reporter at the Example Ledger "
+            "since 2019. (Factor (iii).)") in lt.text
+
+
 def test_fee_waiver_needs_a_dissemination_statement(d):
     profile = PROFILE.__class__(**{**PROFILE.to_dict(), "dissemination": None})
     with pytest.raises(UsageError) as err:

@@ -212,3 +212,53 @@ def test_sandbox_escape_fails_with_one_line(env, monkeypatch):
     assert r.exit_code == 1
     assert r.stderr.count("\n") == 1 and "was refused by the sandbox" in r.stderr
     assert not (env / "o").exists()
+
+
+def test_self_letter_is_signed_by_the_person_it_is_about(env):
+    """PROFILE is Ana Ruiz's; a first-party letter for someone else is signed by them, without
+    Ana's title, organization or address, and says so."""
+    out = env / "out"
+    base = ["draft", "self", "--to", "ICE", *SELF, "--out", str(out), "--date", "2026-11-23"]
+    r = run(*base, "--full-name", "Rosa Martinez", "--address", "12 Main St, Oakland, CA 94601")
+    assert r.exit_code == 0, r.output
+    text = (out / "2026-11-23-ice-self.txt").read_text()
+    assert text.startswith("Rosa Martinez\n12 Main St\nOakland, CA 94601\nana@example.org\n")
+    assert text.endswith("Sincerely,\n\nRosa Martinez\n")
+    assert "Ana Ruiz" not in text and "Border Data Project" not in text and "Tucson" not in text
+    assert "ICE: note: signed with --full-name, not your profile's name" in r.stderr
+    # Without a profile, --full-name is enough to sign.
+    r = run(*base, "--no-profile", "--full-name", "Rosa Martinez", "--address", "12 Main St",
+            "--requester-email", "rosa@example.org", "--overwrite")
+    assert r.exit_code == 0, r.output
+    assert (out / "2026-11-23-ice-self.txt").read_text().endswith("Sincerely,\n\nRosa Martinez\n")
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--full-name", "Rosa Martinez", "--requester-name", "Ana Ruiz", "--address", "12 Main St"],
+     "Error: --requester-name differs from --full-name: a first-party (self) letter is signed by the person whose "
+     "records it asks for; drop --requester-name (the letter is then signed with --full-name), or write "
+     "`foia draft third-party` for another person\n"),
+    (["--full-name", "Rosa Martinez"],
+     "Error: self letter needs the current address of the person in --full-name: pass --address (your profile's "
+     "address is your own)\n"),
+])
+def test_self_letter_refuses_a_signer_who_is_not_the_subject(env, extra, message):
+    r = CliRunner().invoke(cli, ["draft", "self", "--to", "ICE", *SELF, "--out", str(env / "out"), *extra])
+    assert r.exit_code == 2 and r.output == message
+    assert not (env / "out").exists()
+
+
+def test_follow_up_without_a_tracking_number_and_appeal_exemption_spellings(env):
+    r = run("draft", "follow-up", "--to", "ICE", "--request-date", "2026-06-01", "--request-subject",
+            "records about ICM", "--sent-via", "mail", "--privacy-act", "--out", str(env), "--date", "2026-11-23")
+    assert r.exit_code == 0, r.output
+    text = (env / "2026-11-23-ice-follow-up.txt").read_text()
+    assert "RE: Status of Privacy Act and Freedom of Information Act request filed on June 1, 2026\n" in text
+    assert ("I write about my Privacy Act and Freedom of Information Act request filed on June 1, 2026 by mail, for "
+            "records about ICM.") in text
+    base = ["draft", "appeal", "--to", "ICE", "--tracking-number", "T-1", "--grounds", "withholding",
+            "--determination-date", "2026-11-02", "--date", "2026-11-23", "--overwrite", "--out", str(env)]
+    for spelling in ("--exemption", "--exemptions"):       # the old plural spelling still works
+        r = run(*base, spelling, "b6")
+        assert r.exit_code == 0, r.output
+        assert "citing exemption (b)(6) of 5 U.S.C. 552" in (env / "2026-11-23-ice-appeal.txt").read_text()

@@ -151,7 +151,7 @@ def test_import_twice_is_refused_and_ids_are_renumbered_when_taken(new_db_url, t
     src.write_text("id,title,office,filed_on\n1,Fresh,ice,2025-01-02\n", encoding="utf-8")
     runner(b)("add", "--title", "Here first", "--office", "ice", "--on", "2025-01-02")
     result = runner(b)("import", str(src))
-    assert "Imported 1 requests (request 2)" in result.output and "got new ids" in result.output
+    assert "Imported 1 request (request 2) with 1 event from" in result.output and "got new ids" in result.output
 
 
 def test_redacted_exports_leave_out_identity(db_url, tmp_path):
@@ -195,6 +195,14 @@ def test_ics_has_one_event_per_open_deadline_with_stable_uids(db_url, tmp_path):
     assert uids == sorted(str(e["UID"]) for e in Calendar.from_ical(second.read_bytes()).walk("VEVENT"))
     assert all(u.endswith("@foia") for u in uids)
     assert (first.stat().st_mode & 0o777) == 0o600
+
+
+def test_export_counts_read_in_the_singular(db_url, tmp_path):
+    run = runner(db_url)
+    run("add", "--title", "ICM records", "--office", "ice", "--on", "2025-01-02")
+    out = tmp_path / "one.ics"
+    assert run("export", "--format", "ics", "--out", str(out)).stderr == f"Wrote 1 calendar event to {out}\n"
+    assert run("export", "--format", "csv", "--out", str(out) + ".csv").stderr == f"Wrote 1 request to {out}.csv\n"
 
 
 def test_backup(db_url, tmp_path):

@@ -41,12 +41,18 @@ def test_followup_uses_tracking_number_dates_and_estimate(track, tmp_path):
     assert str(path) in track("show", "1", "--identity").output
 
 
-def test_followup_needs_a_tracking_number(track, tmp_path):
-    track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02")
-    result = track("followup", "1", "--out", str(tmp_path), *SIGNER, ok=False)
-    assert result.exit_code == 1
-    assert result.output == ("Error: request 1 has no tracking number, and the letter needs one; record it with "
-                             "`foia track update 1 --tracking-number NUMBER`\n")
+def test_followup_without_a_tracking_number_names_the_filing(track, tmp_path):
+    """An office that never answered never gave a number; `due` still says to follow up."""
+    track("add", "--title", "ICM audit logs", "--office", "ice", "--on", "2025-01-02", "--sent-via", "portal")
+    assert "followup 1\n" in track("due").output
+    result = track("followup", "1", "--out", str(tmp_path), *SIGNER)
+    text = next(tmp_path.glob("request-1-follow-up-*.txt")).read_text()
+    assert "RE: Status of Freedom of Information Act request filed on January 2, 2025\n" in text
+    assert ("I write about my Freedom of Information Act request filed on January 2, 2025 through the portal at "
+            "https://www.dhs.gov/foia, for ICM audit logs.") in text
+    assert "Please also tell me the tracking number you gave it (5 U.S.C. 552(a)(7)(A))." in text
+    assert "ended on January 31, 2025" in text
+    assert "Wrote " in result.output
 
 
 def test_appeal_takes_the_determination_date_from_the_history(track, tmp_path):
@@ -104,3 +110,199 @@ def test_bad_date_of_birth_is_not_echoed(track):
     result = track("add", "--title", "A", "--office", "uscis", "--client-dob", "03/02/1980", ok=False)
     assert result.exit_code == 2
     assert result.output == "Error: --client-dob: not a date; use YYYY-MM-DD\n"
+
+
+# -- the tracker's deadlines in the letters --------------------------------------------------
+
+
+@pytest.fixture
+def lib(tmp_path):
+    """Tracker objects on one SQLite file with a fixed today, and a helper that drafts a letter
+    and returns its text."""
+    from datetime import date
+
+    from foia.tracker import open_tracker
+    from foia.tracker.service import draft_letter
+
+    url = f"sqlite:///{tmp_path / 'lib.db'}"
+    opened = []
+
+    def tracker(today: str):
+        t = open_tracker(url, today=date.fromisoformat(today), actor="ana")
+        opened.append(t)
+        return t
+
+    def letter(t, rid, kind, **kw):
+        path, lt, _ = draft_letter(t, rid, kind, out_dir=tmp_path / "out", overwrite=True,
+                                   requester={"requester_name": "Ana Reporter",
+                                              "requester_email": "ana@example.org"}, **kw)
+        return path.read_text(), lt
+
+    yield tracker, letter
+    for t in opened:
+        t.store.dispose()
+
+
+def _tolled_and_extended(t):
+    """The reviewers' case: filed 2026-10-05, clarification asked 10-14 and answered 10-28, an
+    extension notice of 11-02: the tracker says the determination is due 2026-12-03."""
+    rid = t.add(title="ICM audit logs", office="ice", on="2026-10-05", tracking=["2027-ICFO-1"]).request_id
+    t.update(rid, status="awaiting-clarification", on="2026-10-14")
+    t.update(rid, status="in-progress", on="2026-10-28")
+    t.update(rid, extension_notice="2026-11-02")
+    assert next(d for d in t.show(rid)["deadlines"] if d["key"] == "determination")["due"] == "2026-12-03"
+    return rid
+
+
+def test_followup_uses_the_trackers_due_date_and_does_not_call_it_past(lib):
+    tracker, letter = lib
+    t = tracker("2026-11-30")
+    rid = _tolled_and_extended(t)
+    text, _ = letter(t, rid, "follow-up")
+    assert "November 3, 2026" not in text and "ended on" not in text
+    assert ("You asked me for clarification on October 14, 2026, and I answered on October 28, 2026; the time does "
+            "not run while you await my answer (5 U.S.C. 552(a)(6)(A)(ii)(I)). Your notice of unusual circumstances "
+            "dated November 2, 2026 extended the time by up to 10 working days (5 U.S.C. 552(a)(6)(B)(i)). Counting "
+            "from the day I filed it, without the days it did not run, the 20 working days the statute allows for a "
+            "determination (5 U.S.C. 552(a)(6)(A)(i)), with the 10 working days of the extension, end on "
+            "December 3, 2026.") in text
+    assert "5 U.S.C. 552(a)(7)(B)" in text
+
+
+def test_no_response_appeal_waits_for_the_trackers_due_date(lib):
+    from foia.errors import FoiaError
+
+    tracker, letter = lib
+    rid = _tolled_and_extended(tracker("2026-11-30"))
+    with pytest.raises(FoiaError) as err:
+        letter(tracker("2026-12-03"), rid, "appeal", grounds=["no-response"])
+    assert err.value.message == (
+        f"request {rid}: the determination is not due until 2026-12-03; a no-response appeal needs an overdue "
+        f"determination (5 U.S.C. 552(a)(6)(C)(i)); until then send a status inquiry: foia track followup {rid}")
+    text, _ = letter(tracker("2026-12-04"), rid, "appeal", grounds=["no-response"])
+    assert "with the 10 working days of the extension, ended on December 3, 2026." in text
+    assert "November 3, 2026" not in text
+    assert "Under 5 U.S.C. 552(a)(6)(C)(i) I am therefore deemed to have exhausted my administrative remedies" in text
+    assert "treat the request as denied" not in text
+    # The day after the due date the tracker itself lets the appeal be recorded.
+    tracker("2026-12-04").update(rid, status="appealed", on="2026-12-04")
+
+
+def test_followup_counts_from_receipt_and_from_a_misdirected_first_receipt(lib):
+    tracker, letter = lib
+    t = tracker("2026-11-30")
+    rid = t.add(title="A", office="ice", on="2026-09-01", tracking=["T-1"]).request_id
+    t.update(rid, received="2026-09-15")
+    text, _ = letter(t, rid, "follow-up")
+    due = next(d for d in t.show(rid)["deadlines"] if d["key"] == "determination")["due"]
+    assert due == "2026-10-14"
+    assert ("You received it on September 15, 2026. Counting from the day you received it, the 20 working days the "
+            "statute allows for a determination (5 U.S.C. 552(a)(6)(A)(i)) ended on October 14, 2026.") in text
+    other = t.add(title="B", office="ice", on="2026-09-01", tracking=["T-2"]).request_id
+    t.update(other, received="2026-10-20", first_received="2026-09-02")
+    text, _ = letter(t, other, "follow-up")
+    assert ("It first reached another office on September 2, 2026; the time runs from receipt by your office, but no "
+            "later than 10 working days after that first receipt (5 U.S.C. 552(a)(6)(A)(ii); 6 CFR 5.5(a)). "
+            "Counting from September 17, 2026, the 20 working days") in text
+
+
+def test_followup_about_an_overdue_appeal_decision_asks_about_the_appeal(track, tmp_path):
+    track("add", "--title", "ICM audit logs", "--office", "ice", "--on", "2025-01-02", "--tracking-number",
+          "2025-ICFO-1")
+    track("update", "1", "--status", "denied", "--on", "2025-02-03")
+    track("update", "1", "--status", "appealed", "--on", "2025-03-03", "--received", "2025-03-05",
+          "--tracking-number", "2025-ICAP-00154:appeal")
+    assert "Overdue appeal decisions (1)" in track("due").output
+    result = track("followup", "1", "--out", str(tmp_path), *SIGNER)
+    text = next(tmp_path.glob("request-1-follow-up-*.txt")).read_text()
+    assert "\nFOIA Appeals Officer\nU.S. Immigration and Customs Enforcement\n" in text
+    assert "RE: Status of Freedom of Information Act Appeal 2025-ICAP-00154 (request 2025-ICFO-1)\n" in text
+    assert "Dear Appeals Officer:" in text
+    assert ("I write about my appeal 2025-ICAP-00154, sent on March 3, 2025 and received on March 5, 2025, "
+            "concerning my Freedom of Information Act request 2025-ICFO-1, filed on January 2, 2025, for ICM audit "
+            "logs. Counting from the day you received it, the 20 working days the statute allows for a decision on "
+            "an appeal (5 U.S.C. 552(a)(6)(A)(ii); 6 CFR 5.8(d)) ended on April 2, 2025.") in text
+    assert "Please tell me the status of the appeal" in text
+    assert "determination (5 U.S.C. 552(a)(6)(A)(i))" not in text and "552(a)(7)(B)" not in text
+    assert "unverified: The address and email of ICE's appeals office" in result.stderr
+
+
+def test_followup_about_a_late_expedite_decision_names_it(track, tmp_path):
+    track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02", "--tracking-number", "T-1", "--expedite")
+    assert "Late expedite decisions (1)" in track("due").output
+    track("followup", "1", "--out", str(tmp_path), *SIGNER)
+    text = next(tmp_path.glob("request-1-follow-up-*.txt")).read_text()
+    assert ("I asked for expedited processing of the request. A decision on it was due within 10 calendar days "
+            "(5 U.S.C. 552(a)(6)(E)(ii)(I); 6 CFR 5.5(e)(4)), by January 12, 2025, and I have not received it. "
+            "Please tell me your decision on expedited processing.") in text
+
+
+def test_followup_cites_the_offices_own_number(track, tmp_path):
+    track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02", "--tracking-number", "2025-ICFO-7")
+    track("update", "1", "--tracking-number", "CBP-2025-9:referral", "--on", "2025-02-01")
+    track("followup", "1", "--out", str(tmp_path), *SIGNER)
+    text = next(tmp_path.glob("request-1-follow-up-*.txt")).read_text()
+    assert "RE: Status of Freedom of Information Act request 2025-ICFO-7\n" in text
+    assert "request 2025-ICFO-7 (also numbered CBP-2025-9), filed on January 2, 2025" in text
+
+
+def test_appeal_on_several_grounds_cites_the_determination_appealed(track, tmp_path):
+    track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02", "--tracking-number", "T-9", "--expedite")
+    track("update", "1", "--expedite-decision", "denied", "--on", "2025-01-10")
+    track("update", "1", "--status", "denied", "--on", "2025-03-03")
+    track("appeal", "1", "--ground", "withholding", "--ground", "expedite-denied", "--exemption", "b6",
+          "--out", str(tmp_path), *SIGNER)
+    text = next(tmp_path.glob("request-1-appeal-*.txt")).read_text()
+    assert "I appeal the determination of March 3, 2025 on my Freedom of Information Act request T-9" in text
+    assert "January 10, 2025" in text and "denied my request for expedited processing on January 10, 2025." in text
+    assert ("The ICE FOIA Office withheld the requested records in full, citing exemption (b)(6) of 5 U.S.C. 552. "
+            "I ask you to review each withholding, release every record or part of a record that the cited exemption "
+            "does not cover") in text
+
+
+def test_appeal_without_exemptions_names_the_option_that_exists(track, tmp_path):
+    track("add", "--title", "A", "--office", "cbp", "--on", "2025-01-02", "--tracking-number", "T-9")
+    track("update", "1", "--status", "denied", "--on", "2025-03-03")
+    result = track("appeal", "1", "--ground", "withholding", "--out", str(tmp_path), *SIGNER)
+    assert ('Warning: note: name each exemption the agency cited (--exemption "(b)(6)", repeated for each) so the '
+            "appeal answers each") in result.output
+    text = next(tmp_path.glob("request-1-appeal-*.txt")).read_text()
+    assert "1. U.S. Customs and Border Protection withheld the requested records in full." in text
+    result = track("appeal", "1", "--ground", "withholding", "--exemption", "b6", "--exemption", "(b)(7)(C)",
+                   "--out", str(tmp_path), "--overwrite", *SIGNER)
+    text = next(tmp_path.glob("request-1-appeal-*.txt")).read_text()
+    assert "citing exemptions (b)(6) and (b)(7)(C) of 5 U.S.C. 552" in text and "cited exemptions do not" in text
+
+
+def test_first_party_letters_name_both_acts_and_are_signed_by_the_client(track, tmp_path):
+    track("add", "--title", "First-party request (Privacy Act + FOIA) to ICE", "--kind", "self", "--office", "ice",
+          "--on", "2025-01-02", "--tracking-number", "T-5", "--client-name", "Rosa Martinez", "--requester",
+          "Ana Reporter")
+    track("followup", "1", "--out", str(tmp_path), "--requester-email", "rosa@example.org")
+    text = next(tmp_path.glob("request-1-follow-up-*.txt")).read_text()
+    assert "RE: Status of Privacy Act and Freedom of Information Act request T-5\n" in text
+    assert "my Privacy Act and Freedom of Information Act request T-5, filed on January 2, 2025, for records about me" \
+        in text
+    assert text.endswith("Sincerely,\n\nRosa Martinez\n") and "Ana Reporter" not in text
+    track("update", "1", "--status", "denied", "--on", "2025-03-03")
+    result = track("appeal", "1", "--ground", "withholding", "--exemption", "b6", "--out", str(tmp_path),
+                   "--requester-email", "rosa@example.org")
+    text = next(tmp_path.glob("request-1-appeal-*.txt")).read_text()
+    assert "RE: Privacy Act and Freedom of Information Act Appeal: request T-5\n" in text
+    assert ("I made the request under the Privacy Act, 5 U.S.C. 552a, and the Freedom of Information Act, "
+            "5 U.S.C. 552, and I appeal under both, to the extent each allows.") in text
+    assert "5.25" not in text
+    assert "unverified: Privacy Act appeals: 90 working days to the component Appeals Officer (6 CFR 5.25" \
+        in result.output
+    refused = track("appeal", "1", "--ground", "withholding", "--out", str(tmp_path), "--overwrite",
+                    "--requester-name", "Ana Reporter", ok=False)
+    assert refused.exit_code == 2 and refused.output.startswith("Error: --requester-name: request 1 is a first-party")
+
+
+def test_followup_after_the_answer_does_not_recount_the_deadline(track, tmp_path):
+    track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02", "--tracking-number", "T-1")
+    track("update", "1", "--status", "partial", "--on", "2025-03-03")
+    track("followup", "1", "--out", str(tmp_path), *SIGNER)
+    text = next(tmp_path.glob("request-1-follow-up-*.txt")).read_text()
+    assert "I write about my Freedom of Information Act request T-1, filed on January 2, 2025, for A.\n" in text
+    assert "working days" not in text

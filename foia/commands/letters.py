@@ -81,7 +81,8 @@ def letters_path(packaged):
 
 
 def _field_option(f: Field) -> click.Option:
-    decls = [f.option, f.name]  # the bare name is the parameter's name: the options key
+    # The bare name is the parameter's name: the options key.
+    decls = [f.option, *([f.alias] if f.alias else []), f.name]
     if f.type == "bool":
         return click.Option(decls, is_flag=True, default=None, help=f.help)
     if f.type == "list":
@@ -121,7 +122,8 @@ _TRACK = [
     click.Option(["--db"], envvar="FOIA_DB", metavar="URL",
                  help="With --track: the tracker database URL (env FOIA_DB; default the SQLite file)."),
     click.Option(["--filed-on"], metavar="YYYY-MM-DD",
-                 help="With --track: the date you send it (default today); starts the statutory clock."),
+                 help="The date you send it (default today): the letters are dated on it and, with --track, "
+                      "it starts the statutory clock."),
     click.Option(["--sent-via"], type=click.Choice(["portal", "email", "mail", "fax", "other"]),
                  help="With --track: how you send it (default: the office's portal or email)."),
     click.Option(["--assignee"], help="With --track: who in the team handles it."),
@@ -129,15 +131,29 @@ _TRACK = [
 ]
 
 
-def _open_tracker(params: dict, d):
-    """Open the tracker and check --filed-on before any letter is written, so a bad --db or
-    date stops the run with nothing written."""
+def _filed_on(params: dict) -> date | None:
+    """--filed-on as a date, checked before any letter is built: it dates the letters too."""
     from foia.deadlines import parse_date
+
+    value = params.get("filed_on")
+    if not value:
+        return None
+    if not isinstance(value, date):
+        value = parse_date(value, what="--filed-on")
+        if value > date.today():
+            raise UsageError(f"--filed-on: {value.isoformat()} is in the future; give the day you send it "
+                             "(the tracker records what has happened)")
+        params["filed_on"] = value
+    return value
+
+
+def _open_tracker(params: dict, d):
+    """Open the tracker before any letter is written, so a bad --db stops the run with nothing
+    written."""
     from foia.tracker.service import Tracker
     from foia.tracker.store import open_store
 
-    if params.get("filed_on"):
-        params["filed_on"] = parse_date(params["filed_on"], what="--filed-on")
+    _filed_on(params)
     return Tracker(open_store(params.get("db")), directory=d)
 
 
@@ -149,6 +165,17 @@ def _track_letters(tracker, built: list, options: dict, params: dict) -> dict[in
     systems = [options["system"]] if options.get("system") else list(options.get("systems") or [])
     vendors = [options["vendor"]] if options.get("vendor") else []
     contracts = [options["award"]] if options.get("award") else []
+    if contracts:
+        # A contract request is also about the vendor and the system the award pays for; the
+        # request records them as a records letter about that vendor or system would.
+        try:
+            known = tracker.directory.contract(contracts[0])
+        except NotFound:
+            known = None
+        if known is not None:
+            vendors += [v for v in known.vendors if v not in vendors]
+            if known.system and known.system not in systems:
+                systems.append(known.system)
     # The person whose records are sought is the clinic's client (identity fields: stored 0600,
     # printed only with --identity, erased by `foia track purge`).
     prefix = {"self": "", "third-party": "subject_"}.get(built[0].kind) if built else None
@@ -240,12 +267,18 @@ def _run_draft(kind: LetterKind, params: dict) -> None:
             continue
         options[f.name] = list(value) if isinstance(value, tuple) else value
     d = _directory(ctx)
+    filed_on = _filed_on(params)
+    notes = []
     if params["letter_date"]:
         from foia.deadlines import parse_date
 
         today = parse_date(params["letter_date"], what="--date")
+        if filed_on and filed_on != today:
+            notes.append(f"note: the letter is dated {today.isoformat()} (--date) but filed on "
+                         f"{filed_on.isoformat()} (--filed-on); the tracker keeps this letter as the one filed")
     else:
-        today = date.today()
+        # The letter the tracker keeps is the one filed: it bears the filing date.
+        today = filed_on or date.today()
     if params["no_profile"]:
         profile = None
     else:
@@ -289,7 +322,7 @@ def _run_draft(kind: LetterKind, params: dict) -> None:
         for path in written.values():
             click.echo(str(path))
         prefix = letter.fields["about"]["abbreviation"]
-        for warning in letter.warnings:
+        for warning in (*letter.warnings, *notes):
             click.echo(f"{prefix}: {warning}", err=True)
         for line in _instructions(letter, written):
             click.echo(line, err=True)

@@ -235,9 +235,11 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
         fees.append("expedited processing asked")
     if fees:
         lines.append(f"  Fees:      {'; '.join(fees)}")
+    awards = info.get("contract_awards") or {}
     for k in ("systems", "vendors", "contracts"):
         if info.get(k):
-            lines.append(f"  {k.capitalize() + ':':<10} {', '.join(info[k])}")
+            names = [f"{v} (award {awards[v]})" if k == "contracts" and v in awards else v for v in info[k]]
+            lines.append(f"  {k.capitalize() + ':':<10} {', '.join(names)}")
     if identity:
         for k in ("requester", "client_name", "client_dob", "client_a_number"):
             if info.get(k):
@@ -423,7 +425,8 @@ def _letter_output_options(f):
 @_by_option
 @click.pass_context
 def track_followup(ctx, request, out, fmt, overwrite, requester_name, requester_email, requester_address, by):
-    """Write a status inquiry for a request (tracking number, filing date, estimated date from its history)."""
+    """Write a status inquiry for a request from its history: its tracking number (or, with none, its
+    filing date), the tracker's due dates; about the appeal while one awaits its decision."""
     _letter_command(ctx, request, "follow-up", out, fmt, overwrite, by, requester_name=requester_name,
                     requester={"requester_email": requester_email, "requester_address": requester_address})
 
@@ -463,8 +466,8 @@ def track_export(ctx, fmt, out, redact, keep_notes):
     tracker = _tracker(ctx)
     n = export(tracker, fmt, out, redact=redact, keep_notes=keep_notes)
     if out:
-        what = "calendar events" if fmt == "ics" else "requests"
-        click.echo(f"Wrote {n} {what} to {out}" + (" (redacted)" if redact else ""), err=True)
+        what = "calendar event" if fmt == "ics" else "request"
+        click.echo(f"Wrote {_n(n, what)} to {out}" + (" (redacted)" if redact else ""), err=True)
 
 
 @track.command("import")
@@ -483,7 +486,8 @@ def track_import(ctx, file, fmt):
         ctx.exit(1)
     ids = f"requests {result['first_id']}-{result['last_id']}" if result["requests"] > 1 else \
         f"request {result['first_id']}"
-    click.echo(f"Imported {result['requests']} requests ({ids}) with {result['events']} events from {file}.")
+    click.echo(f"Imported {_n(result['requests'], 'request')} ({ids}) with {_n(result['events'], 'event')} "
+               f"from {file}.")
     if result["renumbered"]:
         click.echo("The file's request ids were taken in this database: the requests got new ids.")
     if (fmt or file.rsplit(".", 1)[-1]).lower() == "csv":

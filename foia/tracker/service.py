@@ -538,8 +538,8 @@ class Tracker:
                     touched += 1
                     conn.execute(update(events).where(events.c.id == ev.id).values(**values))
             if not cleared and not touched:
-                raise FoiaError(f"request {rid} holds no identity data (purged {row.purged_at or 'never'}); "
-                                "nothing to purge")
+                when = f" (already purged {row.purged_at})" if row.purged_at else ""
+                raise FoiaError(f"request {rid} holds no identity data{when}; nothing to purge")
             stamp = utcnow()
             conn.execute(update(requests).where(requests.c.id == rid).values(
                 **{c: None for c in IDENTITY_COLUMNS}, purged_at=stamp, updated_at=stamp))
@@ -620,6 +620,12 @@ class Tracker:
         out["deadlines"] = [self._deadline_dict(t) for t in state.deadlines]
         out["warnings"] = state.warnings
         agency = self.directory.agencies.get(row.office)
+        # The award number (PIID) is what the office and USAspending know an award by.
+        out["contract_awards"] = {}
+        for cid in out.get("contracts") or []:
+            c = self.directory.contracts.get(cid)
+            if c is not None and c.award_number:
+                out["contract_awards"][cid] = c.award_number
         out["office_name"] = agency.name if agency else row.office
         out["office_abbreviation"] = agency.abbreviation if agency else row.office
         out["clock"] = "none" if self.rules(row.office) is None else "statutory"
@@ -1143,6 +1149,24 @@ def contract_link(directory, key: str) -> str | None:
         return key if AWARD_NUMBER.fullmatch(key) else None
 
 
+def tracked_title(letter) -> str:
+    """The queue title of a request filed from ``letter``. Titles are printed by list, show and
+    due, exported with --redact and kept by purge (they are not identity fields), so a
+    first-party or third-party request is titled by what it asks and where, never by whom it is
+    about: not the letter's RE line, which names the person."""
+    fields = getattr(letter, "fields", None) or {}
+    about = fields.get("about") or {}
+    where = about.get("abbreviation") or getattr(letter, "office_name", "")
+    if letter.kind in ("self", "third-party"):
+        # Not the Judicial Redress Act either: the letter cites it for non-citizens only, so in
+        # a title it would tell a reader the client's citizenship.
+        who = "First-party" if letter.kind == "self" else "Third-party"
+        return f"{who} request (Privacy Act + FOIA) to {where}"
+    if letter.kind in ("records", "contract") and fields.get("subject"):
+        return f"Records about {fields['subject']}"
+    return getattr(letter, "subject", None) or f"{letter.kind} to {getattr(letter, 'office_name', where)}"
+
+
 def _asked(value) -> bool:
     """Whether a letter asked for something: a flag, or a section like {"requested": True, ...}."""
     if isinstance(value, dict):
@@ -1162,7 +1186,8 @@ def file_request(store_or_url, *, letter, title: str | None = None, requester: s
 
     ``store_or_url``: a Store, a Tracker, a URL or None (FOIA_DB / the default file). The
     request is submitted on ``filed_on`` (default today) unless ``draft``. Fields the letter
-    knows (fee category, fee waiver, expedite, fee limit) are taken from it unless given.
+    knows (fee category, fee waiver, expedite, fee limit) are taken from it unless given. The
+    title defaults to :func:`tracked_title`, which names no person.
     """
     if isinstance(store_or_url, Tracker):
         tracker = store_or_url
@@ -1189,7 +1214,7 @@ def file_request(store_or_url, *, letter, title: str | None = None, requester: s
         fee_cat = fee_cat.get("code")
     limit = pick(fee_limit, "fee_limit")
     change = tracker.add(
-        title=title or getattr(letter, "subject", None) or f"{letter.kind} to {letter.office_name}",
+        title=title or tracked_title(letter),
         office=letter.office_id, kind=letter.kind, draft=draft, on=filed_on, requester=requester,
         client_name=client_name, client_dob=client_dob, client_a_number=client_a_number,
         assignee=assignee, tags=tags, letter_text=letter.text, sent_via=sent_via,
@@ -1205,46 +1230,192 @@ def file_request(store_or_url, *, letter, title: str | None = None, requester: s
 # Letters from a request's state: `foia track followup` and `foia track appeal`
 
 
+def _numbers(numbers: Sequence[dict]) -> tuple[str | None, list[str], list[str]]:
+    """The request's own number (the office's ``assigned`` one, else a ``split`` one, else any
+    other but an appeal number), its other numbers, and the appeal numbers; latest first wins."""
+    own = [n for n in numbers if n["reason"] != "appeal"]
+    main = None
+    for reason in ("assigned", "split"):
+        found = [n for n in own if n["reason"] == reason]
+        if found:
+            main = found[-1]
+            break
+    if main is None and own:
+        main = own[-1]
+    others = [n["number"] for n in own if n is not main]
+    return (main["number"] if main else None), others, [n["number"] for n in numbers if n["reason"] == "appeal"]
+
+
+def _request_subject(info: dict) -> str:
+    """What the request asked for, as "... for <this>" reads: titles name no person (they are not
+    identity fields), so a first-party or third-party request is described from its kind."""
+    if info.get("kind") == "self":
+        return "records about me"
+    if info.get("kind") == "third-party":
+        name = info.get("client_name")
+        return f"records about {name}" if name else "records about the person named in my request"
+    title = str(info["title"])
+    # Titles `foia draft --track` gave before they stopped copying the letter's RE line.
+    for prefix in ("Freedom of Information Act Request: ",
+                   "Privacy Act Request and Freedom of Information Act Request: "):
+        if title.startswith(prefix):
+            title = "records about " + title[len(prefix):]
+    if title.startswith("Records about "):
+        title = "r" + title[1:]
+    return title
+
+
+def _last(events: Sequence[dict], test) -> dict | None:
+    found = [e for e in events if test(e)]
+    return found[-1] if found else None
+
+
+def _determination_facts(live: Sequence[dict], clock: dict, info: dict) -> dict:
+    """The determination clock as the deadline engine computed it, with the facts that moved it
+    (receipt, a misdirected first receipt, stops while the office awaited the requester, the
+    extension notice), for the letter to say how it was counted."""
+    start, due = clock["start"], clock.get("due")
+    received = _last(live, lambda e: e["type"] == "received")
+    first = _last(live, lambda e: e["type"] == "first-received")
+    ext = _last(live, lambda e: e["type"] == "extension-notice" and (e["data"].get("stage") or "request") == "request")
+    marks = [e for e in live if e.get("status")]
+    tolled = []
+    for i, e in enumerate(marks):
+        if e["status"] not in lc.TOLLED:
+            continue
+        end = marks[i + 1]["occurred_on"] if i + 1 < len(marks) else None
+        # The engine ignores a stop that ended before the count started or began once it was due.
+        if (end is not None and end <= start) or (due is not None and e["occurred_on"] >= due):
+            continue
+        tolled.append({"status": e["status"], "from": e["occurred_on"], "to": end})
+    return {"due": due, "start": start, "filed": info["filed_on"],
+            "received": received["occurred_on"] if received else None,
+            "first_received": first["occurred_on"] if first else None,
+            "extension_notice": ext["occurred_on"] if ext else None, "tolled": tolled}
+
+
+def _pending_appeal(live: Sequence[dict], clock: dict, appeal_numbers: Sequence[str]) -> dict:
+    appealed = _last(live, lambda e: e.get("status") == "appealed")
+    after = (appealed["occurred_on"], appealed["id"]) if appealed else ("", 0)
+    ext = _last(live, lambda e: e["type"] == "extension-notice" and e["data"].get("stage") == "appeal"
+                and (e["occurred_on"], e["id"]) > after)
+    return {"tracking_number": appeal_numbers[-1] if appeal_numbers else None,
+            "date": appealed["occurred_on"] if appealed else clock["start"],
+            "received": (appealed["data"].get("received") if appealed else None),
+            "extension_notice": ext["occurred_on"] if ext else None, "due": clock.get("due")}
+
+
+def _check_silence(rid: int, clock: dict | None, today: date) -> None:
+    """A no-response appeal needs an overdue determination, as `update --status appealed` does
+    (5 U.S.C. 552(a)(6)(C)(i))."""
+    need = "a no-response appeal needs an overdue determination (5 U.S.C. 552(a)(6)(C)(i))"
+    if clock is None:
+        raise FoiaError(f"request {rid} has no determination deadline (its office has no statutory clock); {need}")
+    if not clock["open"]:
+        if clock.get("closed_by") in lc.DETERMINATIONS:
+            ground = APPEAL_GROUND_FOR.get(clock["closed_by"], "withholding")
+            raise FoiaError(f"request {rid} was answered ({clock['closed_by']} on {clock['closed_on']}); appeal that "
+                            f"determination instead, e.g. foia track appeal {rid} --ground {ground}")
+        raise FoiaError(f"request {rid}: its determination clock closed on {clock['closed_on']} "
+                        f"({clock.get('closed_by')}); {need}")
+    if clock.get("due") is None:
+        raise FoiaError(f"request {rid}: the determination clock is stopped while the office awaits your answer; "
+                        f"{need}")
+    if clock["due"] >= today.isoformat():
+        raise FoiaError(f"request {rid}: the determination is not due until {clock['due']}; {need}; until then "
+                        f"send a status inquiry: foia track followup {rid}")
+
+
 def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] = (),
                    exemptions: Sequence[str] = (), details: str | None = None,
                    requester_name: str | None = None) -> tuple[int, dict, dict]:
     """The request id, the letter options for ``kind`` ("follow-up" or "appeal") built from the
     request's state, and the request (as ``show`` returns it). The signer is
-    ``requester_name``, else the request's requester, else the profile's name."""
+    ``requester_name``, else the request's requester, else the profile's name; a first-party
+    request is signed by its client.
+
+    Dates come from the tracker's deadlines (receipt, tolling, extensions included), not from
+    the filing date. A follow-up asks about a pending appeal when the appeal decision clock is
+    open, and mentions an open expedite decision."""
     info = tracker.show(key, identity=True)
     rid = info["id"]
-    numbers = info["tracking_numbers"]
-    request_numbers = [n for n in numbers if n["reason"] != "appeal"] or numbers
-    if not request_numbers:
-        raise FoiaError(f"request {rid} has no tracking number, and the letter needs one; record it with "
-                        f"`foia track update {rid} --tracking-number NUMBER`")
     if not info.get("filed_on"):
         raise FoiaError(f"request {rid} has not been submitted (it is a {info['status']}); record the filing "
                         f"with `foia track update {rid} --status submitted --on DATE`")
-    live = [e for e in info["timeline"] if not e.get("voided")]
-    options: dict[str, Any] = {"tracking_number": request_numbers[-1]["number"],
-                               "request_date": info["filed_on"], "request_subject": info["title"]}
+    today = tracker.today()
+    live = [e for e in info["timeline"] if not e.get("voided") and e["type"] != "correction"]
+    clocks = {d["key"]: d for d in info["deadlines"]}
+    number, others, appeal_numbers = _numbers(info["tracking_numbers"])
+    options: dict[str, Any] = {"request_date": info["filed_on"], "request_subject": _request_subject(info),
+                               "privacy_act": info.get("kind") in ("self", "third-party")}
+    if number:
+        options["tracking_number"] = number
+    if others:
+        options["other_numbers"] = others
+    if not number and info.get("sent_via"):
+        # Without a number, how and where it was sent helps the office find the request.
+        options["sent_via"] = info["sent_via"]
+        snap = info.get("office_snapshot") or {}
+        if info["sent_via"] == "portal" and snap.get("portal"):
+            options["sent_to"] = snap["portal"]
+        elif info["sent_via"] == "email":
+            emails = [c["value"] for c in snap.get("channels") or []
+                      if c.get("type") == "email" and c.get("purpose") == "request" and c.get("verified")]
+            if len(emails) == 1:
+                options["sent_to"] = emails[0]
     signer = requester_name or info.get("requester")
+    if info.get("kind") == "self" and info.get("client_name"):
+        if requester_name and " ".join(requester_name.split()).casefold() != " ".join(
+                info["client_name"].split()).casefold():
+            raise UsageError(f"--requester-name: request {rid} is a first-party request, signed by the person it "
+                             "is about (its client name); drop --requester-name")
+        signer = requester_name or info["client_name"]
     if signer:
         options["requester_name"] = signer
     if kind == "follow-up":
-        est = [e for e in live if e["type"] == "estimated-completion"]
+        est = _last(live, lambda e: e["type"] == "estimated-completion")
         if est:
-            options["estimated_completion"] = est[-1]["data"].get("date")
+            options["estimated_completion"] = est["data"].get("date")
+        appeal_clock = clocks.get("appeal_decision")
+        if appeal_clock and appeal_clock["open"]:
+            options["pending_appeal"] = _pending_appeal(live, appeal_clock, appeal_numbers)
+            return rid, options, info
+        det = clocks.get("determination")
+        # A clock that has closed (the office answered) or never ran (no statutory clock) is not
+        # described, rather than counted again from the filing date.
+        options["determination"] = _determination_facts(live, det, info) if det and det["open"] else {"open": False}
+        exp = clocks.get("expedite_decision")
+        if exp and exp["open"] and exp.get("due"):
+            options["expedite_decision"] = {"due": exp["due"]}
         return rid, options, info
     if not grounds:
         raise UsageError("--ground: give at least one ground (withholding, partial-withholding, inadequate-search, "
                          "no-records, fee-waiver-denied, expedite-denied, no-response)")
-    det = [e for e in live if e.get("status") in lc.DETERMINATIONS]
+    answer_grounds = [g for g in grounds if g not in ("fee-waiver-denied", "expedite-denied", "no-response")]
+    if "no-response" in grounds:
+        det = clocks.get("determination")
+        _check_silence(rid, det, today)
+        options["determination"] = _determination_facts(live, det, info)
+    if answer_grounds:
+        # The determination appealed is the latest answer to the request, not a later or earlier
+        # fee-waiver or expedite denial (those are named with their own dates).
+        answer = _last(live, lambda e: e.get("status") in lc.DETERMINATIONS)
+        if answer is None:
+            raise FoiaError(f"request {rid} has no determination recorded; record it (`foia track update {rid} "
+                            "--status denied --on DATE`) or appeal with --ground no-response")
+        options["determination_date"] = answer["occurred_on"]
     if "fee-waiver-denied" in grounds:
-        det = [e for e in live if e["type"] == "fee" and e["data"].get("kind") == "waiver-denied"] or det
-    elif "expedite-denied" in grounds:
-        det = [e for e in live if e["type"] == "expedite-decision" and e["data"].get("decision") == "denied"] or det
-    if det:
-        options["determination_date"] = det[-1]["occurred_on"]
-    elif "no-response" not in grounds:
-        raise FoiaError(f"request {rid} has no determination recorded; record it (`foia track update {rid} "
-                        "--status denied --on DATE`) or appeal with --ground no-response")
+        denial = _last(live, lambda e: e["type"] == "fee" and e["data"].get("kind") == "waiver-denied")
+        if denial is None:
+            raise FoiaError(f"request {rid} has no fee waiver denial recorded; record it with "
+                            f"`foia track update {rid} --fee-denied AMOUNT --on DATE`")
+        options["fee_waiver_denial_date"] = denial["occurred_on"]
+    if "expedite-denied" in grounds:
+        denial = _last(live, lambda e: e["type"] == "expedite-decision" and e["data"].get("decision") == "denied")
+        if denial is None:
+            raise FoiaError(f"request {rid} has no expedite denial recorded; record it with "
+                            f"`foia track update {rid} --expedite-decision denied --on DATE`")
+        options["expedite_denial_date"] = denial["occurred_on"]
     options["grounds"] = list(grounds)
     if exemptions:
         options["exemptions"] = list(exemptions)
