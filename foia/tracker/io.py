@@ -605,7 +605,7 @@ class _CsvSource:
         out = []
         for _, cells in self.items:
             value = cells[i].strip() if i < len(cells) else ""
-            if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
+            if not (value.isascii() and value.isdigit()) or int(value) > _MAX_ID:
                 return None
             out.append(int(value))
         return out
@@ -681,10 +681,10 @@ class _CsvSource:
                 problems.add(where("tracking_numbers"), "the same number appears twice")
             tags = _tags(get("tags"), problems, where("tags"))
             uid = (get("uid") or "").strip().lower() or None
-            if uid and not _UID.fullmatch(uid):
+            if uid and not _valid_uid(uid):
                 problems.add(where("uid"), f"{uid!r} is not a uid; leave it empty for a new request")
             src_id = (get("id") or "").strip()
-            if src_id and not (src_id.isascii() and src_id.isdigit() and int(src_id) <= MAX_ID):
+            if src_id and not (src_id.isascii() and src_id.isdigit() and int(src_id) <= _MAX_ID):
                 problems.add(where("id"), f"{src_id!r} is not a request number; leave it empty for a new request")
             note = (get("note") or "").strip() or None
             if len(problems.items) != before:
@@ -724,7 +724,7 @@ class _CsvSource:
 # Request and event ids are INTEGER columns, at most 2**31 - 1 on PostgreSQL (SQLite would take
 # more); one less, so that the number after the highest (the next `add`, the sequence the import
 # sets) still fits.
-_MAX_ID = 2**31 - 2
+_MAX_ID = MAX_ID - 1
 
 
 def _limits(table) -> dict[str, int]:
@@ -754,7 +754,7 @@ def _valid_number(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= _MAX_ID
 
 
-def _json_uid(value) -> bool:
+def _valid_uid(value) -> bool:
     """A uid: hex digits and dashes, at most 36, at least 8 of them hex digits."""
     return isinstance(value, str) and _UID.fullmatch(value) is not None and len(value) - value.count("-") >= 8
 
@@ -904,7 +904,7 @@ def _data_problems(t: str | None, status, data: dict, today: date) -> Iterator[t
             if get(key) is not None and not _strings(get(key)):
                 yield key, f"{_shown(get(key))} is not a list of tags"
     elif t == "correction":
-        if not _json_uid(get("event_uid")):
+        if not _valid_uid(get("event_uid")):
             yield "event_uid", f"{_shown(get('event_uid'))} is not a uid; give the uid of the event corrected"
         moved, void = get("occurred_on"), get("void")
         if moved is not None:
@@ -1078,7 +1078,7 @@ class _JsonSource:
             uid = rec.get("uid")
             if uid is None or uid == "":
                 uid = new_uid()
-            elif not _json_uid(uid):
+            elif not _valid_uid(uid):
                 if "uid" not in bad:
                     problems.add(where("uid"), f"{_shown(uid)} is not a uid (hex digits and dashes, at least 8 "
                                                "digits); leave it out for a new request")
@@ -1186,7 +1186,7 @@ class _JsonSource:
             euid = e.get("uid")
             if euid is None or euid == "":
                 euid = new_uid()
-            elif not _json_uid(euid):
+            elif not _valid_uid(euid):
                 problems.add(ef("uid"), f"{_shown(euid)} is not a uid (hex digits and dashes, at least 8 digits)")
                 bad.add("uid")
                 euid = None
@@ -1217,7 +1217,7 @@ class _JsonSource:
                 if (isinstance(value, str) and len(value) > limit and name not in bad
                         and not _reported(problems, before, ef(name))):
                     problems.add(ef(name), f"longer than {limit} characters")
-            if t == "correction" and _json_uid(data.get("event_uid")):
+            if t == "correction" and _valid_uid(data.get("event_uid")):
                 data["event_uid"] = data["event_uid"].lower()
                 corrections.append((ef("data.event_uid"), euid, data["event_uid"]))
             evs.append(ev)
