@@ -58,6 +58,8 @@ def _print_change(change, tracker) -> None:
     open_ = [t for t in change.deadlines if t.open]
     for t in open_:
         click.echo("  " + _deadline_line(tracker._deadline_dict(t)) + f"  ({t.deadline.rule})")
+    for line in change.notes:
+        click.echo(f"  {line}")
     for w in change.warnings:
         click.echo(f"Warning: {w}", err=True)
 
@@ -243,6 +245,8 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
         lines.append(f"  {_deadline_line(d)}  {d['rule']}")
         if explain:
             lines.extend(f"      {x}" for x in d["explanation"])
+    for note in info.get("notes") or []:
+        lines.append(f"  {note}")
     for w in info.get("warnings") or []:
         lines.append(f"  Warning: {w}")
     lines.append("Timeline:")

@@ -10,8 +10,9 @@ date (``occurred_on``) or void it (``void``). Corrections are events too, so not
 Clocks, from the deadline engine (foia.deadlines) with the office's rules:
 
 - determination: from receipt (a ``received`` event, else the submission date), with a
-  misdirected first receipt (``first-received``), tolling periods (each stay in
-  awaiting-clarification / awaiting-fees) and the latest extension notice on the request.
+  misdirected first receipt (``first-received``), tolling periods (the first stay in
+  awaiting-clarification: the statute allows one request for information; every stay in
+  awaiting-fees) and the latest extension notice on the request.
   Closed by a determination, a withdrawal, an appeal or litigation.
 - expedite decision: when expedited processing was asked; closed by the decision or by the
   determination.
@@ -107,7 +108,14 @@ class State:
     filed_on: date | None = None
     received: date | None = None
     deadlines: list[Tracked] = field(default_factory=list)
+    # Dates the engine refused: a change that adds one is refused (the service, the import).
     warnings: list[str] = field(default_factory=list)
+    # What the user must see but that refuses nothing (printed "Warning: ..." by update and
+    # show): a second clarification stop that does not stop the clock, a late extension notice.
+    # Computed only with explain=True (the bulk import stores dates, not text).
+    notices: list[str] = field(default_factory=list)
+    # Plain lines for show (no statutory clock after a remand...); explain=True only, too.
+    notes: list[str] = field(default_factory=list)
 
     def due(self, party: str) -> tuple[date | None, str | None]:
         """The earliest open due date for ``party`` (with its key)."""
@@ -281,17 +289,25 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     # it, the last stay awaiting clarification, the last adverse determination, the last appeal.
     closer = adverse = appeal = asked = None
     stops: list[tuple[date, date | None]] = []
+    # The agency may make ONE request for information and stop the clock while it awaits the
+    # answer (5 U.S.C. 552(a)(6)(A)(ii)(I)); stops to clarify fees ((II)) may repeat. So only
+    # the first stay awaiting clarification tolls; later ones are kept to warn about.
+    again: list[tuple[date, date | None]] = []
     n = len(marks)
     for i, e in enumerate(marks):
         status = e.status
         if closer is None and status in _CLOSES_DETERMINATION:
             closer = e
-        if status in TOLLED or status == "awaiting-clarification":
+        if status in TOLLED:
             period = (e.occurred_on, marks[i + 1].occurred_on if i + 1 < n else None)
-            if status in TOLLED:
-                stops.append(period)
             if status == "awaiting-clarification":
+                if asked is None:
+                    stops.append(period)
+                else:
+                    again.append(period)
                 asked = period
+            else:
+                stops.append(period)
         if status in ADVERSE:
             adverse = e
         elif status == "appealed":
@@ -308,6 +324,13 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     determination = _determination(received, rules, cal, first_received,
                                    ext.occurred_on if ext else None, tolled, explain)
     out.append(Tracked(determination, AGENCY, closer is None, closed_on, closer.status if closer else None))
+    if explain:
+        for since, until in again:
+            if closed_on is None or since < closed_on:
+                state.notices.append(
+                    f"awaiting clarification again from {since.isoformat()}: a second request for information "
+                    "does not stop the determination clock (the agency may make one such request, "
+                    "5 U.S.C. 552(a)(6)(A)(ii)(I)); only a fee question (awaiting-fees, (II)) may stop it again")
 
     # -- expedite decision ---------------------------------------------------------------
     if expedite:

@@ -133,6 +133,7 @@ class Change:
     recorded: list[str] = field(default_factory=list)      # one line per event
     deadlines: list[dv.Tracked] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)         # plain lines (no clock after a remand...)
 
 
 class Tracker:
@@ -298,7 +299,7 @@ class Tracker:
                 conn.execute(insert(request_tags), [{"request_id": rid, "tag": t} for t in tag_list])
             state = self._refresh(conn, rid)
             return Change(rid, title, filing.id, state.status, [_summary(e) for e in new],
-                          state.deadlines, warnings + state.warnings)
+                          state.deadlines, warnings + state.warnings + state.notices, state.notes)
 
         return self.store.write(run)
 
@@ -433,7 +434,8 @@ class Tracker:
             after = self._refresh(conn, rid)
             _refuse_new_problems(rid, state, after)
             return Change(rid, row.title, row.office, after.status, [_summary(e) for e in new],
-                          after.deadlines, after.warnings)
+                          after.deadlines, after.warnings + _news(state.notices, after.notices),
+                          _news(state.notes, after.notes))
 
         return self.store.write(run)
 
@@ -482,7 +484,8 @@ class Tracker:
                                  calendar=self.calendar(), already_effective=True)
             state = self._refresh(conn, rid)
             _refuse_new_problems(rid, previous, state)
-            return Change(rid, row.title, row.office, state.status, [_summary(fix)], state.deadlines, state.warnings)
+            return Change(rid, row.title, row.office, state.status, [_summary(fix)], state.deadlines,
+                          state.warnings + _news(previous.notices, state.notices), _news(previous.notes, state.notes))
 
         return self.store.write(run)
 
@@ -591,7 +594,8 @@ class Tracker:
             timeline.append(event_dict(shown or e, identity=identity, voided=shown is None and e.type != "correction"))
         out["timeline"] = timeline
         out["deadlines"] = [self._deadline_dict(t) for t in state.deadlines]
-        out["warnings"] = state.warnings
+        out["warnings"] = state.warnings + state.notices
+        out["notes"] = state.notes
         agency = self.directory.agencies.get(row.office)
         out["office_name"] = agency.name if agency else row.office
         out["office_abbreviation"] = agency.abbreviation if agency else row.office
@@ -850,6 +854,12 @@ class Tracker:
             conn.execute(insert(tracking_numbers), tn)
         conn.execute(update(requests).where(requests.c.id == rid).values(**cache_values(state), updated_at=utcnow()))
         return state
+
+
+def _news(before: Sequence[str], after: Sequence[str]) -> list[str]:
+    """What a change made appear: a warning the history already carried was printed when it
+    first appeared (and `show` prints them all)."""
+    return [x for x in after if x not in before]
 
 
 def _refuse_new_problems(rid: int, before: dv.State, after: dv.State) -> None:
