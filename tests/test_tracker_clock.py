@@ -43,14 +43,16 @@ def track(db_url):
 
 @pytest.fixture
 def rows(db_url):
-    """``rows(sql)``: the rows of a query on the tracker database."""
+    """``rows(sql)``: the rows of a query on the tracker database (values other than numbers as text)."""
     engines = []
 
     def query(sql: str):
         engine = create_engine(db_url)
         engines.append(engine)
         with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(text(sql))]
+            # dates as text: SQLite returns them so, PostgreSQL as date objects
+            return [tuple(v if v is None or isinstance(v, (int, bool)) else str(v) for v in r)
+                    for r in conn.execute(text(sql))]
 
     yield query
     for engine in engines:
@@ -105,3 +107,91 @@ def test_fee_stops_may_repeat(track):
     out = track("update", "1", "--status", "in-progress", "--on", "2026-11-30").output
     # 12-08 plus the fee stop (11-24, 11-30]: 11-25, 11-27, 11-30 = 3 working days -> Fri 2026-12-11.
     assert "Determination due: 2026-12-11 (Fri) [open]" in out
+
+
+# -- 2. an appeal of a fee-waiver or expedite denial alone leaves the request in processing -------
+
+
+def _expedite_denied(track):
+    track("add", "--title", "t", "--office", "ice", "--on", "2026-11-10", "--expedite")
+    track("update", "1", "--expedite-decision", "denied", "--on", "2026-11-23")
+
+
+def test_a_side_appeal_leaves_the_determination_clock_running(track, rows):
+    _expedite_denied(track)
+    out = track("update", "1", "--status", "appealed", "--on", "2026-11-24").output
+    assert "recorded: Appealed on 2026-11-24 (of the expedite denial)" in out
+    # Tue 2026-11-10 + 20 working days (11-11 Veterans Day, 11-26 Thanksgiving skipped) -> Thu 2026-12-10.
+    shown = track("show", "1", "--today", "2026-12-15").output
+    assert "Determination due: 2026-12-10 (Thu) [overdue, 3 working days late]" in shown
+    assert "appealed (of the expedite denial)" in shown
+    assert "Appeal deadline (expedite denial): 2027-04-05 (Mon) [closed 2026-11-24 (appealed)]" in shown
+    due = track("due", "--today", "2026-12-15").output
+    assert "#1 t (ice, appealed): determination due 2026-12-10, 3 working days late" in due
+    assert rows("select status, agency_due from requests") == [("appealed", "2026-12-10")]
+    # Processing goes on and a determination may follow, which opens its own window.
+    track("update", "1", "--status", "in-progress", "--on", "2026-11-25")
+    out = track("update", "1", "--status", "denied", "--on", "2026-11-30").output
+    assert "Appeal deadline (denied): 2027-04-09 (Fri) [open]" in out
+    shown = track("show", "1").output
+    assert "Determination due: 2026-12-10 (Thu) [met 2026-11-30 (denied)]" in shown
+    # The side appeal awaits its decision still (20 working days after 11-24, Christmas skipped).
+    assert "Appeal decision due: 2026-12-23 (Wed) [open]" in shown
+
+
+def test_the_side_appeal_outcome_may_come_while_processing(track):
+    _expedite_denied(track)
+    track("update", "1", "--status", "appealed", "--on", "2026-11-24")
+    track("update", "1", "--status", "in-progress", "--on", "2026-11-25")
+    out = track("update", "1", "--status", "appeal-denied", "--on", "2026-11-27").output
+    assert "Determination due: 2026-12-10 (Thu) [open]" in out
+    shown = track("show", "1").output
+    assert "Appeal decision due: 2026-12-23 (Wed) [met 2026-11-27 (appeal-denied)]" in shown
+    out = track("update", "1", "--status", "no-records", "--on", "2026-11-30").output
+    assert "Appeal deadline (no records): 2027-04-09 (Fri) [open]" in out
+
+
+def test_appeal_of_says_what_is_appealed_when_the_determination_is_overdue_too(track):
+    for n in (1, 2):
+        track("add", "--title", "t", "--office", "ice", "--on", "2026-10-28", "--expedite")
+        track("update", str(n), "--expedite-decision", "denied", "--on", "2026-11-05")
+    # Wed 2026-10-28 + 20 working days (11-11, 11-26 skipped) -> Fri 2026-11-27: overdue on 11-30.
+    # By default the appeal is of both, and the determination clock closes.
+    out = track("update", "1", "--status", "appealed", "--on", "2026-11-30").output
+    assert "(of the agency's silence and expedite denial)" in out
+    assert "Determination due: 2026-11-27 (Fri) [closed 2026-11-30 (appealed)]" in track("show", "1").output
+    # Appealing the expedite denial alone leaves the silence to be followed up.
+    out = track("update", "2", "--status", "appealed", "--on", "2026-11-30", "--appeal-of", "expedite-denial").output
+    assert "(of the expedite denial)" in out
+    assert "Determination due: 2026-11-27 (Fri) [overdue, 1 working day late]" in track("show", "2").output
+    # ... and may be appealed in its turn.
+    out = track("update", "2", "--status", "appealed", "--on", "2026-11-30", "--appeal-of", "no-response").output
+    assert "Determination due" not in out
+    assert "Determination due: 2026-11-27 (Fri) [closed 2026-11-30 (appealed)]" in track("show", "2").output
+
+
+def test_appeal_of_must_name_what_is_open_to_appeal(track):
+    _expedite_denied(track)
+    bad = track("update", "1", "--status", "appealed", "--on", "2026-11-24", "--appeal-of", "no-response", ok=False)
+    refused(bad, "--appeal-of no-response: request 1 has no overdue determination open to appeal on 2026-11-24",
+            "open to appeal: expedite-denial")
+    bad = track("update", "1", "--status", "in-progress", "--appeal-of", "expedite-denial", ok=False)
+    refused(bad, "--appeal-of: give it with --status appealed")
+    assert statuses(track) == ["submitted", "expedited", "recorded"]
+
+
+def test_a_determination_may_follow_an_appeal_of_the_agency_silence(track):
+    track("add", "--title", "t", "--office", "ice", "--on", "2026-10-28")
+    out = track("update", "1", "--status", "appealed", "--on", "2026-11-30").output
+    assert "Appealed on 2026-11-30 (of the agency's silence)" in out
+    out = track("update", "1", "--status", "partial", "--on", "2026-11-30").output
+    # The new adverse determination opens its appeal window: 90 working days after Mon 2026-11-30.
+    assert "Appeal deadline (partial): 2027-04-09 (Fri) [open]" in out
+    track("update", "1", "--status", "appealed", "--on", "2026-11-30")
+    shown = track("show", "1").output
+    assert "Appeal deadline (partial): 2027-04-09 (Fri) [closed 2026-11-30 (appealed)]" in shown
+    assert "appealed (of the determination)" in shown
+    # Processing moves stay refused after an appeal of the silence: only the answer may come.
+    track("add", "--title", "u", "--office", "ice", "--on", "2026-10-28")
+    track("update", "2", "--status", "appealed", "--on", "2026-11-30")
+    refused(track("update", "2", "--status", "in-progress", ok=False), "cannot move request 2 from appealed to in-progress")

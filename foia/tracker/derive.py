@@ -35,7 +35,7 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from foia.errors import FoiaError
-from foia.tracker.lifecycle import (ADVERSE, APPEAL_DECISIONS, DETERMINATIONS, TOLLED)
+from foia.tracker.lifecycle import (ADVERSE, APPEAL_DECISIONS, DETERMINATIONS, PROCESSING, TOLLED)
 
 EVENT_TYPES: dict[str, str] = {
     "created": "Recorded in the tracker",
@@ -220,8 +220,53 @@ def status_periods(events: Sequence[Event]) -> list[tuple[str, date, date | None
             for i, e in enumerate(marks)]
 
 
-_CLOSES_DETERMINATION = DETERMINATIONS | {"withdrawn", "appealed", "in-litigation"}
+_CLOSES_DETERMINATION = DETERMINATIONS | {"withdrawn", "in-litigation"}
 _ENDS_APPEAL = APPEAL_DECISIONS | {"withdrawn", "in-litigation"}
+
+# What an appeal is of: the ``of`` list on its status event. An appeal of the determination or
+# of the agency's silence (no-response) ends the determination clock; an appeal of a fee-waiver
+# or expedite denial alone is a "side" appeal: the request is still being processed and its
+# clock runs on. An appeal recorded before foia kept ``of`` is taken as an appeal of everything
+# open on its day (as foia then treated it).
+APPEAL_TARGETS = ("determination", "no-response", "fee-waiver-denial", "expedite-denial")
+MAIN_TARGETS = frozenset({"determination", "no-response"})
+WINDOW_TARGET = {"appeal": "determination", "appeal_fee_waiver": "fee-waiver-denial",
+                 "appeal_expedite": "expedite-denial"}
+
+
+def appeal_kind(e: Event | None) -> str | None:
+    """``"side"`` (of a fee-waiver or expedite denial only), ``"no-response"`` (of the agency's
+    silence, no determination yet), else None (of a determination, or an older appeal)."""
+    of = e.data.get("of") if e is not None else None
+    if not of or "determination" in of:
+        return None
+    return "no-response" if "no-response" in of else "side"
+
+
+def appeals(e: Event, target: str) -> bool:
+    """Whether the appeal ``e`` is of ``target`` (an older appeal without ``of``: of everything)."""
+    of = e.data.get("of")
+    return not of or target in of
+
+
+def transition_context(history: Sequence[Event]) -> dict:
+    """What `lifecycle.check_transition` needs to know about the status marks before a move
+    (``history``, in order, the move's old status last): what the appeal in force is of, and
+    whether a side appeal awaits its decision while the request is processed."""
+    if not history:
+        return {}
+    old = history[-1]
+    appeal = i = None
+    for i in range(len(history) - 1, -1, -1):
+        if history[i].status == "appealed":
+            appeal = history[i]
+            break
+    if old.status == "appealed" or (old.status in APPEAL_DECISIONS and appeal is not None):
+        return {"appeal_kind": appeal_kind(appeal)}
+    if appeal is not None and appeal_kind(appeal) == "side" and old.status in PROCESSING \
+            and not any(m.status in _ENDS_APPEAL for m in history[i + 1:]):
+        return {"side_pending": True}
+    return {}
 
 
 def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calendar=None,
@@ -296,8 +341,18 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     n = len(marks)
     for i, e in enumerate(marks):
         status = e.status
-        if closer is None and status in _CLOSES_DETERMINATION:
-            closer = e
+        if closer is None:
+            if status in _CLOSES_DETERMINATION:
+                closer = e
+            elif status == "appealed":
+                # A side appeal leaves the request in processing: its clock runs on.
+                if appeal_kind(e) != "side":
+                    closer = e
+            elif status in APPEAL_DECISIONS:
+                # An appeal's outcome follows a determination or an appeal of the silence (a CSV
+                # row may give it without either), unless it decides a side appeal.
+                if appeal is None or appeal_kind(appeal) != "side":
+                    closer = e
         if status in TOLLED:
             period = (e.occurred_on, marks[i + 1].occurred_on if i + 1 < n else None)
             if status == "awaiting-clarification":
@@ -338,8 +393,8 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
         by = "decision" if decision_ev else (closer.status if closer else None)
         out.append(Tracked(_expedite(received, rules, cal, explain), AGENCY, ended is None, ended, by))
         if decision_ev is not None and decision_ev.data.get("decision") == "denied":
-            _window(out, marks, decision_ev.occurred_on, "appeal_expedite",
-                    "Appeal deadline (expedite denial)", rules, cal, explain)
+            _window(out, marks, decision_ev, "appeal_expedite", "Appeal deadline (expedite denial)", rules, cal,
+                    explain)
 
     # -- clarification -------------------------------------------------------------------
     if asked is not None:
@@ -350,10 +405,10 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
 
     # -- appeal windows ------------------------------------------------------------------
     if adverse is not None:
-        _window(out, marks, adverse.occurred_on, "appeal", _ADVERSE_LABELS[adverse.status], rules, cal, explain)
+        _window(out, marks, adverse, "appeal", _ADVERSE_LABELS[adverse.status], rules, cal, explain)
     if waiver_ev is not None:
-        _window(out, marks, waiver_ev.occurred_on, "appeal_fee_waiver",
-                "Appeal deadline (fee waiver denial)", rules, cal, explain)
+        _window(out, marks, waiver_ev, "appeal_fee_waiver", "Appeal deadline (fee waiver denial)", rules, cal,
+                explain)
 
     # -- appeal decision -----------------------------------------------------------------
     if appeal is not None:
@@ -371,7 +426,9 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
 
 
 _ADVERSE_LABELS = {status: f"Appeal deadline ({status.replace('-', ' ')})" for status in ADVERSE}
-_ENDS_WINDOW = ("appealed", "withdrawn")
+# A window ends with an appeal of what opened it, a withdrawal, or a lawsuit (the requester
+# chose the court: foia no longer proposes an appeal).
+_ENDS_WINDOW = ("appealed", "withdrawn", "in-litigation")
 
 
 @lru_cache(maxsize=50_000)
@@ -379,11 +436,13 @@ def _appeal_window(start, rules, calendar, key, label, explain=True):
     return replace(_appeal(start, rules, calendar, explain), key=key, label=label)
 
 
-def _window(out, marks, start: date, key: str, label: str, rules, cal, explain: bool = True) -> None:
-    deadline = _appeal_window(start, rules, cal, key, label, explain)
+def _window(out, marks, opened: Event, key: str, label: str, rules, cal, explain: bool = True) -> None:
+    deadline = _appeal_window(opened.occurred_on, rules, cal, key, label, explain)
+    target = WINDOW_TARGET[key]
+    after = opened.order()
     appealed = None
     for e in marks:
-        if e.occurred_on >= start and e.status in _ENDS_WINDOW:
+        if e.status in _ENDS_WINDOW and e.order() > after and (e.status != "appealed" or appeals(e, target)):
             appealed = e
             break
     out.append(Tracked(deadline, REQUESTER, appealed is None, appealed.occurred_on if appealed else None,

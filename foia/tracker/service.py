@@ -310,12 +310,23 @@ class Tracker:
                estimated_completion=None, extension_notice=None, documents: int | None = None,
                pages: int | None = None, files: Sequence[str] = (), received=None, first_received=None,
                expedite_decision: str | None = None, assignee: str | None = None,
-               add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (), by: str | None = None) -> Change:
-        """Append what happened to a request (one event per fact) and recompute its deadlines."""
+               add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (), by: str | None = None,
+               appeal_of: Sequence[str] = ()) -> Change:
+        """Append what happened to a request (one event per fact) and recompute its deadlines.
+
+        ``appeal_of`` (with status appealed): what the appeal is of, from dv.APPEAL_TARGETS;
+        default: everything open to appeal on its day."""
         today = self.today()
         on = _date(on, what="--on") or today
         self._not_future(on, "--on")
         new_status = lc.normalize_status(status) if status else None
+        appeal_of = list(dict.fromkeys(str(a).strip().lower() for a in appeal_of if str(a).strip()))
+        for a in appeal_of:
+            if a not in dv.APPEAL_TARGETS:
+                raise UsageError(f"--appeal-of: {a!r} is not something to appeal; use one of "
+                                 f"{', '.join(dv.APPEAL_TARGETS)}")
+        if appeal_of and new_status != "appealed":
+            raise UsageError("--appeal-of: give it with --status appealed (it says what the appeal is of)")
         numbers = [parse_tracking(t) for t in tracking]
         fee_list = []
         for kind, amount in fees:
@@ -362,9 +373,11 @@ class Tracker:
             status_event = None
             if new_status:
                 data = {"from": self._status_at(evs, on), "to": new_status}
+                if new_status == "appealed":
+                    data["of"] = self._appeal_targets(rid, evs, on, state, appeal_of)
                 if got is not None and new_status == "appealed":
                     data["received"] = got.isoformat()
-                self._check_insert(rid, evs, new_status, on, state)
+                self._check_insert(rid, evs, new_status, on, state, data)
                 status_event = self._event(rid, "status", on, actor, status=new_status, data=data)
                 new.append(status_event)
             if got is not None and new_status != "appealed":
@@ -791,26 +804,70 @@ class Tracker:
         marks = [e for e in evs if e.status and e.occurred_on <= on]
         return marks[-1].status if marks else None
 
-    def _appeal_context(self, evs: Sequence[dv.Event], on: date, state: dv.State) -> dict:
-        has = any((e.status in lc.DETERMINATIONS and e.occurred_on <= on)
-                  or (e.type == "fee" and e.data.get("kind") == "waiver-denied" and e.occurred_on <= on)
-                  or (e.type == "expedite-decision" and e.data.get("decision") == "denied" and e.occurred_on <= on)
-                  for e in evs)
-        det = next((t for t in state.deadlines if t.key == "determination"), None)
-        return {"has_determination": has, "determination_due": det.due if det else None}
+    def _appeal_targets(self, rid: int, evs, on: date, state: dv.State, asked: Sequence[str]) -> list[str]:
+        """What an appeal on ``on`` is of: ``asked`` (each must be open to appeal), else all that is."""
+        targets, _ = self._appealable(evs, on, state)
+        if not asked:
+            return targets      # empty: check_transition says why there is nothing to appeal
+        what = {"determination": "no determination", "no-response": "no overdue determination",
+                "fee-waiver-denial": "no fee-waiver denial", "expedite-denial": "no expedite denial"}
+        for a in asked:
+            if a not in targets:
+                open_ = ", ".join(targets) or "nothing"
+                raise UsageError(f"--appeal-of {a}: request {rid} has {what[a]} open to appeal on {on.isoformat()} "
+                                 f"(open to appeal: {open_}); check --appeal-of and --on")
+        return sorted(asked, key=dv.APPEAL_TARGETS.index)
 
-    def _check_insert(self, rid: int, evs: list[dv.Event], new: str, on: date, state: dv.State) -> None:
+    @staticmethod
+    def _appealable(evs: Sequence[dv.Event], on: date, state: dv.State) -> tuple[list[str], dict]:
+        """What an appeal on ``on`` could be of (dv.APPEAL_TARGETS, in that order), and the
+        context `check_transition` needs to explain a refusal. After a remand only what came
+        since counts: the old determination was appealed already."""
+        marks = [e for e in dv.status_events(evs) if e.occurred_on <= on]
+        remand = next((e for e in reversed(marks) if e.status == "remanded"), None)
+        since = remand.order() if remand else None
+
+        def fresh(e) -> bool:
+            return e.occurred_on <= on and (since is None or e.order() > since)
+
+        targets = []
+        if any(e.status in lc.DETERMINATIONS and fresh(e) for e in marks):
+            targets.append("determination")
+        det = next((t for t in state.deadlines if t.key == "determination"), None)
+        if not targets and remand is None and det is not None and det.due is not None and on > det.due:
+            targets.append("no-response")
+        for target, hit in (("fee-waiver-denial", lambda e: e.type == "fee" and e.data.get("kind") == "waiver-denied"),
+                            ("expedite-denial", lambda e: e.type == "expedite-decision"
+                             and e.data.get("decision") == "denied")):
+            denial = next((e for e in reversed(evs) if hit(e) and fresh(e)), None)
+            if denial is not None and not any(m.status == "appealed" and m.order() > denial.order()
+                                              and dv.appeals(m, target) for m in marks):
+                targets.append(target)
+        targets.sort(key=dv.APPEAL_TARGETS.index)
+        context = {"has_determination": bool(set(targets) - {"no-response"}),
+                   "determination_due": det.due if det else None,
+                   "remanded_on": remand.occurred_on if remand and "determination" not in targets else None}
+        return targets, context
+
+    def _check_insert(self, rid: int, evs: list[dv.Event], new: str, on: date, state: dv.State,
+                      data: dict | None = None) -> None:
         """A status recorded on ``on`` must follow the status before it and lead to the one after."""
         marks = dv.status_events(evs)
+        if new == "submitted":
+            # A draft is dated the day it was typed, not a step the submission must follow.
+            marks = [e for e in marks if e.status != "draft"]
         prev = [e for e in marks if e.occurred_on <= on]
         later = [e for e in marks if e.occurred_on > on]
         p = prev[-1] if prev else None
+        context = self._appealable(evs, on, state)[1] if new == "appealed" else {}
         lc.check_transition(rid, p.status if p else None, new, on=on, since=p.occurred_on if p else None,
-                            **self._appeal_context(evs, on, state))
+                            **context, **dv.transition_context(prev))
         if later:
             n = later[0]
+            me = dv.Event(id=10**12, uid="", type="status", occurred_on=on, status=new, data=data or {})
             try:
-                lc.check_transition(rid, new, n.status, on=n.occurred_on, has_determination=True)
+                lc.check_transition(rid, new, n.status, on=n.occurred_on, has_determination=True,
+                                    **dv.transition_context(prev + [me]))
             except FoiaError as exc:
                 raise FoiaError(f"cannot record {new} on {on.isoformat()} for request {rid}: it is followed by "
                                 f"{n.status} on {n.occurred_on.isoformat()} ({exc.message}); check --on") from None
@@ -822,6 +879,7 @@ class Tracker:
             old = dv.status_events(before)
             i = next(i for i, e in enumerate(old) if e.uid == target.uid)
             pairs = [(old[i - 1] if i > 0 else None, old[i + 1] if i + 1 < len(old) else None)]
+            history = old[:i]
         else:
             i = next(i for i, e in enumerate(marks) if e.uid == around)
             pairs = [(marks[i - 1] if i > 0 else None, marks[i]),
@@ -829,8 +887,10 @@ class Tracker:
         for a, b in pairs:
             if b is None:
                 continue
+            upto = (history if voided else marks[:marks.index(a) + 1]) if a is not None else []
             try:
-                lc.check_transition(rid, a.status if a else None, b.status, on=b.occurred_on, has_determination=True)
+                lc.check_transition(rid, a.status if a else None, b.status, on=b.occurred_on, has_determination=True,
+                                    **dv.transition_context(upto))
             except FoiaError as exc:
                 raise FoiaError(f"cannot correct event {target.id} of request {rid}: the history would read "
                                 f"{a.status if a else '(start)'} then {b.status} on {b.occurred_on.isoformat()} "
@@ -953,6 +1013,15 @@ def event_dict(e: dv.Event, *, identity: bool = False, voided: bool = False) -> 
 
 HIDDEN = "[identity hidden]"
 
+_APPEAL_OF_TEXT = {"determination": "determination", "no-response": "agency's silence",
+                   "fee-waiver-denial": "fee-waiver denial", "expedite-denial": "expedite denial"}
+
+
+def appeal_of_text(of) -> str:
+    """``["determination", "expedite-denial"]`` -> "determination and expedite denial"."""
+    parts = [_APPEAL_OF_TEXT.get(x, str(x)) for x in of]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
 
 def _summary(ev: dict) -> str:
     data = {k: (HIDDEN if k in IDENTITY_EVENT_KEYS and v not in (None, "", []) else v)
@@ -964,6 +1033,8 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
     when = f" on {on.isoformat()}" if on else ""
     if type_ == "status":
         text = f"{lc.label(status)}{when}"
+        if data.get("of"):
+            text += f" (of the {appeal_of_text(data['of'])})"
         if data.get("received"):
             text += f" (appeal received {data['received']})"
         return text
