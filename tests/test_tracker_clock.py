@@ -195,3 +195,68 @@ def test_a_determination_may_follow_an_appeal_of_the_agency_silence(track):
     track("add", "--title", "u", "--office", "ice", "--on", "2026-10-28")
     track("update", "2", "--status", "appealed", "--on", "2026-11-30")
     refused(track("update", "2", "--status", "in-progress", ok=False), "cannot move request 2 from appealed to in-progress")
+
+
+# -- 3. dates in an impossible order are refused, nothing written --------------------------------
+
+
+def test_an_appeal_received_before_it_was_sent_is_refused(track, rows):
+    track("add", "--title", "t", "--office", "ice", "--on", "2026-10-01")
+    track("update", "1", "--status", "denied", "--on", "2026-11-05")
+    before = rows("select id, type, status from events order by id")
+    bad = track("update", "1", "--status", "appealed", "--on", "2026-11-25", "--received", "2026-11-02", ok=False)
+    refused(bad, "--received: the appeal cannot have been received on 2026-11-02, before it was sent "
+                 "(--on 2026-11-25)")
+    assert rows("select id, type, status from events order by id") == before
+    assert rows("select key from deadlines where key = 'appeal_decision'") == []
+    # Received on the day it was sent, or later, is fine.
+    out = track("update", "1", "--status", "appealed", "--on", "2026-11-25", "--received", "2026-11-25").output
+    assert "Appeal decision due: 2026-12-24 (Thu) [open]" in out
+
+
+def test_a_receipt_or_fee_before_the_filing_is_refused(track, rows):
+    track("add", "--title", "t", "--office", "obim", "--on", "2026-11-16")
+    before = rows("select id, type from events order by id")
+    refused(track("update", "1", "--received", "2026-11-01", ok=False),
+            "--received: 2026-11-01 is before request 1 was filed (2026-11-16)")
+    refused(track("update", "1", "--first-received", "2026-11-01", ok=False),
+            "--first-received: 2026-11-01 is before request 1 was filed (2026-11-16)")
+    refused(track("update", "1", "--fee-estimated", "10", "--on", "2020-01-01", ok=False),
+            "--on: 2020-01-01 is before request 1 was filed (2026-11-16)")
+    refused(track("update", "1", "--tracking-number", "X-1", "--on", "2026-11-13", ok=False),
+            "--on: 2026-11-13 is before request 1 was filed")
+    assert rows("select id, type from events order by id") == before
+    # Mon 2026-11-16 + 20 working days (Thanksgiving skipped) -> Tue 2026-12-15, unchanged.
+    assert rows("select agency_due from requests") == [("2026-12-15",)]
+    # A note may be dated before the filing.
+    track("update", "1", "--note", "called the office first", "--on", "2026-11-10")
+
+
+def test_a_correction_may_not_put_a_fact_before_the_filing(track, rows):
+    track("add", "--title", "t", "--office", "obim", "--on", "2026-11-16")
+    track("update", "1", "--received", "2026-11-18")
+    before = rows("select id from events order by id")
+    refused(track("correct", "1", "2", "--on", "2026-11-20", ok=False),
+            "cannot correct event 2 of request 1: received by the office (event 3) on 2026-11-18 would come "
+            "before the request was filed (2026-11-20)")
+    assert rows("select id from events order by id") == before
+
+
+# -- 11. dates outside the working-day calendar -------------------------------------------------
+
+
+def test_dates_outside_the_calendar_are_refused(track, rows, tmp_path):
+    refused(track("add", "--title", "x", "--office", "ice", "--on", "1800-01-01", ok=False),
+            "--on: 1800-01-01 is outside the years foia's working-day calendar covers (1900-")
+    assert rows("select count(*) from requests") == [(0,)]
+    track("add", "--title", "x", "--office", "ice", "--on", "2026-11-02")
+    refused(track("update", "1", "--note", "n", "--on", "1899-12-31", ok=False), "--on: 1899-12-31 is outside")
+    refused(track("update", "1", "--estimated-completion", "2150-01-01", ok=False),
+            "--estimated-completion: 2150-01-01 is outside")
+    refused(track("correct", "1", "2", "--on", "1899-12-31", ok=False), "--on: 1899-12-31 is outside")
+    assert rows("select count(*) from events") == [(2,)]
+    csv = tmp_path / "old.csv"
+    csv.write_text("title,office,filed_on\na,ice,1850-01-01\n", encoding="utf-8")
+    bad = track("import", str(csv), ok=False)
+    assert "row 2, column filed_on: 1850-01-01 is outside the years foia's working-day calendar covers" in bad.output
+    assert rows("select count(*) from requests") == [(1,)]

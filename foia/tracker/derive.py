@@ -249,6 +249,31 @@ def appeals(e: Event, target: str) -> bool:
     return not of or target in of
 
 
+# Facts that cannot come before the request was filed (notes, tags and letters may).
+_AFTER_FILING = {"received": "received by the office", "first-received": "first received by another office",
+                 "tracking-number": "tracking number", "estimated-completion": "estimated completion",
+                 "extension-notice": "extension notice", "expedite-decision": "expedite decision",
+                 "fee": "fees", "documents": "documents received"}
+
+
+def date_problems(events: Sequence[Event]) -> list[str]:
+    """Dates in an impossible order in an effective history: a fact dated before the filing, an
+    appeal received before it was sent. (Not on the import's path: the service checks a
+    correction with it.)"""
+    marks = status_events(events)
+    filed = next((e.occurred_on for e in marks if e.status == "submitted"), None)
+    out = []
+    for e in events:
+        if filed is not None and e.type in _AFTER_FILING and e.occurred_on < filed:
+            out.append(f"{_AFTER_FILING[e.type]} (event {e.id}) on {e.occurred_on.isoformat()} would come before "
+                       f"the request was filed ({filed.isoformat()})")
+        got = e.data.get("received") if e.status == "appealed" else None
+        if got and date.fromisoformat(got) < e.occurred_on:
+            out.append(f"the appeal (event {e.id}) would be sent on {e.occurred_on.isoformat()}, after the office "
+                       f"received it ({got})")
+    return out
+
+
 def transition_context(history: Sequence[Event]) -> dict:
     """What `lifecycle.check_transition` needs to know about the status marks before a move
     (``history``, in order, the move's old status last): what the appeal in force is of, and

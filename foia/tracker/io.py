@@ -360,6 +360,13 @@ def _parse_day(text, problems, where, *, today, identity=False, future_ok=False)
     if not future_ok and d > today:
         problems.add(where, f"{d.isoformat()} is in the future; give the date it happened")
         return None
+    if not identity:
+        from foia.tracker.service import calendar_problem
+
+        problem = calendar_problem(d)
+        if problem:
+            problems.add(where, problem)
+            return None
     return d
 
 

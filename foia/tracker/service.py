@@ -111,6 +111,30 @@ def _date(value, *, what: str) -> date | None:
     return parse_date(str(value), what=what)
 
 
+def calendar_years() -> tuple[int, int]:
+    """The years the working-day calendar covers (those with federal holiday data)."""
+    from foia.deadlines import MIN_YEAR, last_year_known
+
+    return MIN_YEAR, last_year_known()
+
+
+def calendar_problem(d: date) -> str | None:
+    """Why a date cannot be in the tracker (no clock can be counted from it), or None."""
+    first, last = calendar_years()
+    if first <= d.year <= last:
+        return None
+    return (f"{d.isoformat()} is outside the years foia's working-day calendar covers ({first}-{last}, the years "
+            "with federal holiday data); check the date")
+
+
+def in_calendar(d: date, what: str) -> None:
+    """Refuse a date no clock can be counted from: a request stored with one would have no
+    deadline at all, and history is never deleted."""
+    problem = calendar_problem(d)
+    if problem:
+        raise UsageError(f"{what}: {problem}")
+
+
 def _text(value, *, what: str, limit: int = 2000) -> str | None:
     if value is None:
         return None
@@ -334,6 +358,8 @@ class Tracker:
                 raise UsageError(f"fee kind {kind!r}: use one of {', '.join(FEE_KINDS)}")
             fee_list.append((kind, parse_amount(amount, what=f"--fee-{'denied' if kind == 'waiver-denied' else kind}")))
         estimated = _date(estimated_completion, what="--estimated-completion")
+        if estimated is not None:
+            in_calendar(estimated, "--estimated-completion")
         extension = _date(extension_notice, what="--extension-notice")
         if extension is not None:
             self._not_future(extension, "--extension-notice")
@@ -371,6 +397,9 @@ class Tracker:
                               already_effective=True)
             new: list[dict] = []
             status_event = None
+            self._check_dates(rid, state, on=on, new_status=new_status, received=got, first_received=first,
+                              facts=bool(numbers or fee_list or estimated or expedite_decision or documents is not None
+                                         or pages is not None or file_refs))
             if new_status:
                 data = {"from": self._status_at(evs, on), "to": new_status}
                 if new_status == "appealed":
@@ -492,6 +521,11 @@ class Tracker:
             if target.status:
                 self._check_sequence(rid, after, around=target.uid if not void else None, voided=void,
                                      before=before, target=target)
+            known = dv.date_problems(before)
+            wrong = [p for p in dv.date_problems(after) if p not in known]
+            if wrong:
+                raise FoiaError(f"cannot correct event {target.id} of request {rid}: {wrong[0]}; check --on "
+                                "(nothing was recorded)")
             conn.execute(insert(events), [fix])
             previous = dv.derive(before, expedite=row.expedite, rules=self.rules(row.office),
                                  calendar=self.calendar(), already_effective=True)
@@ -773,6 +807,7 @@ class Tracker:
     def _not_future(self, d: date, what: str) -> None:
         if d > self.today():
             raise UsageError(f"{what}: {d.isoformat()} is in the future; give the date it happened")
+        in_calendar(d, what)
 
     def _event(self, rid: int, type_: str, on: date, actor, *, status=None, note=None, data=None) -> dict:
         return {"uid": new_uid(), "request_id": rid, "type": type_, "status": status, "occurred_on": on,
@@ -803,6 +838,29 @@ class Tracker:
     def _status_at(evs: Sequence[dv.Event], on: date) -> str | None:
         marks = [e for e in evs if e.status and e.occurred_on <= on]
         return marks[-1].status if marks else None
+
+    @staticmethod
+    def _check_dates(rid: int, state: dv.State, *, on: date, new_status: str | None, received: date | None,
+                     first_received: date | None, facts: bool) -> None:
+        """Refuse dates in an impossible order: a date counted from them would hide the typing
+        mistake (an appeal received before it was sent would start its decision clock early)."""
+        if new_status == "appealed":
+            if received is not None and received < on:
+                raise UsageError(f"--received: the appeal cannot have been received on {received.isoformat()}, "
+                                 f"before it was sent (--on {on.isoformat()}); give the date the office received "
+                                 "it, on or after --on")
+            received = None       # the appeal's receipt, not the request's
+        filed = state.filed_on or (on if new_status == "submitted" else None)
+        if filed is None:
+            return
+        for value, what in ((received, "--received"), (first_received, "--first-received")):
+            if value is not None and value < filed:
+                raise UsageError(f"{what}: {value.isoformat()} is before request {rid} was filed "
+                                 f"({filed.isoformat()}); an office cannot receive a request before it is sent: "
+                                 "check the date")
+        if facts and on < filed:
+            raise UsageError(f"--on: {on.isoformat()} is before request {rid} was filed ({filed.isoformat()}); "
+                             "fees, tracking numbers, decisions and documents come after filing: check --on")
 
     def _appeal_targets(self, rid: int, evs, on: date, state: dv.State, asked: Sequence[str]) -> list[str]:
         """What an appeal on ``on`` is of: ``asked`` (each must be open to appeal), else all that is."""
