@@ -260,3 +260,80 @@ def test_dates_outside_the_calendar_are_refused(track, rows, tmp_path):
     bad = track("import", str(csv), ok=False)
     assert "row 2, column filed_on: 1850-01-01 is outside the years foia's working-day calendar covers" in bad.output
     assert rows("select count(*) from requests") == [(1,)]
+
+
+# -- 4. list sees an open window behind a lapsed one --------------------------------------------
+
+
+def _two_windows(track):
+    track("add", "--title", "t", "--office", "ice", "--on", "2026-10-09", "--expedite")
+    track("update", "1", "--expedite-decision", "denied", "--on", "2026-10-20")
+    track("update", "1", "--status", "denied", "--on", "2026-11-24")
+    # Windows: 90 working days after Tue 2026-10-20 -> Wed 2027-03-03 (expedite denial); after
+    # Tue 2026-11-24 -> Tue 2027-04-06 (the denial).
+
+
+def test_list_shows_the_window_still_open_behind_a_lapsed_one(track, rows):
+    _two_windows(track)
+    assert rows("select requester_due, requester_due_last from requests") == [("2027-03-03", "2027-04-06")]
+    out = track("list", "--today", "2027-03-02").output
+    assert "2027-03-03 appeal expedite" in out
+    out = track("list", "--today", "2027-03-10").output
+    assert "1   denied  ice     2027-04-06 appeal  t" in out
+    assert "1   denied" in track("list", "--today", "2027-03-10", "--due-within", "30").output
+    assert track("list", "--today", "2027-03-10", "--due-within", "20").output.strip() == "No requests."
+    assert "No requests." not in track("list", "--today", "2027-03-10", "--limit", "5", "--status", "denied").output
+    # Once both lapse: nothing next.
+    out = track("list", "--today", "2027-04-07", "--json").output
+    assert '"next_deadline": null' in out
+    csv = track("export", "--format", "csv").output     # today is 2026-11-30: the expedite window is next
+    assert "2027-03-03,appeal_expedite" in csv
+
+
+def test_list_limit_picks_the_same_rows_as_the_full_sort(track):
+    # A mix: overdue determinations, open and lapsed windows, nothing due.
+    track("add", "--title", "a", "--office", "ice", "--on", "2026-10-01")                      # 1 overdue
+    track("add", "--title", "b", "--office", "ice", "--on", "2026-10-09", "--expedite")        # 2
+    track("update", "2", "--expedite-decision", "denied", "--on", "2026-10-20")
+    track("update", "2", "--status", "denied", "--on", "2026-11-24")
+    track("add", "--title", "c", "--office", "ice", "--on", "2026-11-02")                      # 3 open
+    track("add", "--title", "d", "--office", "ice", "--on", "2026-10-01")                      # 4 withdrawn
+    track("update", "4", "--status", "withdrawn", "--on", "2026-10-02")
+    track("add", "--title", "e", "--office", "ice", "--on", "2026-11-02")                      # 5 fulfilled
+    track("update", "5", "--status", "fulfilled", "--on", "2026-11-03")
+    for today in ("2026-11-30", "2027-03-10", "2027-05-01"):
+        full = [line.split()[0] for line in track("list", "--today", today).output.splitlines()[2:]]
+        for n in range(1, 6):
+            out = track("list", "--today", today, "--limit", str(n)).output
+            assert [line.split()[0] for line in out.splitlines()[2:]] == full[:n], (today, n)
+    assert full[-2:] == ["4", "5"]      # no deadline: last, by id
+    out = track("list", "--today", "2027-03-10", "--limit", "2").output.splitlines()
+    # Thu 2026-10-01 + 20 working days (Columbus Day 10-12 skipped) -> Fri 2026-10-30.
+    assert out[2].split()[:4] == ["1", "submitted", "ice", "2026-10-30"]
+    assert out[3].split()[:4] == ["3", "submitted", "ice", "2026-12-02"]
+
+
+def test_an_older_database_gets_the_latest_window_column(db_url):
+    from foia.tracker import open_tracker
+    from foia.tracker.store import LATEST, open_store
+
+    t = open_tracker(db_url)
+    t.add(title="A", office="ice", on="2026-10-09", expedite=True)
+    t.update(1, expedite_decision="denied", on="2026-10-20")
+    t.update(1, status="denied", on="2026-11-24")
+
+    def back_to_2(c):
+        c.exec_driver_sql("DROP INDEX ix_requests_requester_due_last")
+        c.exec_driver_sql("ALTER TABLE requests DROP COLUMN requester_due_last")
+        c.exec_driver_sql("DELETE FROM schema_migrations WHERE version = 3")
+
+    t.store.write(back_to_2)
+    t.store.dispose()
+    store = open_store(db_url)
+    try:
+        assert store.schema_version() == LATEST
+        with store.read() as conn:
+            got = conn.exec_driver_sql("SELECT requester_due, requester_due_last FROM requests").one()
+        assert [str(v) for v in got] == ["2027-03-03", "2027-04-06"]
+    finally:
+        store.dispose()

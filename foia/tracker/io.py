@@ -199,7 +199,9 @@ def _export_json(tracker, out, *, redact: bool, keep_notes: bool) -> int:
     return count
 
 
-def csv_row(row, evs, tags, tns, *, today: date) -> dict:
+def csv_row(row, evs, tags, tns, *, today: date, behind: dict | None = None) -> dict:
+    """``behind``: {request id: (next deadline, key)} for the requests whose earliest requester
+    window has lapsed while a later one is open (`list` reads those from the deadlines table)."""
     m = row._mapping
     estimated = None
     for e in evs:
@@ -208,6 +210,8 @@ def csv_row(row, evs, tags, tns, *, today: date) -> dict:
     nd, nk = m["agency_due"], m["agency_due_key"]
     if m["requester_due"] and m["requester_due"] >= today and (nd is None or m["requester_due"] < nd):
         nd, nk = m["requester_due"], m["requester_due_key"]
+    elif behind and m["id"] in behind:
+        nd, nk = behind[m["id"]]
     return {
         "id": m["id"], "uid": m["uid"], "title": m["title"], "office": m["office"], "kind": m["kind"],
         "status": m["status"], "status_on": _iso(m["status_on"]), "filed_on": _iso(m["filed_on"]),
@@ -223,14 +227,24 @@ def csv_row(row, evs, tags, tns, *, today: date) -> dict:
 
 
 def _export_csv(tracker, out, *, redact: bool) -> int:
+    from sqlalchemy import select
+
+    from foia.tracker.service import next_deadline_sql
+
     columns = [c for c in CSV_COLUMNS if not (redact and c in IDENTITY_COLUMNS)]
     today = tracker.today()
+    due, key, _ = next_deadline_sql(today)
+    r = requests.c
+    with tracker.store.read() as conn:
+        behind = {i: (d, k) for i, d, k in conn.execute(select(r.id, due, key).where(
+            r.requester_due < today, r.requester_due_last >= today))}
     count = 0
     with private_output(out) as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row, evs, tags, tns in iter_requests(tracker.store):
-            writer.writerow({k: ("" if v is None else v) for k, v in csv_row(row, evs, tags, tns, today=today).items()})
+            writer.writerow({k: ("" if v is None else v)
+                             for k, v in csv_row(row, evs, tags, tns, today=today, behind=behind).items()})
             count += 1
     return count
 
