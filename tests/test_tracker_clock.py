@@ -337,3 +337,20 @@ def test_an_older_database_gets_the_latest_window_column(db_url):
         assert [str(v) for v in got] == ["2027-03-03", "2027-04-06"]
     finally:
         store.dispose()
+
+
+def test_the_csv_export_shows_the_window_behind_a_lapsed_one(track, db_url, tmp_path):
+    from datetime import date
+
+    from foia.tracker.io import export
+    from foia.tracker.service import Tracker
+    from foia.tracker.store import open_store
+
+    _two_windows(track)
+    store = open_store(db_url)
+    try:
+        export(Tracker(store, today=date(2027, 3, 10)), "csv", tmp_path / "q.csv")
+    finally:
+        store.dispose()
+    text = (tmp_path / "q.csv").read_text(encoding="utf-8")
+    assert text.splitlines()[1].endswith(",2027-04-06,appeal")
