@@ -354,3 +354,22 @@ def test_the_csv_export_shows_the_window_behind_a_lapsed_one(track, db_url, tmp_
         store.dispose()
     text = (tmp_path / "q.csv").read_text(encoding="utf-8")
     assert text.splitlines()[1].endswith(",2027-04-06,appeal")
+
+
+# -- 5. a late extension notice is a visible warning ---------------------------------------------
+
+
+def test_a_late_extension_notice_warns_on_update_and_in_show(track):
+    track("add", "--title", "t", "--office", "dhs-privacy", "--on", "2026-10-22")
+    # Thu 2026-10-22 + 20 working days (Veterans Day skipped) -> Fri 2026-11-20; the notice of
+    # 11-25 comes after it, yet adds 10 working days (Thanksgiving skipped) -> Mon 2026-12-07.
+    out = track("update", "1", "--extension-notice", "2026-11-25")
+    assert "Determination due: 2026-12-07 (Mon) [open]" in out.stdout
+    assert ("Warning: Determination due: the extension notice is dated after the due date it extends "
+            "(2026-11-20)") in out.stderr
+    shown = track("show", "1").output
+    assert "  Warning: Determination due: the extension notice is dated after the due date it extends" in shown
+    # A notice in time says nothing.
+    track("add", "--title", "u", "--office", "dhs-privacy", "--on", "2026-10-22")
+    out = track("update", "2", "--extension-notice", "2026-11-19")
+    assert "Warning" not in out.output and "Warning" not in track("show", "2").output

@@ -342,6 +342,15 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
                 calendar=calendar, explain=explain)
     except FoiaError as exc:    # an impossible combination of dates: say so, keep the rest
         state.warnings.append(f"deadlines not computed: {exc.message}")
+    if explain:
+        # The engine's own warnings (an extension notice dated after the date it extends, which
+        # moves an overdue determination back into time; a tolled period that moves nothing)
+        # must be seen without --explain, as `foia deadline` prints them.
+        for t in state.deadlines:
+            for line in t.deadline.explanation:
+                if line.startswith("Warning: "):
+                    text = line[len("Warning: "):].replace("the notice is dated", "the extension notice is dated", 1)
+                    state.notices.append(f"{t.deadline.label}: {text}")
     return state
 
 
