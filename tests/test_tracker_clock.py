@@ -373,3 +373,39 @@ def test_a_late_extension_notice_warns_on_update_and_in_show(track):
     track("add", "--title", "u", "--office", "dhs-privacy", "--on", "2026-10-22")
     out = track("update", "2", "--extension-notice", "2026-11-19")
     assert "Warning" not in out.output and "Warning" not in track("show", "2").output
+
+
+# -- 6. an extension notice extends the clock running on its date --------------------------------
+
+
+def test_an_extension_notice_is_classified_by_its_date(track):
+    track("add", "--title", "t", "--office", "ice", "--on", "2026-10-01")
+    track("update", "1", "--status", "denied", "--on", "2026-10-20")
+    track("update", "1", "--status", "appealed", "--on", "2026-11-20")
+    # Typed while appealed, dated before the denial: it extended the request's clock.
+    out = track("update", "1", "--extension-notice", "2026-10-15").output
+    assert "recorded: extension notice on 2026-10-15\n" in out
+    shown = track("show", "1").output
+    # Thu 2026-10-01 + 20 working days (Columbus Day) -> Fri 10-30; +10 (Veterans Day) -> Mon 11-16.
+    assert "Determination due: 2026-11-16 (Mon) [met 2026-10-20 (denied)]" in shown
+    # Dated after the appeal: it extends the appeal's decision, 20 + 10 working days after Fri
+    # 2026-11-20 (Thanksgiving, Christmas, New Year's Day skipped) -> Wed 2027-01-06.
+    out = track("update", "1", "--extension-notice", "2026-11-23").output
+    assert "recorded: extension notice on 2026-11-23 (appeal)" in out
+    assert "Appeal decision due: 2027-01-06 (Wed) [open]" in out
+    shown = track("show", "1").output
+    assert "2026-10-15  #5     extension notice (ana)" in shown
+    assert "2026-11-23  #6     extension notice (appeal) (ana)" in shown
+
+
+def test_a_notice_during_a_side_appeal_is_refused_as_ambiguous(track, rows):
+    _expedite_denied(track)
+    track("update", "1", "--status", "appealed", "--on", "2026-11-24")
+    bad = track("update", "1", "--extension-notice", "2026-11-25", ok=False)
+    refused(bad, "--extension-notice 2026-11-25: on that day request 1 awaited both its determination and the "
+                 "decision on an appeal of a fee-waiver or expedite denial")
+    assert rows("select count(*) from events where type = 'extension-notice'") == [(0,)]
+    # Before the side appeal it is the request's.
+    out = track("update", "1", "--extension-notice", "2026-11-23").output
+    # 2026-12-10 + 10 working days (Christmas skipped) -> Thu 2026-12-24.
+    assert "Determination due: 2026-12-24 (Thu) [open]" in out

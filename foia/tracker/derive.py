@@ -249,6 +249,29 @@ def appeals(e: Event, target: str) -> bool:
     return not of or target in of
 
 
+def extension_stage(marks: Sequence[Event], on: date) -> str | None:
+    """Which clock an extension notice dated ``on`` extends, from the status marks: "appeal"
+    while an appeal awaits its decision on that day, else "request"; None when that cannot be
+    told (a side appeal awaits its decision while the request is still processed, so both
+    clocks run)."""
+    pending = None
+    determined = False
+    for m in marks:
+        if m.occurred_on > on:
+            break
+        if m.status == "appealed":
+            pending, determined = m, False
+        elif pending is not None and m.status in _ENDS_APPEAL:
+            pending = None
+        elif m.status in DETERMINATIONS:
+            determined = True
+    if pending is None:
+        return "request"
+    if appeal_kind(pending) == "side" and not determined:
+        return None
+    return "appeal"
+
+
 # Facts that cannot come before the request was filed (notes, tags and letters may).
 _AFTER_FILING = {"received": "received by the office", "first-received": "first received by another office",
                  "tracking-number": "tracking number", "estimated-completion": "estimated completion",
@@ -406,9 +429,12 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     closed_on = closer.occurred_on if closer else None
     first_received = first_ev.occurred_on if first_ev and first_ev.occurred_on < received else None
     tolled = tuple(p for p in stops if closed_on is None or p[0] < closed_on) if stops else ()
+    # Each notice extends the clock running on its date: the request's, or an appeal's.
+    stages = [(e, extension_stage(marks, e.occurred_on) or e.data.get("stage", "request")) for e in extensions] \
+        if extensions else ()
     ext = None
-    for e in extensions:
-        if e.data.get("stage", "request") == "request" and (closed_on is None or e.occurred_on <= closed_on):
+    for e, stage in stages:
+        if stage == "request" and (closed_on is None or e.occurred_on <= closed_on):
             ext = e
     determination = _determination(received, rules, cal, first_received,
                                    ext.occurred_on if ext else None, tolled, explain)
@@ -451,8 +477,8 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
         after = appeal.order()
         outcome = next((e for e in marks if e.status in _ENDS_APPEAL and e.order() > after), None)
         ext = None
-        for e in extensions:
-            if e.data.get("stage") == "appeal" and e.order() > after:
+        for e, stage in stages:
+            if stage == "appeal" and e.occurred_on >= appeal.occurred_on:
                 ext = e
         decision = _appeal_decision(appeal_received, rules, cal, ext.occurred_on if ext else None, explain)
         ended = outcome.occurred_on if outcome else None

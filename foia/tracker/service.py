@@ -432,8 +432,18 @@ class Tracker:
             if estimated is not None:
                 new.append(self._event(rid, "estimated-completion", on, actor, data={"date": estimated.isoformat()}))
             if extension is not None:
-                current = new_status or state.status
-                stage = "appeal" if current == "appealed" else "request"
+                # By the notice's date, not by the status when it is typed: a notice dated
+                # before the appeal extends the request's clock.
+                marks = dv.status_events(evs)
+                if status_event is not None:
+                    marks = sorted(marks + [dv.Event(id=10**12, uid="", type="status", occurred_on=on,
+                                                     status=new_status, data=status_event["data"])], key=dv.Event.order)
+                stage = dv.extension_stage(marks, extension)
+                if stage is None:
+                    raise UsageError(f"--extension-notice {extension.isoformat()}: on that day request {rid} awaited "
+                                     "both its determination and the decision on an appeal of a fee-waiver or "
+                                     "expedite denial; foia cannot tell which deadline the notice extends: record "
+                                     "it as a --note and check the notice")
                 new.append(self._event(rid, "extension-notice", extension, actor, data={"stage": stage}))
             if expedite_decision is not None:
                 new.append(self._event(rid, "expedite-decision", on, actor, data={"decision": expedite_decision}))
