@@ -409,3 +409,30 @@ def test_a_notice_during_a_side_appeal_is_refused_as_ambiguous(track, rows):
     out = track("update", "1", "--extension-notice", "2026-11-23").output
     # 2026-12-10 + 10 working days (Christmas skipped) -> Thu 2026-12-24.
     assert "Determination due: 2026-12-24 (Thu) [open]" in out
+
+
+# -- 7. a draft may be recorded as submitted on an earlier day ------------------------------------
+
+
+def test_a_draft_typed_today_may_be_submitted_earlier(track, rows):
+    track("add", "--title", "t", "--office", "ice", "--draft")
+    out = track("update", "1", "--status", "submitted", "--on", "2026-11-27").output
+    # Fri 2026-11-27 + 20 working days (Christmas skipped) -> Mon 2026-12-28.
+    assert "Determination due: 2026-12-28 (Mon) [open]" in out
+    assert rows("select status, status_on, filed_on from requests") == [("submitted", "2026-11-27", "2026-11-27")]
+    shown = track("show", "1").output
+    assert "Status:    submitted - Submitted (since 2026-11-27)" in shown
+    assert "2026-11-30  #1     recorded as a draft (ana)" in shown
+    track("update", "1", "--status", "acknowledged", "--on", "2026-11-30")
+    # Not twice.
+    refused(track("update", "1", "--status", "submitted", "--on", "2026-11-26", ok=False), "submitted")
+
+
+# -- 12. small things ------------------------------------------------------------------------------
+
+
+def test_a_draft_cannot_be_acknowledged_before_it_is_submitted(track):
+    track("add", "--title", "t", "--office", "ice", "--draft")
+    refused(track("update", "1", "--status", "acknowledged", ok=False),
+            "cannot move request 1 from draft to acknowledged: a draft has not been submitted; record the "
+            "submission first (foia track update 1 --status submitted --on DATE)")

@@ -168,7 +168,18 @@ _ORDER = operator.itemgetter(3, 0)     # Event.order(): (occurred_on, id), witho
 
 
 def status_events(events: Sequence[Event]) -> list[Event]:
-    return [e for e in events if e.status]
+    """The events that set a status, in order; a draft's mark is left out once the request
+    was submitted (see :func:`_drop_draft`)."""
+    return _drop_draft([e for e in events if e.status])
+
+
+def _drop_draft(marks: list[Event]) -> list[Event]:
+    # A draft is dated the day it was typed: a request submitted on an earlier day (typed as
+    # a draft today, recorded as sent last week) has no draft step before its submission, and
+    # a draft mark after it is no step of its history either.
+    if len(marks) > 1 and any(m.status == "submitted" for m in marks):
+        return [m for m in marks if m.status != "draft"]
+    return marks
 
 
 # ---------------------------------------------------------------------------------------------
@@ -329,9 +340,12 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
     marks: list[Event] = []
     received_ev = first_ev = decision_ev = waiver_ev = None
     extensions: list[Event] = []
+    draft = False
     for e in evs:
         if e.status:
             marks.append(e)
+            if e.status == "draft":
+                draft = True
         t = e.type
         if t == "status":
             continue
@@ -346,6 +360,8 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
                 decision_ev = e
         elif t == "fee" and e.data.get("kind") == "waiver-denied":
             waiver_ev = e
+    if draft:
+        marks = _drop_draft(marks)
     submitted = acknowledged = None
     for e in marks:
         if e.status == "submitted":

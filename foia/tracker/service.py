@@ -859,7 +859,7 @@ class Tracker:
 
     @staticmethod
     def _status_at(evs: Sequence[dv.Event], on: date) -> str | None:
-        marks = [e for e in evs if e.status and e.occurred_on <= on]
+        marks = [e for e in dv.status_events(evs) if e.occurred_on <= on]
         return marks[-1].status if marks else None
 
     @staticmethod
