@@ -78,6 +78,13 @@ def csv_rows(n: int, *, today: date, seed: int, start_number: int = 0, recent_sh
             filed = date.fromordinal(rng.randint(first, last))
             status = _pick(rng, CLOSED)
         later = filed + timedelta(days=rng.randint(5, 200))
+        if status == "appealed":
+            # An appeal of the silence comes after the determination was due (foia refuses an
+            # earlier one): 45 days is past any 20-working-day clock.
+            if filed > today - timedelta(days=45):
+                status = "in-progress"
+            else:
+                later = filed + timedelta(days=rng.randint(45, 200))
         status_on = min(later, today) if status != "submitted" else filed
         office = rng.choice(OFFICES)
         number = f"{filed.year}-{office.upper()[:4]}-{i:06d}"

@@ -436,3 +436,37 @@ def test_a_draft_cannot_be_acknowledged_before_it_is_submitted(track):
     refused(track("update", "1", "--status", "acknowledged", ok=False),
             "cannot move request 1 from draft to acknowledged: a draft has not been submitted; record the "
             "submission first (foia track update 1 --status submitted --on DATE)")
+
+
+# -- 8. CSV import: an appeal's outcome closes the determination; an early appeal is refused ------
+
+
+def test_an_imported_appeal_outcome_closes_the_determination_clock(track, rows, tmp_path):
+    csv = tmp_path / "q.csv"
+    csv.write_text("title,office,status,status_on,filed_on\n"
+                   "a,ice,appeal-denied,2026-11-01,2026-06-01\n"
+                   "b,ice,remanded,2026-11-01,2026-06-01\n"
+                   "c,ice,appealed,2026-11-30,2026-10-01\n", encoding="utf-8")
+    track("import", str(csv))
+    shown = track("show", "1").output
+    assert "Determination due: 2026-06-30 (Tue) [closed 2026-11-01 (appeal-denied)]" in shown
+    assert "Determination due: 2026-06-30 (Tue) [closed 2026-11-01 (remanded)]" in track("show", "2").output
+    # Request 3 appealed the silence: filed Thu 2026-10-01, due Fri 2026-10-30 (Columbus Day).
+    shown = track("show", "3").output
+    assert "Determination due: 2026-10-30 (Fri) [closed 2026-11-30 (appealed)]" in shown
+    assert "appealed (of the agency's silence)" in shown
+    assert rows("select id from requests where agency_due < '2026-11-30' order by id") == []
+    assert track("due").output.count("Overdue determinations") == 0
+
+
+def test_an_imported_appeal_before_the_determination_was_due_is_refused(track, rows, tmp_path):
+    csv = tmp_path / "q.csv"
+    csv.write_text("title,office,status,status_on,filed_on\n"
+                   "a,ice,denied,2026-11-20,2026-11-02\n"
+                   "b,ice,appealed,2026-11-30,2026-11-29\n", encoding="utf-8")
+    bad = track("import", str(csv), ok=False)
+    assert bad.output.splitlines() == [
+        f"{csv}: row 3, column status: cannot record appealed on 2026-11-30: there is no determination to appeal "
+        "yet, and it is not due until 2026-12-28; give the determination's status, or a status_on after that day",
+        f"{csv}: nothing imported (1 problem); fix the file and run the import again"]
+    assert rows("select count(*) from requests") == [(0,)]

@@ -1020,7 +1020,10 @@ def deadline_state(t: dv.Tracked, today: date) -> str:
     met (the agency acted by the due date) | late (it acted after) | closed (withdrawn, appealed,
     answered...)."""
     if not t.open:
-        acted = t.closed_by in lc.DETERMINATIONS | lc.APPEAL_DECISIONS | {"decision"}
+        acted = t.closed_by in lc.DETERMINATIONS | {"decision"} or (
+            # An appeal's outcome decides the appeal; when it closes the determination clock (a
+            # row imported as "appeal-denied") the determination's own date is unknown.
+            t.closed_by in lc.APPEAL_DECISIONS and t.key != "determination")
         if t.party == dv.AGENCY and acted and t.closed_on and t.due:
             return "late" if t.closed_on > t.due else "met"
         return "closed"
