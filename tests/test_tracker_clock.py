@@ -470,3 +470,29 @@ def test_an_imported_appeal_before_the_determination_was_due_is_refused(track, r
         "yet, and it is not due until 2026-12-28; give the determination's status, or a status_on after that day",
         f"{csv}: nothing imported (1 problem); fix the file and run the import again"]
     assert rows("select count(*) from requests") == [(0,)]
+
+
+# -- 9. litigation closes appeal windows; the appeal ground comes from what opened the window ------
+
+
+def test_litigation_closes_the_appeal_window(track):
+    track("add", "--title", "t", "--office", "fbi", "--on", "2026-10-21")
+    track("update", "1", "--status", "denied", "--on", "2026-11-05")
+    assert "Appeal windows closing" in track("due", "--today", "2027-01-25", "--within", "30").output
+    track("update", "1", "--status", "in-litigation", "--on", "2026-11-30")
+    assert track("due", "--today", "2027-01-25", "--within", "30").output.splitlines()[-1] == "Nothing due."
+    assert "[closed 2026-11-30 (in-litigation)]" in track("show", "1").output
+
+
+def test_due_gives_the_ground_that_fits_the_window_or_no_command(track):
+    track("add", "--title", "a", "--office", "ice", "--on", "2026-10-21")
+    track("update", "1", "--status", "rejected", "--on", "2026-11-05")
+    track("add", "--title", "b", "--office", "ice", "--on", "2026-10-21")
+    track("update", "2", "--status", "partial", "--on", "2026-11-05")
+    track("update", "2", "--status", "in-mediation", "--on", "2026-11-06")
+    out = track("due", "--today", "2027-03-10", "--within", "30").output
+    # 90 working days after Thu 2026-11-05 -> Fri 2027-03-19.
+    assert "#1 a (ice, rejected): appeal deadline (rejected) 2027-03-19, 9 days left\n  #2" in out
+    assert "#2 b (ice, in-mediation): appeal deadline (partial) 2027-03-19, 9 days left\n" \
+           "      run: foia track appeal 2 --ground partial-withholding" in out
+    assert "--ground ..." not in out

@@ -502,6 +502,7 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
 
 
 _ADVERSE_LABELS = {status: f"Appeal deadline ({status.replace('-', ' ')})" for status in ADVERSE}
+ADVERSE_BY_LABEL = {label: status for status, label in _ADVERSE_LABELS.items()}     # the stored label -> status
 # A window ends with an appeal of what opened it, a withdrawal, or a lawsuit (the requester
 # chose the court: foia no longer proposes an appeal).
 _ENDS_WINDOW = ("appealed", "withdrawn", "in-litigation")

@@ -38,6 +38,18 @@ TRACKING_REASONS = {
 }
 # The appeal letter's ground that fits each adverse determination (foia.letters.APPEAL_GROUNDS).
 APPEAL_GROUND_FOR = {"denied": "withholding", "partial": "partial-withholding", "no-records": "no-records"}
+
+def appeal_ground(key: str, label: str) -> str | None:
+    """The appeal letter's ground for an appeal window, from what opened it (not from the
+    request's current status, which may be in-litigation or in-mediation by then); None when no
+    ground of the appeal letter fits (a rejection)."""
+    if key == "appeal_fee_waiver":
+        return "fee-waiver-denied"
+    if key == "appeal_expedite":
+        return "expedite-denied"
+    return APPEAL_GROUND_FOR.get(dv.ADVERSE_BY_LABEL.get(label, ""))
+
+
 FEE_KINDS = ("estimated", "assessed", "paid", "waived", "waiver-denied")
 EXPEDITE_DECISIONS = ("granted", "denied")
 _KIND = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
@@ -801,9 +813,9 @@ class Tracker:
                     if action == "followup":
                         item["command"] = f"foia track followup {row.request_id}"
                     elif action == "appeal":
-                        ground = {"appeal_fee_waiver": "fee-waiver-denied", "appeal_expedite": "expedite-denied"}.get(
-                            row.key, APPEAL_GROUND_FOR.get(row.status, "..."))
-                        item["command"] = f"foia track appeal {row.request_id} --ground {ground}"
+                        ground = appeal_ground(row.key, row.label)
+                        if ground:
+                            item["command"] = f"foia track appeal {row.request_id} --ground {ground}"
                     items.append(item)
                 out["sections"].append({"key": key, "title": title, "total": total, "items": items})
         return out
