@@ -493,6 +493,6 @@ def test_due_gives_the_ground_that_fits_the_window_or_no_command(track):
     out = track("due", "--today", "2027-03-10", "--within", "30").output
     # 90 working days after Thu 2026-11-05 -> Fri 2027-03-19.
     assert "#1 a (ice, rejected): appeal deadline (rejected) 2027-03-19, 9 days left\n  #2" in out
-    assert "#2 b (ice, in-mediation): appeal deadline (partial) 2027-03-19, 9 days left\n" \
-           "      run: foia track appeal 2 --ground partial-withholding" in out
+    assert "#2 b (ice, in-mediation): appeal deadline (partial) 2027-03-19, 9 days left\n      run: foia track" in out
+    assert out.rstrip().endswith(" appeal 2 --ground partial-withholding")   # after "--db URL"
     assert "--ground ..." not in out
