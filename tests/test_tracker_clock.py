@@ -496,3 +496,27 @@ def test_due_gives_the_ground_that_fits_the_window_or_no_command(track):
     assert "#2 b (ice, in-mediation): appeal deadline (partial) 2027-03-19, 9 days left\n      run: foia track" in out
     assert out.rstrip().endswith(" appeal 2 --ground partial-withholding")   # after "--db URL"
     assert "--ground ..." not in out
+
+
+# -- 10. no clock after a remand, and no re-appeal of the old determination ----------------------
+
+
+def test_a_remanded_request_has_no_invented_clock_and_no_reappeal(track, rows):
+    track("add", "--title", "t", "--office", "dhs-privacy", "--on", "2026-11-12")
+    for status, on in (("partial", "2026-11-13"), ("appealed", "2026-11-16"), ("remanded", "2026-11-24")):
+        track("update", "1", "--status", status, "--on", on)
+    out = track("update", "1", "--status", "in-progress", "--on", "2026-11-25").output
+    assert "Determination due" not in out
+    shown = track("show", "1").output
+    assert "  No statutory clock after remand (remanded 2026-11-24): foia knows no deadline for reprocessing" in shown
+    assert rows("select agency_due, requester_due from requests") == [(None, None)]
+    before = rows("select count(*) from events")
+    refused(track("update", "1", "--status", "appealed", "--on", "2026-11-30", ok=False),
+            "cannot move request 1 from in-progress to appealed: the request was remanded on 2026-11-24 and no new "
+            "determination has been recorded since")
+    assert rows("select count(*) from events") == before
+    # The new determination opens its window and may be appealed; the remand line goes.
+    out = track("update", "1", "--status", "denied", "--on", "2026-11-27").output
+    assert "Appeal deadline (denied): 2027-04-08 (Thu) [open]" in out
+    track("update", "1", "--status", "appealed", "--on", "2026-11-30")
+    assert "No statutory clock after remand" not in track("show", "1").output

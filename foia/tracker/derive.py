@@ -405,7 +405,7 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     # One pass over the status history (a bulk import derives a hundred thousand requests):
     # the first status that closes the determination clock, each stay in a status that stops
     # it, the last stay awaiting clarification, the last adverse determination, the last appeal.
-    closer = adverse = appeal = asked = None
+    closer = adverse = appeal = asked = answer = None    # answer: the last determination or remand
     stops: list[tuple[date, date | None]] = []
     # The agency may make ONE request for information and stop the clock while it awaits the
     # answer (5 U.S.C. 552(a)(6)(A)(ii)(I)); stops to clarify fees ((II)) may repeat. So only
@@ -440,6 +440,8 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
             adverse = e
         elif status == "appealed":
             appeal = e
+        if status in DETERMINATIONS or status == "remanded":
+            answer = e
 
     # -- determination ------------------------------------------------------------------
     closed_on = closer.occurred_on if closer else None
@@ -485,6 +487,13 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     if waiver_ev is not None:
         _window(out, marks, waiver_ev, "appeal_fee_waiver", "Appeal deadline (fee waiver denial)", rules, cal,
                 explain)
+
+    if explain and answer is not None and answer.status == "remanded" and state.status not in ("withdrawn",):
+        # Do not invent a clock: nothing in foia's sources sets one for reprocessing.
+        state.notes.append(f"No statutory clock after remand (remanded {answer.occurred_on.isoformat()}): foia knows "
+                           "no deadline for reprocessing a remanded request (none in 5 U.S.C. 552 or its other "
+                           "sources), so it shows none; follow up with the office. An appeal needs the new "
+                           "determination.")
 
     # -- appeal decision -----------------------------------------------------------------
     if appeal is not None:
