@@ -520,3 +520,22 @@ def test_a_remanded_request_has_no_invented_clock_and_no_reappeal(track, rows):
     assert "Appeal deadline (denied): 2027-04-08 (Thu) [open]" in out
     track("update", "1", "--status", "appealed", "--on", "2026-11-30")
     assert "No statutory clock after remand" not in track("show", "1").output
+
+
+def test_a_correction_to_the_same_date_is_refused(track, rows):
+    track("add", "--title", "t", "--office", "ice", "--on", "2026-11-02")
+    before = rows("select count(*) from events")
+    refused(track("correct", "1", "2", "--on", "2026-11-02", ok=False),
+            "event 2 of request 1 is already dated 2026-11-02; nothing to change")
+    assert rows("select count(*) from events") == before
+    track("correct", "1", "2", "--on", "2026-11-03")
+    refused(track("correct", "1", "2", "--on", "2026-11-03", ok=False), "already dated 2026-11-03")
+
+
+def test_explain_says_how_to_record_the_answer_to_a_stopped_clock(track):
+    track("add", "--title", "t", "--office", "ice", "--on", "2026-11-02")
+    track("update", "1", "--status", "awaiting-clarification", "--on", "2026-11-20")
+    out = track("show", "1", "--explain").output
+    assert "It resumes the day after the answer arrives: record the answer: foia track update 1 --status " \
+           "in-progress --on DATE." in out
+    assert "FROM:TO" not in out

@@ -530,8 +530,12 @@ class Tracker:
             if target.type in ("created", "correction", "purged"):
                 raise FoiaError(f"event {event_id} ({target.type}) cannot be corrected; it records the tracker's own work")
             before = dv.effective(raw)
-            if not any(e.uid == target.uid for e in before):
+            current = next((e for e in before if e.uid == target.uid), None)
+            if current is None:
                 raise FoiaError(f"event {event_id} was already voided; nothing to correct")
+            if new_on is not None and new_on == current.occurred_on:
+                raise FoiaError(f"event {event_id} of request {rid} is already dated {new_on.isoformat()}; nothing to "
+                                "change (give the date it really happened, or --void)")
             data = {"event_uid": target.uid, "event": target.id}
             if void:
                 data["void"] = True
@@ -663,6 +667,12 @@ class Tracker:
             timeline.append(event_dict(shown or e, identity=identity, voided=shown is None and e.type != "correction"))
         out["timeline"] = timeline
         out["deadlines"] = [self._deadline_dict(t) for t in state.deadlines]
+        from foia.deadlines import RESUME_HINT
+
+        for d in out["deadlines"]:
+            # The engine speaks to `foia deadline --tolled FROM:TO`; here the answer is recorded.
+            d["explanation"] = [x.replace(RESUME_HINT, f"record the answer: foia track update {rid} --status "
+                                                       "in-progress --on DATE.") for x in d["explanation"]]
         out["warnings"] = state.warnings + state.notices
         out["notes"] = state.notes
         agency = self.directory.agencies.get(row.office)
