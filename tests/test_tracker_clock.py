@@ -539,3 +539,20 @@ def test_explain_says_how_to_record_the_answer_to_a_stopped_clock(track):
     assert "It resumes the day after the answer arrives: record the answer: foia track update 1 --status " \
            "in-progress --on DATE." in out
     assert "FROM:TO" not in out
+
+
+# -- 13. a full grant opens no appeal window, and show says why -----------------------------------
+
+
+def test_a_fulfilled_request_gets_no_window_and_show_says_why(track, rows):
+    track("add", "--title", "t", "--office", "ice", "--on", "2026-11-02")
+    track("update", "1", "--status", "fulfilled", "--on", "2026-11-20")
+    assert rows("select key from deadlines order by key") == [("determination",)]
+    shown = track("show", "1").output
+    assert "  No appeal window: foia computes one after an adverse determination (5 U.S.C. " \
+           "552(a)(6)(A)(i)(III)(aa)), and a full grant is not one in its sources. To contest the search's " \
+           "adequacy, check the office's appeal rule (6 CFR 5.8(a))." in shown
+    # An adverse determination gets its window and no such line.
+    track("add", "--title", "u", "--office", "ice", "--on", "2026-11-02")
+    track("update", "2", "--status", "no-records", "--on", "2026-11-20")
+    assert "No appeal window" not in track("show", "2").output

@@ -495,6 +495,13 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
                            "sources), so it shows none; follow up with the office. An appeal needs the new "
                            "determination.")
 
+    if explain and answer is not None and answer.status == "fulfilled":
+        # The statute ties the appeal window to an adverse determination; foia's sources do not
+        # say a full grant is one, so no window is computed, and the user is told where to look.
+        state.notes.append(f"No appeal window: foia computes one after an adverse determination "
+                           f"(5 U.S.C. 552(a)(6)(A)(i)(III)(aa)), and a full grant is not one in its sources. To "
+                           f"contest the search's adequacy, check the office's appeal rule ({rules.appeal_rule}).")
+
     # -- appeal decision -----------------------------------------------------------------
     if appeal is not None:
         got = appeal.data.get("received")

@@ -5,8 +5,9 @@ change is an event, and the event records the status it set, so the history is t
 truth and the request row only caches the latest.
 
 End states (``END_STATES``) close the processing of a request, but only ``withdrawn`` is
-final: an appeal may follow any determination (fulfilled included: the search may have been
-inadequate), mediation or litigation may follow an appeal decision, and ``remanded``
+final: an appeal may be recorded after any determination (fulfilled included: the search may
+have been inadequate; no appeal window is computed for it, as the statute's follows an adverse
+determination), mediation or litigation may follow an appeal decision, and ``remanded``
 re-opens processing.
 """
 
