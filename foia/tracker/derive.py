@@ -12,14 +12,19 @@ Clocks, from the deadline engine (foia.deadlines) with the office's rules:
 - determination: from receipt (a ``received`` event, else the submission date), with a
   misdirected first receipt (``first-received``), tolling periods (the first stay in
   awaiting-clarification: the statute allows one request for information; every stay in
-  awaiting-fees) and the latest extension notice on the request.
-  Closed by a determination, a withdrawal, an appeal or litigation.
+  awaiting-fees) and the latest extension notice dated while it ran. Closed by a
+  determination, a withdrawal, an appeal of the determination or of the agency's silence (not
+  a "side" appeal of a fee-waiver or expedite denial alone), an appeal's outcome, or litigation.
 - expedite decision: when expedited processing was asked; closed by the decision or by the
   determination.
 - answer clarification by: while the agency awaits clarification (6 CFR 5.3(c) at DHS).
 - appeal windows: after the latest adverse determination, fee-waiver denial or expedite
-  denial; closed by an appeal recorded after it.
-- appeal decision: after the latest appeal; closed by its outcome.
+  denial; closed by an appeal of it, a withdrawal or litigation recorded after it.
+- appeal decision: after the latest appeal (+10 working days after a notice dated while it
+  ran); closed by its outcome.
+
+No clock is invented where foia's sources give none: after a remand, and after a full grant
+(the statute's appeal window follows an adverse determination); ``notes`` say so.
 
 Agency deadlines stay overdue until met; a requester's window (appeal, clarification) that
 has passed is "lapsed", not overdue: the service decides that at query time.
@@ -535,7 +540,10 @@ def _window(out, marks, opened: Event, key: str, label: str, rules, cal, explain
     after = opened.order()
     appealed = None
     for e in marks:
-        if e.status in _ENDS_WINDOW and e.order() > after and (e.status != "appealed" or appeals(e, target)):
+        if e.status in _ENDS_WINDOW and (e.status != "appealed" or appeals(e, target)) and (
+                e.order() > after
+                # an appeal that names what it is of follows it, even typed first the same day
+                or (e.occurred_on == opened.occurred_on and target in (e.data.get("of") or ()))):
             appealed = e
             break
     out.append(Tracked(deadline, REQUESTER, appealed is None, appealed.occurred_on if appealed else None,

@@ -738,7 +738,7 @@ class Tracker:
             parts = [select(r.id).where(*where, r.agency_due.is_not(None)).order_by(r.agency_due, r.id),
                      select(r.id).where(*where, r.requester_due_last >= today).order_by(req_due, r.id)]
             if not (overdue or due_within is not None):     # these need a deadline
-                parts.append(select(r.id).where(r.agency_due.is_(None), or_(
+                parts.append(select(r.id).where(*where, r.agency_due.is_(None), or_(
                     r.requester_due_last.is_(None), r.requester_due_last < today)).order_by(r.id))
             found = union(*(select(part.limit(limit).subquery().c.id) for part in parts))
             q = q.where(r.id.in_(select(found.subquery().c.id)))
