@@ -139,8 +139,8 @@ def check_transition(request_id: int | str, old: str | None, new: str, *, on: da
     ``old`` is None when ``new`` would be the first status of the request. An appeal needs a
     determination to appeal, or a determination that is overdue on the day of the appeal
     (the agency's silence is then the answer, 5 U.S.C. 552(a)(6)(C)(i)). After a remand
-    (``remanded_on``) only a new determination may be appealed: no statutory clock runs, so
-    none is overdue. ``appeal_kind`` ("side", "no-response" or None) and ``side_pending`` say
+    (``remanded_on``) only a new determination may be appealed: foia knows no clock for the
+    reprocessing, so none is overdue. ``appeal_kind`` ("side", "no-response" or None) and ``side_pending`` say
     what the appeal in force is of (`derive.transition_context`).
     """
     if new not in STATUSES:
@@ -173,8 +173,8 @@ def check_transition(request_id: int | str, old: str | None, new: str, *, on: da
             and not has_determination:
         if remanded_on is not None:
             raise FoiaError(f"{head}: the request was remanded on {remanded_on.isoformat()} and no new "
-                            "determination has been recorded since; the statute sets no deadline for "
-                            "reprocessing, so none is overdue: record the new determination, then appeal it")
+                            "determination has been recorded since; foia knows no deadline for reprocessing "
+                            "after a remand, so none is overdue: record the new determination, then appeal it")
         if determination_due is not None and on > determination_due:
             return
         if determination_due is not None:
