@@ -9,6 +9,8 @@ per batch, deadlines computed by the deadline engine), then prints:
 
 - the time of the morning view (``Tracker.due``, what ``foia track due`` calls): best and
   median of several runs, and the counts it found. Target: under 100 ms.
+- the time of ``Tracker.list(limit=50)`` (``foia track list --limit 50``, sorted by next
+  deadline), unfiltered and with a status and an office filter. Target: well under 1 s.
 - the time to import --import-rows more CSV rows through the real import path
   (``foia.tracker.io.import_file``: read, validate every row, derive deadlines, write in one
   transaction and commit) into the million-request database: median and best of
@@ -76,6 +78,13 @@ def csv_rows(n: int, *, today: date, seed: int, start_number: int = 0, recent_sh
             filed = date.fromordinal(rng.randint(first, last))
             status = _pick(rng, CLOSED)
         later = filed + timedelta(days=rng.randint(5, 200))
+        if status == "appealed":
+            # An appeal of the silence comes after the determination was due (foia refuses an
+            # earlier one): 45 days is past any 20-working-day clock.
+            if filed > today - timedelta(days=45):
+                status = "in-progress"
+            else:
+                later = filed + timedelta(days=rng.randint(45, 200))
         status_on = min(later, today) if status != "submitted" else filed
         office = rng.choice(OFFICES)
         number = f"{filed.year}-{office.upper()[:4]}-{i:06d}"
@@ -149,6 +158,15 @@ def main(argv=None) -> int:
             report = tracker.due(within=14, limit=50)
             times.append(time.perf_counter() - t)
         counts = ", ".join(f"{s['key']} {s['total']:,}" for s in report["sections"])
+        listed = {}
+        for label, options in (("", {}), (" --status denied", {"status": ["denied"]}),
+                               (" --office ice", {"office": "ice"})):
+            runs = []
+            for _ in range(args.runs):
+                t = time.perf_counter()
+                tracker.list(limit=50, **options)
+                runs.append(time.perf_counter() - t)
+            listed[label] = runs
 
         src = work / "import.csv"
         src.write_text(csv_rows(args.import_rows, today=today, seed=args.seed - 1, start_number=made,
@@ -172,6 +190,9 @@ def main(argv=None) -> int:
         print(f"requests in database:  {made + result['requests']:,} ({built})")
         print(f"due (morning view):    best {min(times) * 1000:.1f} ms, median {statistics.median(times) * 1000:.1f} ms, "
               f"first {times[0] * 1000:.1f} ms over {args.runs} runs (target < 100 ms); found: {counts}")
+        for label, runs in listed.items():
+            print(f"list --limit 50{label}: best {min(runs) * 1000:.1f} ms, "
+                  f"median {statistics.median(runs) * 1000:.1f} ms over {len(runs)} runs (target < 1 s)")
         print(f"import {result['requests']:,} CSV rows: median {statistics.median(imports):.2f} s, best "
               f"{min(imports):.2f} s over {len(imports)} runs, each into a fresh copy of the database "
               f"({', '.join(f'{x:.2f}' for x in imports)}; {result['events']:,} events; target < 10 s)")

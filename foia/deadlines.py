@@ -56,6 +56,9 @@ RULE_EXPEDITE = ("5 U.S.C. 552(a)(6)(E)(ii)(I)", "6 CFR 5.5(e)(4)")
 RULE_APPEAL_FLOOR = "5 U.S.C. 552(a)(6)(A)(i)(III)(aa)"
 RULE_APPEAL_DECISION = ("5 U.S.C. 552(a)(6)(A)(ii)", "6 CFR 5.8(d)")
 RULE_CLARIFICATION = "6 CFR 5.3(c)"
+# How the explanation of a stopped clock says to give the answer date (`foia deadline`'s syntax;
+# the tracker replaces it with its own command).
+RESUME_HINT = "give the answer date as FROM:TO."
 
 
 def _cite(rules: "ClockRules", rule: tuple[str, str]) -> str:
@@ -542,7 +545,7 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
                 remaining = cal.working_days_between(effective_from, due)
                 lines.append(f"Clock stopped since {_show(effective_from)} (awaiting the requester's "
                              f"answer, {RULE_TOLLING}); {remaining} working days remain. It resumes the "
-                             "day after the answer arrives: give the answer date as FROM:TO.")
+                             f"day after the answer arrives: {RESUME_HINT}")
             due = None
             break
         k = cal.working_days_between(effective_from, p_to)

@@ -326,12 +326,18 @@ def varied_csv(n: int) -> str:
         filed = date.fromordinal(date(2019, 1, 2).toordinal() + rng.randint(0, 2400))
         later = date.fromordinal(filed.toordinal() + rng.randint(0, 200))
         draft = i % 17 == 0
+        status = "draft" if draft else rng.choice(statuses)
+        if status == "appealed":
+            # An appeal of the silence comes once the determination is overdue (foia refuses it earlier).
+            later = date.fromordinal(filed.toordinal() + 45 + rng.randint(0, 150))
+            if filed > date(2025, 4, 1):
+                status = "in-progress"
         numbers = "; ".join(f"N{i}-{k}:{rng.choice(['assigned', 'split', 'referral', 'appeal'])}"
                             for k in range(rng.randint(0, 3)))
         lines.append(",".join([
             str(500 + i), f"{rng.getrandbits(128):032x}" if i % 5 == 0 else "", f"Request {i}",
             rng.choice(["ice", "cbp", "uscis", "hsi", "ero", "fbi", "ogis"]), rng.choice(["records", "self", ""]),
-            "draft" if draft else rng.choice(statuses), "" if draft else str(min(later, date(2025, 6, 1))),
+            status, "" if draft else str(min(later, date(2025, 6, 1))),
             "" if draft else str(filed), rng.choice(["", "portal", "email", "mail"]), rng.choice(["", "ana", "bo"]),
             f'"t{i % 7}, x{i % 3}"', rng.choice(["", "icm", "falcon"]), rng.choice(["", "palantir"]), numbers,
             "2025-08-01" if i % 9 == 0 else "", rng.choice(["yes", "no", ""]), rng.choice(["yes", "no"]),

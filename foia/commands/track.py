@@ -66,6 +66,8 @@ def _print_change(change, tracker) -> None:
     open_ = [t for t in change.deadlines if t.open]
     for t in open_:
         click.echo("  " + _deadline_line(tracker._deadline_dict(t)) + f"  ({t.deadline.rule})")
+    for line in change.notes:
+        click.echo(f"  {line}")
     for w in change.warnings:
         click.echo(f"Warning: {w}", err=True)
 
@@ -263,6 +265,8 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
         lines.append(f"  {_deadline_line(d)}  {d['rule']}")
         if explain:
             lines.extend(f"      {x}" for x in d["explanation"])
+    for note in info.get("notes") or []:
+        lines.append(f"  {note}")
     for w in info.get("warnings") or []:
         lines.append(f"  Warning: {w}")
     lines.append("Timeline:")
@@ -272,8 +276,10 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
         flag += " [date corrected]" if e.get("corrected") else ""
         text = e["summary"]
         if e["type"] == "status":
-            text = f"{e['status']}" + (f" (appeal received {e['data']['received']})" if e["data"].get("received")
-                                       else "")
+            from foia.tracker.service import appeal_of_text
+
+            text = (f"{e['status']}" + (f" (of the {appeal_of_text(e['data']['of'])})" if e["data"].get("of") else "")
+                    + (f" (appeal received {e['data']['received']})" if e["data"].get("received") else ""))
         lines.append(f"  {e['occurred_on']}  #{e['id']:<5} {text}{flag}{who}")
         if e.get("note"):
             lines.append(f"                     note: {e['note']}")
@@ -298,6 +304,11 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
               "the appeal).")
 @click.option("--first-received", metavar=DATE, help="Date another office first received it (misdirected).")
 @click.option("--expedite-decision", type=click.Choice(["granted", "denied"]), help="The expedite decision.")
+@click.option("--appeal-of", "appeal_of", multiple=True,
+              type=click.Choice(["determination", "no-response", "fee-waiver-denial", "expedite-denial"]),
+              help="With --status appealed: what the appeal is of (repeatable; default: all that is open to "
+                   "appeal). An appeal of a fee-waiver or expedite denial alone leaves the determination "
+                   "clock running.")
 @click.option("--documents", type=int, metavar="N", help="Number of documents received.")
 @click.option("--pages", type=int, metavar="N", help="Number of pages received.")
 @click.option("--file", "files", multiple=True, metavar="REF", help="Where the received records are (repeatable).")
@@ -308,7 +319,7 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
 @click.pass_context
 def track_update(ctx, request, status, on, note, tracking, fee_estimated, fee_assessed, fee_paid, fee_waived,
                  fee_denied, estimated_completion, extension_notice, received, first_received, expedite_decision,
-                 documents, pages, files, assignee, add_tags, remove_tags, by):
+                 appeal_of, documents, pages, files, assignee, add_tags, remove_tags, by):
     """Record what happened to a request; its deadlines are recomputed."""
     fees = [(k, v) for k, v in (("estimated", fee_estimated), ("assessed", fee_assessed), ("paid", fee_paid),
                                 ("waived", fee_waived), ("waiver-denied", fee_denied)) if v is not None]
@@ -317,7 +328,7 @@ def track_update(ctx, request, status, on, note, tracking, fee_estimated, fee_as
                             estimated_completion=estimated_completion, extension_notice=extension_notice,
                             received=received, first_received=first_received, expedite_decision=expedite_decision,
                             documents=documents, pages=pages, files=files, assignee=assignee, add_tags=add_tags,
-                            remove_tags=remove_tags, by=by)
+                            remove_tags=remove_tags, by=by, appeal_of=appeal_of)
     click.echo(f"Request {change.request_id} ({change.office}): {change.status}.")
     _print_change(change, tracker)
 

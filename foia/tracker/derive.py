@@ -10,15 +10,21 @@ date (``occurred_on``) or void it (``void``). Corrections are events too, so not
 Clocks, from the deadline engine (foia.deadlines) with the office's rules:
 
 - determination: from receipt (a ``received`` event, else the submission date), with a
-  misdirected first receipt (``first-received``), tolling periods (each stay in
-  awaiting-clarification / awaiting-fees) and the latest extension notice on the request.
-  Closed by a determination, a withdrawal, an appeal or litigation.
+  misdirected first receipt (``first-received``), tolling periods (the first stay in
+  awaiting-clarification: the statute allows one request for information; every stay in
+  awaiting-fees) and the latest extension notice dated while it ran. Closed by a
+  determination, a withdrawal, an appeal of the determination or of the agency's silence (not
+  a "side" appeal of a fee-waiver or expedite denial alone), an appeal's outcome, or litigation.
 - expedite decision: when expedited processing was asked; closed by the decision or by the
   determination.
 - answer clarification by: while the agency awaits clarification (6 CFR 5.3(c) at DHS).
 - appeal windows: after the latest adverse determination, fee-waiver denial or expedite
-  denial; closed by an appeal recorded after it.
-- appeal decision: after the latest appeal; closed by its outcome.
+  denial; closed by an appeal of it, a withdrawal or litigation recorded after it.
+- appeal decision: after the latest appeal (+10 working days after a notice dated while it
+  ran); closed by its outcome.
+
+No clock is invented where foia's sources give none: after a remand, and after a full grant
+(the statute's appeal window follows an adverse determination); ``notes`` say so.
 
 Agency deadlines stay overdue until met; a requester's window (appeal, clarification) that
 has passed is "lapsed", not overdue: the service decides that at query time.
@@ -34,7 +40,7 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from foia.errors import FoiaError
-from foia.tracker.lifecycle import (ADVERSE, APPEAL_DECISIONS, DETERMINATIONS, TOLLED)
+from foia.tracker.lifecycle import (ADVERSE, APPEAL_DECISIONS, DETERMINATIONS, PROCESSING, TOLLED)
 
 EVENT_TYPES: dict[str, str] = {
     "created": "Recorded in the tracker",
@@ -107,7 +113,14 @@ class State:
     filed_on: date | None = None
     received: date | None = None
     deadlines: list[Tracked] = field(default_factory=list)
+    # Dates the engine refused: a change that adds one is refused (the service, the import).
     warnings: list[str] = field(default_factory=list)
+    # What the user must see but that refuses nothing (printed "Warning: ..." by update and
+    # show): a second clarification stop that does not stop the clock, a late extension notice.
+    # Computed only with explain=True (the bulk import stores dates, not text).
+    notices: list[str] = field(default_factory=list)
+    # Plain lines for show (no statutory clock after a remand...); explain=True only, too.
+    notes: list[str] = field(default_factory=list)
 
     def due(self, party: str) -> tuple[date | None, str | None]:
         """The earliest open due date for ``party`` (with its key)."""
@@ -160,7 +173,18 @@ _ORDER = operator.itemgetter(3, 0)     # Event.order(): (occurred_on, id), witho
 
 
 def status_events(events: Sequence[Event]) -> list[Event]:
-    return [e for e in events if e.status]
+    """The events that set a status, in order; a draft's mark is left out once the request
+    was submitted (see :func:`_drop_draft`)."""
+    return _drop_draft([e for e in events if e.status])
+
+
+def _drop_draft(marks: list[Event]) -> list[Event]:
+    # A draft is dated the day it was typed: a request submitted on an earlier day (typed as
+    # a draft today, recorded as sent last week) has no draft step before its submission, and
+    # a draft mark after it is no step of its history either.
+    if len(marks) > 1 and any(m.status == "submitted" for m in marks):
+        return [m for m in marks if m.status != "draft"]
+    return marks
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,8 +236,101 @@ def status_periods(events: Sequence[Event]) -> list[tuple[str, date, date | None
             for i, e in enumerate(marks)]
 
 
-_CLOSES_DETERMINATION = DETERMINATIONS | {"withdrawn", "appealed", "in-litigation"}
+_CLOSES_DETERMINATION = DETERMINATIONS | {"withdrawn", "in-litigation"}
 _ENDS_APPEAL = APPEAL_DECISIONS | {"withdrawn", "in-litigation"}
+
+# What an appeal is of: the ``of`` list on its status event. An appeal of the determination or
+# of the agency's silence (no-response) ends the determination clock; an appeal of a fee-waiver
+# or expedite denial alone is a "side" appeal: the request is still being processed and its
+# clock runs on. An appeal recorded before foia kept ``of`` is taken as an appeal of everything
+# open on its day (as foia then treated it).
+APPEAL_TARGETS = ("determination", "no-response", "fee-waiver-denial", "expedite-denial")
+MAIN_TARGETS = frozenset({"determination", "no-response"})
+WINDOW_TARGET = {"appeal": "determination", "appeal_fee_waiver": "fee-waiver-denial",
+                 "appeal_expedite": "expedite-denial"}
+
+
+def appeal_kind(e: Event | None) -> str | None:
+    """``"side"`` (of a fee-waiver or expedite denial only), ``"no-response"`` (of the agency's
+    silence, no determination yet), else None (of a determination, or an older appeal)."""
+    of = e.data.get("of") if e is not None else None
+    if not of or "determination" in of:
+        return None
+    return "no-response" if "no-response" in of else "side"
+
+
+def appeals(e: Event, target: str) -> bool:
+    """Whether the appeal ``e`` is of ``target`` (an older appeal without ``of``: of everything)."""
+    of = e.data.get("of")
+    return not of or target in of
+
+
+def extension_stage(marks: Sequence[Event], on: date) -> str | None:
+    """Which clock an extension notice dated ``on`` extends, from the status marks: "appeal"
+    while an appeal awaits its decision on that day, else "request"; None when that cannot be
+    told (a side appeal awaits its decision while the request is still processed, so both
+    clocks run)."""
+    pending = None
+    determined = False
+    for m in marks:
+        if m.occurred_on > on:
+            break
+        if m.status == "appealed":
+            pending, determined = m, False
+        elif pending is not None and m.status in _ENDS_APPEAL:
+            pending = None
+        elif m.status in DETERMINATIONS:
+            determined = True
+    if pending is None:
+        return "request"
+    if appeal_kind(pending) == "side" and not determined:
+        return None
+    return "appeal"
+
+
+# Facts that cannot come before the request was filed (notes, tags and letters may).
+_AFTER_FILING = {"received": "received by the office", "first-received": "first received by another office",
+                 "tracking-number": "tracking number", "estimated-completion": "estimated completion",
+                 "extension-notice": "extension notice", "expedite-decision": "expedite decision",
+                 "fee": "fees", "documents": "documents received"}
+
+
+def date_problems(events: Sequence[Event]) -> list[str]:
+    """Dates in an impossible order in an effective history: a fact dated before the filing, an
+    appeal received before it was sent. (Not on the import's path: the service checks a
+    correction with it.)"""
+    marks = status_events(events)
+    filed = next((e.occurred_on for e in marks if e.status == "submitted"), None)
+    out = []
+    for e in events:
+        if filed is not None and e.type in _AFTER_FILING and e.occurred_on < filed:
+            out.append(f"{_AFTER_FILING[e.type]} (event {e.id}) on {e.occurred_on.isoformat()} would come before "
+                       f"the request was filed ({filed.isoformat()})")
+        got = e.data.get("received") if e.status == "appealed" else None
+        if got and date.fromisoformat(got) < e.occurred_on:
+            out.append(f"the appeal (event {e.id}) would be sent on {e.occurred_on.isoformat()}, after the office "
+                       f"received it ({got})")
+    return out
+
+
+def transition_context(history: Sequence[Event]) -> dict:
+    """What `lifecycle.check_transition` needs to know about the status marks before a move
+    (``history``, in order, the move's old status last): what the appeal in force is of, and
+    whether a side appeal awaits its decision while the request is processed."""
+    if not history:
+        return {}
+    old = history[-1]
+    appeal = i = None
+    for i in range(len(history) - 1, -1, -1):
+        if history[i].status == "appealed":
+            appeal = history[i]
+            break
+    if old.status == "appealed" or (old.status in APPEAL_DECISIONS and appeal is not None):
+        return {"appeal_kind": appeal_kind(appeal)}
+    if appeal is not None and appeal_kind(appeal) == "side" and old.status in PROCESSING \
+            and not any(m.status in _ENDS_APPEAL for m in history[i + 1:]):
+        return {"side_pending": True}
+    return {}
 
 
 def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calendar=None,
@@ -228,9 +345,12 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
     marks: list[Event] = []
     received_ev = first_ev = decision_ev = waiver_ev = None
     extensions: list[Event] = []
+    draft = False
     for e in evs:
         if e.status:
             marks.append(e)
+            if e.status == "draft":
+                draft = True
         t = e.type
         if t == "status":
             continue
@@ -245,6 +365,8 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
                 decision_ev = e
         elif t == "fee" and e.data.get("kind") == "waiver-denied":
             waiver_ev = e
+    if draft:
+        marks = _drop_draft(marks)
     submitted = acknowledged = None
     for e in marks:
         if e.status == "submitted":
@@ -264,6 +386,15 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
                 calendar=calendar, explain=explain)
     except FoiaError as exc:    # an impossible combination of dates: say so, keep the rest
         state.warnings.append(f"deadlines not computed: {exc.message}")
+    if explain:
+        # The engine's own warnings (an extension notice dated after the date it extends, which
+        # moves an overdue determination back into time; a tolled period that moves nothing)
+        # must be seen without --explain, as `foia deadline` prints them.
+        for t in state.deadlines:
+            for line in t.deadline.explanation:
+                if line.startswith("Warning: "):
+                    text = line[len("Warning: "):].replace("the notice is dated", "the extension notice is dated", 1)
+                    state.notices.append(f"{t.deadline.label}: {text}")
     return state
 
 
@@ -279,35 +410,65 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     # One pass over the status history (a bulk import derives a hundred thousand requests):
     # the first status that closes the determination clock, each stay in a status that stops
     # it, the last stay awaiting clarification, the last adverse determination, the last appeal.
-    closer = adverse = appeal = asked = None
+    closer = adverse = appeal = asked = answer = None    # answer: the last determination or remand
     stops: list[tuple[date, date | None]] = []
+    # The agency may make ONE request for information and stop the clock while it awaits the
+    # answer (5 U.S.C. 552(a)(6)(A)(ii)(I)); stops to clarify fees ((II)) may repeat. So only
+    # the first stay awaiting clarification tolls; later ones are kept to warn about.
+    again: list[tuple[date, date | None]] = []
     n = len(marks)
     for i, e in enumerate(marks):
         status = e.status
-        if closer is None and status in _CLOSES_DETERMINATION:
-            closer = e
-        if status in TOLLED or status == "awaiting-clarification":
+        if closer is None:
+            if status in _CLOSES_DETERMINATION:
+                closer = e
+            elif status == "appealed":
+                # A side appeal leaves the request in processing: its clock runs on.
+                if appeal_kind(e) != "side":
+                    closer = e
+            elif status in APPEAL_DECISIONS:
+                # An appeal's outcome follows a determination or an appeal of the silence (a CSV
+                # row may give it without either), unless it decides a side appeal.
+                if appeal is None or appeal_kind(appeal) != "side":
+                    closer = e
+        if status in TOLLED:
             period = (e.occurred_on, marks[i + 1].occurred_on if i + 1 < n else None)
-            if status in TOLLED:
-                stops.append(period)
             if status == "awaiting-clarification":
+                if asked is None:
+                    stops.append(period)
+                else:
+                    again.append(period)
                 asked = period
+            else:
+                stops.append(period)
         if status in ADVERSE:
             adverse = e
         elif status == "appealed":
             appeal = e
+        if status in DETERMINATIONS or status == "remanded":
+            answer = e
 
     # -- determination ------------------------------------------------------------------
     closed_on = closer.occurred_on if closer else None
     first_received = first_ev.occurred_on if first_ev and first_ev.occurred_on < received else None
     tolled = tuple(p for p in stops if closed_on is None or p[0] < closed_on) if stops else ()
+    # Each notice extends the clock running on its date: the request's, or an appeal's.
+    stages = [(e, extension_stage(marks, e.occurred_on) or e.data.get("stage", "request")) for e in extensions] \
+        if extensions else ()
     ext = None
-    for e in extensions:
-        if e.data.get("stage", "request") == "request" and (closed_on is None or e.occurred_on <= closed_on):
+    for e, stage in stages:
+        if stage == "request" and (closed_on is None or e.occurred_on <= closed_on):
             ext = e
     determination = _determination(received, rules, cal, first_received,
                                    ext.occurred_on if ext else None, tolled, explain)
     out.append(Tracked(determination, AGENCY, closer is None, closed_on, closer.status if closer else None))
+    if explain:
+        for since, until in again:
+            if closed_on is None or since < closed_on:
+                state.notices.append(
+                    f"awaiting clarification again from {since.isoformat()}: a second request for information "
+                    "does not stop the determination clock (the agency may make one such request, "
+                    "5 U.S.C. 552(a)(6)(A)(ii)(I)); only a fee question (awaiting-fees, (II)) may stop it again")
 
     # -- expedite decision ---------------------------------------------------------------
     if expedite:
@@ -315,8 +476,8 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
         by = "decision" if decision_ev else (closer.status if closer else None)
         out.append(Tracked(_expedite(received, rules, cal, explain), AGENCY, ended is None, ended, by))
         if decision_ev is not None and decision_ev.data.get("decision") == "denied":
-            _window(out, marks, decision_ev.occurred_on, "appeal_expedite",
-                    "Appeal deadline (expedite denial)", rules, cal, explain)
+            _window(out, marks, decision_ev, "appeal_expedite", "Appeal deadline (expedite denial)", rules, cal,
+                    explain)
 
     # -- clarification -------------------------------------------------------------------
     if asked is not None:
@@ -327,10 +488,24 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
 
     # -- appeal windows ------------------------------------------------------------------
     if adverse is not None:
-        _window(out, marks, adverse.occurred_on, "appeal", _ADVERSE_LABELS[adverse.status], rules, cal, explain)
+        _window(out, marks, adverse, "appeal", _ADVERSE_LABELS[adverse.status], rules, cal, explain)
     if waiver_ev is not None:
-        _window(out, marks, waiver_ev.occurred_on, "appeal_fee_waiver",
-                "Appeal deadline (fee waiver denial)", rules, cal, explain)
+        _window(out, marks, waiver_ev, "appeal_fee_waiver", "Appeal deadline (fee waiver denial)", rules, cal,
+                explain)
+
+    if explain and answer is not None and answer.status == "remanded" and state.status not in ("withdrawn",):
+        # Do not invent a clock: nothing in foia's sources sets one for reprocessing.
+        state.notes.append(f"No statutory clock after remand (remanded {answer.occurred_on.isoformat()}): foia knows "
+                           "no deadline for reprocessing a remanded request (none in 5 U.S.C. 552 or its other "
+                           "sources), so it shows none; follow up with the office. An appeal needs the new "
+                           "determination.")
+
+    if explain and answer is not None and answer.status == "fulfilled":
+        # The statute ties the appeal window to an adverse determination; foia's sources do not
+        # say a full grant is one, so no window is computed, and the user is told where to look.
+        state.notes.append(f"No appeal window: foia computes one after an adverse determination "
+                           f"(5 U.S.C. 552(a)(6)(A)(i)(III)(aa)), and a full grant is not one in its sources. To "
+                           f"contest the search's adequacy, check the office's appeal rule ({rules.appeal_rule}).")
 
     # -- appeal decision -----------------------------------------------------------------
     if appeal is not None:
@@ -339,8 +514,8 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
         after = appeal.order()
         outcome = next((e for e in marks if e.status in _ENDS_APPEAL and e.order() > after), None)
         ext = None
-        for e in extensions:
-            if e.data.get("stage") == "appeal" and e.order() > after:
+        for e, stage in stages:
+            if stage == "appeal" and e.occurred_on >= appeal.occurred_on:
                 ext = e
         decision = _appeal_decision(appeal_received, rules, cal, ext.occurred_on if ext else None, explain)
         ended = outcome.occurred_on if outcome else None
@@ -348,7 +523,10 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
 
 
 _ADVERSE_LABELS = {status: f"Appeal deadline ({status.replace('-', ' ')})" for status in ADVERSE}
-_ENDS_WINDOW = ("appealed", "withdrawn")
+ADVERSE_BY_LABEL = {label: status for status, label in _ADVERSE_LABELS.items()}     # the stored label -> status
+# A window ends with an appeal of what opened it, a withdrawal, or a lawsuit (the requester
+# chose the court: foia no longer proposes an appeal).
+_ENDS_WINDOW = ("appealed", "withdrawn", "in-litigation")
 
 
 @lru_cache(maxsize=50_000)
@@ -356,11 +534,16 @@ def _appeal_window(start, rules, calendar, key, label, explain=True):
     return replace(_appeal(start, rules, calendar, explain), key=key, label=label)
 
 
-def _window(out, marks, start: date, key: str, label: str, rules, cal, explain: bool = True) -> None:
-    deadline = _appeal_window(start, rules, cal, key, label, explain)
+def _window(out, marks, opened: Event, key: str, label: str, rules, cal, explain: bool = True) -> None:
+    deadline = _appeal_window(opened.occurred_on, rules, cal, key, label, explain)
+    target = WINDOW_TARGET[key]
+    after = opened.order()
     appealed = None
     for e in marks:
-        if e.occurred_on >= start and e.status in _ENDS_WINDOW:
+        if e.status in _ENDS_WINDOW and (e.status != "appealed" or appeals(e, target)) and (
+                e.order() > after
+                # an appeal that names what it is of follows it, even typed first the same day
+                or (e.occurred_on == opened.occurred_on and target in (e.data.get("of") or ()))):
             appealed = e
             break
     out.append(Tracked(deadline, REQUESTER, appealed is None, appealed.occurred_on if appealed else None,

@@ -203,7 +203,9 @@ def _export_json(tracker, out, *, redact: bool, keep_notes: bool) -> int:
     return count
 
 
-def csv_row(row, evs, tags, tns, *, today: date) -> dict:
+def csv_row(row, evs, tags, tns, *, today: date, behind: dict | None = None) -> dict:
+    """``behind``: {request id: (next deadline, key)} for the requests whose earliest requester
+    window has lapsed while a later one is open (`list` reads those from the deadlines table)."""
     m = row._mapping
     estimated = None
     for e in evs:
@@ -212,6 +214,8 @@ def csv_row(row, evs, tags, tns, *, today: date) -> dict:
     nd, nk = m["agency_due"], m["agency_due_key"]
     if m["requester_due"] and m["requester_due"] >= today and (nd is None or m["requester_due"] < nd):
         nd, nk = m["requester_due"], m["requester_due_key"]
+    elif behind and m["id"] in behind:
+        nd, nk = behind[m["id"]]
     return {
         "id": m["id"], "uid": m["uid"], "title": m["title"], "office": m["office"], "kind": m["kind"],
         "status": m["status"], "status_on": _iso(m["status_on"]), "filed_on": _iso(m["filed_on"]),
@@ -227,14 +231,24 @@ def csv_row(row, evs, tags, tns, *, today: date) -> dict:
 
 
 def _export_csv(tracker, out, *, redact: bool) -> int:
+    from sqlalchemy import select
+
+    from foia.tracker.service import next_deadline_sql
+
     columns = [c for c in CSV_COLUMNS if not (redact and c in IDENTITY_COLUMNS)]
     today = tracker.today()
+    due, key, _ = next_deadline_sql(today)
+    r = requests.c
+    with tracker.store.read() as conn:
+        behind = {i: (d, k) for i, d, k in conn.execute(select(r.id, due, key).where(
+            r.requester_due < today, r.requester_due_last >= today))}
     count = 0
     with private_output(out) as fh:
         writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
         writer.writeheader()
         for row, evs, tags, tns in iter_requests(tracker.store):
-            writer.writerow({k: ("" if v is None else v) for k, v in csv_row(row, evs, tags, tns, today=today).items()})
+            writer.writerow({k: ("" if v is None else v)
+                             for k, v in csv_row(row, evs, tags, tns, today=today, behind=behind).items()})
             count += 1
     return count
 
@@ -368,6 +382,13 @@ def _parse_day(text, problems, where, *, today, identity=False, future_ok=False)
         shown = "a date" if identity else d.isoformat()
         problems.add(where, f"{shown} is in the future; give the date it happened")
         return None
+    if not identity:
+        from foia.tracker.service import calendar_problem
+
+        problem = calendar_problem(d)
+        if problem:
+            problems.add(where, problem)
+            return None
     return d
 
 
@@ -559,6 +580,10 @@ class _CsvSource:
         self.today = tracker.today()
         self.actor = tracker.actor()
         self.now = utcnow()
+        self.rules = tracker.rules
+        self.calendar = tracker.calendar
+        # An appealed row's event says what the appeal is of: the agency's silence (checked below).
+        self.of_silence = {"imported": True, "of": ["no-response"]}
         # A few thousand distinct dates among 100,000 rows: each cell text already found to be
         # a past date is looked up, not parsed again.
         self.days: dict[str, date] = {}
@@ -622,6 +647,17 @@ class _CsvSource:
                 self.days[raw] = found
         return found
 
+    def _determination_due(self, office: str, filed: date) -> date | None:
+        """The determination's due date for a request filed on ``filed`` with nothing else known
+        (None: an office without a statutory clock). Memoised in the engine's cache."""
+        rules = self.rules(office)
+        if rules is None:
+            return None
+        try:
+            return dv._determination(filed, rules, self.calendar(), None, None, (), False).due
+        except FoiaError:
+            return None         # a clock past the calendar's years: derive reports it
+
     def prepare(self, items: list, problems: _Problems) -> list[_Prepared]:
         from foia.tracker.service import parse_tracking
 
@@ -664,6 +700,16 @@ class _CsvSource:
                 problems.add(where("filed_on"), "a draft has not been filed; leave filed_on empty or give a status")
             if filed and status_on and status_on < filed:
                 problems.add(where("status_on"), f"{status_on.isoformat()} is before filed_on {filed.isoformat()}")
+            elif status == "appealed" and filed and fields["office"]:
+                # A row's history is "submitted, then appealed": that appeal is of the agency's
+                # silence, possible only once the determination is overdue (as `update` checks).
+                due = self._determination_due(fields["office"], filed)
+                appealed_on = status_on or filed
+                if due is not None and appealed_on <= due:
+                    problems.add(where("status"), f"cannot record appealed on {appealed_on.isoformat()}: there is no "
+                                                  "determination to appeal yet, and it is not due until "
+                                                  f"{due.isoformat()}; give the determination's status, or a "
+                                                  "status_on after that day")
             estimated = get("estimated_completion")
             if estimated:
                 estimated = _parse_day(estimated, problems, where("estimated_completion"), today=today,
@@ -702,7 +748,7 @@ class _CsvSource:
                 if status != "submitted":
                     evs.append({"uid": new_uid(), "type": "status", "status": status,
                                 "occurred_on": status_on or filed, "recorded_at": now, "actor": actor,
-                                "note": None, "data": imported})
+                                "note": None, "data": self.of_silence if status == "appealed" else imported})
             for number, reason in numbers:
                 evs.append({"uid": new_uid(), "type": "tracking-number", "status": None,
                             "occurred_on": filed or today, "recorded_at": now, "actor": actor, "note": None,

@@ -5,8 +5,9 @@ change is an event, and the event records the status it set, so the history is t
 truth and the request row only caches the latest.
 
 End states (``END_STATES``) close the processing of a request, but only ``withdrawn`` is
-final: an appeal may follow any determination (fulfilled included: the search may have been
-inadequate), mediation or litigation may follow an appeal decision, and ``remanded``
+final: an appeal may be recorded after any determination (fulfilled included: the search may
+have been inadequate; no appeal window is computed for it, as the statute's follows an adverse
+determination), mediation or litigation may follow an appeal decision, and ``remanded``
 re-opens processing.
 """
 
@@ -108,14 +109,39 @@ def normalize_status(text: str, *, what: str = "--status") -> str:
     raise UsageError(f"{what}: {text!r} is not a status; use one of {', '.join(STATUSES)}")
 
 
+# After an appeal of a fee-waiver or expedite denial alone (a "side" appeal) the request is still
+# processed: these moves stay open, and the side appeal's outcome may come in between.
+_SIDE_PROCESSING = frozenset({"acknowledged", "in-progress", "awaiting-clarification", "awaiting-fees"})
+
+
+def _allowed(old: str, appeal_kind: str | None, side_pending: bool) -> frozenset[str]:
+    allowed = TRANSITIONS[old]
+    if appeal_kind == "side":
+        if old == "appealed":
+            # ... and the determination (or the agency's silence) may be appealed in its turn.
+            allowed = allowed | _SIDE_PROCESSING | DETERMINATIONS | {"appealed"}
+        elif old in APPEAL_DECISIONS:
+            allowed = allowed | _OPEN_MOVES | {"acknowledged"}
+    elif appeal_kind == "no-response" and old == "appealed":
+        # The agency may still answer a request whose silence was appealed.
+        allowed = allowed | DETERMINATIONS
+    if side_pending and old in PROCESSING:
+        allowed = allowed | {"appeal-granted", "appeal-denied"}
+    return allowed
+
+
 def check_transition(request_id: int | str, old: str | None, new: str, *, on: date,
                      has_determination: bool = False, determination_due: date | None = None,
-                     since: date | None = None) -> None:
+                     since: date | None = None, appeal_kind: str | None = None, side_pending: bool = False,
+                     remanded_on: date | None = None) -> None:
     """Refuse an impossible move with one line saying why and what is possible.
 
     ``old`` is None when ``new`` would be the first status of the request. An appeal needs a
     determination to appeal, or a determination that is overdue on the day of the appeal
-    (the agency's silence is then the answer, 5 U.S.C. 552(a)(6)(C)(i)).
+    (the agency's silence is then the answer, 5 U.S.C. 552(a)(6)(C)(i)). After a remand
+    (``remanded_on``) only a new determination may be appealed: foia knows no clock for the
+    reprocessing, so none is overdue. ``appeal_kind`` ("side", "no-response" or None) and ``side_pending`` say
+    what the appeal in force is of (`derive.transition_context`).
     """
     if new not in STATUSES:
         raise UsageError(f"{new!r} is not a status; use one of {', '.join(STATUSES)}")
@@ -124,10 +150,10 @@ def check_transition(request_id: int | str, old: str | None, new: str, *, on: da
             raise FoiaError(f"cannot record {new} for request {request_id} on {on.isoformat()}: it would come "
                             "before the request was submitted; check the date (--on)")
         return
-    if old == new:
+    if old == new and not (new == "appealed" and appeal_kind == "side"):
         when = f" (since {since.isoformat()})" if since else ""
         raise FoiaError(f"request {request_id} is already {new}{when}; nothing to change")
-    allowed = TRANSITIONS[old]
+    allowed = _allowed(old, appeal_kind, side_pending)
     head = f"cannot move request {request_id} from {old} to {new}"
     if new not in allowed:
         if old in _WHY_CLOSED:
@@ -135,12 +161,20 @@ def check_transition(request_id: int | str, old: str | None, new: str, *, on: da
         if old in DETERMINATIONS and new in DETERMINATIONS:
             raise FoiaError(f"{head}: the request is already determined ({old}); appeal it (appealed), or "
                             "fix a mistaken entry with `foia track correct`")
+        if new == "acknowledged" and old == "draft":
+            raise FoiaError(f"{head}: a draft has not been submitted; record the submission first "
+                            f"(foia track update {request_id} --status submitted --on DATE)")
         if new == "acknowledged":
             raise FoiaError(f"{head}: an acknowledgement comes right after submission; record it with an "
                             "earlier --on date")
         options = ", ".join(sorted(allowed)) or "nothing"
         raise FoiaError(f"{head}: from {old} a request can move to {options}")
-    if new == "appealed" and old in PROCESSING | {"in-mediation"} and not has_determination:
+    if new == "appealed" and old in PROCESSING | {"in-mediation", "appealed"} | APPEAL_DECISIONS \
+            and not has_determination:
+        if remanded_on is not None:
+            raise FoiaError(f"{head}: the request was remanded on {remanded_on.isoformat()} and no new "
+                            "determination has been recorded since; foia knows no deadline for reprocessing "
+                            "after a remand, so none is overdue: record the new determination, then appeal it")
         if determination_due is not None and on > determination_due:
             return
         if determination_due is not None:

@@ -1,7 +1,7 @@
 """The tracker's tables (SQLAlchemy Core): the current schema, which the migrations build.
 
 - ``requests``: one row per request. Its ``status``/``status_on``/``filed_on`` and the
-  ``agency_due``/``requester_due`` columns are caches of what the events say, rewritten in the
+  ``agency_due``/``requester_due``/``requester_due_last`` columns are caches of what the events say, rewritten in the
   same transaction as every change, so listings can filter and sort without reading events.
 - ``events``: the history, append-only. The service never updates or deletes an event; a
   mistake is corrected by a new ``correction`` event. The one exception is ``purge``, which
@@ -65,6 +65,10 @@ requests = Table(
     Column("created_at", String(32), nullable=False),
     Column("updated_at", String(32), nullable=False),
     Column("purged_at", String(32)),
+    # The latest open requester deadline (migration 3). `requester_due` is the earliest, which
+    # may have lapsed while a later window is still open: `list` then looks that one up in
+    # `deadlines`, and only for the few requests where the two columns straddle --today.
+    Column("requester_due_last", Date),
     # Never reuse the id of a request, even the highest one (SQLite AUTOINCREMENT).
     sqlite_autoincrement=True,
 )
@@ -73,6 +77,7 @@ Index("ix_requests_office", requests.c.office)
 Index("ix_requests_assignee", requests.c.assignee)
 Index("ix_requests_agency_due", requests.c.agency_due)
 Index("ix_requests_requester_due", requests.c.requester_due)
+REQUESTER_DUE_LAST_INDEX = Index("ix_requests_requester_due_last", requests.c.requester_due_last)
 
 request_tags = Table(
     "request_tags", metadata,

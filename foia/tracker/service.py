@@ -38,6 +38,18 @@ TRACKING_REASONS = {
 }
 # The appeal letter's ground that fits each adverse determination (foia.letters.APPEAL_GROUNDS).
 APPEAL_GROUND_FOR = {"denied": "withholding", "partial": "partial-withholding", "no-records": "no-records"}
+
+def appeal_ground(key: str, label: str) -> str | None:
+    """The appeal letter's ground for an appeal window, from what opened it (not from the
+    request's current status, which may be in-litigation or in-mediation by then); None when no
+    ground of the appeal letter fits (a rejection)."""
+    if key == "appeal_fee_waiver":
+        return "fee-waiver-denied"
+    if key == "appeal_expedite":
+        return "expedite-denied"
+    return APPEAL_GROUND_FOR.get(dv.ADVERSE_BY_LABEL.get(label, ""))
+
+
 FEE_KINDS = ("estimated", "assessed", "paid", "waived", "waiver-denied")
 EXPEDITE_DECISIONS = ("granted", "denied")
 _KIND = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
@@ -126,6 +138,30 @@ def _date(value, *, what: str) -> date | None:
     return parse_date(str(value), what=what)
 
 
+def calendar_years() -> tuple[int, int]:
+    """The years the working-day calendar covers (those with federal holiday data)."""
+    from foia.deadlines import MIN_YEAR, last_year_known
+
+    return MIN_YEAR, last_year_known()
+
+
+def calendar_problem(d: date) -> str | None:
+    """Why a date cannot be in the tracker (no clock can be counted from it), or None."""
+    first, last = calendar_years()
+    if first <= d.year <= last:
+        return None
+    return (f"{d.isoformat()} is outside the years foia's working-day calendar covers ({first}-{last}, the years "
+            "with federal holiday data); check the date")
+
+
+def in_calendar(d: date, what: str) -> None:
+    """Refuse a date no clock can be counted from: a request stored with one would have no
+    deadline at all, and history is never deleted."""
+    problem = calendar_problem(d)
+    if problem:
+        raise UsageError(f"{what}: {problem}")
+
+
 def _text(value, *, what: str, limit: int = 2000) -> str | None:
     if value is None:
         return None
@@ -151,6 +187,7 @@ class Change:
     recorded: list[str] = field(default_factory=list)      # one line per event
     deadlines: list[dv.Tracked] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)         # plain lines (no clock after a remand...)
 
 
 class Tracker:
@@ -321,7 +358,8 @@ class Tracker:
                 conn.execute(insert(request_tags), [{"request_id": rid, "tag": t} for t in tag_list])
             state = self._refresh(conn, rid)
             return Change(rid, title, filing.id, state.status, [_summary(e) for e in new],
-                          state.deadlines, warnings + state.warnings + _same_number_elsewhere(conn, rid, numbers))
+                          state.deadlines, warnings + state.warnings + state.notices
+                          + _same_number_elsewhere(conn, rid, numbers), state.notes)
 
         return self.store.write(run)
 
@@ -332,12 +370,23 @@ class Tracker:
                estimated_completion=None, extension_notice=None, documents: int | None = None,
                pages: int | None = None, files: Sequence[str] = (), received=None, first_received=None,
                expedite_decision: str | None = None, assignee: str | None = None,
-               add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (), by: str | None = None) -> Change:
-        """Append what happened to a request (one event per fact) and recompute its deadlines."""
+               add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (), by: str | None = None,
+               appeal_of: Sequence[str] = ()) -> Change:
+        """Append what happened to a request (one event per fact) and recompute its deadlines.
+
+        ``appeal_of`` (with status appealed): what the appeal is of, from dv.APPEAL_TARGETS;
+        default: everything open to appeal on its day."""
         today = self.today()
         on = _date(on, what="--on") or today
         self._not_future(on, "--on")
         new_status = lc.normalize_status(status) if status else None
+        appeal_of = list(dict.fromkeys(str(a).strip().lower() for a in appeal_of if str(a).strip()))
+        for a in appeal_of:
+            if a not in dv.APPEAL_TARGETS:
+                raise UsageError(f"--appeal-of: {a!r} is not something to appeal; use one of "
+                                 f"{', '.join(dv.APPEAL_TARGETS)}")
+        if appeal_of and new_status != "appealed":
+            raise UsageError("--appeal-of: give it with --status appealed (it says what the appeal is of)")
         numbers = [parse_tracking(t) for t in tracking]
         fee_list = []
         for kind, amount in fees:
@@ -345,6 +394,8 @@ class Tracker:
                 raise UsageError(f"fee kind {kind!r}: use one of {', '.join(FEE_KINDS)}")
             fee_list.append((kind, parse_amount(amount, what=f"--fee-{'denied' if kind == 'waiver-denied' else kind}")))
         estimated = _date(estimated_completion, what="--estimated-completion")
+        if estimated is not None:
+            in_calendar(estimated, "--estimated-completion")
         extension = _date(extension_notice, what="--extension-notice")
         if extension is not None:
             self._not_future(extension, "--extension-notice")
@@ -382,11 +433,16 @@ class Tracker:
                               already_effective=True)
             new: list[dict] = []
             status_event = None
+            self._check_dates(rid, state, on=on, new_status=new_status, received=got, first_received=first,
+                              facts=bool(numbers or fee_list or estimated or expedite_decision or documents is not None
+                                         or pages is not None or file_refs))
             if new_status:
                 data = {"from": self._status_at(evs, on), "to": new_status}
+                if new_status == "appealed":
+                    data["of"] = self._appeal_targets(rid, evs, on, state, appeal_of)
                 if got is not None and new_status == "appealed":
                     data["received"] = got.isoformat()
-                self._check_insert(rid, evs, new_status, on, state)
+                self._check_insert(rid, evs, new_status, on, state, data)
                 status_event = self._event(rid, "status", on, actor, status=new_status, data=data)
                 new.append(status_event)
             if got is not None and new_status != "appealed":
@@ -412,8 +468,18 @@ class Tracker:
             if estimated is not None:
                 new.append(self._event(rid, "estimated-completion", on, actor, data={"date": estimated.isoformat()}))
             if extension is not None:
-                current = new_status or state.status
-                stage = "appeal" if current == "appealed" else "request"
+                # By the notice's date, not by the status when it is typed: a notice dated
+                # before the appeal extends the request's clock.
+                marks = dv.status_events(evs)
+                if status_event is not None:
+                    marks = sorted(marks + [dv.Event(id=10**12, uid="", type="status", occurred_on=on,
+                                                     status=new_status, data=status_event["data"])], key=dv.Event.order)
+                stage = dv.extension_stage(marks, extension)
+                if stage is None:
+                    raise UsageError(f"--extension-notice {extension.isoformat()}: on that day request {rid} awaited "
+                                     "both its determination and the decision on an appeal of a fee-waiver or "
+                                     "expedite denial; foia cannot tell which deadline the notice extends: record "
+                                     "it as a --note and check the notice")
                 new.append(self._event(rid, "extension-notice", extension, actor, data={"stage": stage}))
             if expedite_decision is not None:
                 new.append(self._event(rid, "expedite-decision", on, actor, data={"decision": expedite_decision}))
@@ -456,7 +522,8 @@ class Tracker:
             after = self._refresh(conn, rid)
             _refuse_new_problems(rid, state, after)
             return Change(rid, row.title, row.office, after.status, [_summary(e) for e in new],
-                          after.deadlines, after.warnings + _same_number_elsewhere(conn, rid, numbers))
+                          after.deadlines, after.warnings + _news(state.notices, after.notices)
+                          + _same_number_elsewhere(conn, rid, numbers), _news(state.notes, after.notes))
 
         return self.store.write(run)
 
@@ -487,8 +554,12 @@ class Tracker:
             if target.type in ("created", "correction", "purged"):
                 raise FoiaError(f"event {event_id} ({target.type}) cannot be corrected; it records the tracker's own work")
             before = dv.effective(raw)
-            if not any(e.uid == target.uid for e in before):
+            current = next((e for e in before if e.uid == target.uid), None)
+            if current is None:
                 raise FoiaError(f"event {event_id} was already voided; nothing to correct")
+            if new_on is not None and new_on == current.occurred_on:
+                raise FoiaError(f"event {event_id} of request {rid} is already dated {new_on.isoformat()}; nothing to "
+                                "change (give the date it really happened, or --void)")
             data = {"event_uid": target.uid, "event": target.id}
             if void:
                 data["void"] = True
@@ -500,12 +571,18 @@ class Tracker:
             if target.status:
                 self._check_sequence(rid, after, around=target.uid if not void else None, voided=void,
                                      before=before, target=target)
+            known = dv.date_problems(before)
+            wrong = [p for p in dv.date_problems(after) if p not in known]
+            if wrong:
+                raise FoiaError(f"cannot correct event {target.id} of request {rid}: {wrong[0]}; check --on "
+                                "(nothing was recorded)")
             conn.execute(insert(events), [fix])
             previous = dv.derive(before, expedite=row.expedite, rules=self.rules(row.office),
                                  calendar=self.calendar(), already_effective=True)
             state = self._refresh(conn, rid)
             _refuse_new_problems(rid, previous, state)
-            return Change(rid, row.title, row.office, state.status, [_summary(fix)], state.deadlines, state.warnings)
+            return Change(rid, row.title, row.office, state.status, [_summary(fix)], state.deadlines,
+                          state.warnings + _news(previous.notices, state.notices), _news(previous.notes, state.notes))
 
         return self.store.write(run)
 
@@ -618,7 +695,14 @@ class Tracker:
             timeline.append(event_dict(shown or e, identity=identity, voided=shown is None and e.type != "correction"))
         out["timeline"] = timeline
         out["deadlines"] = [self._deadline_dict(t) for t in state.deadlines]
-        out["warnings"] = state.warnings
+        from foia.deadlines import RESUME_HINT
+
+        for d in out["deadlines"]:
+            # The engine speaks to `foia deadline --tolled FROM:TO`; here the answer is recorded.
+            d["explanation"] = [x.replace(RESUME_HINT, f"record the answer: foia track update {rid} --status "
+                                                       "in-progress --on DATE.") for x in d["explanation"]]
+        out["warnings"] = state.warnings + state.notices
+        out["notes"] = state.notes
         agency = self.directory.agencies.get(row.office)
         # The award number (PIID) is what the office and USAspending know an award by.
         out["contract_awards"] = {}
@@ -647,42 +731,55 @@ class Tracker:
              tag: str | None = None, overdue: bool = False, due_within: int | None = None,
              limit: int | None = None, identity: bool = False) -> list[dict]:
         """Requests sorted by their next deadline (soonest first, none last), filtered."""
-        from sqlalchemy import and_, case, exists, or_, select
+        from sqlalchemy import exists, or_, select, union
 
         today = self.today()
         codes = [lc.normalize_status(s) for s in status]
         r = requests.c
-        next_due = case((and_(r.requester_due >= today, or_(r.agency_due.is_(None), r.requester_due < r.agency_due)),
-                         r.requester_due), else_=r.agency_due)
-        next_key = case((and_(r.requester_due >= today, or_(r.agency_due.is_(None), r.requester_due < r.agency_due)),
-                         r.requester_due_key), else_=r.agency_due_key)
+        next_due, next_key, req_due = next_deadline_sql(today)
+        next_due = next_due.label("next_due")
         first_number = (select(tracking_numbers.c.number).where(tracking_numbers.c.request_id == r.id)
                         .order_by(tracking_numbers.c.id).limit(1).scalar_subquery())
         cols = [r.id, r.title, r.office, r.status, r.status_on, r.filed_on, r.assignee, r.kind,
-                next_due.label("next_due"), next_key.label("next_key"), first_number.label("tracking_number")]
+                next_due, next_key.label("next_key"), first_number.label("tracking_number")]
         if identity:
             cols += [getattr(r, c) for c in IDENTITY_COLUMNS if c != "letter_text"]
-        q = select(*cols)
+        where = []
         if codes:
-            q = q.where(r.status.in_(codes))
+            where.append(r.status.in_(codes))
         if office:
             _, filing = self.office(office)
-            q = q.where(r.office == filing.id)
+            where.append(r.office == filing.id)
         # Names and tags match whatever their case ("--assignee maria" finds "Maria"): the spellings
         # stored are found first, so the main query still uses the index on the column.
         if assignee:
-            q = q.where(r.assignee.in_(_spellings(r.assignee, assignee)))
+            where.append(r.assignee.in_(_spellings(r.assignee, assignee)))
         if tag:
             t = request_tags.c
-            q = q.where(exists().where(t.request_id == r.id, t.tag.in_(_spellings(t.tag, tag))))
+            where.append(exists().where(t.request_id == r.id, t.tag.in_(_spellings(t.tag, tag))))
         if overdue:
-            q = q.where(r.agency_due < today)
+            where.append(r.agency_due < today)
         if due_within is not None:
             if due_within < 0:
                 raise UsageError("--due-within: give a number of days >= 0")
             horizon = today + timedelta(days=due_within)
-            q = q.where(or_(r.agency_due <= horizon, and_(r.requester_due >= today, r.requester_due <= horizon)))
-        q = q.order_by(next_due.is_(None), next_due, r.id)
+            where.append(or_(r.agency_due <= horizon, req_due <= horizon))
+        q = select(*cols).where(*where)
+        if limit and not (codes or office or assignee or tag):
+            # Sorting a million rows by an expression of --today reads them all. The first
+            # `limit` by next deadline are among the first `limit` by agency deadline (an
+            # index), the first `limit` by requester window (only requests with a window still
+            # open on --today: an index), and the first `limit` with neither: the sort runs on
+            # those few. (A filter on status, office, assignee or tag reads fewer rows, which
+            # one pass sorts faster than three.)
+            parts = [select(r.id).where(*where, r.agency_due.is_not(None)).order_by(r.agency_due, r.id),
+                     select(r.id).where(*where, r.requester_due_last >= today).order_by(req_due, r.id)]
+            if not (overdue or due_within is not None):     # these need a deadline
+                parts.append(select(r.id).where(*where, r.agency_due.is_(None), or_(
+                    r.requester_due_last.is_(None), r.requester_due_last < today)).order_by(r.id))
+            found = union(*(select(part.limit(limit).subquery().c.id) for part in parts))
+            q = q.where(r.id.in_(select(found.subquery().c.id)))
+        q = q.order_by(next_due.asc().nulls_last(), r.id)      # the label: the expression is evaluated once
         if limit:
             q = q.limit(limit)
         with self.store.read() as conn:
@@ -765,9 +862,9 @@ class Tracker:
                     if action == "followup":
                         item["command"] = f"foia track followup {row.request_id}"
                     elif action == "appeal":
-                        ground = {"appeal_fee_waiver": "fee-waiver-denied", "appeal_expedite": "expedite-denied"}.get(
-                            row.key, APPEAL_GROUND_FOR.get(row.status, "..."))
-                        item["command"] = f"foia track appeal {row.request_id} --ground {ground}"
+                        ground = appeal_ground(row.key, row.label)
+                        if ground:
+                            item["command"] = f"foia track appeal {row.request_id} --ground {ground}"
                     items.append(item)
                 out["sections"].append({"key": key, "title": title, "total": total, "items": items})
         return out
@@ -794,6 +891,7 @@ class Tracker:
     def _not_future(self, d: date, what: str) -> None:
         if d > self.today():
             raise UsageError(f"{what}: {d.isoformat()} is in the future; give the date it happened")
+        in_calendar(d, what)
 
     def _event(self, rid: int, type_: str, on: date, actor, *, status=None, note=None, data=None) -> dict:
         return {"uid": new_uid(), "request_id": rid, "type": type_, "status": status, "occurred_on": on,
@@ -824,29 +922,96 @@ class Tracker:
 
     @staticmethod
     def _status_at(evs: Sequence[dv.Event], on: date) -> str | None:
-        marks = [e for e in evs if e.status and e.occurred_on <= on]
+        marks = [e for e in dv.status_events(evs) if e.occurred_on <= on]
         return marks[-1].status if marks else None
 
-    def _appeal_context(self, evs: Sequence[dv.Event], on: date, state: dv.State) -> dict:
-        has = any((e.status in lc.DETERMINATIONS and e.occurred_on <= on)
-                  or (e.type == "fee" and e.data.get("kind") == "waiver-denied" and e.occurred_on <= on)
-                  or (e.type == "expedite-decision" and e.data.get("decision") == "denied" and e.occurred_on <= on)
-                  for e in evs)
-        det = next((t for t in state.deadlines if t.key == "determination"), None)
-        return {"has_determination": has, "determination_due": det.due if det else None}
+    @staticmethod
+    def _check_dates(rid: int, state: dv.State, *, on: date, new_status: str | None, received: date | None,
+                     first_received: date | None, facts: bool) -> None:
+        """Refuse dates in an impossible order: a date counted from them would hide the typing
+        mistake (an appeal received before it was sent would start its decision clock early)."""
+        if new_status == "appealed":
+            if received is not None and received < on:
+                raise UsageError(f"--received: the appeal cannot have been received on {received.isoformat()}, "
+                                 f"before it was sent (--on {on.isoformat()}); give the date the office received "
+                                 "it, on or after --on")
+            received = None       # the appeal's receipt, not the request's
+        filed = state.filed_on or (on if new_status == "submitted" else None)
+        if filed is None:
+            return
+        for value, what in ((received, "--received"), (first_received, "--first-received")):
+            if value is not None and value < filed:
+                raise UsageError(f"{what}: {value.isoformat()} is before request {rid} was filed "
+                                 f"({filed.isoformat()}); an office cannot receive a request before it is sent: "
+                                 "check the date")
+        if facts and on < filed:
+            raise UsageError(f"--on: {on.isoformat()} is before request {rid} was filed ({filed.isoformat()}); "
+                             "fees, tracking numbers, decisions and documents come after filing: check --on")
 
-    def _check_insert(self, rid: int, evs: list[dv.Event], new: str, on: date, state: dv.State) -> None:
+    def _appeal_targets(self, rid: int, evs, on: date, state: dv.State, asked: Sequence[str]) -> list[str]:
+        """What an appeal on ``on`` is of: ``asked`` (each must be open to appeal), else all that is."""
+        targets, _ = self._appealable(evs, on, state)
+        if not asked:
+            return targets      # empty: check_transition says why there is nothing to appeal
+        what = {"determination": "no determination", "no-response": "no overdue determination",
+                "fee-waiver-denial": "no fee-waiver denial", "expedite-denial": "no expedite denial"}
+        for a in asked:
+            if a not in targets:
+                open_ = ", ".join(targets) or "nothing"
+                raise UsageError(f"--appeal-of {a}: request {rid} has {what[a]} open to appeal on {on.isoformat()} "
+                                 f"(open to appeal: {open_}); check --appeal-of and --on")
+        return sorted(asked, key=dv.APPEAL_TARGETS.index)
+
+    @staticmethod
+    def _appealable(evs: Sequence[dv.Event], on: date, state: dv.State) -> tuple[list[str], dict]:
+        """What an appeal on ``on`` could be of (dv.APPEAL_TARGETS, in that order), and the
+        context `check_transition` needs to explain a refusal. After a remand only what came
+        since counts: the old determination was appealed already."""
+        marks = [e for e in dv.status_events(evs) if e.occurred_on <= on]
+        remand = next((e for e in reversed(marks) if e.status == "remanded"), None)
+        since = remand.order() if remand else None
+
+        def fresh(e) -> bool:
+            return e.occurred_on <= on and (since is None or e.order() > since)
+
+        targets = []
+        if any(e.status in lc.DETERMINATIONS and fresh(e) for e in marks):
+            targets.append("determination")
+        det = next((t for t in state.deadlines if t.key == "determination"), None)
+        if not targets and remand is None and det is not None and det.due is not None and on > det.due:
+            targets.append("no-response")
+        for target, hit in (("fee-waiver-denial", lambda e: e.type == "fee" and e.data.get("kind") == "waiver-denied"),
+                            ("expedite-denial", lambda e: e.type == "expedite-decision"
+                             and e.data.get("decision") == "denied")):
+            denial = next((e for e in reversed(evs) if hit(e) and fresh(e)), None)
+            if denial is not None and not any(m.status == "appealed" and m.order() > denial.order()
+                                              and dv.appeals(m, target) for m in marks):
+                targets.append(target)
+        targets.sort(key=dv.APPEAL_TARGETS.index)
+        context = {"has_determination": bool(set(targets) - {"no-response"}),
+                   "determination_due": det.due if det else None,
+                   "remanded_on": remand.occurred_on if remand and "determination" not in targets else None}
+        return targets, context
+
+    def _check_insert(self, rid: int, evs: list[dv.Event], new: str, on: date, state: dv.State,
+                      data: dict | None = None) -> None:
         """A status recorded on ``on`` must follow the status before it and lead to the one after."""
         marks = dv.status_events(evs)
+        if new == "submitted":
+            # A draft is dated the day it was typed, not a step the submission must follow.
+            marks = [e for e in marks if e.status != "draft"]
         prev = [e for e in marks if e.occurred_on <= on]
         later = [e for e in marks if e.occurred_on > on]
         p = prev[-1] if prev else None
+        context = self._appealable(evs, on, state)[1] if new == "appealed" else {}
         lc.check_transition(rid, p.status if p else None, new, on=on, since=p.occurred_on if p else None,
-                            **self._appeal_context(evs, on, state))
+                            **context, **dv.transition_context(prev))
         if later:
             n = later[0]
+            me = dv.Event(id=10**12, uid="", type="status", occurred_on=on, status=new, data=data or {})
             try:
-                lc.check_transition(rid, new, n.status, on=n.occurred_on, has_determination=True)
+                lc.check_transition(rid, new, n.status, on=n.occurred_on, has_determination=True,
+                                    **dv.transition_context(prev + [me]))
             except FoiaError as exc:
                 raise FoiaError(f"cannot record {new} on {on.isoformat()} for request {rid}: it is followed by "
                                 f"{n.status} on {n.occurred_on.isoformat()} ({exc.message}); check --on") from None
@@ -858,6 +1023,7 @@ class Tracker:
             old = dv.status_events(before)
             i = next(i for i, e in enumerate(old) if e.uid == target.uid)
             pairs = [(old[i - 1] if i > 0 else None, old[i + 1] if i + 1 < len(old) else None)]
+            history = old[:i]
         else:
             i = next(i for i, e in enumerate(marks) if e.uid == around)
             pairs = [(marks[i - 1] if i > 0 else None, marks[i]),
@@ -865,8 +1031,10 @@ class Tracker:
         for a, b in pairs:
             if b is None:
                 continue
+            upto = (history if voided else marks[:marks.index(a) + 1]) if a is not None else []
             try:
-                lc.check_transition(rid, a.status if a else None, b.status, on=b.occurred_on, has_determination=True)
+                lc.check_transition(rid, a.status if a else None, b.status, on=b.occurred_on, has_determination=True,
+                                    **dv.transition_context(upto))
             except FoiaError as exc:
                 raise FoiaError(f"cannot correct event {target.id} of request {rid}: the history would read "
                                 f"{a.status if a else '(start)'} then {b.status} on {b.occurred_on.isoformat()} "
@@ -909,6 +1077,12 @@ def _same_number_elsewhere(conn, rid: int, numbers: Sequence[tuple[str, str]]) -
             f"twice? (`foia track show {other}`)" for number, other in rows]
 
 
+def _news(before: Sequence[str], after: Sequence[str]) -> list[str]:
+    """What a change made appear: a warning the history already carried was printed when it
+    first appeared (and `show` prints them all)."""
+    return [x for x in after if x not in before]
+
+
 def _refuse_new_problems(rid: int, before: dv.State, after: dv.State) -> None:
     """A change that makes the deadline engine refuse the request's dates (an extension notice
     before receipt...) is refused, and the transaction rolls back."""
@@ -926,7 +1100,10 @@ def deadline_state(t: dv.Tracked, today: date) -> str:
     met (the agency acted by the due date) | late (it acted after) | closed (withdrawn, appealed,
     answered...)."""
     if not t.open:
-        acted = t.closed_by in lc.DETERMINATIONS | lc.APPEAL_DECISIONS | {"decision"}
+        acted = t.closed_by in lc.DETERMINATIONS | {"decision"} or (
+            # An appeal's outcome decides the appeal; when it closes the determination clock (a
+            # row imported as "appeal-denied") the determination's own date is unknown.
+            t.closed_by in lc.APPEAL_DECISIONS and t.key != "determination")
         if t.party == dv.AGENCY and acted and t.closed_on and t.due:
             return "late" if t.closed_on > t.due else "met"
         return "closed"
@@ -953,8 +1130,11 @@ def tracking_rows(rid: int, evs: Sequence[dv.Event]) -> list[dict]:
 
 
 def cache_values(state: dv.State) -> dict:
-    # state.due(AGENCY) and state.due(REQUESTER) in one pass (the bulk import calls this per request).
+    # state.due(AGENCY) and state.due(REQUESTER) in one pass (the bulk import calls this per
+    # request), and the latest open requester deadline: `list` needs it to see a window still
+    # open behind a lapsed one.
     earliest = {dv.AGENCY: None, dv.REQUESTER: None}
+    last = None
     for t in state.deadlines:
         due = t.deadline.due
         if t.open and due and t.party in earliest:
@@ -962,11 +1142,39 @@ def cache_values(state: dv.State) -> dict:
             best = earliest[t.party]
             if best is None or pair < best:
                 earliest[t.party] = pair
+            if t.party == dv.REQUESTER and (last is None or due > last):
+                last = due
     agency_due, agency_key = earliest[dv.AGENCY] or (None, None)
     requester_due, requester_key = earliest[dv.REQUESTER] or (None, None)
     return {"status": state.status, "status_on": state.status_on, "filed_on": state.filed_on,
             "agency_due": agency_due, "agency_due_key": agency_key,
-            "requester_due": requester_due, "requester_due_key": requester_key}
+            "requester_due": requester_due, "requester_due_key": requester_key, "requester_due_last": last}
+
+
+def next_deadline_sql(today: date):
+    """SQL for a request's next deadline on ``today`` (and its key, and the requester's next
+    window alone): the agency's earliest open deadline (an overdue one stays: the agency still
+    owes it) or the requester's earliest window not lapsed on ``today``, whichever is sooner.
+
+    The cached columns answer for nearly every request, in the order a million-row scan
+    evaluates them cheapest: the earliest requester window still open; else, when the latest
+    (``requester_due_last``) has lapsed too, the agency's. Only for a request whose earliest
+    window has lapsed while a later one has not are its deadlines read (an index look-up)."""
+    from sqlalchemy import and_, case, or_, select, true
+
+    r, d = requests.c, deadlines.c
+    later = and_(d.request_id == r.id, d.open == true(), d.party == dv.REQUESTER, d.due >= today)
+    first = select(d.due).where(later).order_by(d.due, d.key).limit(1).scalar_subquery()
+    first_key = select(d.key).where(later).order_by(d.due, d.key).limit(1).scalar_subquery()
+    cached = and_(r.requester_due >= today, or_(r.agency_due.is_(None), r.requester_due < r.agency_due))
+    behind = and_(r.requester_due_last >= today, r.requester_due < today)
+    behind_sooner = or_(r.agency_due.is_(None), first < r.agency_due)
+    due = case((cached, r.requester_due), (behind, case((behind_sooner, first), else_=r.agency_due)),
+               else_=r.agency_due)
+    key = case((cached, r.requester_due_key), (behind, case((behind_sooner, first_key), else_=r.agency_due_key)),
+               else_=r.agency_due_key)
+    requester = case((r.requester_due >= today, r.requester_due), (behind, first), else_=None)
+    return due, key, requester
 
 
 def request_dict(row, *, identity: bool = False) -> dict:
@@ -1000,6 +1208,15 @@ def event_dict(e: dv.Event, *, identity: bool = False, voided: bool = False) -> 
 
 HIDDEN = "[identity hidden]"
 
+_APPEAL_OF_TEXT = {"determination": "determination", "no-response": "agency's silence",
+                   "fee-waiver-denial": "fee-waiver denial", "expedite-denial": "expedite denial"}
+
+
+def appeal_of_text(of) -> str:
+    """``["determination", "expedite-denial"]`` -> "determination and expedite denial"."""
+    parts = [_APPEAL_OF_TEXT.get(x, str(x)) for x in of]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
 
 def _summary(ev: dict) -> str:
     data = {k: (HIDDEN if k in IDENTITY_EVENT_KEYS and v not in (None, "", []) else v)
@@ -1011,6 +1228,8 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
     when = f" on {on.isoformat()}" if on else ""
     if type_ == "status":
         text = f"{lc.label(status)}{when}"
+        if data.get("of"):
+            text += f" (of the {appeal_of_text(data['of'])})"
         if data.get("received"):
             text += f" (appeal received {data['received']})"
         return text

@@ -316,9 +316,24 @@ def _m002_open_deadlines_index(conn) -> None:
     OPEN_DEADLINES_INDEX.create(conn, checkfirst=True)
 
 
+def _m003_requester_due_last(conn) -> None:
+    from sqlalchemy import inspect
+
+    from foia.tracker.models import REQUESTER_DUE_LAST_INDEX
+
+    # Migration 1 builds the current tables, so a new database has the column already.
+    if "requester_due_last" not in {c["name"] for c in inspect(conn).get_columns("requests")}:
+        conn.exec_driver_sql("ALTER TABLE requests ADD COLUMN requester_due_last DATE")
+    conn.exec_driver_sql(
+        "UPDATE requests SET requester_due_last = (SELECT max(d.due) FROM deadlines d WHERE d.request_id = "
+        "requests.id AND d.open AND d.party = 'requester') WHERE requester_due IS NOT NULL")
+    REQUESTER_DUE_LAST_INDEX.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
     (2, "index only the open deadlines", _m002_open_deadlines_index),
+    (3, "cache the latest open requester deadline", _m003_requester_due_last),
 ]
 LATEST = MIGRATIONS[-1][0]
 
