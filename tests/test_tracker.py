@@ -201,10 +201,21 @@ def test_list_sorts_by_next_deadline_and_filters(track):
 
 def test_hsi_files_through_ice_and_ogis_has_no_clock(track):
     out = track("add", "--title", "HSI records", "--office", "hsi", "--on", "2025-01-02").output
-    assert "(ice), submitted" in out
+    assert "(hsi), submitted" in out
+    # ICE's clock (HSI files through ICE), and the office named is kept: --office hsi finds only
+    # HSI's requests, --office ice finds ICE's and its directorates'.
+    assert "Determination due: 2025-01-31 (Fri)" in out
+    track("add", "--title", "ERO records", "--office", "ERO", "--on", "2025-01-02")
+    track("add", "--title", "ICE records", "--office", "ice", "--on", "2025-01-02")
+    titles = lambda *a: sorted(r["title"] for r in json.loads(track("list", "--json", *a).output))
+    assert titles("--office", "hsi") == ["HSI records"]
+    assert titles("--office", "ero") == ["ERO records"]
+    assert titles("--office", "ice") == ["ERO records", "HSI records", "ICE records"]
+    shown = track("show", "1").output
+    assert "Office:    HSI (Homeland Security Investigations)" in shown and "Filed with: ICE FOIA Office" in shown
     out = track("add", "--title", "Mediation", "--office", "ogis", "--on", "2025-01-02").output
     assert "Determination" not in out
-    assert "Deadlines: none (this office has no statutory clock)" in track("show", "2").output
+    assert "Deadlines: none (this office has no statutory clock)" in track("show", "4").output
 
 
 def test_identity_fields_are_hidden_unless_asked(track):

@@ -72,6 +72,30 @@ def test_a_version_1_database_gets_the_open_deadlines_index(db_url):
         store.dispose()
 
 
+def test_a_version_3_database_gets_back_the_office_named(db_url):
+    """Before migration 4 a request filed to HSI kept ICE as its office (and HSI only in its
+    office snapshot); the migration restores HSI, and leaves the others and imported rows as they are."""
+    from sqlalchemy import delete, select, update
+
+    from foia.tracker import open_tracker
+    from foia.tracker.models import requests, schema_migrations
+    from foia.tracker.store import LATEST, open_store
+
+    t = open_tracker(db_url)
+    t.add(title="HSI", office="hsi", on="2025-01-02")
+    t.add(title="ICE", office="ice", on="2025-01-02")
+    t.store.write(lambda c: (c.execute(update(requests).where(requests.c.id == 1).values(office="ice")),
+                             c.execute(delete(schema_migrations).where(schema_migrations.c.version >= 4))))
+    t.store.dispose()
+    store = open_store(db_url)
+    try:
+        assert store.schema_version() == LATEST
+        with store.read() as conn:
+            assert conn.execute(select(requests.c.office).order_by(requests.c.id)).scalars().all() == ["hsi", "ice"]
+    finally:
+        store.dispose()
+
+
 def test_a_newer_database_is_refused(db_url):
     from sqlalchemy import insert
 

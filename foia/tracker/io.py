@@ -430,7 +430,7 @@ class _Lookups:
         found = self.cache.get(k, False)
         if found is False:
             try:
-                found = self.d.filing_office(self.d.agency(key)).id
+                found = self.d.agency(key).id
             except FoiaError:
                 found = None
             self.cache[k] = found
@@ -1539,6 +1539,7 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
     bad, ids_twice, uids_twice, taken, warnings = [], _Problems(str(path)), _Problems(str(path)), \
         _Problems(str(path)), []
     seen_ids, seen_uids, seen_event_uids, seen_assigned = set(), set(), set(), {}
+    filing = tracker.filing_ids()
     event_uid_twice = False
     counts = {"requests": 0, "events": 0, "first_id": None, "last_id": None}
     cache = None
@@ -1561,11 +1562,11 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
                 event_uid_twice = event_uid_twice or uid in seen_event_uids
                 seen_event_uids.add(uid)
             for where, office, number in chunk["assigned"]:
-                first = seen_assigned.setdefault((office, number), where)
+                first = seen_assigned.setdefault((filing.get(office, office), number), where)
                 if first != where:
                     ids_twice.add(where, f"tracking number {number} ({office}) is also on {first}: the same request "
                                          "twice? remove one row")
-            _check_taken(conn, chunk, taken)
+            _check_taken(conn, chunk, taken, filing)
             if ids_twice.items or uids_twice.items or event_uid_twice or taken.items or warnings:
                 continue
             if cache is None and store.is_sqlite:
@@ -1600,7 +1601,7 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
             "first_id": counts["first_id"], "last_id": counts["last_id"]}
 
 
-def _check_taken(conn, chunk: dict, problems: _Problems) -> None:
+def _check_taken(conn, chunk: dict, problems: _Problems, filing: dict[str, str]) -> None:
     """Requests already here are refused: importing twice would duplicate them. A row with a uid
     is recognised by it; a row without one by the tracking number its office assigned. Reported
     in file order."""
@@ -1630,7 +1631,7 @@ def _check_taken(conn, chunk: dict, problems: _Problems) -> None:
         cursor.close()
     for number, office, rid in hits:
         for where, wanted in by_number[number]:
-            if wanted == office:
+            if filing.get(wanted, wanted) == filing.get(office, office):      # HSI's numbers are ICE's
                 found.append((where, f"tracking number {number} ({office}) is already on request {rid}; "
                                      "remove the row if the file was imported before"))
     if found:

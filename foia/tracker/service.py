@@ -258,6 +258,20 @@ class Tracker:
             raise UsageError(f"{what}: unknown office {key!r}; expected an id from `foia agencies list`") from None
         return agency, self.directory.filing_office(agency)
 
+    def offices_of(self, key: str, *, what: str = "--office") -> list[str]:
+        """The office ids a filter on ``key`` means: a filing office with the directorates that
+        file through it (ice: ice, hsi, ero), or just the office named (hsi)."""
+        agency, filing = self.office(key, what=what)
+        if agency.id != filing.id:
+            return [agency.id]
+        d = self.directory
+        return sorted(a.id for a in d.agencies.values() if d.filing_office(a).id == agency.id)
+
+    def filing_ids(self) -> dict[str, str]:
+        """office id -> the id of the office it files with, for every office in the directory."""
+        d = self.directory
+        return {a.id: d.filing_office(a).id for a in d.agencies.values()}
+
     def _records(self, keys: Iterable[str], what: str, finder) -> list[str]:
         out = []
         for key in keys:
@@ -318,7 +332,9 @@ class Tracker:
             raise UsageError("--letter: the text contains a NUL character; give the letter as plain text")
         actor = self.actor(by)
         row = {
-            "uid": new_uid(), "title": title, "office": filing.id, "kind": kind,
+            # The office named (HSI, ERO), not only the one it is filed with (ICE): `list --office
+            # hsi` finds it, letters name the directorate, and the clock is the filing office's.
+            "uid": new_uid(), "title": title, "office": agency.id, "kind": kind,
             "status": "draft", "sent_via": sent_via,
             "assignee": _text(assignee, what="--assignee", limit=200),
             "requester": _text(requester, what="--requester", limit=500),
@@ -357,9 +373,9 @@ class Tracker:
             if tag_list:
                 conn.execute(insert(request_tags), [{"request_id": rid, "tag": t} for t in tag_list])
             state = self._refresh(conn, rid)
-            return Change(rid, title, filing.id, state.status, [_summary(e) for e in new],
+            return Change(rid, title, agency.id, state.status, [_summary(e) for e in new],
                           state.deadlines, warnings + state.warnings + state.notices
-                          + _same_number_elsewhere(conn, rid, numbers), state.notes)
+                          + _same_number_elsewhere(conn, rid, numbers, self.filing_ids()), state.notes)
 
         return self.store.write(run)
 
@@ -523,7 +539,7 @@ class Tracker:
             _refuse_new_problems(rid, state, after)
             return Change(rid, row.title, row.office, after.status, [_summary(e) for e in new],
                           after.deadlines, after.warnings + _news(state.notices, after.notices)
-                          + _same_number_elsewhere(conn, rid, numbers), _news(state.notes, after.notes))
+                          + _same_number_elsewhere(conn, rid, numbers, self.filing_ids()), _news(state.notes, after.notes))
 
         return self.store.write(run)
 
@@ -748,8 +764,7 @@ class Tracker:
         if codes:
             where.append(r.status.in_(codes))
         if office:
-            _, filing = self.office(office)
-            where.append(r.office == filing.id)
+            where.append(r.office.in_(self.offices_of(office)))
         # Names and tags match whatever their case ("--assignee maria" finds "Maria"): the spellings
         # stored are found first, so the main query still uses the index on the column.
         if assignee:
@@ -1060,21 +1075,23 @@ class Tracker:
         return state
 
 
-def _same_number_elsewhere(conn, rid: int, numbers: Sequence[tuple[str, str]]) -> list[str]:
-    """Warnings for numbers an office assigned that another request of that office also has: an
-    office gives one number per request, so it is likely the same request recorded twice (a
-    referral's number on the referring request is expected, and not reported)."""
+def _same_number_elsewhere(conn, rid: int, numbers: Sequence[tuple[str, str]], filing: dict[str, str]) -> list[str]:
+    """Warnings for numbers an office assigned that another request filed with that office also
+    has: an office gives one number per request, so it is likely the same request recorded twice
+    (a referral's number on the referring request is expected, and not reported). ``filing``:
+    office id -> the office it files with (HSI's numbers are ICE's)."""
     from sqlalchemy import and_, select
 
     assigned = [n for n, reason in numbers if reason == "assigned"]
     if not assigned:
         return []
     tn, r = tracking_numbers.c, requests.c
-    office = select(r.office).where(r.id == rid).scalar_subquery()
-    rows = conn.execute(select(tn.number, tn.request_id).join(requests, r.id == tn.request_id).where(and_(
-        tn.number.in_(assigned), tn.reason == "assigned", tn.request_id != rid, r.office == office)))
+    mine = conn.execute(select(r.office).where(r.id == rid)).scalar()
+    rows = conn.execute(select(tn.number, tn.request_id, r.office).join(requests, r.id == tn.request_id).where(and_(
+        tn.number.in_(assigned), tn.reason == "assigned", tn.request_id != rid)))
     return [f"tracking number {number} is also on request {other} at the same office: the same request recorded "
-            f"twice? (`foia track show {other}`)" for number, other in rows]
+            f"twice? (`foia track show {other}`)" for number, other, office in rows
+            if filing.get(office, office) == filing.get(mine, mine)]
 
 
 def _news(before: Sequence[str], after: Sequence[str]) -> list[str]:
@@ -1434,7 +1451,7 @@ def file_request(store_or_url, *, letter, title: str | None = None, requester: s
     limit = pick(fee_limit, "fee_limit")
     change = tracker.add(
         title=title or tracked_title(letter),
-        office=letter.office_id, kind=letter.kind, draft=draft, on=filed_on, requester=requester,
+        office=letter.about_id or letter.office_id, kind=letter.kind, draft=draft, on=filed_on, requester=requester,
         client_name=client_name, client_dob=client_dob, client_a_number=client_a_number,
         assignee=assignee, tags=tags, letter_text=letter.text, sent_via=sent_via,
         fee_category=fee_cat if isinstance(fee_cat, str) else None,

@@ -330,10 +330,21 @@ def _m003_requester_due_last(conn) -> None:
     REQUESTER_DUE_LAST_INDEX.create(conn, checkfirst=True)
 
 
+def _m004_office_named(conn) -> None:
+    # Before version 4 a request filed to a directorate (HSI, ERO) kept the office it files
+    # with (ICE) and the one named only in its office snapshot: bring the named one back.
+    if conn.dialect.name == "postgresql":
+        named = "office_snapshot->>'requested_office'"
+    else:
+        named = "json_extract(office_snapshot, '$.requested_office')"
+    conn.exec_driver_sql(f"UPDATE requests SET office = {named} WHERE office_snapshot IS NOT NULL AND {named} IS NOT NULL")
+
+
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
     (2, "index only the open deadlines", _m002_open_deadlines_index),
     (3, "cache the latest open requester deadline", _m003_requester_due_last),
+    (4, "requests keep the office named (HSI, ERO), not only the one it files with", _m004_office_named),
 ]
 LATEST = MIGRATIONS[-1][0]
 
