@@ -96,6 +96,28 @@ def test_a_version_3_database_gets_back_the_office_named(db_url):
         store.dispose()
 
 
+def test_an_upgrade_is_announced_once_and_a_new_database_silently(tmp_path):
+    from click.testing import CliRunner
+    from sqlalchemy import delete
+
+    from foia.cli import cli
+    from foia.tracker.models import schema_migrations
+    from foia.tracker.store import LATEST, open_store
+
+    db = tmp_path / "q.db"
+    first = CliRunner().invoke(cli, ["track", "--db", str(db), "list"])
+    assert first.exit_code == 0 and first.output.strip() == "No requests."
+    store = open_store(str(db))
+    store.write(lambda c: c.execute(delete(schema_migrations).where(schema_migrations.c.version >= 4)))
+    store.dispose()
+    upgraded = CliRunner().invoke(cli, ["track", "--db", str(db), "list"])
+    assert upgraded.exit_code == 0
+    assert upgraded.output.splitlines() == [
+        f"Upgrading the tracker database {db} from schema version 3 to {LATEST}: once, in one transaction (a "
+        "large queue takes a minute)...", "No requests."]
+    assert CliRunner().invoke(cli, ["track", "--db", str(db), "list"]).output.strip() == "No requests."
+
+
 def test_a_newer_database_is_refused(db_url):
     from sqlalchemy import insert
 

@@ -154,7 +154,8 @@ def _open_tracker(params: dict, d):
     from foia.tracker.store import open_store
 
     _filed_on(params)
-    return Tracker(open_store(params.get("db")), directory=d)
+    store = open_store(params.get("db"), notify=lambda message: click.echo(message, err=True))
+    return Tracker(store, directory=d)
 
 
 def _track_letters(tracker, built: list, options: dict, params: dict) -> dict[int, int]:

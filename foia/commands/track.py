@@ -32,7 +32,7 @@ def _tracker(ctx: click.Context, today: str | None = None):
             raise UsageError(f"--today: {day.isoformat()} is outside the years foia's working-day calendar covers "
                              f"({MIN_YEAR}-{last_year_known()}); check the date")
     obj = ctx.find_object(dict) or {}
-    store = open_store(obj.get("db"))
+    store = open_store(obj.get("db"), notify=lambda message: click.echo(message, err=True))
     ctx.call_on_close(store.dispose)
     return Tracker(store, directory_override=(ctx.find_root().obj or {}).get("directory_override"), today=day)
 

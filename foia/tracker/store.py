@@ -250,7 +250,8 @@ def _sqlite_engine(url):
     return engine
 
 
-def open_store(url: str | None = None, *, migrate: bool = True, allow_memory: bool = False) -> Store:
+def open_store(url: str | None = None, *, migrate: bool = True, allow_memory: bool = False,
+               notify: Callable[[str], None] | None = None) -> Store:
     """Open (creating if needed) the tracker database at ``url`` and bring its schema up to date.
 
     Any problem (bad URL, missing driver, unreachable server, unwritable file) is one
@@ -283,7 +284,7 @@ def open_store(url: str | None = None, *, migrate: bool = True, allow_memory: bo
     store = Store(engine, resolved)
     if migrate:
         try:
-            migrate_store(store)
+            migrate_store(store, notify=notify)
         except FoiaError:
             engine.dispose()
             raise
@@ -349,8 +350,9 @@ MIGRATIONS: list[tuple[int, str, Callable]] = [
 LATEST = MIGRATIONS[-1][0]
 
 
-def migrate_store(store: Store) -> int:
-    """Apply pending migrations in one transaction; return the schema version."""
+def migrate_store(store: Store, *, notify: Callable[[str], None] | None = None) -> int:
+    """Apply pending migrations in one transaction; return the schema version. ``notify`` is told
+    before an existing database is upgraded (a million requests take a minute)."""
     from sqlalchemy import func, insert, inspect, select
 
     from foia.tracker.models import schema_migrations
@@ -359,6 +361,9 @@ def migrate_store(store: Store) -> int:
     _refuse_newer(store, current)
     if current == LATEST:
         return current
+    if current and notify is not None:
+        notify(f"Upgrading the tracker database {store.shown()} from schema version {current} to {LATEST}: "
+               "once, in one transaction (a large queue takes a minute)...")
 
     def apply(conn) -> int:
         if store.is_postgresql:
