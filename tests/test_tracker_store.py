@@ -114,7 +114,10 @@ def test_an_upgrade_is_announced_once_and_a_new_database_silently(tmp_path):
     assert upgraded.exit_code == 0
     assert upgraded.output.splitlines() == [
         f"Upgrading the tracker database {db} from schema version 3 to {LATEST}: once, in one transaction (a "
-        "large queue takes a minute)...", "No requests."]
+        "large queue takes a minute)...",
+        "The deadline rules changed since this database was written (one clarification stop tolls, side appeals, "
+        "appeal outcomes): run `foia track recompute` to count its stored deadlines by this version's rules.",
+        "No requests."]
     assert CliRunner().invoke(cli, ["track", "--db", str(db), "list"]).output.strip() == "No requests."
 
 

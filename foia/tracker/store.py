@@ -348,6 +348,9 @@ MIGRATIONS: list[tuple[int, str, Callable]] = [
     (4, "requests keep the office named (HSI, ERO), not only the one it files with", _m004_office_named),
 ]
 LATEST = MIGRATIONS[-1][0]
+# Stored deadlines written before this schema version were counted by older rules (the derive
+# changes that came with migrations 3 and 4): an upgrade from before it says to recompute.
+RULES_CHANGED = 4
 
 
 def migrate_store(store: Store, *, notify: Callable[[str], None] | None = None) -> int:
@@ -364,6 +367,10 @@ def migrate_store(store: Store, *, notify: Callable[[str], None] | None = None) 
     if current and notify is not None:
         notify(f"Upgrading the tracker database {store.shown()} from schema version {current} to {LATEST}: "
                "once, in one transaction (a large queue takes a minute)...")
+        if current < RULES_CHANGED:
+            notify("The deadline rules changed since this database was written (one clarification stop tolls, "
+                   "side appeals, appeal outcomes): run `foia track recompute` to count its stored deadlines "
+                   "by this version's rules.")
 
     def apply(conn) -> int:
         if store.is_postgresql:
