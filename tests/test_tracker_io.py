@@ -284,8 +284,45 @@ def test_csv_import_stores_what_a_recompute_with_explanations_stores(db_url, tmp
     run("import", str(src))
     imported = dump(db_url)
     assert len(imported["requests"]) == 120 and len(imported["deadlines"]) > 120
-    run("recompute")
+    run("recompute", "7")           # one request: derived with explanations, as after an update
     assert dump(db_url) == imported
+    run("recompute")                # all, in bulk
+    assert dump(db_url) == imported
+
+
+def test_bulk_recompute_stores_what_each_request_refresh_stores(db_url):
+    """`track recompute` reads and writes a batch of requests at a time; it must store exactly
+    what refreshing each request after an update stores, histories with corrections included."""
+    from sqlalchemy import delete, update
+
+    from foia.tracker.models import deadlines, requests, tracking_numbers
+    from foia.tracker.service import Tracker
+    from foia.tracker.store import open_store
+
+    run = runner(db_url)
+    populate(run)
+    for i in range(9):
+        run("add", "--title", f"R{i}", "--office", ["ice", "fbi", "cbp"][i % 3], "--on", "2025-01-02",
+            "--tracking-number", f"N-{i}", *(["--expedite"] if i % 2 else []))
+        if i % 3 == 1:
+            run("update", str(i + 3), "--status", "awaiting-clarification", "--on", "2025-01-10")
+            run("update", str(i + 3), "--status", "in-progress", "--on", "2025-01-20")
+        if i % 4 == 2:
+            run("update", str(i + 3), "--status", "denied", "--on", "2025-02-20")
+    store = open_store(db_url)
+    try:
+        t = Tracker(store)
+        each = dump(db_url)
+        for rid in (r["id"] for r in each["requests"]):
+            t.recompute(rid)
+        each = dump(db_url)
+        # Wipe what recompute must rebuild, so a recompute that wrote nothing would fail.
+        store.write(lambda c: (c.execute(delete(deadlines)), c.execute(delete(tracking_numbers)),
+                               c.execute(update(requests).values(status="draft", agency_due=None))))
+        assert t.recompute(batch=5) == len(each["requests"]) == 12      # batches of 5 (the last of 2)
+    finally:
+        store.dispose()
+    assert dump(db_url) == each
 
 
 # --- Large imports: validated and derived in a worker process while this one writes ----------

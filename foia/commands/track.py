@@ -543,6 +543,21 @@ def track_purge(ctx, request, yes, notes, by):
 @click.pass_context
 def track_recompute(ctx, request):
     """Recompute stored deadlines (after closures or the directory's clocks changed)."""
+    import sys
+
     tracker = _tracker(ctx)
-    n = tracker.recompute(request)
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            # On stderr, and drawn only on a terminal: a million requests take a few minutes.
+            bar = click.progressbar(length=total, label="Recomputing", file=sys.stderr)
+        bar.update(done - bar.pos)
+
+    try:
+        n = tracker.recompute(request, progress=progress)
+    finally:
+        if bar is not None:
+            bar.render_finish()
     click.echo(f"Recomputed the deadlines of {n} request{'s' if n != 1 else ''}.")

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from foia.errors import FoiaError, NotFound, UsageError
 from foia.tracker import derive as dv
@@ -886,8 +886,11 @@ class Tracker:
 
     # -- recompute -----------------------------------------------------------------------------
 
-    def recompute(self, request_id=None, *, batch: int = 2000) -> int:
-        """Recompute stored deadlines (after the closures or the directory's clocks changed)."""
+    def recompute(self, request_id=None, *, batch: int = 2000,
+                  progress: Callable[[int, int], None] | None = None) -> int:
+        """Recompute stored statuses, tracking numbers and deadlines from the events (after the
+        closures, the directory's clocks or foia's rules changed). Every request: a batch of
+        requests per transaction, read and written in bulk; ``progress(done, total)`` after each."""
         from sqlalchemy import select
 
         if request_id is not None:
@@ -898,7 +901,9 @@ class Tracker:
             ids = [r for (r,) in conn.execute(select(requests.c.id).order_by(requests.c.id))]
         for start in range(0, len(ids), batch):
             chunk = ids[start:start + batch]
-            self.store.write(lambda conn: [self._refresh(conn, rid) for rid in chunk])
+            self.store.write(lambda conn: self._refresh_range(conn, chunk[0], chunk[-1]))
+            if progress is not None:
+                progress(start + len(chunk), len(ids))
         return len(ids)
 
     # -- internals -----------------------------------------------------------------------------
@@ -1054,6 +1059,38 @@ class Tracker:
                 raise FoiaError(f"cannot correct event {target.id} of request {rid}: the history would read "
                                 f"{a.status if a else '(start)'} then {b.status} on {b.occurred_on.isoformat()} "
                                 f"({exc.message})") from None
+
+    def _refresh_range(self, conn, first: int, last: int) -> None:
+        """``_refresh`` for the requests with ids from ``first`` to ``last``: the same stored rows,
+        read and written a table at a time (a million requests in minutes, not an hour)."""
+        from sqlalchemy import bindparam, delete, insert, select, update
+
+        r = requests.c
+        rows = conn.execute(select(r.id, r.office, r.expedite).where(r.id.between(first, last))
+                            .with_for_update()).all()
+        history: dict[int, list[dv.Event]] = {}
+        for e in conn.execute(select(events).where(events.c.request_id.between(first, last))
+                              .order_by(events.c.request_id, events.c.id)):
+            history.setdefault(e.request_id, []).append(dv.event_from_row(e))
+        calendar, dl, tn, cache = self.calendar(), [], [], []
+        for row in rows:
+            evs = dv.effective(history.get(row.id, ()))
+            # The stored rows hold dates, not explanations (show recomputes those).
+            state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=calendar,
+                              already_effective=True, explain=False)
+            dl += deadline_rows(row.id, state)
+            tn += tracking_rows(row.id, evs)
+            cache.append({"b_" + k: v for k, v in cache_values(state).items()} | {"b_id": row.id})
+        conn.execute(delete(deadlines).where(deadlines.c.request_id.between(first, last)))
+        conn.execute(delete(tracking_numbers).where(tracking_numbers.c.request_id.between(first, last)))
+        if dl:
+            conn.execute(insert(deadlines), dl)
+        if tn:
+            conn.execute(insert(tracking_numbers), tn)
+        if cache:
+            names = [k[2:] for k in cache[0] if k != "b_id"]
+            conn.execute(update(requests).where(r.id == bindparam("b_id"))
+                         .values({**{n: bindparam("b_" + n) for n in names}, "updated_at": utcnow()}), cache)
 
     def _refresh(self, conn, rid: int) -> dv.State:
         """Recompute status, tracking numbers and deadlines of one request from its events."""
