@@ -99,3 +99,11 @@ def new_db_url(request, tmp_path):
 def db_url(new_db_url):
     """A fresh tracker database URL on each backend (SQLite file, PostgreSQL schema)."""
     return new_db_url()
+
+
+@pytest.fixture
+def track(db_url):
+    """Run `foia track --db URL ...` on the test's database (see tracker_support.track_runner)."""
+    from tracker_support import track_runner
+
+    return track_runner(db_url)

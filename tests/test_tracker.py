@@ -18,19 +18,6 @@ def _user(monkeypatch):
     monkeypatch.setenv("FOIA_USER", "ana")
 
 
-@pytest.fixture
-def track(db_url):
-    """Run `foia track --db URL ...`; returns the click Result."""
-
-    def run(*args, ok=True):
-        result = CliRunner().invoke(cli, ["track", "--db", db_url, *args])
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    return run
-
-
 def test_add_then_show_gives_the_determination_date(track):
     out = track("add", "--title", "ICM records", "--office", "ICE", "--on", "2025-01-02",
                 "--tracking-number", "2025-ICFO-12345").output

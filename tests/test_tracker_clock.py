@@ -6,10 +6,8 @@ fixed at 2026-11-30 unless a test says otherwise.
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
-from foia.cli import cli
 from foia.tracker import service as service_module
 
 
@@ -24,21 +22,6 @@ def _today(monkeypatch):
     from datetime import date
 
     monkeypatch.setattr(service_module.Tracker, "today", lambda self: self._today or date(2026, 11, 30))
-
-
-@pytest.fixture
-def track(db_url):
-    """Run `foia track --db URL ...`; returns the click Result."""
-
-    def run(*args, ok=True):
-        result = CliRunner().invoke(cli, ["track", "--db", db_url, *args])
-        if ok:
-            assert result.exit_code == 0, result.output
-        else:
-            assert result.exit_code != 0, result.output
-        return result
-
-    return run
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from foia.cli import cli
+from tracker_support import track_runner
 
 
 @pytest.fixture(autouse=True)
@@ -20,14 +21,7 @@ def _user(monkeypatch):
     monkeypatch.setenv("FOIA_USER", "ana")
 
 
-def runner(url):
-    def run(*args, ok=True):
-        result = CliRunner().invoke(cli, ["track", "--db", url, *args])
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    return run
+runner = track_runner
 
 
 def populate(run):
@@ -517,7 +511,7 @@ def test_a_file_imported_twice_names_each_request_and_its_events_once(db_url, tm
     # One line per request already there, one for all their events, then the summary.
     requests = len(json.loads(out.read_text())["requests"])
     assert len(lines) == requests + 2, again.output
-    assert re.fullmatch(rf".*all\.json: events: event uid \S+ and \d+ more are already in the database", lines[-2])
+    assert re.fullmatch(r".*all\.json: events: event uid \S+ and \d+ more are already in the database", lines[-2])
 
 
 def test_exports_create_missing_folders_user_only(db_url, tmp_path):

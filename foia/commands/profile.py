@@ -85,8 +85,6 @@ def profile_edit(profile_file, unset, **values):
 
     The edited text is checked before it is saved; a mistake leaves the old profile in place.
     """
-    import yaml
-
     from foia.profile import Profile, dump_profile, load_profile, profile_from_dict, save_profile
 
     current = load_profile(profile_file) or Profile()

@@ -609,7 +609,6 @@ class _CsvSource:
         self.items: list[tuple[int, list[str]]] = []
         if problems.items:
             return
-        width = len(header)
         for n, cells in enumerate(reader, start=2):
             if not any(c.strip() for c in cells):     # blank, or only commas (a spreadsheet's empty row)
                 continue
