@@ -143,6 +143,28 @@ def last_year_known() -> int:
     return int(getattr(holidays.US, "end_year", 2100)) - 1
 
 
+def calendar_years() -> tuple[int, int]:
+    """The years the working-day calendar covers (those with federal holiday data)."""
+    return MIN_YEAR, last_year_known()
+
+
+def calendar_problem(d: date) -> str | None:
+    """Why no clock can be counted from ``d`` (a year without holiday data), or None."""
+    first, last = calendar_years()
+    if first <= d.year <= last:
+        return None
+    return (f"{d.isoformat()} is outside the years foia's working-day calendar covers ({first}-{last}, the years "
+            "with federal holiday data); check the date")
+
+
+def in_calendar(d: date, what: str) -> None:
+    """Refuse a date no clock can be counted from (a request stored with one would have no
+    deadline at all, and the tracker's history is never deleted), naming the option ``what``."""
+    problem = calendar_problem(d)
+    if problem:
+        raise UsageError(f"{what}: {problem}")
+
+
 @lru_cache(maxsize=None)
 def _year_holidays(year: int) -> dict[int, str]:
     """ordinal -> name of the federal legal public holidays the holidays package lists in

@@ -333,8 +333,11 @@ CASES += [
     Case("track-due-far-ahead", ["track", "due", "--within", "100000000"], 2,
          r"Error: Invalid value for '--within': 100000000 is not in the range 0<=x<=3653\. .*", setup=_queue),
     Case("track-today-outside-calendar", ["track", "due", "--today", "9999-12-31"], 2,
-         r"Error: --today: 9999-12-31 is outside the years foia's working-day calendar covers \(1900-\d{4}\); "
-         r"check the date", setup=_queue),
+         r"Error: --today: 9999-12-31 is outside the years foia's working-day calendar covers \(1900-\d{4}, the "
+         r"years with federal holiday data\); check the date", setup=_queue),
+    Case("draft-filed-on-outside-calendar", ["draft", "records", "--system", "icm", *REQ, "--track", "--filed-on",
+                                             "1899-06-01"], 2,
+         r"Error: --filed-on: 1899-06-01 is outside the years foia's working-day calendar covers .*; check the date"),
     Case("track-url-bad-port", ["track", "--db", "postgresql://u:secret@127.0.0.1:abc/x", "list"], 1,
          r"Error: postgresql\+psycopg://127\.0\.0\.1:abc/x is not a database URL; .*"),
     Case("track-url-in-memory", ["track", "--db", "sqlite://", "add", "--title", "X", "--office", "ICE"], 1,

@@ -162,7 +162,24 @@ CASES = [
     ("systems-object", lambda d: request(d, systems={"icm": 1}),
      [f"{R1}, field systems: {{'icm': 1}} is not a list; give a list of texts, e.g. [\"a\", \"b\"], or []"]),
     ("letter-number", lambda d: request(d, letter_text=5),
-     [f"{R1}, field letter_text: 5 is not text; give a string or null"]),
+     [f"{R1}, field letter_text: a number is not text; give a string or null"]),
+    # identity values in the wrong shape are described, never echoed
+    ("client-name-list", lambda d: request(d, client_name=["Maria Lopez"]),
+     [f"{R1}, field client_name: a list is not text; give a string or null"]),
+    ("a-number-number", lambda d: request(d, client_a_number=12345678),
+     [f"{R1}, field client_a_number: a number is not text; give a string or null"]),
+    ("files-text", event(9, data_files="clients/Maria Lopez/release.pdf"),
+     [f"{R1}, event 9, field data.files: a text is not a list of texts; give file names, or null"]),
+    # what an appeal is of (side appeals leave the determination clock running)
+    ("appeal-of-number", event(11, data_of=5),
+     [f"{R1}, event 11, field data.of: 5 is not what an appeal is of; give a list of determination, no-response, "
+      "fee-waiver-denial, expedite-denial, or null"]),
+    ("appeal-of-text", event(11, data_of="fee-waiver-denial"),
+     [f"{R1}, event 11, field data.of: 'fee-waiver-denial' is not what an appeal is of; give a list of "
+      "determination, no-response, fee-waiver-denial, expedite-denial, or null"]),
+    ("appeal-of-unknown", event(11, data_of=["bogus"]),
+     [f"{R1}, event 11, field data.of: ['bogus'] is not what an appeal is of; give a list of determination, "
+      "no-response, fee-waiver-denial, expedite-denial, or null"]),
     ("recorded-at-number", event(2, recorded_at=12345),
      [f"{R1}, event 2, field recorded_at: 12345 is not a timestamp; use ISO 8601 UTC like 2025-01-02T15:04:05Z "
       "(as exported)"]),

@@ -133,7 +133,7 @@ _TRACK = [
 
 def _filed_on(params: dict) -> date | None:
     """--filed-on as a date, checked before any letter is built: it dates the letters too."""
-    from foia.deadlines import parse_date
+    from foia.deadlines import in_calendar, parse_date
 
     value = params.get("filed_on")
     if not value:
@@ -143,6 +143,7 @@ def _filed_on(params: dict) -> date | None:
         if value > date.today():
             raise UsageError(f"--filed-on: {value.isoformat()} is in the future; give the day you send it "
                              "(the tracker records what has happened)")
+        in_calendar(value, "--filed-on")
         params["filed_on"] = value
     return value
 

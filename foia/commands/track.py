@@ -25,12 +25,9 @@ def _tracker(ctx: click.Context, today: str | None = None):
 
     day = _date(today, what="--today") if today else None
     if day is not None:
-        from foia.deadlines import MIN_YEAR, last_year_known
-        from foia.errors import UsageError
+        from foia.deadlines import in_calendar
 
-        if not MIN_YEAR <= day.year <= last_year_known():
-            raise UsageError(f"--today: {day.isoformat()} is outside the years foia's working-day calendar covers "
-                             f"({MIN_YEAR}-{last_year_known()}); check the date")
+        in_calendar(day, "--today")
     obj = ctx.find_object(dict) or {}
     store = open_store(obj.get("db"), notify=lambda message: click.echo(message, err=True))
     ctx.call_on_close(store.dispose)

@@ -804,7 +804,12 @@ def _valid_uid(value) -> bool:
     return isinstance(value, str) and _UID.fullmatch(value) is not None and len(value) - value.count("-") >= 8
 
 
-def _shown(value, limit: int = 60) -> str:
+def _shown(value, limit: int = 60, *, name: str | None = None) -> str:
+    """``value`` for a report line; for an identity field only its JSON type (a name or an
+    A-Number is never echoed, even when given in the wrong shape)."""
+    if name in IDENTITY_COLUMNS or name in IDENTITY_EVENT_KEYS:
+        return {dict: "an object", list: "a list", bool: "true or false", str: "a text"}.get(
+            type(value), "a number" if isinstance(value, (int, float)) else "the value")
     text = repr(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
@@ -896,6 +901,10 @@ def _data_problems(t: str | None, status, data: dict, today: date) -> Iterator[t
             problem = _json_day(get("received"), today)
             if problem:
                 yield "received", problem
+        of = get("of")
+        if of is not None and not (_strings(of) and of and set(of) <= set(dv.APPEAL_TARGETS)):
+            yield "of", (f"{_shown(of)} is not what an appeal is of; give a list of "
+                         f"{', '.join(dv.APPEAL_TARGETS)}, or null")
     elif t == "tracking-number":
         number = get("number")
         if number is None or number == "":
@@ -939,7 +948,7 @@ def _data_problems(t: str | None, status, data: dict, today: date) -> Iterator[t
                 yield key, f"{_shown(get(key))} is not a number of {'documents' if key == 'count' else 'pages'}; " \
                            "give a whole number, or null"
         if get("files") is not None and not _strings(get("files")):
-            yield "files", f"{_shown(get('files'))} is not a list of texts; give file names, or null"
+            yield "files", f"{_shown(get('files'), name='files')} is not a list of texts; give file names, or null"
     elif t == "edited":
         who = get("assignee", _MISSING)
         if who is not _MISSING and not (isinstance(who, dict) and all(
@@ -972,7 +981,7 @@ def _data_problems(t: str | None, status, data: dict, today: date) -> Iterator[t
     elif t == "letter":
         for key in ("kind", "path", "format"):
             if get(key) is not None and not isinstance(get(key), str):
-                yield key, f"{_shown(get(key))} is not text"
+                yield key, f"{_shown(get(key), name=key)} is not text"
         if get("grounds") is not None and not _strings(get("grounds")):
             yield "grounds", f"{_shown(get('grounds'))} is not a list of grounds"
 
@@ -1055,7 +1064,7 @@ class _JsonSource:
         for name in _TEXT_FIELDS:
             value = rec.get(name)
             if value is not None and not isinstance(value, str):
-                problems.add(where(name), f"{_shown(value)} is not text; give a string"
+                problems.add(where(name), f"{_shown(value, name=name)} is not text; give a string"
                                           + ("" if name in ("title", "office") else " or null"))
                 bad.add(name)
         for name in _LIST_FIELDS:

@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterable, Sequence
 
+from foia.deadlines import calendar_problem, in_calendar  # noqa: F401 - the tracker's date checks
 from foia.errors import FoiaError, NotFound, UsageError
 from foia.tracker import derive as dv
 from foia.tracker import lifecycle as lc
@@ -136,30 +137,6 @@ def _date(value, *, what: str) -> date | None:
     if isinstance(value, date):
         return value
     return parse_date(str(value), what=what)
-
-
-def calendar_years() -> tuple[int, int]:
-    """The years the working-day calendar covers (those with federal holiday data)."""
-    from foia.deadlines import MIN_YEAR, last_year_known
-
-    return MIN_YEAR, last_year_known()
-
-
-def calendar_problem(d: date) -> str | None:
-    """Why a date cannot be in the tracker (no clock can be counted from it), or None."""
-    first, last = calendar_years()
-    if first <= d.year <= last:
-        return None
-    return (f"{d.isoformat()} is outside the years foia's working-day calendar covers ({first}-{last}, the years "
-            "with federal holiday data); check the date")
-
-
-def in_calendar(d: date, what: str) -> None:
-    """Refuse a date no clock can be counted from: a request stored with one would have no
-    deadline at all, and history is never deleted."""
-    problem = calendar_problem(d)
-    if problem:
-        raise UsageError(f"{what}: {problem}")
 
 
 def _text(value, *, what: str, limit: int = 2000) -> str | None:
