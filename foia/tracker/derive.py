@@ -40,7 +40,7 @@ from types import MappingProxyType
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from foia.errors import FoiaError
-from foia.tracker.lifecycle import (ADVERSE, APPEAL_DECISIONS, DETERMINATIONS, PROCESSING, TOLLED)
+from foia.tracker.lifecycle import ADVERSE, APPEAL_DECISIONS, DETERMINATIONS, TOLLED
 
 EVENT_TYPES: dict[str, str] = {
     "created": "Recorded in the tracker",
@@ -268,24 +268,40 @@ def appeals(e: Event, target: str) -> bool:
 def extension_stage(marks: Sequence[Event], on: date) -> str | None:
     """Which clock an extension notice dated ``on`` extends, from the status marks: "appeal"
     while an appeal awaits its decision on that day, else "request"; None when that cannot be
-    told (a side appeal awaits its decision while the request is still processed, so both
-    clocks run)."""
-    pending = None
-    determined = False
+    told (a side appeal awaits its decision while the determination clock still runs, so both
+    clocks run). The determination clock closes as :func:`derive` closes it."""
+    pending = last = None
+    closed = False
     for m in marks:
         if m.occurred_on > on:
             break
-        if m.status == "appealed":
-            pending, determined = m, False
-        elif pending is not None and m.status in _ENDS_APPEAL:
+        status = m.status
+        if status == "appealed":
+            pending = last = m
+            closed = closed or appeal_kind(m) != "side"
+            continue
+        if status in _CLOSES_DETERMINATION or (status in APPEAL_DECISIONS
+                                               and (last is None or appeal_kind(last) != "side")):
+            closed = True
+        if pending is not None and status in _ENDS_APPEAL:
             pending = None
-        elif m.status in DETERMINATIONS:
-            determined = True
     if pending is None:
         return "request"
-    if appeal_kind(pending) == "side" and not determined:
+    if appeal_kind(pending) == "side" and not closed:
         return None
     return "appeal"
+
+
+def main_remand(marks: Sequence[Event]) -> Event | None:
+    """The last remand of the determination (or of the agency's silence) among ``marks``: a
+    remand that decides a side appeal leaves the determination as it was."""
+    last = found = None
+    for m in marks:
+        if m.status == "appealed":
+            last = m
+        elif m.status == "remanded" and (last is None or appeal_kind(last) != "side"):
+            found = m
+    return found
 
 
 # Facts that cannot come before the request was filed (notes, tags and letters may).
@@ -315,8 +331,9 @@ def date_problems(events: Sequence[Event]) -> list[str]:
 
 def transition_context(history: Sequence[Event]) -> dict:
     """What `lifecycle.check_transition` needs to know about the status marks before a move
-    (``history``, in order, the move's old status last): what the appeal in force is of, and
-    whether a side appeal awaits its decision while the request is processed."""
+    (``history``, in order, the move's old status last): what the appeal in force is of,
+    whether a side appeal awaits its decision (``side_pending``), and whether the request was
+    determined apart from its side appeals (``determined``)."""
     if not history:
         return {}
     old = history[-1]
@@ -325,12 +342,30 @@ def transition_context(history: Sequence[Event]) -> dict:
         if history[i].status == "appealed":
             appeal = history[i]
             break
-    if old.status == "appealed" or (old.status in APPEAL_DECISIONS and appeal is not None):
-        return {"appeal_kind": appeal_kind(appeal)}
-    if appeal is not None and appeal_kind(appeal) == "side" and old.status in PROCESSING \
-            and not any(m.status in _ENDS_APPEAL for m in history[i + 1:]):
+    if appeal is None:
+        return {}
+    kind = appeal_kind(appeal)
+    if old.status == "appealed" or old.status in APPEAL_DECISIONS:
+        return {"appeal_kind": kind, "determined": _determined(history)} if kind == "side" else {"appeal_kind": kind}
+    if kind == "side" and not any(m.status in _ENDS_APPEAL for m in history[i + 1:]):
         return {"side_pending": True}
     return {}
+
+
+def _determined(history: Sequence[Event]) -> bool:
+    """Whether the request's own status (side appeals and their outcomes left out) is a
+    determination."""
+    base = last = None
+    for m in history:
+        status = m.status
+        if status == "appealed":
+            last = m
+            if appeal_kind(m) == "side":
+                continue
+        elif status in APPEAL_DECISIONS and last is not None and appeal_kind(last) == "side":
+            continue
+        base = status
+    return base in DETERMINATIONS
 
 
 def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calendar=None,
@@ -445,8 +480,8 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
             adverse = e
         elif status == "appealed":
             appeal = e
-        if status in DETERMINATIONS or status == "remanded":
-            answer = e
+        if status in DETERMINATIONS or (status == "remanded" and (appeal is None or appeal_kind(appeal) != "side")):
+            answer = e      # a remand of a side appeal leaves the determination as it was
 
     # -- determination ------------------------------------------------------------------
     closed_on = closer.occurred_on if closer else None

@@ -986,9 +986,10 @@ class Tracker:
     def _appealable(evs: Sequence[dv.Event], on: date, state: dv.State) -> tuple[list[str], dict]:
         """What an appeal on ``on`` could be of (dv.APPEAL_TARGETS, in that order), and the
         context `check_transition` needs to explain a refusal. After a remand only what came
-        since counts: the old determination was appealed already."""
+        since counts: the old determination was appealed already. (A remand that decided a side
+        appeal is no remand of the determination.)"""
         marks = [e for e in dv.status_events(evs) if e.occurred_on <= on]
-        remand = next((e for e in reversed(marks) if e.status == "remanded"), None)
+        remand = dv.main_remand(marks)
         since = remand.order() if remand else None
 
         def fresh(e) -> bool:
