@@ -881,12 +881,16 @@ def _determination_context(d, o, ctx, w, today) -> Section | None:
         about, clause = _TOLLED_ABOUT.get(t.get("status"), _TOLLED_ABOUT["awaiting-clarification"])
         tolled.append(Section("tolled", {"about": about, "clause": clause, "from": _as_date(t["from"]),
                                          "to": _as_date(t.get("to"))}))
+    # A later request for clarification did not stop the time (one may, 552(a)(6)(A)(ii)(I)).
+    not_tolled = [Section("not_tolled", {"from": _as_date(t["from"]), "to": _as_date(t.get("to"))})
+                  for t in given.get("not_tolled") or ()]
     if due is None:
         w.add("note: the office is awaiting your answer, so the determination clock is stopped "
               "(5 U.S.C. 552(a)(6)(A)(ii)); it runs again once you answer")
     return Section("determination", {
         "due": due, "start": start, "received": received, "first_received": first if counted_from == "date" else None,
-        "counted_from": counted_from, "tolled": tolled, "extension_notice": _as_date(given.get("extension_notice")),
+        "counted_from": counted_from, "tolled": tolled, "not_tolled": not_tolled,
+        "extension_notice": _as_date(given.get("extension_notice")),
         "stopped": due is None, "passed": bool(due and due < today), "due_today": due == today,
     })
 

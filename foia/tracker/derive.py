@@ -121,6 +121,14 @@ class State:
     notices: list[str] = field(default_factory=list)
     # Plain lines for show (no statutory clock after a remand...); explain=True only, too.
     notes: list[str] = field(default_factory=list)
+    # What the clocks applied, for a letter to state exactly that (computed with explain=False
+    # too): each stay that stopped the determination clock, (status, from, to) with to None
+    # while it is stopped; each later stay awaiting clarification, which did not stop it
+    # (from, to); the extension notice each clock counted (its date).
+    tolled: tuple[tuple[str, date, date | None], ...] = ()
+    not_tolled: tuple[tuple[date, date | None], ...] = ()
+    extension_notice: date | None = None
+    appeal_extension_notice: date | None = None
 
     def due(self, party: str) -> tuple[date | None, str | None]:
         """The earliest open due date for ``party`` (with its key)."""
@@ -227,13 +235,6 @@ def _clarification(asked_on, rules, calendar, explain=True):
     from foia.deadlines import clarification_close_due
 
     return clarification_close_due(asked_on, rules=rules, calendar=calendar, explain=explain)
-
-
-def status_periods(events: Sequence[Event]) -> list[tuple[str, date, date | None]]:
-    """(status, from, to) for each stay in a status; ``to`` is None for the current one."""
-    marks = status_events(events)
-    return [(e.status, e.occurred_on, marks[i + 1].occurred_on if i + 1 < len(marks) else None)
-            for i, e in enumerate(marks)]
 
 
 _CLOSES_DETERMINATION = DETERMINATIONS | {"withdrawn", "in-litigation"}
@@ -447,6 +448,7 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     # it, the last stay awaiting clarification, the last adverse determination, the last appeal.
     closer = adverse = appeal = asked = answer = None    # answer: the last determination or remand
     stops: list[tuple[date, date | None]] = []
+    stop_status: list[str] = []
     # The agency may make ONE request for information and stop the clock while it awaits the
     # answer (5 U.S.C. 552(a)(6)(A)(ii)(I)); stops to clarify fees ((II)) may repeat. So only
     # the first stay awaiting clarification tolls; later ones are kept to warn about.
@@ -471,11 +473,13 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
             if status == "awaiting-clarification":
                 if asked is None:
                     stops.append(period)
+                    stop_status.append(status)
                 else:
                     again.append(period)
                 asked = period
             else:
                 stops.append(period)
+                stop_status.append(status)
         if status in ADVERSE:
             adverse = e
         elif status == "appealed":
@@ -497,13 +501,22 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     determination = _determination(received, rules, cal, first_received,
                                    ext.occurred_on if ext else None, tolled, explain)
     out.append(Tracked(determination, AGENCY, closer is None, closed_on, closer.status if closer else None))
+    state.extension_notice = ext.occurred_on if ext else None
+    if tolled:
+        # The stays whose days the count skipped: the engine merges touching ones, starts each
+        # no earlier than the count, and ignores one that began once the time was up.
+        applied, start = determination.tolled, determination.start
+        state.tolled = tuple((status, since, until) for status, (since, until) in zip(stop_status, stops)
+                             if (closed_on is None or since < closed_on)
+                             and _within(max(since, start), until, applied))
+    if again:
+        state.not_tolled = tuple(p for p in again if closed_on is None or p[0] < closed_on)
     if explain:
-        for since, until in again:
-            if closed_on is None or since < closed_on:
-                state.notices.append(
-                    f"awaiting clarification again from {since.isoformat()}: a second request for information "
-                    "does not stop the determination clock (the agency may make one such request, "
-                    "5 U.S.C. 552(a)(6)(A)(ii)(I)); only a fee question (awaiting-fees, (II)) may stop it again")
+        for since, _ in state.not_tolled:
+            state.notices.append(
+                f"awaiting clarification again from {since.isoformat()}: a second request for information "
+                "does not stop the determination clock (the agency may make one such request, "
+                "5 U.S.C. 552(a)(6)(A)(ii)(I)); only a fee question (awaiting-fees, (II)) may stop it again")
 
     # -- expedite decision ---------------------------------------------------------------
     if expedite:
@@ -552,9 +565,19 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
         for e, stage in stages:
             if stage == "appeal" and e.occurred_on >= appeal.occurred_on:
                 ext = e
+        state.appeal_extension_notice = ext.occurred_on if ext else None
         decision = _appeal_decision(appeal_received, rules, cal, ext.occurred_on if ext else None, explain)
         ended = outcome.occurred_on if outcome else None
         out.append(Tracked(decision, AGENCY, ended is None, ended, outcome.status if outcome else None))
+
+
+def _within(since: date, until: date | None, applied) -> bool:
+    """Whether the stay (since, until] lies in a period the count skipped (``until`` None: it
+    goes on, and so must the period) and skipped some of its days."""
+    for a, b in applied:
+        if a <= since and (b is None or (until is not None and until <= b)) and (until is None or until > a):
+            return True
+    return False
 
 
 _ADVERSE_LABELS = {status: f"Appeal deadline ({status.replace('-', ' ')})" for status in ADVERSE}
