@@ -331,6 +331,12 @@ def _letter(run, tmp_path, kind="followup", *args):
     return next(out.glob(f"request-1-{kind.replace('followup', 'follow-up')}-*.txt")).read_text()
 
 
+def _one_error(result, needle):
+    lines = result.output.strip().splitlines()
+    assert result.exit_code != 0 and len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    assert needle in lines[0], lines[0]
+
+
 def _filed(run, on="2025-03-03"):
     run("add", "--title", "Records about X", "--office", "ice", "--on", on, "--tracking-number", "N1")
 
@@ -374,3 +380,19 @@ def test_followup_names_the_extension_notice_the_appeal_clock_counted(both, tmp_
             "(5 U.S.C. 552(a)(6)(B)(i)). Counting from the day I sent it, the 20 working days the statute allows for "
             "a decision on an appeal (5 U.S.C. 552(a)(6)(A)(ii); 6 CFR 5.8(d)), with the 10 working days of the "
             "extension, ended on April 1, 2025.") in text
+
+
+def test_no_appeal_letter_for_the_determination_a_remand_decided(both, tmp_path):
+    _filed(both)
+    for status, on in (("denied", "2026-08-20"), ("appealed", "2026-09-01"), ("remanded", "2026-10-01")):
+        both("update", "1", "--status", status, "--on", on)
+    for ground in ("withholding", "no-response"):
+        result = both("appeal", "1", "--ground", ground, "--out", str(tmp_path / "letters"), *SIGNER, ok=False)
+        _one_error(result, "request 1 was remanded on 2026-10-01 and no new determination has been recorded since")
+    assert not (tmp_path / "letters").exists()
+    assert "letter drafted" not in both("show", "1").output
+    # The new determination is the one appealed.
+    both("update", "1", "--status", "denied", "--on", "2026-11-02")
+    text = " ".join(_letter(both, tmp_path, "appeal", "--ground", "withholding").split())
+    assert "I appeal the determination of November 2, 2026 on my" in text and "August 20, 2026" not in text
+    both("update", "1", "--status", "appealed", "--on", "2026-11-30")

@@ -1607,7 +1607,8 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
     Dates come from the tracker's deadlines (receipt, tolling, extensions included), not from
     the filing date: the stays, and the extension notices, that derive applied. A follow-up asks
     about a pending appeal when the appeal decision clock is open, and mentions an open
-    expedite decision."""
+    expedite decision. An appeal of the determination (or of the silence) is refused after a
+    remand of it until a new determination is recorded, as `update --status appealed` is."""
     info, state, evs = tracker._view(key, identity=True)
     rid = info["id"]
     if not info.get("filed_on"):
@@ -1664,6 +1665,15 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
         raise UsageError("--ground: give at least one ground (withholding, partial-withholding, inadequate-search, "
                          "no-records, fee-waiver-denied, expedite-denied, no-response)")
     answer_grounds = [g for g in grounds if g not in ("fee-waiver-denied", "expedite-denied", "no-response")]
+    if answer_grounds or "no-response" in grounds:
+        # As `update --status appealed` would: after a remand of the determination only a new
+        # determination may be appealed (foia knows no clock for the reprocessing).
+        _, context = Tracker._appealable(evs, today, state)
+        if context["remanded_on"] is not None:
+            raise FoiaError(f"request {rid} was remanded on {context['remanded_on'].isoformat()} and no new "
+                            "determination has been recorded since: the appeal before it was decided, and foia "
+                            "knows no deadline for reprocessing after a remand, so none is overdue; record the new "
+                            f"determination (foia track update {rid} --status denied --on DATE), then appeal it")
     if "no-response" in grounds:
         det = clocks.get("determination")
         _check_silence(rid, det, today)
