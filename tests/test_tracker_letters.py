@@ -396,3 +396,28 @@ def test_no_appeal_letter_for_the_determination_a_remand_decided(both, tmp_path)
     text = " ".join(_letter(both, tmp_path, "appeal", "--ground", "withholding").split())
     assert "I appeal the determination of November 2, 2026 on my" in text and "August 20, 2026" not in text
     both("update", "1", "--status", "appealed", "--on", "2026-11-30")
+
+
+def test_followup_about_an_overdue_determination_asks_the_foia_office_during_a_side_appeal(both, tmp_path):
+    _filed(both)
+    both("update", "1", "--fee-denied", "100", "--on", "2025-03-05")
+    both("update", "1", "--status", "appealed", "--appeal-of", "fee-waiver-denial", "--on", "2025-03-06")
+    assert "Overdue determinations (1)" in both("due").output
+    raw = _letter(both, tmp_path)
+    text = " ".join(raw.split())
+    assert "\nICE FOIA Office\n" in raw and "Dear FOIA Officer:" in text and "Appeals Officer" not in text
+    assert ("Counting from the day I filed it, the 20 working days the statute allows for a determination "
+            "(5 U.S.C. 552(a)(6)(A)(i)) ended on March 31, 2025. My appeal of the denial of my request for a fee "
+            "waiver, sent on March 6, 2025, awaits a decision as well: the 20 working days the statute allows for "
+            "it (5 U.S.C. 552(a)(6)(A)(ii); 6 CFR 5.8(d)) ended on April 3, 2025.") in text
+    assert "as 5 U.S.C. 552(a)(7)(B) requires" in text
+
+
+def test_followup_during_a_side_appeal_asks_the_appeals_officer_while_the_determination_is_not_due(both, tmp_path):
+    _filed(both, "2026-11-02")     # determination due Wed 2026-12-02
+    both("update", "1", "--fee-denied", "100", "--on", "2026-11-05")
+    both("update", "1", "--status", "appealed", "--appeal-of", "fee-waiver-denial", "--on", "2026-11-06")
+    text = " ".join(_letter(both, tmp_path).split())
+    assert "Dear Appeals Officer:" in text
+    assert ("I write about my appeal of the denial of my request for a fee waiver, sent on November 6, 2026, "
+            "concerning my Freedom of Information Act request N1") in text

@@ -1569,9 +1569,12 @@ def _determination_facts(state: dv.State, clock: dict, info: dict, live: Sequenc
 def _pending_appeal(state: dv.State, live: Sequence[dict], clock: dict, appeal_numbers: Sequence[str]) -> dict:
     appealed = _last(live, lambda e: e.get("status") == "appealed")
     ext = state.appeal_extension_notice
+    of = (appealed["data"].get("of") or []) if appealed else []
     return {"tracking_number": appeal_numbers[-1] if appeal_numbers else None,
             "date": appealed["occurred_on"] if appealed else clock["start"],
             "received": (appealed["data"].get("received") if appealed else None),
+            # what a side appeal is of (a fee-waiver or expedite denial), for the letter to name it
+            "of": list(of) if of and not {"determination", "no-response"} & set(of) else [],
             "extension_notice": ext.isoformat() if ext else None, "due": clock.get("due")}
 
 
@@ -1606,9 +1609,11 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
 
     Dates come from the tracker's deadlines (receipt, tolling, extensions included), not from
     the filing date: the stays, and the extension notices, that derive applied. A follow-up asks
-    about a pending appeal when the appeal decision clock is open, and mentions an open
-    expedite decision. An appeal of the determination (or of the silence) is refused after a
-    remand of it until a new determination is recorded, as `update --status appealed` is."""
+    the appeals officer about a pending appeal when the appeal decision clock is open, unless the
+    appeal is a side appeal and the determination is overdue: then it asks the FOIA office about
+    the determination and names the appeal. It mentions an open expedite decision. An appeal of
+    the determination (or of the silence) is refused after a remand of it until a new
+    determination is recorded, as `update --status appealed` is."""
     info, state, evs = tracker._view(key, identity=True)
     rid = info["id"]
     if not info.get("filed_on"):
@@ -1649,10 +1654,15 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
         if est:
             options["estimated_completion"] = est["data"].get("date")
         appeal_clock = clocks.get("appeal_decision")
-        if appeal_clock and appeal_clock["open"]:
-            options["pending_appeal"] = _pending_appeal(state, live, appeal_clock, appeal_numbers)
-            return rid, options, info
         det = clocks.get("determination")
+        if appeal_clock and appeal_clock["open"]:
+            pending = _pending_appeal(state, live, appeal_clock, appeal_numbers)
+            # A side appeal leaves the determination clock running: once the determination is
+            # overdue, the follow-up asks the FOIA office about it (and names the appeal).
+            if not (det and det["open"] and det.get("due") and det["due"] < today.isoformat()):
+                options["pending_appeal"] = pending
+                return rid, options, info
+            options["side_appeal"] = pending
         # A clock that has closed (the office answered) or never ran (no statutory clock) is not
         # described, rather than counted again from the filing date.
         options["determination"] = (_determination_facts(state, det, info, live) if det and det["open"]
