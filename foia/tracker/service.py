@@ -1642,8 +1642,9 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
                 options["sent_to"] = emails[0]
     signer = requester_name or info.get("requester")
     if info.get("kind") == "self" and info.get("client_name"):
-        if requester_name and " ".join(requester_name.split()).casefold() != " ".join(
-                info["client_name"].split()).casefold():
+        from foia.letters import _same_name
+
+        if requester_name and not _same_name(requester_name, info["client_name"]):
             raise UsageError(f"--requester-name: request {rid} is a first-party request, signed by the person it "
                              "is about (its client name); drop --requester-name")
         signer = requester_name or info["client_name"]
