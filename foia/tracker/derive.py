@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, ClassVar, Iterable, Mapping, NamedTuple, Sequence
 
 from foia.errors import FoiaError
 from foia.tracker.lifecycle import ADVERSE, APPEAL_DECISIONS, DETERMINATIONS, TOLLED
@@ -121,14 +121,29 @@ class State:
     notices: list[str] = field(default_factory=list)
     # Plain lines for show (no statutory clock after a remand...); explain=True only, too.
     notes: list[str] = field(default_factory=list)
-    # What the clocks applied, for a letter to state exactly that (computed with explain=False
-    # too): each stay that stopped the determination clock, (status, from, to) with to None
-    # while it is stopped; each later stay awaiting clarification, which did not stop it
-    # (from, to); the extension notice each clock counted (its date).
-    tolled: tuple[tuple[str, date, date | None], ...] = ()
-    not_tolled: tuple[tuple[date, date | None], ...] = ()
-    extension_notice: date | None = None
-    appeal_extension_notice: date | None = None
+
+    # What the clocks applied, for a letter to state exactly that (with explain=False too):
+    # ``tolled`` (below), each later stay awaiting clarification, which did not stop the
+    # determination clock (from, to), and the extension notice each clock counted (its date).
+    # Class defaults, not dataclass fields: derive sets them when there is something to say,
+    # and the bulk import builds a State per row.
+    not_tolled: ClassVar[tuple[tuple[date, date | None], ...]] = ()
+    extension_notice: ClassVar[date | None] = None
+    appeal_extension_notice: ClassVar[date | None] = None
+    _stays: ClassVar[tuple | None] = None     # (statuses, stays, closed_on, determination) for ``tolled``
+
+    @property
+    def tolled(self) -> tuple[tuple[str, date, date | None], ...]:
+        """Each stay that stopped the determination clock, (status, from, to), ``to`` None while
+        it is stopped: the stays whose days the count skipped (the engine merges touching ones,
+        starts each no earlier than the count, and ignores one that began once the time was
+        up). Worked out when asked (a letter), not for every row of an import."""
+        if self._stays is None:
+            return ()
+        statuses, stays, closed_on, determination = self._stays
+        applied, start = determination.tolled, determination.start
+        return tuple((status, since, until) for status, (since, until) in zip(statuses, stays)
+                     if (closed_on is None or since < closed_on) and _within(max(since, start), until, applied))
 
     def due(self, party: str) -> tuple[date | None, str | None]:
         """The earliest open due date for ``party`` (with its key)."""
@@ -500,14 +515,10 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     determination = _determination(received, rules, cal, first_received,
                                    ext.occurred_on if ext else None, tolled, explain)
     out.append(Tracked(determination, AGENCY, closer is None, closed_on, closer.status if closer else None))
-    state.extension_notice = ext.occurred_on if ext else None
+    if ext is not None:
+        state.extension_notice = ext.occurred_on
     if tolled:
-        # The stays whose days the count skipped: the engine merges touching ones, starts each
-        # no earlier than the count, and ignores one that began once the time was up.
-        applied, start = determination.tolled, determination.start
-        state.tolled = tuple((status, since, until) for status, (since, until) in zip(stop_status, stops)
-                             if (closed_on is None or since < closed_on)
-                             and _within(max(since, start), until, applied))
+        state._stays = (stop_status, stops, closed_on, determination)
     if again:
         state.not_tolled = tuple(p for p in again if closed_on is None or p[0] < closed_on)
     if explain:
@@ -564,7 +575,8 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
         for e, stage in stages:
             if stage == "appeal" and e.occurred_on >= appeal.occurred_on:
                 ext = e
-        state.appeal_extension_notice = ext.occurred_on if ext else None
+        if ext is not None:
+            state.appeal_extension_notice = ext.occurred_on
         decision = _appeal_decision(appeal_received, rules, cal, ext.occurred_on if ext else None, explain)
         ended = outcome.occurred_on if outcome else None
         out.append(Tracked(decision, AGENCY, ended is None, ended, outcome.status if outcome else None))
