@@ -376,6 +376,9 @@ class Deadline:
     due: date | None    # None only while the clock is stopped by an open tolling period
     rule: str           # citation, e.g. "5 U.S.C. 552(a)(6)(A)(i); 6 CFR 5.5(a)"
     explanation: tuple[str, ...]   # what was counted, each skipped day and why, tolled periods
+    # determination: the tolled periods the count applied, merged, each from the day it took
+    # effect (not before the count started); (from, None): stopped now. Not in to_dict.
+    tolled: tuple[tuple[date, date | None], ...] = ()
 
     def to_dict(self) -> dict:
         """JSON-ready: dates as ISO strings, plus the due date's weekday."""
@@ -537,7 +540,7 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
     due: date | None = cal.add_working_days(start, n)
 
     # Tolling: each applied period pushes the due date by exactly the working days it stopped.
-    applied: list[tuple[date, date]] = []
+    applied: list[tuple[date, date | None]] = []
     periods = _merge_tolled(tolled)
     if len(periods) > 1 and explain:
         lines.append("Note: the agency may stop the clock only once to ask for information "
@@ -569,6 +572,7 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
                              f"answer, {RULE_TOLLING}); {remaining} working days remain. It resumes the "
                              f"day after the answer arrives: {RESUME_HINT}")
             due = None
+            applied.append((effective_from, None))
             break
         k = cal.working_days_between(effective_from, p_to)
         due = cal.add_working_days(due, k)
@@ -606,7 +610,7 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
         lines.extend(_walk(cal, start, due, tolled=applied, extension_from=extension_from))
         lines.append(f"Due: {_show(due)}.")
     return Deadline("determination", "Determination due", start, due,
-                    _cite(rules, RULE_DETERMINATION), tuple(lines))
+                    _cite(rules, RULE_DETERMINATION), tuple(lines), tuple(applied))
 
 
 def _calendar_day_clock(cal: WorkingCalendar, start: date, days: int, rule_text: str, *,

@@ -219,6 +219,9 @@ KINDS: dict[str, LetterKind] = {k.name: k for k in (
         Field("expedite_decision", "The open expedite decision clock (due date).", type="dict", cli=False),
         Field("pending_appeal", "The appeal awaiting a decision: the letter asks about it instead.", type="dict",
               cli=False),
+        Field("side_appeal", "An appeal of a fee-waiver or expedite denial awaiting its decision while the "
+              "determination is overdue: the letter asks about the determination and names the appeal.",
+              type="dict", cli=False),
     )),
     LetterKind("appeal", "Freedom of Information Act Appeal of an adverse determination.", "appeal.j2", (
         _TRACKING_FIELD,
@@ -881,13 +884,37 @@ def _determination_context(d, o, ctx, w, today) -> Section | None:
         about, clause = _TOLLED_ABOUT.get(t.get("status"), _TOLLED_ABOUT["awaiting-clarification"])
         tolled.append(Section("tolled", {"about": about, "clause": clause, "from": _as_date(t["from"]),
                                          "to": _as_date(t.get("to"))}))
+    # A later request for clarification did not stop the time (one may, 552(a)(6)(A)(ii)(I)).
+    not_tolled = [Section("not_tolled", {"from": _as_date(t["from"]), "to": _as_date(t.get("to"))})
+                  for t in given.get("not_tolled") or ()]
     if due is None:
         w.add("note: the office is awaiting your answer, so the determination clock is stopped "
               "(5 U.S.C. 552(a)(6)(A)(ii)); it runs again once you answer")
     return Section("determination", {
         "due": due, "start": start, "received": received, "first_received": first if counted_from == "date" else None,
-        "counted_from": counted_from, "tolled": tolled, "extension_notice": _as_date(given.get("extension_notice")),
+        "counted_from": counted_from, "tolled": tolled, "not_tolled": not_tolled,
+        "extension_notice": _as_date(given.get("extension_notice")),
         "stopped": due is None, "passed": bool(due and due < today), "due_today": due == today,
+    })
+
+
+_SIDE_DENIED = {"fee-waiver-denial": "a fee waiver", "expedite-denial": "expedited processing"}
+
+
+def _appeal_section(name: str, given: dict, today: date) -> Section:
+    """An appeal awaiting its decision; ``denied``: what a side appeal is of ("my request for a
+    fee waiver"), else None."""
+    due = _as_date(given.get("due"))
+    asked = [_SIDE_DENIED[a] for a in given.get("of") or () if a in _SIDE_DENIED]
+    denied = None
+    if asked:
+        denied = ("the denial of my request for " if len(asked) == 1 else "the denials of my requests for ") + \
+            " and for ".join(asked)
+    return Section(name, {
+        "tracking_number": given.get("tracking_number"), "date": _as_date(given.get("date")),
+        "received": _as_date(given.get("received")), "denied": denied,
+        "extension_notice": _as_date(given.get("extension_notice")),
+        "due": due, "passed": bool(due and due < today), "due_today": due == today,
     })
 
 
@@ -895,18 +922,14 @@ def _ctx_follow_up(d, o, ctx, w, kind, today):
     _request_ref(o, ctx, kind)
     pending = o.get("pending_appeal")
     if pending:
-        due = _as_date(pending.get("due"))
-        ctx["pending_appeal"] = Section("pending_appeal", {
-            "tracking_number": pending.get("tracking_number"), "date": _as_date(pending.get("date")),
-            "received": _as_date(pending.get("received")),
-            "extension_notice": _as_date(pending.get("extension_notice")),
-            "due": due, "passed": bool(due and due < today), "due_today": due == today,
-        })
+        ctx["pending_appeal"] = _appeal_section("pending_appeal", pending, today)
         _appeal_route(d, d.agencies[ctx["office"]["id"]], w)
     else:
         det = _determination_context(d, o, ctx, w, today)
         if det is not None:
             ctx["determination"] = det
+        if o.get("side_appeal"):
+            ctx["side_appeal"] = _appeal_section("side_appeal", o["side_appeal"], today)
         exp = o.get("expedite_decision")
         if exp and _as_date(exp.get("due")):
             due = _as_date(exp["due"])

@@ -539,3 +539,62 @@ def test_a_fulfilled_request_gets_no_window_and_show_says_why(track, rows):
     track("add", "--title", "u", "--office", "ice", "--on", "2026-11-02")
     track("update", "2", "--status", "no-records", "--on", "2026-11-20")
     assert "No appeal window" not in track("show", "2").output
+
+
+# -- 14. a side appeal that outlives the determination ---------------------------------------------
+
+
+def _side_appeal(track, denied_on="2025-03-05", appealed_on="2025-03-06"):
+    """Filed Mon 2025-03-03 (determination due Mon 2025-03-31); a fee waiver denied and its denial
+    appealed alone (a side appeal)."""
+    track("add", "--title", "Records about X", "--office", "ice", "--on", "2025-03-03", "--tracking-number", "N1")
+    track("update", "1", "--fee-denied", "100", "--on", denied_on)
+    track("update", "1", "--status", "appealed", "--appeal-of", "fee-waiver-denial", "--on", appealed_on)
+
+
+@pytest.mark.parametrize("outcome", ["appeal-denied", "appeal-granted"])
+def test_a_side_appeal_outcome_may_follow_the_determination(track, rows, outcome):
+    _side_appeal(track)
+    track("update", "1", "--status", "denied", "--on", "2025-03-20")
+    assert "Overdue appeal decisions (1)" in track("due").output
+    out = track("update", "1", "--status", outcome, "--on", "2025-04-01").output
+    assert f"recorded: {outcome.replace('-', ' ').capitalize()} on 2025-04-01" in out
+    shown = track("show", "1").output
+    # Thu 2025-03-06 + 20 working days -> Thu 2025-04-03: decided in time, no longer overdue.
+    assert f"Appeal decision due: 2025-04-03 (Thu) [met 2025-04-01 ({outcome})]" in shown
+    assert "Determination due: 2025-03-31 (Mon) [met 2025-03-20 (denied)]" in shown
+    assert "Overdue appeal decisions" not in track("due").output
+    assert rows("select status, agency_due from requests") == [(outcome, None)]
+    # The request stays determined: no processing, no second determination; the denial may be appealed.
+    refused(track("update", "1", "--status", "in-progress", "--on", "2025-04-02", ok=False),
+            f"cannot move request 1 from {outcome} to in-progress: from {outcome} a request can move to appealed, "
+            "in-litigation, in-mediation")
+    out = track("update", "1", "--status", "appealed", "--on", "2025-04-02").output
+    assert "Appealed on 2025-04-02 (of the determination)" in out
+
+
+def test_an_extension_notice_during_a_side_appeal_after_the_determination_is_the_appeals(track, rows):
+    _side_appeal(track, denied_on="2025-03-20", appealed_on="2025-04-10")
+    # Typed in the other order: the determination came before the side appeal.
+    track("update", "1", "--status", "partial", "--on", "2025-04-01")
+    out = track("update", "1", "--extension-notice", "2025-04-20").output
+    assert "recorded: extension notice on 2025-04-20 (appeal)" in out
+    # Thu 2025-04-10 + 20 working days -> Thu 05-08; + 10 -> Thu 2025-05-22.
+    assert "Appeal decision due: 2025-05-22 (Thu) [overdue" in out
+    assert "Determination due: 2025-03-31 (Mon) [late 2025-04-01 (partial)]" in track("show", "1").output
+    assert rows("select count(*) from events where type = 'extension-notice'") == [(1,)]
+
+
+def test_a_remand_of_a_side_appeal_is_no_remand_of_the_determination(track, rows):
+    _side_appeal(track)
+    track("update", "1", "--status", "remanded", "--on", "2025-03-20")
+    shown = track("show", "1").output
+    # The determination is still owed, on its own clock.
+    assert "Determination due: 2025-03-31 (Mon) [overdue, 417 working days late]" in shown
+    assert "No statutory clock after remand" not in shown
+    assert "Overdue determinations (1)" in track("due").output
+    # The agency's silence may be appealed.
+    out = track("update", "1", "--status", "appealed", "--on", "2025-05-01").output
+    assert "Appealed on 2025-05-01 (of the agency's silence)" in out
+    assert "Determination due: 2025-03-31 (Mon) [closed 2025-05-01 (appealed)]" in track("show", "1").output
+    assert rows("select status, agency_due from requests") == [("appealed", "2025-05-30")]

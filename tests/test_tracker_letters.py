@@ -306,3 +306,118 @@ def test_followup_after_the_answer_does_not_recount_the_deadline(track, tmp_path
     text = next(tmp_path.glob("request-1-follow-up-*.txt")).read_text()
     assert "I write about my Freedom of Information Act request T-1, filed on January 2, 2025, for A.\n" in text
     assert "working days" not in text
+
+
+# -- letters state what the clocks applied; on SQLite and PostgreSQL, today 2026-11-30 --------
+
+
+@pytest.fixture
+def both(db_url, monkeypatch):
+    """`foia track --db URL ...` on each backend (conftest's db_url), today fixed at Mon 2026-11-30."""
+    from datetime import date
+
+    from tracker_support import track_runner
+
+    from foia.tracker import service
+
+    monkeypatch.setenv("FOIA_USER", "ana")
+    monkeypatch.setattr(service.Tracker, "today", lambda self: self._today or date(2026, 11, 30))
+    return track_runner(db_url)
+
+
+def _letter(run, tmp_path, kind="followup", *args):
+    out = tmp_path / "letters"
+    run(kind, "1", *args, "--out", str(out), "--overwrite", *SIGNER)
+    return next(out.glob(f"request-1-{kind.replace('followup', 'follow-up')}-*.txt")).read_text()
+
+
+def _one_error(result, needle):
+    lines = result.output.strip().splitlines()
+    assert result.exit_code != 0 and len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    assert needle in lines[0], lines[0]
+
+
+def _filed(run, on="2025-03-03"):
+    run("add", "--title", "Records about X", "--office", "ice", "--on", on, "--tracking-number", "N1")
+
+
+def test_followup_states_only_the_clarification_stop_that_stopped_the_clock(both, tmp_path):
+    _filed(both)
+    for status, on in (("awaiting-clarification", "2025-03-10"), ("in-progress", "2025-03-20"),
+                       ("awaiting-clarification", "2025-03-24"), ("in-progress", "2025-04-20")):
+        both("update", "1", "--status", status, "--on", on)
+    text = " ".join(_letter(both, tmp_path).split())
+    # Mon 2025-03-03 + 20 working days -> Mon 03-31; the first stay (03-10, 03-20] skips 8 -> Thu 04-10.
+    # The second stay does not stop the clock, and the letter says so.
+    assert ("You asked me for clarification on March 10, 2025, and I answered on March 20, 2025; the time does not "
+            "run while you await my answer (5 U.S.C. 552(a)(6)(A)(ii)(I)). You asked me for clarification again on "
+            "March 24, 2025, and I answered on April 20, 2025; the time may be stopped only once to ask for "
+            "information (5 U.S.C. 552(a)(6)(A)(ii)(I)), so it ran meanwhile. Counting from the day I filed it, "
+            "without the days it did not run, the 20 working days the statute allows for a determination "
+            "(5 U.S.C. 552(a)(6)(A)(i)) ended on April 10, 2025.") in text
+    assert "Determination due: 2025-04-10 (Thu) [overdue" in both("show", "1").output
+
+
+def test_followup_does_not_end_a_stop_at_the_drafts_typing_date(both, tmp_path):
+    both("add", "--title", "t", "--office", "ice", "--draft")
+    both("update", "1", "--status", "submitted", "--on", "2026-10-01")
+    both("update", "1", "--status", "awaiting-clarification", "--on", "2026-10-10")
+    text = " ".join(_letter(both, tmp_path).split())
+    assert ("You asked me for clarification on October 10, 2026; the time does not run while you await my answer "
+            "(5 U.S.C. 552(a)(6)(A)(ii)(I)).") in text
+    assert "I answered" not in text and "working days" not in text
+
+
+def test_followup_names_the_extension_notice_the_appeal_clock_counted(both, tmp_path):
+    _filed(both, "2025-01-02")
+    # Typed before the appeal, dated after it: derive counts it on the appeal's clock.
+    both("update", "1", "--extension-notice", "2025-02-20")
+    both("update", "1", "--status", "appealed", "--on", "2025-02-18")
+    assert "Appeal decision due: 2025-04-01 (Tue)" in both("show", "1").output
+    text = " ".join(_letter(both, tmp_path).split())
+    # Tue 2025-02-18 + 20 working days -> Tue 03-18; + 10 -> Tue 2025-04-01.
+    assert ("Your notice of unusual circumstances dated February 20, 2025 extended the time by up to 10 working days "
+            "(5 U.S.C. 552(a)(6)(B)(i)). Counting from the day I sent it, the 20 working days the statute allows for "
+            "a decision on an appeal (5 U.S.C. 552(a)(6)(A)(ii); 6 CFR 5.8(d)), with the 10 working days of the "
+            "extension, ended on April 1, 2025.") in text
+
+
+def test_no_appeal_letter_for_the_determination_a_remand_decided(both, tmp_path):
+    _filed(both)
+    for status, on in (("denied", "2026-08-20"), ("appealed", "2026-09-01"), ("remanded", "2026-10-01")):
+        both("update", "1", "--status", status, "--on", on)
+    for ground in ("withholding", "no-response"):
+        result = both("appeal", "1", "--ground", ground, "--out", str(tmp_path / "letters"), *SIGNER, ok=False)
+        _one_error(result, "request 1 was remanded on 2026-10-01 and no new determination has been recorded since")
+    assert not (tmp_path / "letters").exists()
+    assert "letter drafted" not in both("show", "1").output
+    # The new determination is the one appealed.
+    both("update", "1", "--status", "denied", "--on", "2026-11-02")
+    text = " ".join(_letter(both, tmp_path, "appeal", "--ground", "withholding").split())
+    assert "I appeal the determination of November 2, 2026 on my" in text and "August 20, 2026" not in text
+    both("update", "1", "--status", "appealed", "--on", "2026-11-30")
+
+
+def test_followup_about_an_overdue_determination_asks_the_foia_office_during_a_side_appeal(both, tmp_path):
+    _filed(both)
+    both("update", "1", "--fee-denied", "100", "--on", "2025-03-05")
+    both("update", "1", "--status", "appealed", "--appeal-of", "fee-waiver-denial", "--on", "2025-03-06")
+    assert "Overdue determinations (1)" in both("due").output
+    raw = _letter(both, tmp_path)
+    text = " ".join(raw.split())
+    assert "\nICE FOIA Office\n" in raw and "Dear FOIA Officer:" in text and "Appeals Officer" not in text
+    assert ("Counting from the day I filed it, the 20 working days the statute allows for a determination "
+            "(5 U.S.C. 552(a)(6)(A)(i)) ended on March 31, 2025. My appeal of the denial of my request for a fee "
+            "waiver, sent on March 6, 2025, awaits a decision as well: the 20 working days the statute allows for "
+            "it (5 U.S.C. 552(a)(6)(A)(ii); 6 CFR 5.8(d)) ended on April 3, 2025.") in text
+    assert "as 5 U.S.C. 552(a)(7)(B) requires" in text
+
+
+def test_followup_during_a_side_appeal_asks_the_appeals_officer_while_the_determination_is_not_due(both, tmp_path):
+    _filed(both, "2026-11-02")     # determination due Wed 2026-12-02
+    both("update", "1", "--fee-denied", "100", "--on", "2026-11-05")
+    both("update", "1", "--status", "appealed", "--appeal-of", "fee-waiver-denial", "--on", "2026-11-06")
+    text = " ".join(_letter(both, tmp_path).split())
+    assert "Dear Appeals Officer:" in text
+    assert ("I write about my appeal of the denial of my request for a fee waiver, sent on November 6, 2026, "
+            "concerning my Freedom of Information Act request N1") in text

@@ -37,10 +37,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, ClassVar, Iterable, Mapping, NamedTuple, Sequence
 
 from foia.errors import FoiaError
-from foia.tracker.lifecycle import (ADVERSE, APPEAL_DECISIONS, DETERMINATIONS, PROCESSING, TOLLED)
+from foia.tracker.lifecycle import ADVERSE, APPEAL_DECISIONS, DETERMINATIONS, TOLLED
 
 EVENT_TYPES: dict[str, str] = {
     "created": "Recorded in the tracker",
@@ -121,6 +121,29 @@ class State:
     notices: list[str] = field(default_factory=list)
     # Plain lines for show (no statutory clock after a remand...); explain=True only, too.
     notes: list[str] = field(default_factory=list)
+
+    # What the clocks applied, for a letter to state exactly that (with explain=False too):
+    # ``tolled`` (below), each later stay awaiting clarification, which did not stop the
+    # determination clock (from, to), and the extension notice each clock counted (its date).
+    # Class defaults, not dataclass fields: derive sets them when there is something to say,
+    # and the bulk import builds a State per row.
+    not_tolled: ClassVar[tuple[tuple[date, date | None], ...]] = ()
+    extension_notice: ClassVar[date | None] = None
+    appeal_extension_notice: ClassVar[date | None] = None
+    _stays: ClassVar[tuple | None] = None     # (statuses, stays, closed_on, determination) for ``tolled``
+
+    @property
+    def tolled(self) -> tuple[tuple[str, date, date | None], ...]:
+        """Each stay that stopped the determination clock, (status, from, to), ``to`` None while
+        it is stopped: the stays whose days the count skipped (the engine merges touching ones,
+        starts each no earlier than the count, and ignores one that began once the time was
+        up). Worked out when asked (a letter), not for every row of an import."""
+        if self._stays is None:
+            return ()
+        statuses, stays, closed_on, determination = self._stays
+        applied, start = determination.tolled, determination.start
+        return tuple((status, since, until) for status, (since, until) in zip(statuses, stays)
+                     if (closed_on is None or since < closed_on) and _within(max(since, start), until, applied))
 
     def due(self, party: str) -> tuple[date | None, str | None]:
         """The earliest open due date for ``party`` (with its key)."""
@@ -229,13 +252,6 @@ def _clarification(asked_on, rules, calendar, explain=True):
     return clarification_close_due(asked_on, rules=rules, calendar=calendar, explain=explain)
 
 
-def status_periods(events: Sequence[Event]) -> list[tuple[str, date, date | None]]:
-    """(status, from, to) for each stay in a status; ``to`` is None for the current one."""
-    marks = status_events(events)
-    return [(e.status, e.occurred_on, marks[i + 1].occurred_on if i + 1 < len(marks) else None)
-            for i, e in enumerate(marks)]
-
-
 _CLOSES_DETERMINATION = DETERMINATIONS | {"withdrawn", "in-litigation"}
 _ENDS_APPEAL = APPEAL_DECISIONS | {"withdrawn", "in-litigation"}
 
@@ -245,7 +261,6 @@ _ENDS_APPEAL = APPEAL_DECISIONS | {"withdrawn", "in-litigation"}
 # clock runs on. An appeal recorded before foia kept ``of`` is taken as an appeal of everything
 # open on its day (as foia then treated it).
 APPEAL_TARGETS = ("determination", "no-response", "fee-waiver-denial", "expedite-denial")
-MAIN_TARGETS = frozenset({"determination", "no-response"})
 WINDOW_TARGET = {"appeal": "determination", "appeal_fee_waiver": "fee-waiver-denial",
                  "appeal_expedite": "expedite-denial"}
 
@@ -268,24 +283,40 @@ def appeals(e: Event, target: str) -> bool:
 def extension_stage(marks: Sequence[Event], on: date) -> str | None:
     """Which clock an extension notice dated ``on`` extends, from the status marks: "appeal"
     while an appeal awaits its decision on that day, else "request"; None when that cannot be
-    told (a side appeal awaits its decision while the request is still processed, so both
-    clocks run)."""
-    pending = None
-    determined = False
+    told (a side appeal awaits its decision while the determination clock still runs, so both
+    clocks run). The determination clock closes as :func:`derive` closes it."""
+    pending = last = None
+    closed = False
     for m in marks:
         if m.occurred_on > on:
             break
-        if m.status == "appealed":
-            pending, determined = m, False
-        elif pending is not None and m.status in _ENDS_APPEAL:
+        status = m.status
+        if status == "appealed":
+            pending = last = m
+            closed = closed or appeal_kind(m) != "side"
+            continue
+        if status in _CLOSES_DETERMINATION or (status in APPEAL_DECISIONS
+                                               and (last is None or appeal_kind(last) != "side")):
+            closed = True
+        if pending is not None and status in _ENDS_APPEAL:
             pending = None
-        elif m.status in DETERMINATIONS:
-            determined = True
     if pending is None:
         return "request"
-    if appeal_kind(pending) == "side" and not determined:
+    if appeal_kind(pending) == "side" and not closed:
         return None
     return "appeal"
+
+
+def main_remand(marks: Sequence[Event]) -> Event | None:
+    """The last remand of the determination (or of the agency's silence) among ``marks``: a
+    remand that decides a side appeal leaves the determination as it was."""
+    last = found = None
+    for m in marks:
+        if m.status == "appealed":
+            last = m
+        elif m.status == "remanded" and (last is None or appeal_kind(last) != "side"):
+            found = m
+    return found
 
 
 # Facts that cannot come before the request was filed (notes, tags and letters may).
@@ -315,8 +346,9 @@ def date_problems(events: Sequence[Event]) -> list[str]:
 
 def transition_context(history: Sequence[Event]) -> dict:
     """What `lifecycle.check_transition` needs to know about the status marks before a move
-    (``history``, in order, the move's old status last): what the appeal in force is of, and
-    whether a side appeal awaits its decision while the request is processed."""
+    (``history``, in order, the move's old status last): what the appeal in force is of,
+    whether a side appeal awaits its decision (``side_pending``), and whether the request was
+    determined apart from its side appeals (``determined``)."""
     if not history:
         return {}
     old = history[-1]
@@ -325,12 +357,30 @@ def transition_context(history: Sequence[Event]) -> dict:
         if history[i].status == "appealed":
             appeal = history[i]
             break
-    if old.status == "appealed" or (old.status in APPEAL_DECISIONS and appeal is not None):
-        return {"appeal_kind": appeal_kind(appeal)}
-    if appeal is not None and appeal_kind(appeal) == "side" and old.status in PROCESSING \
-            and not any(m.status in _ENDS_APPEAL for m in history[i + 1:]):
+    if appeal is None:
+        return {}
+    kind = appeal_kind(appeal)
+    if old.status == "appealed" or old.status in APPEAL_DECISIONS:
+        return {"appeal_kind": kind, "determined": _determined(history)} if kind == "side" else {"appeal_kind": kind}
+    if kind == "side" and not any(m.status in _ENDS_APPEAL for m in history[i + 1:]):
         return {"side_pending": True}
     return {}
+
+
+def _determined(history: Sequence[Event]) -> bool:
+    """Whether the request's own status (side appeals and their outcomes left out) is a
+    determination."""
+    base = last = None
+    for m in history:
+        status = m.status
+        if status == "appealed":
+            last = m
+            if appeal_kind(m) == "side":
+                continue
+        elif status in APPEAL_DECISIONS and last is not None and appeal_kind(last) == "side":
+            continue
+        base = status
+    return base in DETERMINATIONS
 
 
 def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calendar=None,
@@ -412,6 +462,7 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     # it, the last stay awaiting clarification, the last adverse determination, the last appeal.
     closer = adverse = appeal = asked = answer = None    # answer: the last determination or remand
     stops: list[tuple[date, date | None]] = []
+    stop_status: list[str] = []
     # The agency may make ONE request for information and stop the clock while it awaits the
     # answer (5 U.S.C. 552(a)(6)(A)(ii)(I)); stops to clarify fees ((II)) may repeat. So only
     # the first stay awaiting clarification tolls; later ones are kept to warn about.
@@ -436,17 +487,19 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
             if status == "awaiting-clarification":
                 if asked is None:
                     stops.append(period)
+                    stop_status.append(status)
                 else:
                     again.append(period)
                 asked = period
             else:
                 stops.append(period)
+                stop_status.append(status)
         if status in ADVERSE:
             adverse = e
         elif status == "appealed":
             appeal = e
-        if status in DETERMINATIONS or status == "remanded":
-            answer = e
+        if status in DETERMINATIONS or (status == "remanded" and (appeal is None or appeal_kind(appeal) != "side")):
+            answer = e      # a remand of a side appeal leaves the determination as it was
 
     # -- determination ------------------------------------------------------------------
     closed_on = closer.occurred_on if closer else None
@@ -462,13 +515,18 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     determination = _determination(received, rules, cal, first_received,
                                    ext.occurred_on if ext else None, tolled, explain)
     out.append(Tracked(determination, AGENCY, closer is None, closed_on, closer.status if closer else None))
+    if ext is not None:
+        state.extension_notice = ext.occurred_on
+    if tolled:
+        state._stays = (stop_status, stops, closed_on, determination)
+    if again:
+        state.not_tolled = tuple(p for p in again if closed_on is None or p[0] < closed_on)
     if explain:
-        for since, until in again:
-            if closed_on is None or since < closed_on:
-                state.notices.append(
-                    f"awaiting clarification again from {since.isoformat()}: a second request for information "
-                    "does not stop the determination clock (the agency may make one such request, "
-                    "5 U.S.C. 552(a)(6)(A)(ii)(I)); only a fee question (awaiting-fees, (II)) may stop it again")
+        for since, _ in state.not_tolled:
+            state.notices.append(
+                f"awaiting clarification again from {since.isoformat()}: a second request for information "
+                "does not stop the determination clock (the agency may make one such request, "
+                "5 U.S.C. 552(a)(6)(A)(ii)(I)); only a fee question (awaiting-fees, (II)) may stop it again")
 
     # -- expedite decision ---------------------------------------------------------------
     if expedite:
@@ -517,9 +575,20 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
         for e, stage in stages:
             if stage == "appeal" and e.occurred_on >= appeal.occurred_on:
                 ext = e
+        if ext is not None:
+            state.appeal_extension_notice = ext.occurred_on
         decision = _appeal_decision(appeal_received, rules, cal, ext.occurred_on if ext else None, explain)
         ended = outcome.occurred_on if outcome else None
         out.append(Tracked(decision, AGENCY, ended is None, ended, outcome.status if outcome else None))
+
+
+def _within(since: date, until: date | None, applied) -> bool:
+    """Whether the stay (since, until] lies in a period the count skipped (``until`` None: it
+    goes on, and so must the period) and skipped some of its days."""
+    for a, b in applied:
+        if a <= since and (b is None or (until is not None and until <= b)) and (until is None or until > a):
+            return True
+    return False
 
 
 _ADVERSE_LABELS = {status: f"Appeal deadline ({status.replace('-', ' ')})" for status in ADVERSE}

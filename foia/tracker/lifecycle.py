@@ -114,10 +114,14 @@ def normalize_status(text: str, *, what: str = "--status") -> str:
 _SIDE_PROCESSING = frozenset({"acknowledged", "in-progress", "awaiting-clarification", "awaiting-fees"})
 
 
-def _allowed(old: str, appeal_kind: str | None, side_pending: bool) -> frozenset[str]:
+def _allowed(old: str, appeal_kind: str | None, side_pending: bool, determined: bool = False) -> frozenset[str]:
     allowed = TRANSITIONS[old]
     if appeal_kind == "side":
-        if old == "appealed":
+        if determined:
+            # The request was determined apart from its side appeal: it stays determined, and
+            # what may follow is what may follow the determination.
+            allowed = (allowed if old == "appealed" else frozenset()) | _AFTER_DETERMINATION
+        elif old == "appealed":
             # ... and the determination (or the agency's silence) may be appealed in its turn.
             allowed = allowed | _SIDE_PROCESSING | DETERMINATIONS | {"appealed"}
         elif old in APPEAL_DECISIONS:
@@ -125,7 +129,8 @@ def _allowed(old: str, appeal_kind: str | None, side_pending: bool) -> frozenset
     elif appeal_kind == "no-response" and old == "appealed":
         # The agency may still answer a request whose silence was appealed.
         allowed = allowed | DETERMINATIONS
-    if side_pending and old in PROCESSING:
+    if side_pending and (old in PROCESSING or old in DETERMINATIONS):
+        # The side appeal's outcome may come while the request is processed or once it is determined.
         allowed = allowed | {"appeal-granted", "appeal-denied"}
     return allowed
 
@@ -133,15 +138,16 @@ def _allowed(old: str, appeal_kind: str | None, side_pending: bool) -> frozenset
 def check_transition(request_id: int | str, old: str | None, new: str, *, on: date,
                      has_determination: bool = False, determination_due: date | None = None,
                      since: date | None = None, appeal_kind: str | None = None, side_pending: bool = False,
-                     remanded_on: date | None = None) -> None:
+                     determined: bool = False, remanded_on: date | None = None) -> None:
     """Refuse an impossible move with one line saying why and what is possible.
 
     ``old`` is None when ``new`` would be the first status of the request. An appeal needs a
     determination to appeal, or a determination that is overdue on the day of the appeal
     (the agency's silence is then the answer, 5 U.S.C. 552(a)(6)(C)(i)). After a remand
     (``remanded_on``) only a new determination may be appealed: foia knows no clock for the
-    reprocessing, so none is overdue. ``appeal_kind`` ("side", "no-response" or None) and ``side_pending`` say
-    what the appeal in force is of (`derive.transition_context`).
+    reprocessing, so none is overdue. ``appeal_kind`` ("side", "no-response" or None), ``side_pending`` and
+    ``determined`` say what the appeal in force is of and where the request stands apart from a side
+    appeal (`derive.transition_context`).
     """
     if new not in STATUSES:
         raise UsageError(f"{new!r} is not a status; use one of {', '.join(STATUSES)}")
@@ -153,10 +159,10 @@ def check_transition(request_id: int | str, old: str | None, new: str, *, on: da
     if old == new and not (new == "appealed" and appeal_kind == "side"):
         when = f" (since {since.isoformat()})" if since else ""
         raise FoiaError(f"request {request_id} is already {new}{when}; nothing to change")
-    allowed = _allowed(old, appeal_kind, side_pending)
+    allowed = _allowed(old, appeal_kind, side_pending, determined)
     head = f"cannot move request {request_id} from {old} to {new}"
     if new not in allowed:
-        if old in _WHY_CLOSED:
+        if old in _WHY_CLOSED and appeal_kind != "side":
             raise FoiaError(f"{head}: {_WHY_CLOSED[old]}")
         if old in DETERMINATIONS and new in DETERMINATIONS:
             raise FoiaError(f"{head}: the request is already determined ({old}); appeal it (appealed), or "

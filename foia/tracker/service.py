@@ -663,6 +663,11 @@ class Tracker:
     def show(self, key, *, identity: bool = False) -> dict:
         """Everything about one request: fields, tracking numbers, timeline, every deadline
         (recomputed live, with explanations)."""
+        return self._view(key, identity=identity)[0]
+
+    def _view(self, key, *, identity: bool = False) -> tuple[dict, dv.State, list[dv.Event]]:
+        """``show``'s dict, with the derived state and the effective history it came from (the
+        letters state what the clocks applied, and check what is open to appeal)."""
         from sqlalchemy import select
 
         rid = self.get(key)
@@ -706,7 +711,7 @@ class Tracker:
         out["office_name"] = agency.name if agency else row.office
         out["office_abbreviation"] = agency.abbreviation if agency else row.office
         out["clock"] = "none" if self.rules(row.office) is None else "statutory"
-        return out
+        return out, state, evs
 
     def _deadline_dict(self, t: dv.Tracked) -> dict:
         today = self.today()
@@ -963,9 +968,10 @@ class Tracker:
     def _appealable(evs: Sequence[dv.Event], on: date, state: dv.State) -> tuple[list[str], dict]:
         """What an appeal on ``on`` could be of (dv.APPEAL_TARGETS, in that order), and the
         context `check_transition` needs to explain a refusal. After a remand only what came
-        since counts: the old determination was appealed already."""
+        since counts: the old determination was appealed already. (A remand that decided a side
+        appeal is no remand of the determination.)"""
         marks = [e for e in dv.status_events(evs) if e.occurred_on <= on]
-        remand = next((e for e in reversed(marks) if e.status == "remanded"), None)
+        remand = dv.main_remand(marks)
         since = remand.order() if remand else None
 
         def fresh(e) -> bool:
@@ -1520,39 +1526,33 @@ def _last(events: Sequence[dict], test) -> dict | None:
     return found[-1] if found else None
 
 
-def _determination_facts(live: Sequence[dict], clock: dict, info: dict) -> dict:
-    """The determination clock as the deadline engine computed it, with the facts that moved it
-    (receipt, a misdirected first receipt, stops while the office awaited the requester, the
-    extension notice), for the letter to say how it was counted."""
-    start, due = clock["start"], clock.get("due")
-    received = _last(live, lambda e: e["type"] == "received")
+def _determination_facts(state: dv.State, clock: dict, info: dict, live: Sequence[dict]) -> dict:
+    """The determination clock as the tracker counted it, with the facts that moved it (receipt,
+    a misdirected first receipt, the stays that stopped it, the extension notice), for the
+    letter to say how it was counted: exactly what the count applied (``derive`` reports it),
+    and a later request for clarification, which did not stop it."""
     first = _last(live, lambda e: e["type"] == "first-received")
-    ext = _last(live, lambda e: e["type"] == "extension-notice" and (e["data"].get("stage") or "request") == "request")
-    marks = [e for e in live if e.get("status")]
-    tolled = []
-    for i, e in enumerate(marks):
-        if e["status"] not in lc.TOLLED:
-            continue
-        end = marks[i + 1]["occurred_on"] if i + 1 < len(marks) else None
-        # The engine ignores a stop that ended before the count started or began once it was due.
-        if (end is not None and end <= start) or (due is not None and e["occurred_on"] >= due):
-            continue
-        tolled.append({"status": e["status"], "from": e["occurred_on"], "to": end})
-    return {"due": due, "start": start, "filed": info["filed_on"],
-            "received": received["occurred_on"] if received else None,
-            "first_received": first["occurred_on"] if first else None,
-            "extension_notice": ext["occurred_on"] if ext else None, "tolled": tolled}
+
+    def day(d):
+        return d.isoformat() if d else None
+
+    return {"due": clock.get("due"), "start": clock["start"], "filed": info["filed_on"],
+            "received": day(state.received), "first_received": first["occurred_on"] if first else None,
+            "extension_notice": day(state.extension_notice),
+            "tolled": [{"status": status, "from": day(since), "to": day(until)} for status, since, until in state.tolled],
+            "not_tolled": [{"from": day(since), "to": day(until)} for since, until in state.not_tolled]}
 
 
-def _pending_appeal(live: Sequence[dict], clock: dict, appeal_numbers: Sequence[str]) -> dict:
+def _pending_appeal(state: dv.State, live: Sequence[dict], clock: dict, appeal_numbers: Sequence[str]) -> dict:
     appealed = _last(live, lambda e: e.get("status") == "appealed")
-    after = (appealed["occurred_on"], appealed["id"]) if appealed else ("", 0)
-    ext = _last(live, lambda e: e["type"] == "extension-notice" and e["data"].get("stage") == "appeal"
-                and (e["occurred_on"], e["id"]) > after)
+    ext = state.appeal_extension_notice
+    of = (appealed["data"].get("of") or []) if appealed else []
     return {"tracking_number": appeal_numbers[-1] if appeal_numbers else None,
             "date": appealed["occurred_on"] if appealed else clock["start"],
             "received": (appealed["data"].get("received") if appealed else None),
-            "extension_notice": ext["occurred_on"] if ext else None, "due": clock.get("due")}
+            # what a side appeal is of (a fee-waiver or expedite denial), for the letter to name it
+            "of": list(of) if of and not {"determination", "no-response"} & set(of) else [],
+            "extension_notice": ext.isoformat() if ext else None, "due": clock.get("due")}
 
 
 def _check_silence(rid: int, clock: dict | None, today: date) -> None:
@@ -1585,9 +1585,13 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
     request is signed by its client.
 
     Dates come from the tracker's deadlines (receipt, tolling, extensions included), not from
-    the filing date. A follow-up asks about a pending appeal when the appeal decision clock is
-    open, and mentions an open expedite decision."""
-    info = tracker.show(key, identity=True)
+    the filing date: the stays, and the extension notices, that derive applied. A follow-up asks
+    the appeals officer about a pending appeal when the appeal decision clock is open, unless the
+    appeal is a side appeal and the determination is overdue: then it asks the FOIA office about
+    the determination and names the appeal. It mentions an open expedite decision. An appeal of
+    the determination (or of the silence) is refused after a remand of it until a new
+    determination is recorded, as `update --status appealed` is."""
+    info, state, evs = tracker._view(key, identity=True)
     rid = info["id"]
     if not info.get("filed_on"):
         raise FoiaError(f"request {rid} has not been submitted (it is a {info['status']}); record the filing "
@@ -1615,8 +1619,9 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
                 options["sent_to"] = emails[0]
     signer = requester_name or info.get("requester")
     if info.get("kind") == "self" and info.get("client_name"):
-        if requester_name and " ".join(requester_name.split()).casefold() != " ".join(
-                info["client_name"].split()).casefold():
+        from foia.letters import _same_name
+
+        if requester_name and not _same_name(requester_name, info["client_name"]):
             raise UsageError(f"--requester-name: request {rid} is a first-party request, signed by the person it "
                              "is about (its client name); drop --requester-name")
         signer = requester_name or info["client_name"]
@@ -1627,13 +1632,19 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
         if est:
             options["estimated_completion"] = est["data"].get("date")
         appeal_clock = clocks.get("appeal_decision")
-        if appeal_clock and appeal_clock["open"]:
-            options["pending_appeal"] = _pending_appeal(live, appeal_clock, appeal_numbers)
-            return rid, options, info
         det = clocks.get("determination")
+        if appeal_clock and appeal_clock["open"]:
+            pending = _pending_appeal(state, live, appeal_clock, appeal_numbers)
+            # A side appeal leaves the determination clock running: once the determination is
+            # overdue, the follow-up asks the FOIA office about it (and names the appeal).
+            if not (det and det["open"] and det.get("due") and det["due"] < today.isoformat()):
+                options["pending_appeal"] = pending
+                return rid, options, info
+            options["side_appeal"] = pending
         # A clock that has closed (the office answered) or never ran (no statutory clock) is not
         # described, rather than counted again from the filing date.
-        options["determination"] = _determination_facts(live, det, info) if det and det["open"] else {"open": False}
+        options["determination"] = (_determination_facts(state, det, info, live) if det and det["open"]
+                                    else {"open": False})
         exp = clocks.get("expedite_decision")
         if exp and exp["open"] and exp.get("due"):
             options["expedite_decision"] = {"due": exp["due"]}
@@ -1642,10 +1653,19 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
         raise UsageError("--ground: give at least one ground (withholding, partial-withholding, inadequate-search, "
                          "no-records, fee-waiver-denied, expedite-denied, no-response)")
     answer_grounds = [g for g in grounds if g not in ("fee-waiver-denied", "expedite-denied", "no-response")]
+    if answer_grounds or "no-response" in grounds:
+        # As `update --status appealed` would: after a remand of the determination only a new
+        # determination may be appealed (foia knows no clock for the reprocessing).
+        _, context = Tracker._appealable(evs, today, state)
+        if context["remanded_on"] is not None:
+            raise FoiaError(f"request {rid} was remanded on {context['remanded_on'].isoformat()} and no new "
+                            "determination has been recorded since: the appeal before it was decided, and foia "
+                            "knows no deadline for reprocessing after a remand, so none is overdue; record the new "
+                            f"determination (foia track update {rid} --status denied --on DATE), then appeal it")
     if "no-response" in grounds:
         det = clocks.get("determination")
         _check_silence(rid, det, today)
-        options["determination"] = _determination_facts(live, det, info)
+        options["determination"] = _determination_facts(state, det, info, live)
     if answer_grounds:
         # The determination appealed is the latest answer to the request, not a later or earlier
         # fee-waiver or expedite denial (those are named with their own dates).
