@@ -598,3 +598,19 @@ def test_a_remand_of_a_side_appeal_is_no_remand_of_the_determination(track, rows
     assert "Appealed on 2025-05-01 (of the agency's silence)" in out
     assert "Determination due: 2025-03-31 (Mon) [closed 2025-05-01 (appealed)]" in track("show", "1").output
     assert rows("select status, agency_due from requests") == [("appealed", "2025-05-30")]
+
+
+def test_a_fee_waiver_denial_may_be_appealed_after_a_remand_of_the_determination(track):
+    track("add", "--title", "X", "--office", "ice", "--on", "2026-06-01", "--tracking-number", "N1")
+    track("update", "1", "--fee-denied", "100", "--on", "2026-06-10")
+    track("update", "1", "--status", "denied", "--on", "2026-08-20")
+    track("update", "1", "--status", "appealed", "--appeal-of", "determination", "--on", "2026-09-01")
+    track("update", "1", "--status", "remanded", "--on", "2026-10-01")
+    # The denial's own window (90 working days from 2026-06-10) is still open on 2026-10-05.
+    out = track("update", "1", "--status", "appealed", "--appeal-of", "fee-waiver-denial", "--on", "2026-10-05")
+    assert "Appealed on 2026-10-05 (of the fee-waiver denial)" in out.output
+    track("update", "1", "--status", "in-progress", "--on", "2026-10-10")      # processing goes on
+    again = track("update", "1", "--status", "appealed", "--appeal-of", "determination", "--on", "2026-10-12",
+                  ok=False)
+    assert again.output.strip() == ("Error: --appeal-of determination: request 1 has no determination open to "
+                                    "appeal on 2026-10-12 (open to appeal: nothing); check --appeal-of and --on")

@@ -261,6 +261,7 @@ _ENDS_APPEAL = APPEAL_DECISIONS | {"withdrawn", "in-litigation"}
 # clock runs on. An appeal recorded before foia kept ``of`` is taken as an appeal of everything
 # open on its day (as foia then treated it).
 APPEAL_TARGETS = ("determination", "no-response", "fee-waiver-denial", "expedite-denial")
+SIDE_TARGETS = frozenset({"fee-waiver-denial", "expedite-denial"})     # what a side appeal may be of
 WINDOW_TARGET = {"appeal": "determination", "appeal_fee_waiver": "fee-waiver-denial",
                  "appeal_expedite": "expedite-denial"}
 

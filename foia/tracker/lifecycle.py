@@ -138,7 +138,8 @@ def _allowed(old: str, appeal_kind: str | None, side_pending: bool, determined: 
 def check_transition(request_id: int | str, old: str | None, new: str, *, on: date,
                      has_determination: bool = False, determination_due: date | None = None,
                      since: date | None = None, appeal_kind: str | None = None, side_pending: bool = False,
-                     determined: bool = False, remanded_on: date | None = None) -> None:
+                     determined: bool = False, remanded_on: date | None = None,
+                     new_side_appeal: bool = False) -> None:
     """Refuse an impossible move with one line saying why and what is possible.
 
     ``old`` is None when ``new`` would be the first status of the request. An appeal needs a
@@ -147,7 +148,8 @@ def check_transition(request_id: int | str, old: str | None, new: str, *, on: da
     (``remanded_on``) only a new determination may be appealed: foia knows no clock for the
     reprocessing, so none is overdue. ``appeal_kind`` ("side", "no-response" or None), ``side_pending`` and
     ``determined`` say what the appeal in force is of and where the request stands apart from a side
-    appeal (`derive.transition_context`).
+    appeal (`derive.transition_context`). ``new_side_appeal``: the move is an appeal of a fee-waiver
+    or expedite denial alone, which may follow any status but a withdrawal.
     """
     if new not in STATUSES:
         raise UsageError(f"{new!r} is not a status; use one of {', '.join(STATUSES)}")
@@ -160,6 +162,8 @@ def check_transition(request_id: int | str, old: str | None, new: str, *, on: da
         when = f" (since {since.isoformat()})" if since else ""
         raise FoiaError(f"request {request_id} is already {new}{when}; nothing to change")
     allowed = _allowed(old, appeal_kind, side_pending, determined)
+    if new_side_appeal and old not in FINAL:
+        allowed = allowed | {"appealed"}
     head = f"cannot move request {request_id} from {old} to {new}"
     if new not in allowed:
         if old in _WHY_CLOSED and appeal_kind != "side":

@@ -986,7 +986,8 @@ class Tracker:
         for target, hit in (("fee-waiver-denial", lambda e: e.type == "fee" and e.data.get("kind") == "waiver-denied"),
                             ("expedite-denial", lambda e: e.type == "expedite-decision"
                              and e.data.get("decision") == "denied")):
-            denial = next((e for e in reversed(evs) if hit(e) and fresh(e)), None)
+            # A denial keeps its own window through a remand of the determination.
+            denial = next((e for e in reversed(evs) if hit(e) and e.occurred_on <= on), None)
             if denial is not None and not any(m.status == "appealed" and m.order() > denial.order()
                                               and dv.appeals(m, target) for m in marks):
                 targets.append(target)
@@ -1007,8 +1008,11 @@ class Tracker:
         later = [e for e in marks if e.occurred_on > on]
         p = prev[-1] if prev else None
         context = self._appealable(evs, on, state)[1] if new == "appealed" else {}
+        # An appeal of a fee-waiver or expedite denial alone runs beside the request, whatever
+        # its status (a remand, an appeal decided): only its own window limits it.
+        side = new == "appealed" and bool((data or {}).get("of")) and set(data["of"]) <= dv.SIDE_TARGETS
         lc.check_transition(rid, p.status if p else None, new, on=on, since=p.occurred_on if p else None,
-                            **context, **dv.transition_context(prev))
+                            new_side_appeal=side, **context, **dv.transition_context(prev))
         if later:
             n = later[0]
             me = dv.Event(id=10**12, uid="", type="status", occurred_on=on, status=new, data=data or {})
