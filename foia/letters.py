@@ -27,6 +27,7 @@ from foia.errors import FoiaError, UsageError
 from foia.render import ESC, FORMATS, XML_UNSAFE, Block, MarkupError, parse, subject_of
 from foia.render.markdown import to_markdown
 from foia.render.text import to_text
+from foia.tracker.lifecycle import SENT_VIA
 
 if TYPE_CHECKING:
     from foia.directory import Agency, Contact, Directory
@@ -160,7 +161,6 @@ _FORMAT_FIELD = Field("format", "Form you want the records in: electronic (defau
 # then the filing date, the subject and how it was sent identify it.
 _TRACKING_FIELD = Field("tracking_number", "The agency's tracking number (none yet: the letter names the filing "
                         "date, the subject and --sent-via instead).")
-SENT_VIA = ("portal", "email", "mail", "fax", "other")
 _FILED_FIELDS = (
     Field("sent_via", "How you sent the request: " + ", ".join(SENT_VIA) + ".", type="choice", choices=SENT_VIA),
     Field("sent_to", "Where the request was sent (the portal or email address).", cli=False),

@@ -11,6 +11,7 @@ import click
 
 from foia.errors import FoiaError, NotFound, UsageError
 from foia.letters import KINDS, Field, LetterKind
+from foia.tracker.lifecycle import SENT_VIA
 
 PROGRESS_FROM = 4  # letters; from this many on, show a progress bar on stderr
 
@@ -124,7 +125,7 @@ _TRACK = [
     click.Option(["--filed-on"], metavar="YYYY-MM-DD",
                  help="The date you send it (default today): the letters are dated on it and, with --track, "
                       "it starts the statutory clock."),
-    click.Option(["--sent-via"], type=click.Choice(["portal", "email", "mail", "fax", "other"]),
+    click.Option(["--sent-via"], type=click.Choice(SENT_VIA),
                  help="With --track: how you send it (default: the office's portal or email)."),
     click.Option(["--assignee"], help="With --track: who in the team handles it."),
     click.Option(["--tag", "tags"], multiple=True, help="With --track: a tag (repeatable)."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from foia.output import emit, output_options, to_json
+from foia.tracker.lifecycle import SENT_VIA
 
 DATE = "DATE"
 MAX_DAYS = 3653     # how far ahead a look can reach: ten years
@@ -104,7 +105,7 @@ def track_path(ctx):
 @click.option("--kind", default="records", show_default=True, help="Kind: records, contract, self, third-party.")
 @click.option("--on", metavar=DATE, help="Date it was filed (default today).")
 @click.option("--draft", is_flag=True, help="Not sent yet: record a draft (no clock runs).")
-@click.option("--sent-via", type=click.Choice(["portal", "email", "mail", "fax", "other"]), help="How it was sent.")
+@click.option("--sent-via", type=click.Choice(SENT_VIA), help="How it was sent.")
 @click.option("--requester", help="Who filed it (identity field).")
 @click.option("--client-name", help="The client the records are about (identity field).")
 @click.option("--client-dob", metavar=DATE, help="The client's date of birth (identity field).")

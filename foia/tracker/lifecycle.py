@@ -17,6 +17,9 @@ from datetime import date
 
 from foia.errors import FoiaError, UsageError
 
+# How a request was sent (the request's ``sent_via``): the tracker, the letters and their options.
+SENT_VIA = ("portal", "email", "mail", "fax", "other")
+
 STATUSES: dict[str, str] = {
     "draft": "Draft",
     "submitted": "Submitted",

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterable, Sequence
 
-from foia.deadlines import calendar_problem, in_calendar  # noqa: F401 - the tracker's date checks
+from foia.deadlines import in_calendar
 from foia.errors import FoiaError, NotFound, UsageError
 from foia.tracker import derive as dv
 from foia.tracker import lifecycle as lc
@@ -29,7 +29,7 @@ from foia.tracker.models import (IDENTITY_COLUMNS, IDENTITY_EVENT_KEYS, deadline
                                  requests, tracking_numbers)
 from foia.tracker.store import Store, open_store, utcnow
 
-SENT_VIA = ("portal", "email", "mail", "fax", "other")
+SENT_VIA = lc.SENT_VIA
 KINDS_HINT = "e.g. records, contract, self, third-party (the letter kinds)"
 TRACKING_REASONS = {
     "assigned": "assigned by the office",
