@@ -362,18 +362,23 @@ class _Problems:
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def _iso_day(value) -> date | None:
+    """``value`` as a date when it is a real YYYY-MM-DD day, else None."""
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
 def _parse_day(text, problems, where, *, today, identity=False, future_ok=False) -> date | None:
     if not text:
         return None
     value = text.strip() if isinstance(text, str) else text
     if not value:
         return None
-    d = None
-    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
-        try:
-            d = date.fromisoformat(value)
-        except ValueError:
-            d = None
+    d = _iso_day(value)
     if d is None:
         shown = "" if identity else f" {value!r}"
         problems.add(where, f"not a date{shown}; use YYYY-MM-DD")
@@ -839,14 +844,10 @@ def _odd_text(value) -> str | None:
 
 def _json_day(value, today: date, *, past: bool = True) -> str | None:
     """Why ``value`` is not a YYYY-MM-DD date (in the past unless ``past`` is False), or None."""
-    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
-        try:
-            d = date.fromisoformat(value)
-        except ValueError:
-            d = None
-        if d is not None:
-            return f"{value} is in the future; give the date it happened" if past and d > today else None
-    return f"{_shown(value)} is not a date; use YYYY-MM-DD"
+    d = _iso_day(value)
+    if d is None:
+        return f"{_shown(value)} is not a date; use YYYY-MM-DD"
+    return f"{value} is in the future; give the date it happened" if past and d > today else None
 
 
 def _strings(value) -> bool:
