@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from foia.output import emit, output_options, to_json
+from foia.tracker.derive import APPEAL_TARGETS
 from foia.tracker.lifecycle import SENT_VIA
 
 DATE = "DATE"
@@ -303,7 +304,7 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
 @click.option("--first-received", metavar=DATE, help="Date another office first received it (misdirected).")
 @click.option("--expedite-decision", type=click.Choice(["granted", "denied"]), help="The expedite decision.")
 @click.option("--appeal-of", "appeal_of", multiple=True,
-              type=click.Choice(["determination", "no-response", "fee-waiver-denial", "expedite-denial"]),
+              type=click.Choice(APPEAL_TARGETS),
               help="With --status appealed: what the appeal is of (repeatable; default: all that is open to "
                    "appeal). An appeal of a fee-waiver or expedite denial alone leaves the determination "
                    "clock running.")
