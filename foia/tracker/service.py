@@ -607,6 +607,10 @@ class Tracker:
                 if values:
                     touched += 1
                     conn.execute(update(events).where(events.c.id == ev.id).values(**values))
+            from foia.vault.documents import purge_request
+
+            # The documents' pages naming the client leave the search index while the names are known.
+            vault_lines = purge_request(conn, row)
             if not cleared and not touched:
                 when = f" (already purged {row.purged_at})" if row.purged_at else ""
                 raise FoiaError(f"request {rid} holds no identity data{when}; nothing to purge")
@@ -617,7 +621,8 @@ class Tracker:
                              data={"fields": cleared, "events": touched, "notes": bool(notes)})
             conn.execute(insert(events), [ev])
             state = self._refresh(conn, rid)
-            return Change(rid, row.title, row.office, state.status, [_summary(ev)], state.deadlines)
+            return Change(rid, row.title, row.office, state.status, [_summary(ev)], state.deadlines,
+                          notes=vault_lines)
 
         change = self.store.write(run)
         self._scrub_after_purge()
@@ -632,7 +637,7 @@ class Tracker:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             elif self.store.is_postgresql:
                 with self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.exec_driver_sql("VACUUM requests, events")
+                    conn.exec_driver_sql("VACUUM requests, events, documents, document_pages")
         except Exception:  # noqa: BLE001 - best effort; docs/tracker.md says what remains where
             pass
 

@@ -341,11 +341,28 @@ def _m004_office_named(conn) -> None:
     conn.exec_driver_sql(f"UPDATE requests SET office = {named} WHERE office_snapshot IS NOT NULL AND {named} IS NOT NULL")
 
 
+def _m009_vault(conn) -> None:
+    from foia.vault.models import VAULT_TABLES
+
+    from foia.tracker.models import metadata
+
+    metadata.create_all(conn, tables=list(VAULT_TABLES))
+    # The full-text index of document pages (foia.vault.search): FTS5 with the Porter stemmer on
+    # SQLite (rowid = document_pages.id), a GIN index on the English tsvector on PostgreSQL.
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_document_pages_fts ON document_pages "
+                             "USING GIN (to_tsvector('english', text))")
+    else:
+        conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS document_fts USING fts5(text, "
+                             "tokenize='porter unicode61')")
+
+
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
     (2, "index only the open deadlines", _m002_open_deadlines_index),
     (3, "cache the latest open requester deadline", _m003_requester_due_last),
     (4, "requests keep the office named (HSI, ERO), not only the one it files with", _m004_office_named),
+    (9, "evidence vault: documents, their pages and the full-text index", _m009_vault),
 ]
 LATEST = MIGRATIONS[-1][0]
 # Stored deadlines written before this schema version were counted by older rules (the derive
