@@ -52,3 +52,41 @@ def _image_of_text():
         buf.seek(0)
         _IMAGE = ImageReader(buf)
     return _IMAGE
+
+
+def raw_pdf(path: Path, objects: list[bytes], *, root: int = 1) -> Path:
+    """A PDF written object by object with a correct cross-reference table (for hostile files)."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, root, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def deep_page_tree(path: Path, depth: int) -> Path:
+    """A page tree ``depth`` levels deep with one page at the bottom (a "PDF bomb")."""
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    for level in range(depth):
+        me = level + 2
+        objs.append(b"<< /Type /Pages /Kids [%d 0 R] /Count 1 >>" % (me + 1))
+    objs.append(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] >>" % (depth + 1))
+    return raw_pdf(path, objs)
+
+
+def zip_bomb_page(path: Path, megabytes: int) -> Path:
+    """One page whose content stream inflates to ``megabytes`` MB of spaces."""
+    import zlib
+
+    data = zlib.compress(b" " * (megabytes << 20), 9)
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream"]
+    return raw_pdf(path, objs)
