@@ -84,7 +84,8 @@ def zip_bomb_page(path: Path, megabytes: int) -> Path:
     """One page whose content stream inflates to ``megabytes`` MB of spaces."""
     import zlib
 
-    data = zlib.compress(b" " * (megabytes << 20), 9)
+    z = zlib.compressobj(9)
+    data = b"".join(z.compress(b" " * (1 << 20)) for _ in range(megabytes)) + z.flush()
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",

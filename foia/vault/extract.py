@@ -320,5 +320,23 @@ def pdf_pages(path: Path) -> list[Page]:
                 ZeroDivisionError) as exc:
             raise FoiaError(f"{path}, page {i}: unreadable ({' '.join(str(exc).split())[:120] or type(exc).__name__});"
                             " fetch it again or ask the agency for a new copy (nothing was stored)") from None
+        if not text.strip():
+            _check_contents(path, i, page)
         pages.append(_page(i, text))
     return pages
+
+
+def _check_contents(path: Path, number: int, page) -> None:
+    """pypdf's text extraction swallows its own decompression limit (75 MB a stream) and returns
+    nothing: an empty page is decoded once more to tell a scan from a bomb."""
+    from pypdf.errors import LimitReachedError, PyPdfError
+
+    try:
+        contents = page.get_contents()
+        if contents is not None:
+            contents.get_data()
+    except LimitReachedError:
+        raise FoiaError(f"{path}, page {number}: a content stream inflates beyond pypdf's limit (a PDF bomb?); "
+                        "nothing was stored") from None
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError):
+        pass    # unreadable contents: the page stays without text (needs-ocr), as extraction said
