@@ -276,6 +276,8 @@ def test_migration_9_leaves_old_and_new_databases_alike(db_url):
     t.add(title="A", office="ice", on="2025-01-02")
 
     def back_to_4(c):
+        if c.dialect.name != "sqlite":
+            c.exec_driver_sql("DROP TABLE document_tsv")
         for table in ("document_pages", "documents", "blob_chunks", "blobs"):
             c.exec_driver_sql(f"DROP TABLE {table}")
         if c.dialect.name == "sqlite":
@@ -293,6 +295,6 @@ def test_migration_9_leaves_old_and_new_databases_alike(db_url):
             if store.is_sqlite:
                 assert "document_fts" in tables
             else:
-                assert "ix_document_pages_fts" in {i["name"] for i in inspect(conn).get_indexes("document_pages")}
+                assert "ix_document_tsv" in {i["name"] for i in inspect(conn).get_indexes("document_tsv")}
     finally:
         store.dispose()

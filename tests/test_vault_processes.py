@@ -50,6 +50,8 @@ def _state(url):
             if t.store.is_sqlite:
                 assert conn.exec_driver_sql("SELECT count(*) FROM document_fts").scalar() == pages
                 assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+            else:
+                assert conn.exec_driver_sql("SELECT count(*) FROM document_tsv").scalar() == pages
         return docs, pages, report["leftovers"]
     finally:
         t.store.dispose()

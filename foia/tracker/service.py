@@ -637,7 +637,7 @@ class Tracker:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             elif self.store.is_postgresql:
                 with self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.exec_driver_sql("VACUUM requests, events, documents, document_pages")
+                    conn.exec_driver_sql("VACUUM requests, events, documents, document_pages, document_tsv")
         except Exception:  # noqa: BLE001 - best effort; docs/tracker.md says what remains where
             pass
 

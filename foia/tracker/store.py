@@ -348,10 +348,13 @@ def _m009_vault(conn) -> None:
 
     metadata.create_all(conn, tables=list(VAULT_TABLES))
     # The full-text index of document pages (foia.vault.search): FTS5 with the Porter stemmer on
-    # SQLite (rowid = document_pages.id), a GIN index on the English tsvector on PostgreSQL.
+    # SQLite (rowid = document_pages.id); on PostgreSQL the English tsvector of each page, stored
+    # (ranking re-parses nothing) and GIN-indexed. Both live beside document_pages, outside the
+    # models, and are written by the vault with the pages.
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_document_pages_fts ON document_pages "
-                             "USING GIN (to_tsvector('english', text))")
+        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS document_tsv (page_id INTEGER PRIMARY KEY "
+                             "REFERENCES document_pages (id), tsv TSVECTOR NOT NULL)")
+        conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_document_tsv ON document_tsv USING GIN (tsv)")
     else:
         conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS document_fts USING fts5(text, "
                              "tokenize='porter unicode61')")

@@ -134,17 +134,32 @@ def _page_rows(doc_id: int, pages: Sequence[ex.Page]) -> list[dict]:
 
 
 def _index_pages(conn, doc_id: int) -> None:
+    """Put a document's pages in the full-text index (see migration 9)."""
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("INSERT INTO document_fts(rowid, text) SELECT id, text FROM document_pages "
                              "WHERE document_id = ?", (doc_id,))
+    else:
+        conn.exec_driver_sql("INSERT INTO document_tsv (page_id, tsv) SELECT id, to_tsvector('english', text) "
+                             "FROM document_pages WHERE document_id = %(d)s", {"d": doc_id})
+
+
+def _index_page(conn, page_id: int, text: str) -> None:
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("INSERT INTO document_fts(rowid, text) VALUES (?, ?)", (page_id, text))
+    else:
+        conn.exec_driver_sql("INSERT INTO document_tsv (page_id, tsv) VALUES (%(p)s, to_tsvector('english', %(t)s))",
+                             {"p": page_id, "t": text})
 
 
 def _unindex_pages(conn, page_ids: Sequence[int]) -> None:
-    if conn.dialect.name == "sqlite" and page_ids:
-        for i in range(0, len(page_ids), 500):
-            part = page_ids[i:i + 500]
+    page_ids = list(page_ids)
+    for i in range(0, len(page_ids), 500):
+        part = page_ids[i:i + 500]
+        if conn.dialect.name == "sqlite":
             conn.exec_driver_sql(f"DELETE FROM document_fts WHERE rowid IN ({','.join('?' * len(part))})",
                                  tuple(part))
+        else:
+            conn.exec_driver_sql("DELETE FROM document_tsv WHERE page_id = ANY(%(ids)s)", {"ids": part})
 
 
 def add(tracker, request, files: Sequence[Path | str], *, received=None, event: int | None = None,
@@ -395,8 +410,7 @@ def ocr(tracker, doc_id, *, language: str = "eng", by: str | None = None) -> dic
                     _unindex_pages(conn, [was.id])
                     conn.execute(update(document_pages).where(document_pages.c.id == was.id).values(
                         text=p.text, needs_ocr=False, exemptions=p.exemptions or None, withheld=p.withheld))
-                    if conn.dialect.name == "sqlite":
-                        conn.exec_driver_sql("INSERT INTO document_fts(rowid, text) VALUES (?, ?)", (was.id, p.text))
+                    _index_page(conn, was.id, p.text)
                 rows = conn.execute(select(document_pages.c.needs_ocr, document_pages.c.exemptions,
                                            document_pages.c.withheld, document_pages.c.text).where(
                     document_pages.c.document_id == d["id"]).order_by(document_pages.c.page)).all()

@@ -8,8 +8,8 @@
   several), with what was found in it: media type (from the bytes), pages, text layer,
   exemption counts; ``ocr_sha256`` names the OCR'd copy kept beside the original.
 - ``document_pages``: the text of each page and its exemption marks. The full-text index over
-  ``text`` is SQLite FTS5 (``document_fts``, rowid = page id) or a PostgreSQL GIN index on
-  ``to_tsvector('english', text)``; neither is a Table here (created by the migration).
+  ``text`` is SQLite FTS5 (``document_fts``, rowid = page id) or PostgreSQL's ``document_tsv``
+  (page id, stored tsvector, GIN index); neither is a Table here (the migration creates them).
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 The query speaks PostgreSQL's ``websearch_to_tsquery`` syntax on both backends: words (all
 must appear), ``"a phrase"``, ``OR``, ``-word`` (must not appear). SQLite: FTS5 with the Porter
-stemmer, ranked by bm25; PostgreSQL: a GIN index on ``to_tsvector('english', text)``, ranked by
-``ts_rank``. Results name the request, the document and the page, with a snippet whose hits are
+stemmer, ranked by bm25; PostgreSQL: each page's ``to_tsvector('english', text)`` stored in
+``document_tsv`` under a GIN index, ranked by ``ts_rank``. Results name the request, the document and the page, with a snippet whose hits are
 in [brackets].
 
 Identity fields (client name, A-Number, requester, date of birth) are never in the index: they
@@ -128,10 +128,10 @@ def _pg_pages(conn, text: str, rid, offices, limit: int) -> list[dict]:
         "SELECT h.document_id, h.page, h.request_id, h.office, h.score, "
         "ts_headline('english', p.text, websearch_to_tsquery('english', :q), "
         "'StartSel=[, StopSel=], MaxWords=24, MinWords=8, MaxFragments=1, FragmentDelimiter=\"...\"') AS snip "
-        "FROM (SELECT p.id, p.document_id, p.page, d.request_id, d.office, "
-        "ts_rank(to_tsvector('english', p.text), websearch_to_tsquery('english', :q)) AS score "
-        "FROM document_pages p JOIN documents d ON d.id = p.document_id "
-        f"WHERE to_tsvector('english', p.text) @@ websearch_to_tsquery('english', :q) {where} "
+        "FROM (SELECT p.id, p.document_id, p.page, d.request_id, d.office, ts_rank(t.tsv, q.q) AS score "
+        "FROM document_tsv t JOIN document_pages p ON p.id = t.page_id JOIN documents d ON d.id = p.document_id, "
+        "websearch_to_tsquery('english', :q) AS q(q) "
+        f"WHERE t.tsv @@ q.q {where} "
         "ORDER BY score DESC, p.id LIMIT :n) h JOIN document_pages p ON p.id = h.id ORDER BY h.score DESC, h.id")
     if offices:
         query = query.bindparams(bindparam("offices", expanding=True))
