@@ -298,3 +298,26 @@ def test_migration_9_leaves_old_and_new_databases_alike(db_url):
                 assert "ix_document_tsv" in {i["name"] for i in inspect(conn).get_indexes("document_tsv")}
     finally:
         store.dispose()
+
+
+def test_open_launches_a_private_copy_and_verify_reports(queue, monkeypatch):
+    url, pdf = queue
+    run(url, "docs", "add", "1", str(pdf))
+    opened = []
+    monkeypatch.setattr("click.launch", lambda path, **kw: opened.append(Path(path)) or 0)
+    assert "Opening " in run(url, "docs", "open", "1").output
+    assert opened[0].read_bytes() == pdf.read_bytes() and stat.S_IMODE(opened[0].stat().st_mode) == 0o600
+    assert run(url, "docs", "verify").output.endswith("1 stored file checked: 0 problem(s).\n")
+    from foia.tracker import open_tracker
+    from foia.vault.documents import blob_path
+
+    t = open_tracker(url)
+    try:
+        if t.store.is_sqlite:       # a file changed behind foia's back is named
+            blob = blob_path(t.store, json.loads(run(url, "docs", "list", "--json").output)[0]["sha256"])
+            blob.chmod(0o600)
+            blob.write_bytes(b"%PDF-1.4 tampered")
+            out = run(url, "docs", "verify", ok=False).output
+            assert "PROBLEM" in out and "no longer match their SHA-256" in out
+    finally:
+        t.store.dispose()

@@ -457,9 +457,9 @@ def track_appeal(ctx, request, grounds, exemptions, details, out, fmt, overwrite
                  requester_address, by):
     """Write an appeal for a request (tracking number, dates and determination from its history).
 
-    Without --exemption, the FOIA exemptions marked on the pages of the request's documents
-    (`foia docs add`) are cited."""
-    if not exemptions:
+    Appealing a withholding without --exemption cites the FOIA exemptions marked on the pages
+    of the request's documents (`foia docs add`)."""
+    if not exemptions and {"withholding", "partial-withholding"} & set(grounds):
         exemptions = _document_exemptions(ctx, request)
     _letter_command(ctx, request, "appeal", out, fmt, overwrite, by, grounds=grounds, exemptions=exemptions,
                     details=details, requester_name=requester_name,
