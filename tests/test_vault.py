@@ -203,6 +203,9 @@ def test_bundle_is_a_verified_case_file_with_bates_numbers_read_back(queue, tmp_
     run(url, "docs", "add", "1", str(second), "--received", "2026-03-10")
     (tmp_path / "reply.eml").write_bytes(b"From: foia@ice.dhs.gov\r\nSubject: Interim release\r\n\r\nSee attached.\r\n")
     run(url, "docs", "add", "1", str(tmp_path / "reply.eml"), "--received", "2026-03-10")
+    run(url, "track", "followup", "1", "--out", str(tmp_path / "letters"), "--requester-name", "Sam Doe",
+        "--requester-email", "sam@example.org")
+    letter = next((tmp_path / "letters").iterdir())
     before = pdf.read_bytes()
     case = tmp_path / "case.zip"
     out = run(url, "track", "bundle", "1", "--out", str(case), "--bates-prefix", "ICE-", "--bates-start", "100").output
@@ -213,6 +216,8 @@ def test_bundle_is_a_verified_case_file_with_bates_numbers_read_back(queue, tmp_
     names = z.namelist()
     assert {"chronology.csv", "chronology.docx", "production_log.csv", "withheld.docx", "MANIFEST.sha256"} <= set(names)
     assert any(n.startswith("correspondence/") and n.endswith("reply.eml") for n in names)
+    sent = [n for n in names if n.startswith("correspondence/") and n.endswith(letter.name)]
+    assert len(sent) == 1 and z.read(sent[0]) == letter.read_bytes()
     # Every page carries its number, in order, without gaps.
     read = []
     for n in sorted(n for n in names if n.startswith("production/")):
@@ -244,7 +249,7 @@ def test_bundle_is_a_verified_case_file_with_bates_numbers_read_back(queue, tmp_
     chronology = docx.Document(io.BytesIO(z.read("chronology.docx")))
     assert "2026-ICFO-00017" in "\n".join(p.text for p in chronology.paragraphs)
     z.close()
-    assert f"{case}: all 7 files match MANIFEST.sha256." in run(url, "track", "bundle", "--verify", str(case)).output
+    assert f"{case}: all 8 files match MANIFEST.sha256." in run(url, "track", "bundle", "--verify", str(case)).output
     # Tamper with one member: the check names it.
     tampered = tmp_path / "tampered.zip"
     with zipfile.ZipFile(case) as src, zipfile.ZipFile(tampered, "w") as dst:
