@@ -40,7 +40,7 @@ MAX_PAGE_TEXT = 1 << 20      # 1 MiB of text from one page is a hostile content 
 # (b)(1)-(b)(9) and (b)(7)(A)-(F) of 552; (j)(1)-(2) and (k)(1)-(7) of 552a. Spaces and the
 # case of the sub-letter vary in agencies' stamps; "b6" without parentheses is too ambiguous.
 # "(b)(4) (b)(6)": the "(b)" that starts the next mark is not a sub-letter of the first.
-_MARK = re.compile(r"\(\s*([bjk])\s*\)\s*\(\s*(\d)\s*\)(?:\s*\(\s*([A-Fa-f])\s*\)(?!\s*\(\s*\d))?")
+_MARK = re.compile(r"\(\s*([bjkBJK])\s*\)\s*\(\s*(\d)\s*\)(?:\s*\(\s*([A-Fa-f])\s*\)(?!\s*\(\s*\d))?")
 _VALID = {"b": set("123456789"), "j": set("12"), "k": set("1234567")}
 # A page that stands in for a page withheld in full ("Withheld pursuant to exemption (b)(6)").
 _WITHHELD = re.compile(r"\b(withheld\s+in\s+(its\s+)?full|page\s+withheld|denied\s+in\s+full|"
@@ -92,8 +92,10 @@ def exemption_marks(text: str) -> dict[str, int]:
     found: Counter = Counter()
     for m in _MARK.finditer(text):
         letter, digit, sub = m.group(1).lower(), m.group(2), m.group(3)
-        if digit not in _VALID[letter] or (sub and (letter, digit) != ("b", "7")):
+        if digit not in _VALID[letter]:
             continue
+        if (letter, digit) != ("b", "7"):
+            sub = None      # only (b)(7) has sub-paragraphs; "(b)(6)(C)" is a (b)(6)
         found[f"({letter})({digit})" + (f"({sub.upper()})" if sub else "")] += 1
     return dict(sorted(found.items(), key=_mark_order))
 
