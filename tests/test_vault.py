@@ -326,3 +326,15 @@ def test_open_launches_a_private_copy_and_verify_reports(queue, monkeypatch):
             assert "PROBLEM" in out and "no longer match their SHA-256" in out
     finally:
         t.store.dispose()
+
+
+def test_every_docs_command_has_help_and_documentation():
+    from foia.commands.docs import docs as group
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "documents.md").read_text(encoding="utf-8")
+    for name, command in group.commands.items():
+        assert command.help and command.help.strip(), name
+        assert f"foia docs {name}" in text, name
+        result = CliRunner().invoke(cli, ["docs", name, "--help"])
+        assert result.exit_code == 0 and "Usage: " in result.output
+    assert "foia search" in text and "--in documents" in text and "foia track bundle" in text
