@@ -89,27 +89,41 @@ def search(tracker, text: str, *, request=None, office: str | None = None, ident
 
 
 def _sqlite_pages(conn, query: str, rid, offices, limit: int) -> list[dict]:
-    where, params = "", [query]
+    from sqlalchemy.exc import OperationalError
+
+    # Rank first, then draw snippets for the pages shown only: SQLite computes every result
+    # column of every match before sorting, and snippet() re-reads the page's text.
+    join, where, params = "", "", [query]
+    if rid is not None or offices:
+        join = " JOIN document_pages p ON p.id = document_fts.rowid JOIN documents d ON d.id = p.document_id"
     if rid is not None:
         where += " AND d.request_id = ?"
         params.append(rid)
     if offices:
         where += f" AND d.office IN ({','.join('?' * len(offices))})"
         params += list(offices)
-    params.append(limit)
-    from sqlalchemy.exc import OperationalError
-
     try:
-        rows = conn.exec_driver_sql(
-            "SELECT p.document_id, p.page, d.request_id, d.office, "
-            "snippet(document_fts, 0, '[', ']', '...', 16) AS snip, bm25(document_fts) AS score "
-            "FROM document_fts JOIN document_pages p ON p.id = document_fts.rowid "
-            "JOIN documents d ON d.id = p.document_id "
-            f"WHERE document_fts MATCH ? {where} ORDER BY score LIMIT ?", tuple(params)).all()
+        top = conn.exec_driver_sql(
+            f"SELECT document_fts.rowid, bm25(document_fts) FROM document_fts{join} "
+            f"WHERE document_fts MATCH ?{where} ORDER BY bm25(document_fts) LIMIT ?", (*params, limit)).all()
+        if not top:
+            return []
+        ids = [r[0] for r in top]
+        marks = ",".join("?" * len(ids))
+        snips = dict(conn.exec_driver_sql(
+            "SELECT rowid, snippet(document_fts, 0, '[', ']', '...', 16) FROM document_fts "
+            f"WHERE document_fts MATCH ? AND rowid IN ({marks})", (query, *ids)).all())
     except OperationalError as exc:     # FTS5 refused the query: say which words
         raise UsageError(f"cannot search for {query}: {exc.orig}") from None
-    return [{"type": "page", "request_id": r.request_id, "document_id": r.document_id, "page": r.page,
-             "office": r.office, "snippet": " ".join(r.snip.split()), "score": round(-r.score, 4)} for r in rows]
+    where_page = {r.id: r for r in conn.exec_driver_sql(
+        "SELECT p.id, p.document_id, p.page, d.request_id, d.office FROM document_pages p "
+        f"JOIN documents d ON d.id = p.document_id WHERE p.id IN ({marks})", tuple(ids))}
+    out = []
+    for page_id, score in top:
+        r = where_page[page_id]
+        out.append({"type": "page", "request_id": r.request_id, "document_id": r.document_id, "page": r.page,
+                    "office": r.office, "snippet": " ".join(snips[page_id].split()), "score": round(-score, 4)})
+    return out
 
 
 def _pg_pages(conn, text: str, rid, offices, limit: int) -> list[dict]:
