@@ -29,19 +29,25 @@ def _marks(counts: dict) -> str:
 
 @docs.command("add")
 @click.argument("request")
-@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.argument("files", nargs=-1, type=click.Path())
+@click.option("--message", metavar="ID", help="Instead of FILES: the attachments of this inbox message.")
 @click.option("--received", metavar="DATE", help="Date the records arrived (default today).")
 @click.option("--event", type=int, metavar="ID", help="The history event they came with (see `foia track show`); "
               "default: a new 'documents received' event.")
 @click.option("--office", metavar="ID", help="The office that produced them (default: the request's).")
 @_by_option
 @click.pass_context
-def docs_add(ctx, request, files, received, event, office, by):
+def docs_add(ctx, request, files, message, received, event, office, by):
     """Store FILES (PDF, DOCX, TXT, EML, HTML) as documents of REQUEST: all of them or none."""
-    from foia.vault.documents import add
+    from foia.vault.documents import add, add_attachments
 
+    if bool(files) == bool(message):
+        raise click.UsageError("give FILES or --message ID (an inbox message's attachments), not both or neither")
     tracker = _tracker(ctx)
-    added = add(tracker, request, files, received=received, event=event, office=office, by=by)
+    if message:
+        added = add_attachments(tracker, request, message, received=received, event=event, office=office, by=by)
+    else:
+        added = add(tracker, request, files, received=received, event=event, office=office, by=by)
     for d in added:
         ocr = f", {_n(d['needs_ocr'], 'page')} need OCR" if d["needs_ocr"] else ""
         same = " (same bytes as an earlier arrival: stored once, linked)" if d["linked"] else ""

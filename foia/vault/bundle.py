@@ -4,7 +4,8 @@
   the documents it brought, the deadline rule it started) and the exhaustion date: actual (an
   appeal denied) or constructive (the agency missed its time limit, 5 U.S.C. 552(a)(6)(C)(i)).
 - ``correspondence/``: the request letter as sent, every letter foia drafted that is still on
-  disk, and every non-PDF document received (emails, Word files), raw as filed.
+  disk, every message the inbox filed with the request (when this foia has ``foia.inbox``) and
+  every non-PDF document received (emails, Word files), raw as filed.
 - ``production/``: the released PDFs, every page stamped with a Bates number (PREFIX + a
   zero-padded counter, sequential over the whole production), the stored originals untouched.
 - ``production_log.csv``: Bates range, file, SHA-256 before and after stamping, pages, date
@@ -244,6 +245,12 @@ def bundle(tracker, request, out: Path | str, *, prefix: str = "", start: int = 
             path = (e.get("data") or {}).get("path") if e["type"] == "letter" else None
             if path and Path(path).is_file():
                 z.add_file(f"correspondence/{e['occurred_on']}-event{e['id']}-{Path(path).name}", Path(path))
+        from foia.vault.documents import inbox
+
+        box = inbox()
+        for m in (box.messages_of(tracker, rid) if box is not None else []):
+            # Received mail, raw as filed in the inbox (issue 15).
+            z.add_bytes(f"correspondence/{_unique(used_names, m['name'])}", box.raw_message(tracker, m["id"]))
         for d in docs:
             name = _unique(used_names, d["original_name"] or f"document-{d['id']}{'.pdf'}")
             if d["media_type"] != ex.PDF:

@@ -247,6 +247,40 @@ def add(tracker, request, files: Sequence[Path | str], *, received=None, event: 
         raise
 
 
+def inbox():
+    """The inbox package (issue 15) when this foia has it, else None."""
+    import importlib
+
+    try:
+        return importlib.import_module("foia.inbox")
+    except ModuleNotFoundError:
+        return None
+
+
+def add_attachments(tracker, request, message_id, *, received=None, event: int | None = None,
+                    office: str | None = None, by: str | None = None) -> list[dict]:
+    """Store the attachments of an inbox message as documents of ``request`` (all or none)."""
+    box = inbox()
+    if box is None:
+        raise FoiaError("this foia has no inbox (foia inbox) to take attachments from; save them and give the files")
+    found = box.attachments_of(tracker, message_id)
+    if not found:
+        raise FoiaError(f"message {message_id} has no attachments; nothing was added")
+    with tempfile.TemporaryDirectory(prefix="foia-attachments-") as tmp:
+        os.chmod(tmp, 0o700)
+        paths = []
+        for i, (name, _media, data) in enumerate(found, start=1):
+            safe = re.sub(r"[^\w.()+ -]+", "_", Path(name or f"attachment-{i}").name).strip() or f"attachment-{i}"
+            folder = Path(tmp) / str(i)     # two attachments may share a name
+            folder.mkdir(mode=0o700)
+            path = folder / safe
+            fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            paths.append(path)
+        return add(tracker, request, paths, received=received, event=event, office=office, by=by)
+
+
 # ---- reading --------------------------------------------------------------------------------
 
 
