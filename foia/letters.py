@@ -103,7 +103,10 @@ REQUEST_FIELDS = (
     Field("news_media", "Ask to be treated as a representative of the news media for fees.", type="bool"),
 )
 
-FIRST_PARTY_SYSTEMS = ("enforce-eid", "icm", "falcon", "ice-lpr", "a-file", "ident-hart")
+# The systems a first-party letter asks an office to search when --systems is not given: those
+# of these the office holds (TECS is CBP's, DHS/CBP-011), and IDENT/HART at every DHS office,
+# since its SORNs (DHS/ALL-041, DHS/ALL-043) are department-wide (fact sheet, "Systems of records").
+FIRST_PARTY_SYSTEMS = ("enforce-eid", "icm", "falcon", "ice-lpr", "tecs", "a-file", "ident-hart")
 
 APPEAL_GROUNDS = ("withholding", "partial-withholding", "inadequate-search", "no-records",
                   "fee-waiver-denied", "expedite-denied", "no-response")
@@ -146,8 +149,9 @@ class LetterKind:
 
     def applies_to(self, agency: "Agency") -> bool:
         """Every kind is addressed to (or, for mediation, about) an agency's FOIA office; OGIS
-        mediates and is not itself asked for records here."""
-        return agency.kind != "mediator"
+        mediates and DOJ's Office of Information Policy decides appeals: neither is asked for
+        records here."""
+        return agency.kind not in ("mediator", "appeals")
 
 
 _SYSTEMS_FIELD = Field("systems", "System ids to search (repeatable; default: "
@@ -481,36 +485,81 @@ def _office_context(d: "Directory", office: "Agency", purpose: str, warnings: _W
     })
 
 
-def _identifier_text(i) -> str:
+def _identifier_text(i, folded: tuple[str, ...] = ()) -> str:
     text = i.id + (f" {i.title}" if i.title else "")
     extra = [*i.citations]
     if i.date and not i.citations:
         extra.append(i.date)
     if extra:
         text += f", {'; '.join(extra)}" if i.title else f" ({'; '.join(extra)})"
-    if i.note and i.verified:
+    if i.note and i.verified and not folded_into(i):
         note = i.note.rstrip(".")
         if len(note) > 1 and note[1].islower():
             note = note[0].lower() + note[1:]
         text += f"; {note}"
-    if not i.verified:
-        text += " (not confirmed)"
+    if folded:
+        text += ", which replaced " + join_and(folded)
     return text
 
 
-def _system_context(d: "Directory", system, warnings: _Warnings) -> Section:
+_FOLDED = re.compile(r"\b(?:folded|merged) into (\S+)", re.I)
+
+
+def folded_into(i) -> str | None:
+    """The SORN an older one was folded into, as its note says ("Folded into DHS/ICE-018 ...")."""
+    m = _FOLDED.search(i.note or "")
+    return m.group(1).rstrip(".,;)") if m else None
+
+
+def _notices(items) -> tuple[list[str], list[str]]:
+    """SORNs or PIAs as a letter names them: (confirmed, understood). A SORN folded into another
+    one listed too is named once, as what the current one replaced (DHS/ICE-016 into DHS/ICE-018,
+    86 FR 15246), not as a second notice. An unconfirmed one is "understood" to apply: the letter
+    says so as a lawyer would, and the user is warned."""
+    ids = {i.id for i in items}
+    replaced: dict[str, list[str]] = {}
+    for i in items:
+        into = folded_into(i)
+        if into in ids:
+            old = i.id + (f" ({'; '.join(i.citations)})" if i.citations else "")
+            replaced.setdefault(into, []).append(old)
+    confirmed, understood = [], []
+    for i in items:
+        if folded_into(i) in ids:
+            continue
+        (confirmed if i.verified else understood).append(_identifier_text(i, tuple(replaced.get(i.id, ()))))
+    return confirmed, understood
+
+
+def _system_context(d: "Directory", system, warnings: _Warnings, agency: "Agency | None" = None) -> Section:
     for kind, items in (("PIA", system.pias), ("SORN", system.sorns)):
         for i in items:
             if not i.verified:
                 warnings.add(f"unverified: {kind} {i.id} for {system.abbreviation} (source: "
-                             f"{_labels(d, i.sources)}); the letter says \"not confirmed\"")
-    return _compact("system", {
+                             f"{_labels(d, i.sources)}); the letter says you understand it to apply: "
+                             "confirm it before you send")
+    if not system.verified:
+        warnings.add(f"unverified: {system.abbreviation} is known to the directory only from "
+                     f"{_labels(d, [s for f in system.description for s in f.sources])}; the letter says "
+                     "you understand it to be a system of the office: confirm it before you send")
+    pias, pias_understood = _notices(system.pias)
+    sorns, sorns_understood = _notices(system.sorns)
+    holders = [d.agencies[a] for a in ((system.directorate,) if system.directorate else system.agencies)
+               if a in d.agencies]
+    ctx = _compact("system", {
         "id": system.id, "name": system.name, "abbreviation": system.abbreviation,
         "label": system.name if system.abbreviation in system.name else f"{system.name} ({system.abbreviation})",
-        "pias": [_identifier_text(i) for i in system.pias],
-        "sorns": [_identifier_text(i) for i in system.sorns],
         "categories": list(system.record_categories),
+        "verified": system.verified,
+        # Whose system it is, as the directory says: a letter to another office asks for that
+        # office's copies of its records and for its access to it.
+        "holder": join_and(f"{h.name} ({h.abbreviation}) of {with_article(d.agencies[h.parent].name)}"
+                           if h.kind == "directorate" and h.parent in d.agencies else with_article(h.name)
+                           for h in holders),
+        "held_here": agency is None or _holds(d, system, agency),
     })
+    ctx.update(pias=pias, pias_understood=pias_understood, sorns=sorns, sorns_understood=sorns_understood)
+    return ctx
 
 
 def _holds(d: "Directory", system, agency: "Agency") -> bool:
@@ -544,6 +593,13 @@ def _personal_categories(system, *, first_person: bool) -> list[str]:
     return out
 
 
+def _department_wide(d: "Directory", system, agency: "Agency") -> bool:
+    """A system whose SORNs are all DHS/ALL-* is covered department-wide: a DHS office may hold
+    its records (IDENT/HART's biometrics) though another office runs it."""
+    return bool(system.sorns) and all(i.id.startswith("DHS/ALL-") for i in system.sorns) and \
+        any(a.id == "dhs" for a in d.lineage(d.filing_office(agency)))
+
+
 def _systems_for_person(d: "Directory", about: "Agency", chosen: list[str] | None, warnings: _Warnings,
                         *, first_person: bool) -> list[Section]:
     if chosen:
@@ -553,16 +609,41 @@ def _systems_for_person(d: "Directory", about: "Agency", chosen: list[str] | Non
                 warnings.add(f"note: the directory does not list {about.abbreviation} as holding "
                              f"{s.abbreviation}; it is searched only if {about.abbreviation} holds it")
     else:
-        systems = [d.systems[s] for s in FIRST_PARTY_SYSTEMS if s in d.systems and _holds(d, d.systems[s], about)]
+        systems = [d.systems[s] for s in FIRST_PARTY_SYSTEMS if s in d.systems
+                   and (_holds(d, d.systems[s], about) or _department_wide(d, d.systems[s], about))]
         if about.kind == "directorate":
-            systems = [s for s in systems if s.directorate == about.id or about.id in s.agencies]
-        if not systems:
-            systems = [s for s in d.systems_for_agency(about.id)]
+            systems = [s for s in systems if s.directorate == about.id or about.id in s.agencies
+                       or _department_wide(d, s, about)]
+        if not [s for s in systems if _holds(d, s, about)]:
+            systems = [s for s in d.systems_for_agency(about.id)] + [s for s in systems if not _holds(d, s, about)]
     out = []
     for s in systems:
-        ctx = _system_context(d, s, warnings)
+        ctx = _system_context(d, s, warnings, about)
         ctx["personal"] = _personal_categories(s, first_person=first_person)
         out.append(ctx)
+    return out
+
+
+# Commercial data services the directory knows ICE queried: a first-party letter to an office
+# that holds one of their contracts asks for the queries run on the person in them, naming the
+# products as the directory names them (Thomson Reuters CLEAR; LexisNexis, which replaced CLEAR
+# at ICE in 2021) and no further.
+DATA_BROKERS = ("thomson-reuters", "lexisnexis")
+
+
+def _data_brokers(d: "Directory", about: "Agency") -> list[str]:
+    office = d.filing_office(about).id
+    out = []
+    for vid in DATA_BROKERS:
+        v = d.vendors.get(vid)
+        if v is None or not any(d.filing_office(d.agencies[c.agency]).id == office
+                                for c in d.contracts_for_vendor(vid) if c.agency in d.agencies):
+            continue
+        name = f"{v.name} {join_and(v.products)}" if v.products else v.name
+        notes = [n.text.rstrip(".") for n in v.notes if n.verified and n.text.lower().startswith("replaced")]
+        if notes:
+            name += " (which " + notes[0][0].lower() + notes[0][1:] + ")"
+        out.append(name)
     return out
 
 
@@ -583,10 +664,11 @@ def _ctx_records(d, o, ctx, w, kind):
     agency = d.agencies[about["id"]]
     office_name = ctx["office"]["agency"]
     if system:
-        ctx["system"] = _system_context(d, system, w)
+        ctx["system"] = _system_context(d, system, w, agency)
         if not _holds(d, system, agency):
             w.add(f"note: the directory does not list {about['abbreviation']} as holding {system.abbreviation} "
-                  f"(held by {', '.join(system.agencies)}); check --to")
+                  f"(held by {', '.join(system.agencies)}); the letter asks {about['abbreviation']} for its copies "
+                  "of the system's records and its access to the system; check --to")
     if vendor:
         contracts = [c for c in d.contracts_for_vendor(vendor.id)
                      if d.filing_office(d.agencies[c.agency]).id == ctx["office"]["id"]]
@@ -608,7 +690,7 @@ def _ctx_records(d, o, ctx, w, kind):
     categories = o.get("categories")
     if not categories:
         if system:
-            categories = list(system.record_categories)
+            categories = _system_records(system)
             if vendor:
                 categories.append(f"communications between {office_name} and {vendor.name} about "
                                   f"{system.abbreviation}")
@@ -626,19 +708,34 @@ def _ctx_records(d, o, ctx, w, kind):
                 f"communications between {office_name} and {v}",
             ]
         else:
-            categories = [
-                "policies, directives, guidance and standard operating procedures",
-                "Privacy Impact Assessments, privacy threshold analyses and system of records notices",
-                "contracts, statements of work and modifications",
-                "training material and user manuals",
-                "data-sharing agreements and memoranda of understanding",
-                "audit reports and statistics of use",
-                "communications with vendors and other agencies",
-            ]
+            categories = list(_GENERIC_CATEGORIES)
     ctx["categories"] = categories
     ctx["topic"] = subject
     _date_range(o, ctx)
     _format(o, ctx, kind)
+
+
+_GENERIC_CATEGORIES = (
+    "policies, directives, guidance and standard operating procedures",
+    "Privacy Impact Assessments, privacy threshold analyses and system of records notices",
+    "contracts, statements of work and modifications",
+    "training material and user manuals",
+    "data-sharing agreements and memoranda of understanding",
+    "audit reports and statistics of use",
+    "communications with vendors and other agencies",
+)
+
+
+def _system_records(system) -> list[str]:
+    """A system's record categories for a records letter, which has no subject person: the
+    audit logs without "about the subject of the request", the other personal ones left out."""
+    out = []
+    for cat in system.record_categories:
+        if "subject" not in cat:
+            out.append(cat)
+        elif cat.startswith("audit logs"):
+            out.append(re.sub(r"\s+(and records\s+)?about the subject( of the request)?", "", cat))
+    return out or list(_GENERIC_CATEGORIES)
 
 
 def _date_range(o, ctx):
@@ -1384,6 +1481,7 @@ def build_context(kind_name: str, *, directory: "Directory", office: str, profil
         # A follow-up about a pending appeal goes where the appeal went.
         purpose = "appeal" if kind.name == "appeal" or o.get("pending_appeal") else "request"
     office_ctx = _office_context(d, addressee_office, purpose, w)
+    deciding = d.appeal_office(filing) if purpose == "appeal" else addressee_office
     if kind.name == "self":
         profile = _self_signer(o, profile, w)
     ctx: dict[str, Any] = {
@@ -1403,6 +1501,15 @@ def build_context(kind_name: str, *, directory: "Directory", office: str, profil
         ctx["clock"] = clock
     if kind.name == "mediation":
         ctx["disputed"] = _office_context(d, filing, "request", _Warnings())
+    if deciding.id != addressee_office.id:
+        # Appeals of DOJ components go to DOJ's Office of Information Policy (28 CFR 16.8(a)).
+        appeals = _office_context(d, deciding, "appeal", w)
+        portal = _pick_contact(d, deciding, "appeal", "portal", w, put="given as where to file")
+        appeals["portal"] = portal.value if portal else None
+        rule, _ = d.inherited(filing, "appeal")
+        appeals["cite"] = rule.cite if rule else None
+        ctx["appeal_office"] = appeals
+        addressee_office = deciding
     if kind.request:
         _fees(kind, o, ctx, w)
     if kind.name in _BUILDERS:
@@ -1423,6 +1530,11 @@ def build_context(kind_name: str, *, directory: "Directory", office: str, profil
 
 def _addressee(kind: LetterKind, ctx: dict) -> list[str]:
     office = ctx["office"]
+    if ctx.get("appeal_office"):
+        # Another office decides the appeals (DOJ's OIP for the FBI, 28 CFR 16.8(a)).
+        appeals = ctx["appeal_office"]
+        lines = [appeals["name"], appeals["agency_name"]] + list(appeals.get("address_lines", []))
+        return lines
     if kind.name == "appeal" or ctx.get("pending_appeal"):
         # Appeals are decided by an appeals officer, not the FOIA office that answered.
         lines = ["FOIA Appeals Officer", office["agency_name"]]
@@ -1461,7 +1573,7 @@ def build_letter(kind: str, *, directory: "Directory", office: str, profile: "Pr
         text=to_text(blocks),
         markdown=to_markdown(blocks),
         to_email=ctx["to_email"],
-        portal=office_ctx.get("portal"),
+        portal=ctx.get("appeal_office", office_ctx).get("portal"),
         portal_only=bool(request_kind and office_ctx.get("portal_only")),
         warnings=tuple(warnings),
         fields=ctx,
