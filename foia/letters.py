@@ -191,6 +191,8 @@ KINDS: dict[str, LetterKind] = {k.name: k for k in (
         Field("categories", "Record categories (repeatable; default: award, modifications, SOW...).",
               type="list"),
         Field("verified_only", "List only the directory's verified claims about the award.", type="bool"),
+        Field("date_from", "Earliest record date, YYYY-MM-DD.", type="date"),
+        Field("date_to", "Latest record date, YYYY-MM-DD.", type="date"),
         _FORMAT_FIELD,
     ), request=True),
     LetterKind("self", "First-party FOIA and Privacy Act request for records about you.", "self.j2", (
@@ -198,6 +200,8 @@ KINDS: dict[str, LetterKind] = {k.name: k for k in (
         Field("address", "Your current address.", required=True, profile="address"),
         *_person_fields("", True),
         Field("outside_us", "You sign outside the United States (28 U.S.C. 1746 wording).", type="bool"),
+        Field("judicial_redress", "The Judicial Redress Act applies: a citizen of a country the Attorney General "
+              "designated (Pub. L. 114-126, 5 U.S.C. 552a note). Not assumed from the citizenship.", type="bool"),
         _SYSTEMS_FIELD, _DETAILS_FIELD,
     ), request=True),
     LetterKind("third-party", "Request for records about another person, with their consent.",
@@ -209,6 +213,8 @@ KINDS: dict[str, LetterKind] = {k.name: k for k in (
         Field("subject_deceased", "The subject has died (proof of death enclosed instead of consent).",
               type="bool"),
         Field("relationship", "Your relationship to the subject (e.g. attorney).", pii=True),
+        Field("judicial_redress", "The Judicial Redress Act applies: the subject is a citizen of a country the Attorney General "
+              "designated (Pub. L. 114-126, 5 U.S.C. 552a note). Not assumed from the citizenship.", type="bool"),
         _SYSTEMS_FIELD, _DETAILS_FIELD,
     ), request=True),
     LetterKind("follow-up", "Status inquiry asking for the estimated date of completion.", "follow-up.j2", (
@@ -760,6 +766,12 @@ def _format(o, ctx, kind):
         raise _missing(kind, "requester_address", "your postal address for paper copies")
 
 
+def _unnamed(d, sources) -> bool:
+    """Whether every source is one the fact sheet leaves unnamed ("Other outlets")."""
+    titles = [d.sources[s].title for s in sources if s in d.sources and s != "fact-sheet"]
+    return bool(titles) and all("unnamed" in t.lower() for t in titles)
+
+
 def _check_award_number(d, contract, w: _Warnings) -> None:
     """An award number the letter names is unverified unless a verified claim gives it."""
     number = contract.award_number
@@ -800,6 +812,11 @@ def _ctx_contract(d, o, ctx, w, kind):
         for c in contract.claims:
             if o.get("verified_only") and not c.verified:
                 continue
+            if _unnamed(d, c.sources):
+                # The agency is cited named sources only: "other outlets" is no source to it.
+                w.add(f"note: claim about {contract.id} \"{c.text}\" left out of the letter: its source "
+                      f"({_labels(d, c.sources)}) is not named")
+                continue
             claims.append(Section("claim", {"text": c.text, "source": _labels(d, c.sources, for_letter=True),
                                             "verified": c.verified}))
             if not c.verified:
@@ -839,6 +856,7 @@ def _ctx_contract(d, o, ctx, w, kind):
     ctx["categories"] = o.get("categories") or [
         c.format(agency=office_name, vendor=vendor_text) for c in CONTRACT_CATEGORIES]
     ctx["topic"] = f"{office_name}'s {what} to {vendor_text}" if vendors else f"{office_name}'s {what}"
+    _date_range(o, ctx)
     _format(o, ctx, kind)
 
 
@@ -890,8 +908,18 @@ def _first_party(d, o, ctx, w, person, *, first_person: bool):
     ctx["topic"] = f"{ctx['about']['agency']}'s collection and use of personal information"
     ctx["systems"] = _systems_for_person(d, about, o.get("systems"), w, first_person=first_person)
     # A non-citizen may have no Privacy Act right of access (552a(a)(2)); asking under FOIA as
-    # well, and under the Judicial Redress Act where it applies, loses nothing (fact sheet).
-    ctx["judicial_redress"] = not person["us_citizen"]
+    # well loses nothing (fact sheet). The Judicial Redress Act covers citizens of countries the
+    # Attorney General designates only (Pub. L. 114-126): claimed only when the user says so.
+    ctx["non_citizen"] = not person["us_citizen"]
+    ctx["judicial_redress"] = bool(o.get("judicial_redress"))
+    option = "--judicial-redress"
+    if ctx["judicial_redress"] and person["us_citizen"]:
+        w.add(f"note: {option} given for a U.S. citizen, who has Privacy Act rights (5 U.S.C. 552a(a)(2)); the "
+              "letter claims the Judicial Redress Act as asked")
+    elif ctx["non_citizen"] and not ctx["judicial_redress"]:
+        w.add(f"note: the Judicial Redress Act covers only citizens of countries the Attorney General designates "
+              f"(Pub. L. 114-126); the letter does not claim it: pass {option} if it applies")
+    ctx["data_brokers"] = _data_brokers(d, about)
     if o.get("details"):
         ctx["details"] = o["details"]
     office = d.filing_office(about)
@@ -1376,6 +1404,18 @@ def _fees(kind: LetterKind, o: dict, ctx: dict, w: _Warnings) -> None:
     """The optional request sections: fee category, fee limit, fee waiver, news media, expedite."""
     req = ctx["requester"]
     office = ctx["office"]
+    privacy_act = kind.name in ("self", "third-party")
+    if privacy_act:
+        # The Privacy Act allows fees for copies only, not search or review (5 U.S.C. 552a(f)(5)):
+        # a first- or third-party letter claims no FOIA fee category and concedes no search fee.
+        if o.get("news_media"):
+            raise UsageError(f"--news-media does not apply to {kind.name} letters: the Privacy Act allows fees "
+                             "for copies only (5 U.S.C. 552a(f)(5)), so no fee category is claimed")
+        if req.get("fee_category"):
+            w.add(f"note: your fee category ({req['fee_category']}) is not claimed: under the Privacy Act the "
+                  "letter asks for copying fees only (5 U.S.C. 552a(f)(5))")
+            req.pop("fee_category", None)
+            req.pop("fee_category_label", None)
     news = bool(o.get("news_media")) or req.get("fee_category") == "news-media"
     if o.get("news_media") and req.get("fee_category") not in (None, "news-media"):
         w.add(f"conflict: --news-media given but your fee category is {req['fee_category']}; "
@@ -1421,6 +1461,7 @@ def _fees(kind: LetterKind, o: dict, ctx: dict, w: _Warnings) -> None:
     ctx["fee_limit"] = o.get("fee_limit")
     ctx["fees"] = _compact("fees", {
         "waiver": waiver, "news_media": news, "limit": money(o["fee_limit"]) if "fee_limit" in o else None,
+        "privacy_act": privacy_act,
     })
     ctx["expedite"] = _compact("expedite", {
         "requested": expedite,
