@@ -926,8 +926,18 @@ def _first_party(d, o, ctx, w, person, *, first_person: bool):
     form, _ = d.inherited(office, "identity_form")
     if form is not None:
         w.add(("note: " if form.verified else "unverified: ") + form.text)
-    if first_person:
-        cite = "6 CFR 5.21(e); 28 U.S.C. 1746" if ctx["office"].get("dhs") else "28 U.S.C. 1746"
+    cite = "6 CFR 5.21(e); 28 U.S.C. 1746" if ctx["office"].get("dhs") else "28 U.S.C. 1746"
+    signer = "sign the declaration" if first_person else "have the subject sign the consent and declaration"
+    # Portal-only offices take the letter's text as the request description; a pasted text is
+    # unsigned, so the signed declaration goes as an attachment. The directory does not say
+    # whether a portal takes attachments: say so rather than guess.
+    ctx["portal_filing"] = (f"{signer} on the printed letter (the DOCX), or have it notarized, attach the signed "
+                            f"copy to the portal submission, and give the letter's text as the request "
+                            f"description; the directory does not say whether this portal takes attachments: "
+                            f"if it does not, ask the office how to send the signed declaration ({cite})")
+    if ctx["office"].get("portal_only"):
+        w.add("note: " + ctx["portal_filing"])
+    elif first_person:
         w.add(f"note: sign the declaration by hand (or have the letter notarized) before you file ({cite})")
     if not ctx["office"].get("dhs"):
         # The Privacy Act and 28 U.S.C. 1746 apply to every agency; 6 CFR Part 5 only to DHS.
@@ -1102,6 +1112,13 @@ def _ctx_appeal(d, o, ctx, w, kind, today):
         raise _missing(kind, "determination_date", "the date of the adverse determination")
     if not answer_grounds:
         denials = {g: v or det for g, v in denials.items()}
+    side_windows: list[Section] = []
+    ctx["side_windows"] = side_windows
+    # The appeal of an expedite denial is owed "expeditious consideration" (552(a)(6)(E)(ii)(II)).
+    ctx["expeditious"] = "expedite-denied" in grounds
+    ctx["others"] = [g for g in grounds if g != "expedite-denied"]
+    ctx["timely_what"] = "the determination" if answer_grounds or "fee-waiver-denied" in denials else \
+        "the denial of expedited processing"
     for g, on in denials.items():
         what = "fee waiver denial" if g == "fee-waiver-denied" else "expedite denial"
         if on is None:
@@ -1113,10 +1130,16 @@ def _ctx_appeal(d, o, ctx, w, kind, today):
                              "decision")
         ctx["fee_waiver_denial_date" if g == "fee-waiver-denied" else "expedite_denial_date"] = on
         if on != det and rules is not None and dl is not None:
+            # Each decision's window runs from its own date: the letter states each one, so an
+            # earlier expedite denial is not said to be timely by the determination's later window.
             due = dl.appeal_deadline(on, rules=rules, calendar=_calendar(d)).due
             if due < today:
                 w.add(f"late: the appeal window for the {what} of {on.isoformat()} "
                       f"({ctx['clock']['appeal_window']}) ended on {due.isoformat()}")
+            else:
+                side_windows.append(Section("window", {
+                    "what": "the denial of expedited processing" if g == "expedite-denied" else
+                            "the denial of the fee waiver", "on": on, "due": due}))
     exemptions = [normalize_exemption(e) for e in o.get("exemptions") or []]
     if exemptions:
         ctx["exemptions"] = list(dict.fromkeys(exemptions))

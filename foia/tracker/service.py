@@ -38,7 +38,8 @@ TRACKING_REASONS = {
     "appeal": "appeal number",
 }
 # The appeal letter's ground that fits each adverse determination (foia.letters.APPEAL_GROUNDS).
-APPEAL_GROUND_FOR = {"denied": "withholding", "partial": "partial-withholding", "no-records": "no-records"}
+APPEAL_GROUND_FOR = {"denied": "withholding", "partial": "partial-withholding", "no-records": "no-records",
+                     "fulfilled": "inadequate-search"}
 
 def appeal_ground(key: str, label: str) -> str | None:
     """The appeal letter's ground for an appeal window, from what opened it (not from the
