@@ -93,7 +93,8 @@ def test_a_full_grant_opens_an_appeal_window_with_its_caveat(track, tmp_path):
     # -> Fri 2027-04-02.
     assert "Appeal deadline (full grant: adequacy of the search): 2027-04-02 (Fri) [open]" in out
     assert "the adequacy of the search may be appealed in it" in track("show", "1").output
-    written = track("appeal", "1", "--ground", "inadequate-search", "--out", str(tmp_path)).output
+    written = track("appeal", "1", "--ground", "inadequate-search", "--out", str(tmp_path), "--requester-name",
+                    "Ana Ruiz", "--requester-email", "ana@example.org").output
     assert "Wrote" in written
 
 
