@@ -201,7 +201,7 @@ def test_requests_carry_the_standard_paragraphs_with_their_cites(d):
                  "(5 U.S.C. 552(a)(3)(B))", "(5 U.S.C. 552(a)(3)(C))"):
         assert cite in lt.text
     assert "on a rolling basis" in lt.text
-    assert "Please preserve the audit logs and query records" in lt.text
+    assert "Please preserve the records that respond to this request" in lt.text
 
 
 @pytest.mark.parametrize("kind", ["self", "third-party"])
@@ -209,3 +209,13 @@ def test_privacy_act_letters_ask_for_the_accounting_of_disclosures(d, kind):
     lt = letter(d, kind)
     assert "accounting of disclosures" in lt.text
     assert "(5 U.S.C. 552a(c)(1))" in lt.text and "(5 U.S.C. 552a(c)(3))" in lt.text
+
+
+def test_overdue_follow_up_and_no_response_appeal_ask_for_no_search_fees_and_name_liaison_and_ogis(d):
+    for lt in (letter(d, "follow-up"), letter(d, "appeal", grounds=["no-response"], determination_date=None)):
+        assert "no search fees be charged (5 U.S.C. 552(a)(4)(A)(viii))" in lt.text
+        assert "Office of Government Information Services can assist in resolving" in lt.text
+        assert "(5 U.S.C. 552(l), (h))" in lt.text
+    # Not while the determination is still ahead.
+    early = letter(d, "follow-up", request_date="2026-11-16", estimated_completion=None)
+    assert "552(a)(4)(A)(viii)" not in early.text
