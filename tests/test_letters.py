@@ -125,10 +125,12 @@ def test_self_request_carries_the_identity_block_declaration_and_both_statutes(d
         assert line + "\n" in text
     assert ("I declare under penalty of perjury that the foregoing is true and correct.\n\n"
             "Executed on November 23, 2026.") in text
-    # The first-party systems ICE holds, by default; IDENT/HART is OBIM's.
+    # The first-party systems ICE holds, by default; IDENT/HART is OBIM's, and its department-wide
+    # SORNs (DHS/ALL-041, -043) cover the biometrics ICE holds too.
     for name in ("ENFORCE", "Investigative Case Management", "FALCON", "license plate", "Alien File"):
         assert name in text
-    assert "HART" not in text
+    assert "- IDENT / HART, a system of the Office of Biometric Identity Management (the records of it that you " \
+           "hold or obtained)" in text
     assert any("Certification of Identity" in w for w in lt.warnings)
 
 
