@@ -219,3 +219,16 @@ def test_overdue_follow_up_and_no_response_appeal_ask_for_no_search_fees_and_nam
     # Not while the determination is still ahead.
     early = letter(d, "follow-up", request_date="2026-11-16", estimated_completion=None)
     assert "552(a)(4)(A)(viii)" not in early.text
+
+
+# -- 16. exemptions on appeal ---------------------------------------------------------------------
+
+
+def test_appeal_of_withholdings_argues_each_exemption_and_asks_for_a_page_by_page_list(d):
+    lt = letter(d, "appeal", grounds=["partial-withholding"], exemptions=["b7e"])
+    assert "For each exemption cited ((b)(7)(E)), I ask you:" in lt.text
+    assert "reasonably foresees that disclosure would harm an interest the exemption protects" in lt.text
+    assert "(5 U.S.C. 552(a)(8)(A)(i))" in lt.text and "(5 U.S.C. 552(b))" in lt.text
+    assert "a list of what was withheld, page by page, with the exemption and the justification for each " \
+           "withholding" in lt.text
+    assert "The withheld material" not in letter(d, "appeal", grounds=["no-records"]).text
