@@ -109,3 +109,29 @@ def test_show_gives_actual_exhaustion_and_the_limitations_period(track):
     track("update", "1", "--status", "appeal-denied", "--on", "2026-09-15")
     assert "Exhaustion: from 2026-09-15 (actual, the appeal was denied on 2026-09-15); the 6-year limitations " \
            "period (28 U.S.C. 2401(a)) then ends on 2032-09-15." in track("show", "1").output
+
+
+# -- 19. expedite asked later; fee thresholds ----------------------------------------------------------
+
+
+def test_expedite_asked_after_filing_runs_ten_days_from_its_own_date(track):
+    track("add", "--title", "t", "--office", "ice", "--on", "2026-11-02")
+    out = track("update", "1", "--expedite-asked", "2026-11-16").output
+    # 10 calendar days from 2026-11-16 (not from the filing on 11-02, which would be 11-12).
+    assert "Expedite decision due: 2026-11-26 (Thu)" in out
+    track("add", "--title", "u", "--office", "ice", "--on", "2026-11-02", "--expedite")
+    bad = track("update", "2", "--expedite-asked", "2026-11-16", ok=False)
+    assert bad.exit_code != 0 and "asked for expedited processing when it was filed" in bad.output
+
+
+def test_fee_events_are_checked_against_the_thresholds(track):
+    track("add", "--title", "t", "--office", "ice", "--on", "2026-11-02")
+    out = track("update", "1", "--fee-advance", "100").output
+    assert "advance payment may be required only when the fee is likely to exceed $250" in out
+    assert "(5 U.S.C. 552(a)(4)(A)(v))" in out
+    out = track("update", "1", "--fee-assessed", "60").output
+    assert "without an earlier estimate: filing commits you to pay up to $25" in out
+    track("add", "--title", "u", "--office", "ice", "--on", "2026-11-02")
+    track("update", "2", "--fee-estimated", "300")
+    out = track("update", "2", "--fee-advance", "300", "--fee-assessed", "300").output
+    assert "Warning" not in out

@@ -297,6 +297,10 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
 @click.option("--fee-paid", metavar="AMOUNT", help="Fees you paid.")
 @click.option("--fee-waived", metavar="AMOUNT", help="Fees waived (fee waiver granted).")
 @click.option("--fee-denied", metavar="AMOUNT", help="Fee waiver denied (amount at stake): opens an appeal window.")
+@click.option("--fee-advance", metavar="AMOUNT", help="Advance payment the office asks for (checked against the "
+              "$250 threshold of 5 U.S.C. 552(a)(4)(A)(v)).")
+@click.option("--expedite-asked", metavar=DATE, help="You asked for expedited processing after filing, on this date: "
+              "its 10-day decision clock runs from it.")
 @click.option("--estimated-completion", metavar=DATE, help="Estimated completion date the office gave.")
 @click.option("--extension-notice", metavar=DATE, help="Date of an unusual-circumstances extension notice.")
 @click.option("--received", metavar=DATE, help="Date the office received the request (with --status appealed: "
@@ -317,17 +321,18 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
 @_by_option
 @click.pass_context
 def track_update(ctx, request, status, on, note, tracking, fee_estimated, fee_assessed, fee_paid, fee_waived,
-                 fee_denied, estimated_completion, extension_notice, received, first_received, expedite_decision,
+                 fee_denied, fee_advance, expedite_asked, estimated_completion, extension_notice, received, first_received, expedite_decision,
                  appeal_of, documents, pages, files, assignee, add_tags, remove_tags, by):
     """Record what happened to a request; its deadlines are recomputed."""
     fees = [(k, v) for k, v in (("estimated", fee_estimated), ("assessed", fee_assessed), ("paid", fee_paid),
-                                ("waived", fee_waived), ("waiver-denied", fee_denied)) if v is not None]
+                                ("waived", fee_waived), ("waiver-denied", fee_denied), ("advance", fee_advance))
+            if v is not None]
     tracker = _tracker(ctx)
     change = tracker.update(request, status=status, on=on, note=note, tracking=tracking, fees=fees,
                             estimated_completion=estimated_completion, extension_notice=extension_notice,
                             received=received, first_received=first_received, expedite_decision=expedite_decision,
                             documents=documents, pages=pages, files=files, assignee=assignee, add_tags=add_tags,
-                            remove_tags=remove_tags, by=by, appeal_of=appeal_of)
+                            remove_tags=remove_tags, by=by, appeal_of=appeal_of, expedite_asked=expedite_asked)
     click.echo(f"Request {change.request_id} ({change.office}): {change.status}.")
     _print_change(change, tracker)
 

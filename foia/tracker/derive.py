@@ -51,6 +51,7 @@ EVENT_TYPES: dict[str, str] = {
     "estimated-completion": "Estimated completion date",
     "extension-notice": "Extension notice (unusual circumstances)",
     "expedite-decision": "Expedite decision",
+    "expedite-asked": "Expedited processing asked (after the request)",
     "fee": "Fees",
     "documents": "Documents received",
     "letter": "Letter drafted",
@@ -329,6 +330,7 @@ def main_remand(marks: Sequence[Event]) -> Event | None:
 _AFTER_FILING = {"received": "received by the office", "first-received": "first received by another office",
                  "tracking-number": "tracking number", "estimated-completion": "estimated completion",
                  "extension-notice": "extension notice", "expedite-decision": "expedite decision",
+                 "expedite-asked": "expedited processing asked",
                  "fee": "fees", "documents": "documents received"}
 
 
@@ -399,7 +401,7 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
     state = State()
     # One pass over the history (a bulk import derives a hundred thousand requests).
     marks: list[Event] = []
-    received_ev = first_ev = decision_ev = waiver_ev = None
+    received_ev = first_ev = decision_ev = waiver_ev = asked_ev = None
     extensions: list[Event] = []
     draft = False
     for e in evs:
@@ -419,6 +421,9 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
         elif t == "expedite-decision":
             if decision_ev is None:
                 decision_ev = e
+        elif t == "expedite-asked":
+            if asked_ev is None:
+                asked_ev = e
         elif t == "fee" and e.data.get("kind") == "waiver-denied":
             waiver_ev = e
     if draft:
@@ -441,7 +446,8 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
     if rules is None or state.received is None:
         return state
     try:
-        _clocks(state, marks, first_ev, decision_ev, waiver_ev, extensions, expedite=expedite, rules=rules,
+        _clocks(state, marks, first_ev, decision_ev, waiver_ev, extensions, expedite=expedite or asked_ev is not None,
+                expedite_asked=asked_ev.occurred_on if asked_ev else None, rules=rules,
                 calendar=calendar, explain=explain)
     except FoiaError as exc:    # an impossible combination of dates: say so, keep the rest
         state.warnings.append(f"deadlines not computed: {exc.message}")
@@ -460,7 +466,7 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
 
 
 def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, extensions, *, expedite, rules,
-            calendar, explain: bool = True) -> None:
+            calendar, explain: bool = True, expedite_asked: date | None = None) -> None:
     if calendar is None:
         from foia.deadlines import default_calendar
 
@@ -547,7 +553,9 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     if expedite:
         ended = decision_ev.occurred_on if decision_ev else closed_on
         by = "decision" if decision_ev else (closer.status if closer else None)
-        out.append(Tracked(_expedite(received, rules, cal, explain), AGENCY, ended is None, ended, by))
+        # Asked after the request (an `expedite-asked` event): its 10 days run from that date.
+        asked_on = max(expedite_asked, received) if expedite_asked else received
+        out.append(Tracked(_expedite(asked_on, rules, cal, explain), AGENCY, ended is None, ended, by))
         if decision_ev is not None and decision_ev.data.get("decision") == "denied":
             _window(out, marks, decision_ev, "appeal_expedite", "Appeal deadline (expedite denial)", rules, cal,
                     explain)

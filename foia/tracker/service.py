@@ -52,7 +52,32 @@ def appeal_ground(key: str, label: str) -> str | None:
     return APPEAL_GROUND_FOR.get(dv.ADVERSE_BY_LABEL.get(label, ""))
 
 
-FEE_KINDS = ("estimated", "assessed", "paid", "waived", "waiver-denied")
+FEE_KINDS = ("estimated", "assessed", "paid", "waived", "waiver-denied", "advance")
+
+# Fee thresholds (fact sheet): filing commits to pay up to $25, and the office gives notice above
+# that (6 CFR 5.11); advance payment may be required only when the fee is likely to exceed $250
+# or the requester failed to pay before (5 U.S.C. 552(a)(4)(A)(v)).
+FEE_NOTICE_ABOVE = Decimal("25")
+ADVANCE_PAYMENT_ABOVE = Decimal("250")
+
+
+def fee_problems(fee_list, earlier: Sequence[Any], *, dhs: bool, fee_limit=None) -> list[str]:
+    """What an office asked for beyond what the law allows, for the fees just recorded."""
+    out = []
+    noticed = any(e.type == "fee" and e.data.get("kind") == "estimated" for e in earlier)
+    for kind, amount in fee_list:
+        value = Decimal(str(amount))
+        if kind == "advance" and value <= ADVANCE_PAYMENT_ABOVE:
+            out.append(f"the office asks ${value} in advance: advance payment may be required only when the fee is "
+                       f"likely to exceed $250 or you failed to pay before (5 U.S.C. 552(a)(4)(A)(v))")
+        if kind == "assessed" and dhs and value > FEE_NOTICE_ABOVE and not noticed:
+            out.append(f"the office assessed ${value} without an earlier estimate: filing commits you to pay up to $25, "
+                       "and above that the office must tell you first (6 CFR 5.11)")
+        if kind in ("assessed", "advance") and fee_limit is not None and value > Decimal(str(fee_limit)):
+            out.append(f"${value} is above the ${fee_limit} you agreed to pay in the request")
+        if kind == "estimated":
+            noticed = True
+    return out
 EXPEDITE_DECISIONS = ("granted", "denied")
 _KIND = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 _TAG = re.compile(r"[^\s,;]{1,100}")
@@ -365,7 +390,7 @@ class Tracker:
                pages: int | None = None, files: Sequence[str] = (), received=None, first_received=None,
                expedite_decision: str | None = None, assignee: str | None = None,
                add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (), by: str | None = None,
-               appeal_of: Sequence[str] = ()) -> Change:
+               appeal_of: Sequence[str] = (), expedite_asked=None) -> Change:
         """Append what happened to a request (one event per fact) and recompute its deadlines.
 
         ``appeal_of`` (with status appealed): what the appeal is of, from dv.APPEAL_TARGETS;
@@ -393,6 +418,9 @@ class Tracker:
         extension = _date(extension_notice, what="--extension-notice")
         if extension is not None:
             self._not_future(extension, "--extension-notice")
+        asked = _date(expedite_asked, what="--expedite-asked")
+        if asked is not None:
+            self._not_future(asked, "--expedite-asked")
         got = _date(received, what="--received")
         if got is not None:
             self._not_future(got, "--received")
@@ -410,7 +438,7 @@ class Tracker:
         note = _text(note, what="--note", limit=5000)
         assignee_value = None if assignee is None else (_text(assignee, what="--assignee", limit=200) or "")
         add_t, remove_t = normalize_tags(add_tags), normalize_tags(remove_tags, what="--untag")
-        nothing = not any([new_status, numbers, fee_list, estimated, extension, got, first, documents is not None,
+        nothing = not any([new_status, numbers, fee_list, estimated, extension, got, first, asked, documents is not None,
                            pages is not None, file_refs, expedite_decision, note, assignee is not None, add_t, remove_t])
         if nothing:
             raise UsageError("nothing to record; give --status, --note, --tracking-number, a fee, a date or documents "
@@ -457,8 +485,16 @@ class Tracker:
                     raise FoiaError(f"tracking number {number} is already recorded on request {rid}")
                 known.add(number)
                 new.append(self._event(rid, "tracking-number", on, actor, data={"number": number, "reason": reason}))
+            fee_warnings = fee_problems(fee_list, evs, dhs=bool(self.rules(row.office) and
+                                                            "6 CFR" in self.rules(row.office).appeal_rule),
+                                        fee_limit=row.fee_limit) if fee_list else []
             for kind, amount in fee_list:
                 new.append(self._event(rid, "fee", on, actor, data={"kind": kind, "amount": amount}))
+            if asked is not None:
+                if row.expedite and not any(e.type == "expedite-asked" for e in evs):
+                    raise UsageError(f"--expedite-asked: request {rid} asked for expedited processing when it was "
+                                     "filed; its decision clock runs from receipt")
+                new.append(self._event(rid, "expedite-asked", asked, actor))
             if estimated is not None:
                 new.append(self._event(rid, "estimated-completion", on, actor, data={"date": estimated.isoformat()}))
             if extension is not None:
@@ -511,13 +547,14 @@ class Tracker:
             if removed:
                 conn.execute(delete(request_tags).where(request_tags.c.request_id == rid,
                                                         request_tags.c.tag.in_(removed)))
-            if expedite_decision is not None and not row.expedite:
+            if (expedite_decision is not None or asked is not None) and not row.expedite:
                 conn.execute(update(requests).where(requests.c.id == rid).values(expedite=True))
             after = self._refresh(conn, rid)
             _refuse_new_problems(rid, state, after)
             return Change(rid, row.title, row.office, after.status, [_summary(e) for e in new],
                           after.deadlines, after.warnings + _news(state.notices, after.notices)
-                          + _same_number_elsewhere(conn, rid, numbers, self.filing_ids()), _news(state.notes, after.notes))
+                          + _same_number_elsewhere(conn, rid, numbers, self.filing_ids()) + fee_warnings,
+                          _news(state.notes, after.notes))
 
         return self.store.write(run)
 
@@ -1293,6 +1330,8 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
         return f"first received by another office{when}"
     if type_ == "expedite-decision":
         return f"expedited processing {data.get('decision')}{when}"
+    if type_ == "expedite-asked":
+        return f"expedited processing asked{when}"
     if type_ == "documents":
         parts = []
         if data.get("count") is not None:
