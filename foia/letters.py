@@ -259,6 +259,29 @@ KINDS: dict[str, LetterKind] = {k.name: k for k in (
         Field("request_subject", "Short description of the request."),
         Field("dispute", "What the dispute is about.", required=True),
     )),
+    LetterKind("amendment", "Privacy Act request to amend a record about you (5 U.S.C. 552a(d)(2)).",
+               "amendment.j2", (
+        Field("full_name", "Your full name.", required=True, profile="name"),
+        Field("address", "Your current address.", required=True, profile="address"),
+        *_person_fields("", True),
+        Field("outside_us", "You sign outside the United States (28 U.S.C. 1746 wording).", type="bool"),
+        Field("system", "System id from the directory holding the record (foia systems list)."),
+        Field("record", "The record to amend: what it is and where it is (file, document, entry).", required=True,
+              pii=True),
+        Field("correction", "What is wrong in it, what it should say, and why.", required=True, pii=True),
+    )),
+    LetterKind("amendment-appeal", "Privacy Act appeal of a refusal to amend a record (5 U.S.C. 552a(d)(3)).",
+               "amendment-appeal.j2", (
+        Field("full_name", "Your full name.", required=True, profile="name"),
+        Field("address", "Your current address.", required=True, profile="address"),
+        *_person_fields("", True),
+        Field("outside_us", "You sign outside the United States (28 U.S.C. 1746 wording).", type="bool"),
+        Field("request_date", "Date of your amendment request, YYYY-MM-DD.", type="date", required=True),
+        Field("refusal_date", "Date of the refusal, YYYY-MM-DD.", type="date", required=True),
+        Field("record", "The record you asked to amend.", required=True, pii=True),
+        Field("correction", "Why the refusal is wrong: what the record should say, and why.", required=True,
+              pii=True),
+    )),
 )}
 
 # Every option name -> how to supply it, for messages about missing template fields.
@@ -1512,8 +1535,43 @@ def _clock(d: "Directory", agency: "Agency") -> Section | None:
     })
 
 
+AMENDMENT_KINDS = ("amendment", "amendment-appeal")
+
+
+def _ctx_amendment(d, o, ctx, w, kind):
+    """A Privacy Act amendment (552a(d)(2): acknowledged within 10 working days, then corrected or
+    refused promptly) or the appeal of a refusal (552a(d)(3): decided within 30 working days
+    unless extended for good cause); the person whose record it is signs a 28 U.S.C. 1746
+    declaration. Fact sheet, "Additions of 2026-12-03"."""
+    req = ctx["requester"]
+    for name, key in (("full_name", "name"), ("address", "address")):
+        if not o.get(name) and req.get(key):
+            o[name] = req[key]
+    for name in ("full_name", "address", "date_of_birth", "place_of_birth", "citizenship"):
+        if not o.get(name):
+            raise _missing(kind, name)
+    ctx["person"] = _person(o, "", "person")
+    ctx["record"], ctx["correction"] = o["record"], o["correction"]
+    if o.get("system"):
+        system = d.system(o["system"])
+        ctx["system"] = _system_context(d, system, w, d.agencies[ctx["about"]["id"]])
+    if kind.name == "amendment-appeal":
+        if o["refusal_date"] < o["request_date"]:
+            raise UsageError("--refusal-date is before --request-date; give the date of your request first")
+        if o["refusal_date"] > ctx["letter_date"]:
+            raise UsageError("--refusal-date is after the letter date; give the date on the refusal")
+        ctx["request_date"], ctx["refusal_date"] = o["request_date"], o["refusal_date"]
+        w.add("unverified: the directory gives no address for Privacy Act appeals (6 CFR 5.25 is not confirmed); "
+              "find where the office takes them before you send this")
+    elif not ctx["office"].get("address_lines"):
+        w.add(f"note: the directory gives no address for amendments at {ctx['office']['abbreviation']}; "
+              "find where the office takes them before you send this")
+    w.add("note: sign the declaration by hand (or have the letter notarized) before you send it (28 U.S.C. 1746)")
+
+
 _BUILDERS: dict[str, Callable] = {
     "records": _ctx_records, "contract": _ctx_contract, "self": _ctx_self, "third-party": _ctx_third_party,
+    "amendment": _ctx_amendment, "amendment-appeal": _ctx_amendment,
 }
 _DATED_BUILDERS: dict[str, Callable] = {
     "follow-up": _ctx_follow_up, "appeal": _ctx_appeal, "mediation": _ctx_mediation,
@@ -1540,17 +1598,22 @@ def build_context(kind_name: str, *, directory: "Directory", office: str, profil
     if kind.name == "mediation":
         addressee_office = d.agency("ogis")
         purpose = "mediation"
+    elif kind.name in AMENDMENT_KINDS:
+        # Amendments go where the directory says (ICE Privacy Office, Stop 5004); the review of a
+        # refusal (552a(d)(3)) has no address in foia's sources (6 CFR 5.25 is unverified).
+        addressee_office = filing
+        purpose = "amendment" if kind.name == "amendment" else "amendment-appeal"
     else:
         addressee_office = filing
         # A follow-up about a pending appeal goes where the appeal went.
         purpose = "appeal" if kind.name == "appeal" or o.get("pending_appeal") else "request"
     office_ctx = _office_context(d, addressee_office, purpose, w)
     deciding = d.appeal_office(filing) if purpose == "appeal" else addressee_office
-    if kind.name == "self":
+    if kind.name in ("self", *AMENDMENT_KINDS):
         profile = _self_signer(o, profile, w)
     ctx: dict[str, Any] = {
         "kind": kind.name,
-        "regarding": "appeal" if purpose == "appeal" else {"mediation": "letter"}.get(kind.name, "request"),
+        "regarding": "appeal" if purpose == "appeal" else {"mediation": "letter", "amendment-appeal": "appeal"}.get(kind.name, "request"),
         "letter_date": today,
         "office": office_ctx,
         "about": _compact("about", {
@@ -1594,6 +1657,10 @@ def build_context(kind_name: str, *, directory: "Directory", office: str, profil
 
 def _addressee(kind: LetterKind, ctx: dict) -> list[str]:
     office = ctx["office"]
+    if kind.name in AMENDMENT_KINDS:
+        head = "Privacy Office" if kind.name == "amendment" and office.get("address_lines") else \
+            ("Privacy Act Appeals Officer" if kind.name == "amendment-appeal" else office["name"])
+        return [head, office["agency_name"]] + list(office.get("address_lines", []))
     if ctx.get("appeal_office"):
         # Another office decides the appeals (DOJ's OIP for the FBI, 28 CFR 16.8(a)).
         appeals = ctx["appeal_office"]

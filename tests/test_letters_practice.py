@@ -232,3 +232,22 @@ def test_appeal_of_withholdings_argues_each_exemption_and_asks_for_a_page_by_pag
     assert "a list of what was withheld, page by page, with the exemption and the justification for each " \
            "withholding" in lt.text
     assert "The withheld material" not in letter(d, "appeal", grounds=["no-records"]).text
+
+
+# -- 15. Privacy Act amendment and its appeal ----------------------------------------------------------
+
+
+def test_amendment_goes_to_the_ice_privacy_office_and_states_the_clock(d):
+    lt = letter(d, "amendment")
+    assert "Privacy Office\nU.S. Immigration and Customs Enforcement\n500 12th St SW, Stop 5004\n" \
+           "Washington, DC 20536-5004" in lt.text
+    assert "Under the Privacy Act, 5 U.S.C. 552a(d)(2), I request the amendment of a record about me" in lt.text
+    assert "within 10 days (excluding Saturdays, Sundays and legal public holidays)" in lt.text
+    assert "I declare under penalty of perjury" in lt.text
+    appeal = letter(d, "amendment-appeal")
+    assert "5 U.S.C. 552a(d)(3)" in appeal.text and "within 30 days" in appeal.text
+    assert any("no address for Privacy Act appeals" in w for w in appeal.warnings)
+    from foia.errors import UsageError
+
+    with pytest.raises(UsageError, match="--refusal-date is before --request-date"):
+        letter(d, "amendment-appeal", refusal_date="2026-08-01")
