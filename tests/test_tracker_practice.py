@@ -135,3 +135,22 @@ def test_fee_events_are_checked_against_the_thresholds(track):
     track("update", "2", "--fee-estimated", "300")
     out = track("update", "2", "--fee-advance", "300", "--fee-assessed", "300").output
     assert "Warning" not in out
+
+
+# -- 17. referrals --------------------------------------------------------------------------------
+
+
+def test_a_referral_is_a_tracked_child_with_its_own_clock_shown_under_its_parent(track):
+    track("add", "--title", "First-party request to ICE", "--office", "ice", "--on", "2026-10-01")
+    out = track("add", "--title", "NCIC entries referred by ICE", "--office", "fbi", "--on", "2026-11-02",
+                "--referred-from", "1", "--tracking-number", "1234567-000:referral").output
+    assert "Request 2 recorded" in out
+    # Its own receipt date and clock: Wed 2026-11-04 + 20 working days (11-11, 11-26 skipped) -> Fri 12-04.
+    out = track("update", "2", "--received", "2026-11-04").output
+    assert "Determination due: 2026-12-04 (Fri) [open]" in out
+    parent = track("show", "1").output
+    assert "Referrals:\n  #2 fbi: submitted; tracking 1234567-000; agency due 2026-12-04" in parent
+    assert "referred to fbi" in parent
+    assert "Referred from request 1" in track("show", "2").output
+    bad = track("add", "--title", "x", "--office", "fbi", "--on", "2026-09-01", "--referred-from", "1", ok=False)
+    assert "a referral comes after request 1 was filed" in bad.output

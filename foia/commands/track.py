@@ -125,11 +125,13 @@ def track_path(ctx):
 @click.option("--tracking-number", "tracking", multiple=True, metavar="NUMBER[:REASON]",
               help="Tracking number (reason: assigned, split, referral, appeal). Repeatable.")
 @click.option("--note", help="A note for the history.")
+@click.option("--referred-from", metavar="REQUEST", help="The request an office referred to this one (e.g. ICE to "
+              "the FBI for NCIC entries): tracked with its own clock and shown under its parent.")
 @_by_option
 @click.pass_context
 def track_add(ctx, title, office, kind, on, draft, sent_via, requester, client_name, client_dob, client_a_number,
               assignee, tags, letter_file, fee_category, fee_limit, fee_waiver, expedite, systems, vendors,
-              contracts, tracking, note, by):
+              contracts, tracking, note, referred_from, by):
     """Record a request (submitted on --on, default today; or --draft)."""
     letter_text = _letter_text(letter_file) if letter_file else None
     tracker = _tracker(ctx)
@@ -137,7 +139,8 @@ def track_add(ctx, title, office, kind, on, draft, sent_via, requester, client_n
                          requester=requester, client_name=client_name, client_dob=client_dob,
                          client_a_number=client_a_number, assignee=assignee, tags=tags, letter_text=letter_text,
                          fee_category=fee_category, fee_limit=fee_limit, fee_waiver=fee_waiver, expedite=expedite,
-                         systems=systems, vendors=vendors, contracts=contracts, tracking=tracking, note=note, by=by)
+                         systems=systems, vendors=vendors, contracts=contracts, tracking=tracking, note=note, by=by,
+                         referred_from=referred_from)
     click.echo(f"Request {change.request_id} recorded: {change.title} ({change.office}), {change.status}.")
     _print_change(change, tracker)
 
@@ -268,6 +271,14 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
         lines.append(f"  {note}")
     for w in info.get("warnings") or []:
         lines.append(f"  Warning: {w}")
+    if info.get("referred_from"):
+        lines.append(f"Referred from request {info['referred_from']}")
+    if info.get("referrals"):
+        lines.append("Referrals:")
+        for r in info["referrals"]:
+            lines.append(f"  #{r['id']} {r['office']}: {r['status']}"
+                         + (f"; tracking {', '.join(r['tracking_numbers'])}" if r["tracking_numbers"] else "")
+                         + (f"; agency due {r['agency_due']}" if r.get("agency_due") else ""))
     lines.append("Timeline:")
     for e in info["timeline"]:
         who = f" ({e['actor']})" if e.get("actor") else ""

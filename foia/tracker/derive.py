@@ -52,6 +52,7 @@ EVENT_TYPES: dict[str, str] = {
     "extension-notice": "Extension notice (unusual circumstances)",
     "expedite-decision": "Expedite decision",
     "expedite-asked": "Expedited processing asked (after the request)",
+    "referral": "Referred to another office (tracked as its own request)",
     "fee": "Fees",
     "documents": "Documents received",
     "letter": "Letter drafted",

@@ -304,8 +304,12 @@ class Tracker:
             letter_text: str | None = None, sent_via: str | None = None, fee_category: str | None = None,
             fee_limit=None, fee_waiver: bool = False, expedite: bool = False, systems: Sequence[str] = (),
             vendors: Sequence[str] = (), contracts: Sequence[str] = (), tracking: Sequence[str] = (),
-            note: str | None = None, by: str | None = None, snapshot: dict | None = None) -> Change:
-        """Record a new request: submitted on ``on`` (default today), or a draft."""
+            note: str | None = None, by: str | None = None, snapshot: dict | None = None,
+            referred_from=None) -> Change:
+        """Record a new request: submitted on ``on`` (default today), or a draft. ``referred_from``:
+        the request an office referred to this one (ICE to the FBI for NCIC entries): the child
+        has its own office, tracking number, receipt date and clock, and is shown under its
+        parent, whose history records the referral."""
         from foia.profile import normalize_fee_category
 
         today = self.today()
@@ -334,6 +338,9 @@ class Tracker:
         if letter_text and "\x00" in letter_text:
             raise UsageError("--letter: the text contains a NUL character; give the letter as plain text")
         actor = self.actor(by)
+        parent_id = self.get(referred_from) if referred_from not in (None, "") else None
+        if parent_id is not None and draft:
+            raise UsageError("--referred-from: a referral was made by the office; record it as submitted (no --draft)")
         row = {
             # The office named (HSI, ERO), not only the one it is filed with (ICE): `list --office
             # hsi` finds it, letters name the directorate, and the clock is the filing office's.
@@ -363,9 +370,18 @@ class Tracker:
         def run(conn):
             from sqlalchemy import insert
 
+            parent = self._lock(conn, parent_id) if parent_id is not None else None
+            if parent is not None and parent.filed_on is not None and filed_on < parent.filed_on:
+                raise UsageError(f"--on {filed_on.isoformat()}: a referral comes after request {parent.id} was filed "
+                                 f"({parent.filed_on.isoformat()})")
             rid = conn.execute(insert(requests).values(**row).returning(requests.c.id)).scalar_one()
             new = [self._event(rid, "created", today if not draft else filed_on, actor,
-                               status="draft" if draft else None, note=note if draft else None)]
+                               status="draft" if draft else None, note=note if draft else None,
+                               data={"referred_from": parent.uid} if parent is not None else None)]
+            if parent is not None:
+                # The parent's history says where part of it went (append-only, like every fact).
+                conn.execute(insert(events), [self._event(parent.id, "referral", filed_on, actor,
+                                                          data={"request_uid": row["uid"], "office": agency.id})])
             if not draft:
                 new.append(self._event(rid, "status", filed_on, actor, status="submitted", note=note,
                                        data={"from": None, "to": "submitted"}))
@@ -749,7 +765,32 @@ class Tracker:
         out["office_name"] = agency.name if agency else row.office
         out["office_abbreviation"] = agency.abbreviation if agency else row.office
         out["clock"] = "none" if self.rules(row.office) is None else "statutory"
+        out["referrals"], out["referred_from"] = self._referrals(evs)
         return out, state, evs
+
+    def _referrals(self, evs) -> tuple[list[dict], int | None]:
+        """The requests this one was referred to (each with its office, status, tracking numbers
+        and next agency deadline), and the request it was referred from."""
+        from sqlalchemy import select
+
+        children = [e.data.get("request_uid") for e in evs if e.type == "referral" and e.data.get("request_uid")]
+        parent = next((e.data.get("referred_from") for e in evs if e.type == "created" and e.data.get("referred_from")),
+                      None)
+        if not children and not parent:
+            return [], None
+        out, parent_id = [], None
+        with self.store.read() as conn:
+            if parent:
+                parent_id = conn.execute(select(requests.c.id).where(requests.c.uid == parent)).scalar()
+            for uid in children:
+                r = conn.execute(select(requests).where(requests.c.uid == uid)).one_or_none()
+                if r is None:
+                    continue
+                numbers = [n for (n,) in conn.execute(select(tracking_numbers.c.number).where(
+                    tracking_numbers.c.request_id == r.id).order_by(tracking_numbers.c.id))]
+                out.append({"id": r.id, "office": r.office, "status": r.status, "tracking_numbers": numbers,
+                            "agency_due": r.agency_due.isoformat() if getattr(r, "agency_due", None) else None})
+        return out, parent_id
 
     def _deadline_dict(self, t: dv.Tracked) -> dict:
         today = self.today()
@@ -1330,6 +1371,8 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
         return f"first received by another office{when}"
     if type_ == "expedite-decision":
         return f"expedited processing {data.get('decision')}{when}"
+    if type_ == "referral":
+        return f"referred to {data.get('office')}{when}"
     if type_ == "expedite-asked":
         return f"expedited processing asked{when}"
     if type_ == "documents":
