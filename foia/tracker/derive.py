@@ -51,8 +51,6 @@ EVENT_TYPES: dict[str, str] = {
     "estimated-completion": "Estimated completion date",
     "extension-notice": "Extension notice (unusual circumstances)",
     "expedite-decision": "Expedite decision",
-    "expedite-asked": "Expedited processing asked (after the request)",
-    "referral": "Referred to another office (tracked as its own request)",
     "fee": "Fees",
     "documents": "Documents received",
     "letter": "Letter drafted",
@@ -60,6 +58,8 @@ EVENT_TYPES: dict[str, str] = {
     "edited": "Assignee or tags changed",
     "correction": "Correction",
     "purged": "Identity data purged",
+    "expedite-asked": "Expedited processing asked (after the request)",
+    "referral": "Referred to another office (tracked as its own request)",
 }
 
 AGENCY, REQUESTER = "agency", "requester"
