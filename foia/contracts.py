@@ -631,7 +631,7 @@ class USAspendingClient:
                 del awards[max_results:]
                 break
             if not has_next or not rows:
-                if not by_cursor and page * limit >= PAGE_MODE_CAP and rows:
+                if not by_cursor and len(awards) >= PAGE_MODE_CAP:
                     more = True
                     notes.append(f"USAspending lists at most {PAGE_MODE_CAP:,} awards by page when sorted by "
                                  "date, and there may be more; narrow the search (--since/--until, --keyword, "

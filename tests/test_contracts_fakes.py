@@ -86,11 +86,11 @@ def page(results: list, number: int = 1, has_next: bool = False, limit: int = 10
 def award(piid: str = PIID, *, parent: str | None = PARENT, total=150703824.61, options=150703824.61,
           start: str = "2022-09-26", end: str = "2026-05-04", signed: str = "2022-09-26",
           gid: str = GID, internal_id: int = 123456, recipient: str = "PALANTIR USG INC",
-          sub_agency: str = ICE) -> dict:
+          sub_agency: str = ICE, description: str = "ICM OPERATIONS AND MAINTENANCE") -> dict:
     """The official contract example (award_contract.json) with this award's identity, amounts,
     dates and agency put in its fields; every other field is the example's."""
     a = official("award_contract.json")
-    a.update({"id": internal_id, "generated_unique_award_id": gid, "piid": piid, "description": "ICM OPERATIONS AND MAINTENANCE",
+    a.update({"id": internal_id, "generated_unique_award_id": gid, "piid": piid, "description": description,
               "total_obligation": total, "base_exercised_options": options, "base_and_all_options": options,
               "date_signed": signed})
     if parent:
@@ -230,7 +230,7 @@ class FakeUSAspending:
     def __init__(self, awards: list[dict], *, end_date_refused: bool = False, total_cap: int = ES_TOTAL_HITS_CAP):
         self.docs, self.details, self.trans = [], {}, {}
         for n, a in enumerate(awards, 1):
-            a = copy.deepcopy(a)
+            a = dict(a)  # (answers are serialised, never shared: no deep copy needed)
             self.trans[a["generated_unique_award_id"]] = a.pop("transactions", [])
             self.details[a["generated_unique_award_id"]] = a
             pop = a.get("period_of_performance") or {}
@@ -243,6 +243,7 @@ class FakeUSAspending:
                 "awarding_toptier": ((a.get("awarding_agency") or {}).get("toptier_agency") or {}).get("name"),
                 "awarding_subtier": ((a.get("awarding_agency") or {}).get("subtier_agency") or {}).get("name"),
             })
+        self._sorted: dict[str, list] = {}
         self.end_date_refused = end_date_refused
         self.total_cap = total_cap
         self.requests: list[tuple[str, str, object]] = []
@@ -297,44 +298,32 @@ class FakeUSAspending:
             if self.end_date_refused and period.get("end_date", "") > API_MAX_DATE:
                 return 422, {"detail": ABOVE_MAXIMUM_MSG.format(key="end_date", value=period["end_date"],
                                                                  max=API_MAX_DATE)}, {}
-        docs = [d for d in self.docs if d["type"] in codes]
         for wanted in f.get("award_ids") or []:
             if wanted.startswith('"') and wanted.endswith('"'):
                 # Since March 2025 a quoted id becomes a query the search engine rejects; the view
                 # lets the error through and the load balancer answers 503 with no body.
                 return 503, b"", {}
-        if f.get("award_ids"):
-            # unquoted: a regexp of the whole value on the keyword field display_award_id
-            docs = [d for d in docs if d["display_award_id"] in f["award_ids"]]
-        for a in f.get("agencies") or []:
-            if a.get("tier") == "subtier":
-                docs = [d for d in docs if d["awarding_subtier"] == a["name"]
-                        and (not a.get("toptier_name") or d["awarding_toptier"] == a["toptier_name"])]
-            else:
-                docs = [d for d in docs if d["awarding_toptier"] == a["name"]]
-        for text in f.get("recipient_search_text") or []:
-            docs = [d for d in docs if text.lower() in (d["recipient_name"] or "").lower()]
-        for word in f.get("keywords") or []:
-            docs = [d for d in docs if word.lower() in (d["description"] or "").lower()]
         sort = b.get("sort") or b["fields"][0]
         if sort not in b["fields"]:
             return 400, {"detail": f"Sort value '{sort}' not found in requested fields: {b['fields']}"}, {}
         desc = b.get("order", "desc") == "desc"
-        # sort field, then award_id (get_elastic_sort_by_fields), both in the requested order
-        # (missing values last, as Elasticsearch does in either order)
-        keyed = sorted(((self._sort_value(d, sort), d["award_id"], d) for d in docs
-                        if self._sort_value(d, sort) is not None), key=lambda k: k[:2], reverse=desc)
-        keyed += sorted(((None, d["award_id"], d) for d in docs if self._sort_value(d, sort) is None),
-                        key=lambda k: k[1], reverse=desc)
-        keyed = [(None, *k) for k in keyed]  # (_, sort value, award_id, doc)
+        memo = json.dumps([f, sort, desc], sort_keys=True)
+        if memo not in self._sorted:  # the same search page after page: filter and sort once
+            values = [(self._sort_value(d, sort), d["award_id"], d) for d in self._filter(f, codes)]
+            # (missing values last, as Elasticsearch does in either order)
+            keyed = sorted((v for v in values if v[0] is not None), key=lambda k: k[:2], reverse=desc)
+            keyed += sorted((v for v in values if v[0] is None), key=lambda k: k[1], reverse=desc)
+            self._sorted[memo] = [(None, *k) for k in keyed]  # (_, sort value, award_id, doc)
+        keyed = self._sorted[memo]
         uid, value = b.get("last_record_unique_id"), b.get("last_record_sort_value")
         if (uid is None) != (value is None):
             return 500, b"Server Error (500)", {}  # a bare Exception in query_elasticsearch
         if uid is not None:
             kind = self.SORT_KEYS[sort][1]
             after = (int(value) if kind in ("amount", "date") else value, uid)
-            hits = [k for k in keyed if k[1] is not None
-                    and ((k[1], k[2]) < after if desc else (k[1], k[2]) > after)][: limit + 1]
+            pos = next((n for n, k in enumerate(keyed) if k[1] is not None
+                        and ((k[1], k[2]) < after if desc else (k[1], k[2]) > after)), len(keyed))
+            hits = keyed[pos: pos + limit + 1]
             has_next = len(hits) > limit
             offset = 2
         else:
@@ -356,6 +345,23 @@ class FakeUSAspending:
                      "page_metadata": {"page": page_no, "hasNext": has_next, "last_record_unique_id": last_uid,
                                        "last_record_sort_value": str(last_value)},
                      "messages": MESSAGES}, {}
+
+    def _filter(self, f: dict, codes: set) -> list[dict]:
+        docs = [d for d in self.docs if d["type"] in codes]
+        if f.get("award_ids"):
+            # unquoted: a regexp of the whole value on the keyword field display_award_id
+            docs = [d for d in docs if d["display_award_id"] in f["award_ids"]]
+        for a in f.get("agencies") or []:
+            if a.get("tier") == "subtier":
+                docs = [d for d in docs if d["awarding_subtier"] == a["name"]
+                        and (not a.get("toptier_name") or d["awarding_toptier"] == a["toptier_name"])]
+            else:
+                docs = [d for d in docs if d["awarding_toptier"] == a["name"]]
+        for text in f.get("recipient_search_text") or []:
+            docs = [d for d in docs if text.lower() in (d["recipient_name"] or "").lower()]
+        for word in f.get("keywords") or []:
+            docs = [d for d in docs if word.lower() in (d["description"] or "").lower()]
+        return docs
 
     @staticmethod
     def _row(d: dict, fields: list) -> dict:
