@@ -294,11 +294,14 @@ class SearchResult:
     more: bool  # USAspending has more results than were fetched
     pages: int
     notes: list[str] = field(default_factory=list)
+    capped: bool = False  # stopped at the 10,000 USAspending lists by page number
 
     def summary(self) -> str:
         n = len(self.awards)
         line = f"{n} contract award{'s' if n != 1 else ''} fetched from USAspending ({self.pages} page{'s' if self.pages != 1 else ''})"
-        if self.more:
+        if self.capped:
+            line += "; there may be more: narrow the search or sort by amount"
+        elif self.more:
             line += "; more exist: raise --max-results or narrow the search (--since, --keyword)"
         return line
 
@@ -612,7 +615,7 @@ class USAspendingClient:
         by_cursor = query.sort in CURSOR_SORTS
         awards: list[AwardRow] = []
         notes: list[str] = []
-        page, pages, cursor, more = 1, 0, None, False
+        page, pages, cursor, more, capped = 1, 0, None, False, False
         while True:
             window = (page - 1) * limit >= RESULT_WINDOW
             if page > 1 and (by_cursor or window) and cursor is None:
@@ -632,7 +635,7 @@ class USAspendingClient:
                 break
             if not has_next or not rows:
                 if not by_cursor and len(awards) >= PAGE_MODE_CAP:
-                    more = True
+                    more = capped = True
                     notes.append(f"USAspending lists at most {PAGE_MODE_CAP:,} awards by page when sorted by "
                                  "date, and there may be more; narrow the search (--since/--until, --keyword, "
                                  "--agency) or sort by amount, award-id or recipient to get them all")
@@ -644,7 +647,7 @@ class USAspendingClient:
                               for a in query.agencies)
             notes.append(f"no awards by {names}: agency names must match USAspending's spelling exactly "
                          "(check the `usaspending` record in your directory override)")
-        return SearchResult(awards, more, pages, notes)
+        return SearchResult(awards, more, pages, notes, capped)
 
     def find_awards(self, award_number: str) -> list[AwardRow]:
         """Awards whose PIID is exactly ``award_number``: contracts first, then IDVs."""
@@ -1261,7 +1264,7 @@ def check_vendor_claims(directory, vendor_id: str, client: USAspendingClient, *,
     """
     vendor = directory.vendor(vendor_id)
     report = CheckReport(vendor.id, vendor.name)
-    searches: dict[tuple, list[AwardRow]] = {}
+    searches: dict[tuple, SearchResult] = {}
     for contract in directory.contracts_for_vendor(vendor.id):
         numbers = list(dict.fromkeys(n for n in [contract.award_number, *(c.award_number for c in contract.claims)] if n))
         check = ContractCheck(contract.id, contract.title, numbers)
@@ -1291,8 +1294,9 @@ def check_vendor_claims(directory, vendor_id: str, client: USAspendingClient, *,
             key = (tuple(names), json.dumps(filters, sort_keys=True))
             if key not in searches:
                 query = SearchQuery(agencies=filters, recipients=tuple(names))
-                searches[key] = client.search_awards(query, max_results=PAGE_LIMIT).awards
-            rows = searches[key]
+                searches[key] = client.search_awards(query, max_results=PAGE_LIMIT)
+            rows = searches[key].awards
+            check.problems += searches[key].notes
             where = f" at {filters[0]['name']}" if filters else ""
             check.searched = f"recipients {', '.join(names)}{where}: {len(rows)} award{'s' if len(rows) != 1 else ''}"
         for claim in contract.claims:

@@ -197,6 +197,8 @@ def test_date_sorts_keep_page_numbers_and_say_when_10000_is_reached():
     fake = FakeUSAspending(light_awards(10_150))
     out = fake_client(fake).search_awards(ice_query(sort="Start Date"), max_results=0)
     assert len(out.awards) == 10_000 and out.more and out.pages == 100
+    assert out.summary() == ("10000 contract awards fetched from USAspending (100 pages); there may be more: "
+                             "narrow the search or sort by amount")
     assert all("last_record_unique_id" not in b for b in fake.bodies)
     assert out.notes == ["USAspending lists at most 10,000 awards by page when sorted by date, and there may be "
                          "more; narrow the search (--since/--until, --keyword, --agency) or sort by amount, "

@@ -406,3 +406,33 @@ def test_vendors_show_check_against_the_server(server):
     assert r.exit_code == 0, r.output
     assert f"USAspending {PIID} ({GID}): PALANTIR USG INC, obligated $150,703,824.61" in r.stdout
     assert all(b["filters"].get("award_ids") in (None, [PIID]) for m, p, b in server.requests if b and "filters" in b)
+
+
+def test_the_claims_check_reports_an_agency_name_that_finds_nothing(tmp_path):
+    from foia.contracts import check_vendor_claims
+    from foia.directory import parse_directory
+
+    d = parse_directory("""
+version: 1
+sources:
+  - {id: s, title: "A source"}
+agencies:
+  - id: ice
+    name: U.S. Immigration and Customs Enforcement
+    abbreviation: ICE
+    kind: component
+    usaspending: {toptier_name: Department of Homeland Security, subtier_name: Immigration & Customs Enforcement, sources: [s], verified: false}
+vendors:
+  - {id: acme, name: Acme Data, usaspending_names: [Palantir]}
+contracts:
+  - id: acme-1
+    title: A contract without an award number
+    vendors: [acme]
+    agency: ice
+    claims:
+      - {text: "$1 million.", amount: 1000000, basis: award, sources: [s], verified: false}
+""", "over.yaml")
+    report = check_vendor_claims(d, "acme", client(world()))
+    assert report.contracts[0].problems == [
+        "no awards by 'Immigration & Customs Enforcement' (Department of Homeland Security): agency names must "
+        "match USAspending's spelling exactly (check the `usaspending` record in your directory override)"]
