@@ -31,6 +31,7 @@ import json
 import math
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, timezone
@@ -727,8 +728,9 @@ class USAspendingClient:
         return AwardDetail(gid, data, self.transactions(gid) if with_transactions else [])
 
 
-class _Deadline:
-    """When the request under way must end (time.monotonic()), or None between requests."""
+class _Deadline(threading.local):
+    """When the request under way must end (time.monotonic()), or None between requests; one
+    per thread, as a client may serve several threads (each request runs in one)."""
 
     at: float | None = None
 
