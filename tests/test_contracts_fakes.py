@@ -205,8 +205,16 @@ class LocalServer:
 
 # ---- a fake that behaves as the server does ------------------------------------------------------
 
-CONTRACT_CODES = {"A", "B", "C", "D"}
-IDV_CODES = {"IDV_A", "IDV_B", "IDV_B_A", "IDV_B_B", "IDV_B_C", "IDV_C", "IDV_D", "IDV_E"}
+# usaspending_api/awards/v2/lookups/lookups.py
+CONTRACT_TYPES = {"A": "BPA Call", "B": "Purchase Order", "C": "Delivery Order", "D": "Definitive Contract"}
+IDV_TYPES = {"IDV_A": "GWAC Government Wide Acquisition Contract",
+             "IDV_B": "IDC Multi-Agency Contract, Other Indefinite Delivery Contract",
+             "IDV_B_A": "IDC Indefinite Delivery Contract / Requirements",
+             "IDV_B_B": "IDC Indefinite Delivery Contract / Indefinite Quantity",
+             "IDV_B_C": "IDC Indefinite Delivery Contract / Definite Quantity",
+             "IDV_C": "FSS Federal Supply Schedule", "IDV_D": "BOA Basic Ordering Agreement",
+             "IDV_E": "BPA Blanket Purchase Agreement"}
+CONTRACT_CODES, IDV_CODES = set(CONTRACT_TYPES), set(IDV_TYPES)
 
 
 def _millis(day: str | None):
@@ -292,8 +300,10 @@ class FakeUSAspending:
         f = b.get("filters") or {}
         codes = set(f.get("award_type_codes") or [])
         if not (codes <= CONTRACT_CODES or codes <= IDV_CODES):
+            # api_helper.raise_if_award_types_not_valid_subset: the body is the dict itself, no
+            # "detail" (the four assistance groups it also lists are left out here)
             return 422, {"message": "'award_type_codes' must only contain types from one group.",
-                         "award_type_groups": {"contracts": sorted(CONTRACT_CODES), "idvs": sorted(IDV_CODES)}}, {}
+                         "award_type_groups": {"contracts": CONTRACT_TYPES, "idvs": IDV_TYPES}}, {}
         for period in f.get("time_period") or []:
             if self.end_date_refused and period.get("end_date", "") > API_MAX_DATE:
                 return 422, {"detail": ABOVE_MAXIMUM_MSG.format(key="end_date", value=period["end_date"],

@@ -436,3 +436,11 @@ contracts:
     assert report.contracts[0].problems == [
         "no awards by 'Immigration & Customs Enforcement' (Department of Homeland Security): agency names must "
         "match USAspending's spelling exactly (check the `usaspending` record in your directory override)"]
+
+
+def test_a_mixed_award_type_refusal_quotes_its_message():
+    # foia never mixes groups; a caller of the library may, and gets the server's own words
+    with pytest.raises(FoiaError) as exc:
+        client(world()).search_awards(SearchQuery(recipients=("x",), award_types=("A", "IDV_A")))
+    assert exc.value.message == ("USAspending refused the search (HTTP 422): "
+                                 "'award_type_codes' must only contain types from one group.")
