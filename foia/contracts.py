@@ -60,8 +60,9 @@ SORTS = {"amount": "Award Amount", "start-date": "Start Date", "end-date": "End 
 EARLIEST = date(2007, 10, 1)  # USAspending's search refuses earlier dates (reference, section 1)
 PAGE_LIMIT = 100  # the API's maximum page size for spending_by_award
 RESULT_WINDOW = 50_000  # past this many results, page numbers are refused: use the cursor
-# In page mode USAspending computes hasNext from its search engine's hit total, which is capped
-# at 10,000 (spending_by_award.py, construct_es_response): page numbers never list more.
+# In page mode USAspending computes hasNext from its search engine's hit total (spending_by_award.py,
+# construct_es_response), which Elasticsearch counts only up to 10,000 unless asked (track_total_hits,
+# not set there): page numbers never list more.
 PAGE_MODE_CAP = 10_000
 # Sorts whose last_record_sort_value the server takes back (amounts as whole cents, ids, names);
 # date sorts keep page numbers and so the 10,000 cap.
