@@ -24,10 +24,10 @@ from foia.errors import FoiaError, NotFound, UsageError
 
 try:
     from .test_contracts_fakes import (DHS, GID, ICE, PARENT, PIID, FakeUSAspending, Recorder, award, body_of,
-                                       cents, mod, official, page, respond, result, transactions)
+                                       cents, mod, page, respond, result, transactions)
 except ImportError:  # tests/ is not a package: pytest puts it on sys.path
     from test_contracts_fakes import (DHS, GID, ICE, PARENT, PIID, FakeUSAspending, Recorder, award, body_of,
-                                      cents, mod, official, page, respond, result, transactions)
+                                      cents, mod, page, respond, result, transactions)
 
 FIELDS = ["Award ID", "Recipient Name", "Award Amount", "Start Date", "End Date",
           "Awarding Agency", "Awarding Sub Agency", "Description", "generated_internal_id"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
