@@ -233,6 +233,8 @@ def csv_row(row, evs, tags, tns, *, today: date, behind: dict | None = None) -> 
 def _export_csv(tracker, out, *, redact: bool) -> int:
     from sqlalchemy import select
 
+    from foia.output import CsvWriter
+
     from foia.tracker.service import next_deadline_sql
 
     columns = [c for c in CSV_COLUMNS if not (redact and c in IDENTITY_COLUMNS)]
@@ -244,11 +246,10 @@ def _export_csv(tracker, out, *, redact: bool) -> int:
             r.requester_due < today, r.requester_due_last >= today))}
     count = 0
     with private_output(out) as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer = CsvWriter(fh, columns)
         writer.writeheader()
         for row, evs, tags, tns in iter_requests(tracker.store):
-            writer.writerow({k: ("" if v is None else v)
-                             for k, v in csv_row(row, evs, tags, tns, today=today, behind=behind).items()})
+            writer.writerow(csv_row(row, evs, tags, tns, today=today, behind=behind))
             count += 1
     return count
 
@@ -578,6 +579,7 @@ class _CsvSource:
     has_corrections = False     # a row's history is rebuilt from its status: no corrections
 
     def __init__(self, tracker, path: Path, text: str, problems: _Problems, look: _Lookups):
+        from foia.output import unescape_cell
         from foia.tracker.service import UidMaker
 
         self.look = look
@@ -614,9 +616,14 @@ class _CsvSource:
         self.items: list[tuple[int, list[str]]] = []
         if problems.items:
             return
+        # foia's own export quotes formula-like cells (foia.output.escape_cell): give back the
+        # original text. Only rows with such a cell pay for the look.
+        quoted = "'" in text
         for n, cells in enumerate(reader, start=2):
             if not any(c.strip() for c in cells):     # blank, or only commas (a spreadsheet's empty row)
                 continue
+            if quoted and any(c[:1] == "'" for c in cells):
+                cells = [unescape_cell(c) for c in cells]
             self.items.append((n, cells))
         if "\x00" in text:
             # PostgreSQL cannot store NUL; SQLite could, and the queue could then never move there.
@@ -1010,6 +1017,7 @@ class _JsonSource:
     has_corrections = True
 
     def __init__(self, tracker, path: Path, text: str, problems: _Problems, look: _Lookups):
+        from foia.output import unescape_cell
         from foia.tracker.service import UidMaker
 
         self.look = look

