@@ -798,6 +798,11 @@ def load_closures(path) -> dict[date, str]:
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise FoiaError(f"{path}{where}: not valid YAML; expected a list of "
                         "{date: YYYY-MM-DD, name: ...} entries") from None
+    except (ValueError, RecursionError) as exc:
+        # An integer of more than 4,300 digits (Python refuses to read it), or lists in lists
+        # thousands deep (the pure-Python YAML parser recurses).
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "holds a number of thousands of digits"
+        raise FoiaError(f"{path}: {what}; expected a list of {{date: YYYY-MM-DD, name: ...}} entries") from None
     if data is None:
         return {}
     if not isinstance(data, list):

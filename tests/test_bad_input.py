@@ -8,6 +8,7 @@ files the case sets up; the folder's contents (names, sizes, bytes) are compared
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -390,6 +391,79 @@ CASES += [
          setup=_queue_then("update", "1", "--status", "denied", "--on", "2026-11-03")),
     Case("track-appeal-bad-ground", ["track", "appeal", "1", "--ground", "bogus"], 2,
          r"Error: Invalid value for '--ground': 'bogus' is not one of .*", setup=_queue),
+]
+
+
+def _file_of_size(name: str, size: int) -> Callable[[Path], None]:
+    """_queue, then a sparse file ``name`` of ``size`` bytes (a CSV header, then zeros)."""
+    def setup(p: Path) -> None:
+        _queue(p)
+        with open(p / name, "wb") as fh:
+            fh.write(b"title,office\n")
+            fh.truncate(size)
+    return setup
+
+
+def _closures(text: str) -> Callable[[Path], None]:
+    def setup(p: Path) -> None:
+        (p / "config").mkdir(exist_ok=True)
+        (p / "config" / "closures.yaml").write_text(text)
+    return setup
+
+
+BIG = "1" * 5000            # past Python's 4,300-digit limit for reading an integer
+DEEP = "[" * 50000 + "]" * 50000
+
+CASES += [
+    # -- hardening, round two (issue 18): malformed files and numbers past Python's limits -------
+    Case("track-import-huge-cell", ["track", "import", "in.csv"], 1,
+         r"Error: in\.csv: row 2: a cell is longer than 131,072 characters; no field is that long: check for a quote "
+         r"\(\"\) that is never closed", setup=_queue_and("in.csv", "title,office\n" + "x" * 200_000 + ",ICE\n")),
+    Case("track-import-unclosed-quote", ["track", "import", "in.csv"], 1,
+         r"Error: in\.csv: row 3: a cell is longer than 131,072 characters; .*",
+         setup=_queue_and("in.csv", "title,office\nA,ICE\n\"B,ICE\n" + "x,ICE\n" * 30_000)),
+    Case("track-import-utf16-without-bom", ["track", "import", "in.csv"], 1,
+         r"Error: in\.csv: row 1 holds NUL characters \(UTF-16 text\?\); save the file as UTF-8 CSV",
+         setup=_queue_and("in.csv", "title,office\nA,ICE\n".encode("utf-16-le").decode("ascii"))),
+    Case("track-import-nul-in-header", ["track", "import", "in.csv"], 1,
+         r"Error: in\.csv: row 1 holds NUL characters \(UTF-16 text\?\); save the file as UTF-8 CSV",
+         setup=_queue_and("in.csv", "title,off\x00ice\nA,ICE\n")),
+    Case("track-import-100000-columns", ["track", "import", "in.csv"], 1,
+         r"Error: in\.csv: row 1 has 100,000 columns; an import has at most 27 \(title, office, \.\.\.\): check the "
+         r"separator \(a comma\) and the header row",
+         setup=_queue_and("in.csv", ",".join(f"c{i}" for i in range(100_000)) + "\n")),
+    Case("track-import-too-large", ["track", "import", "in.csv"], 1,
+         r"Error: in\.csv: larger than 50,000,000 bytes, the most one import reads; split it into smaller files "
+         r"\(each import is all-or-nothing\)", setup=_file_of_size("in.csv", 50_000_001)),
+    Case("track-import-fifo", ["track", "import", "in.csv"], 1,
+         r"Error: in\.csv: not a regular file \(a device, a pipe or a socket\); give a \.csv or \.json file",
+         setup=lambda p: _queue(p) or os.mkfifo(p / "in.csv")),
+    Case("track-import-device", ["track", "import", "/dev/zero", "--format", "csv"], 1,
+         r"Error: /dev/zero: not a regular file \(a device, a pipe or a socket\); give a \.csv or \.json file",
+         setup=_queue),
+    Case("track-import-json-huge-number", ["track", "import", "in.json"], 1,
+         r"Error: in\.json: a number of thousands of digits; no id or amount is that long, expected a "
+         r"`foia track export --format json` file",
+         setup=_queue_and("in.json", '{"format": "foia-tracker", "version": 1, "requests": [{"id": %s}]}' % BIG)),
+    Case("track-import-csv-huge-id", ["track", "import", "in.csv"], 1,
+         r"in\.csv: row 2, column id: '1{5000}' is not a request number; leave it empty for a new request",
+         setup=_queue_and("in.csv", f"id,title,office\n{BIG},A,ICE\n"), then=(IMPORT_SUMMARY,)),
+    Case("track-show-huge-id", ["track", "show", BIG], 1, r"Error: no request 1{5000}; see `foia track list`",
+         setup=_queue),
+    Case("profile-huge-number", ["profile", "show", "--profile", "p.yaml"], 1,
+         r"Error: p\.yaml: holds a number of thousands of digits; fix it with `foia profile edit`",
+         {"p.yaml": f"name: {BIG}\n"}),
+    Case("profile-nested-deep", ["profile", "show", "--profile", "p.yaml"], 1,
+         r"Error: p\.yaml: nested too deeply; fix it with `foia profile edit`", {"p.yaml": f"name: {DEEP}\n"}),
+    Case("directory-huge-number", ["--directory", "over.yaml", "agencies", "list"], 1,
+         r"over\.yaml: a number of thousands of digits; no directory value is that long, fix the file",
+         {"over.yaml": f"agencies:\n  - id: cbp\n    name: {BIG}\n"}),
+    Case("deadline-closures-huge-number", ["deadline", "--received", "2025-11-21"], 1,
+         r"Error: .*closures\.yaml: holds a number of thousands of digits; expected a list of "
+         r"\{date: YYYY-MM-DD, name: \.\.\.\} entries", setup=_closures(f"- {{date: {BIG}, name: x}}\n")),
+    Case("deadline-closures-nested-deep", ["deadline", "--received", "2025-11-21"], 1,
+         r"Error: .*closures\.yaml: nested too deeply; expected a list of \{date: YYYY-MM-DD, name: \.\.\.\} entries",
+         setup=_closures(f"- {DEEP}\n")),
 ]
 
 

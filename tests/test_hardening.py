@@ -85,3 +85,14 @@ def test_contracts_search_csv_defuses_a_recipient_name_from_usaspending(tmp_path
     got = list(csv.DictReader(io.StringIO(r.stdout)))
     assert (got[0]["recipient"], got[0]["description"], got[0]["amount"]) == ("'=cmd|' /C calc'!A0", "'@SUM(1)",
                                                                               "-1250.5")
+
+
+def test_import_reads_a_csv_with_cr_only_line_endings(db_url, tmp_path):
+    """Excel for Mac's "CSV (Macintosh)" ends each line with a carriage return alone."""
+    src = tmp_path / "mac.csv"
+    src.write_bytes(b"title,office,filed_on\rICM logs,ICE,2025-01-02\r\"Two\rlines\",CBP,2025-01-03\r")
+    run = runner(db_url)
+    run("import", str(src))
+    data = json.loads(run("export", "--format", "json").output)["requests"]
+    assert [(r["title"], r["office"], r["filed_on"]) for r in data] == [
+        ("ICM logs", "ice", "2025-01-02"), ("Two lines", "cbp", "2025-01-03")]

@@ -572,6 +572,27 @@ class _Prepared:
         self.given_uids = given_uids
 
 
+# A CSV header wider than this is refused at once: foia reads at most len(CSV_COLUMNS) + 1 columns.
+MAX_CSV_COLUMNS = 100
+
+
+def _rows(reader, path: Path) -> Iterator[list[str]]:
+    """The reader's rows; a malformed one stops the import with one line naming its row."""
+    n = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise FoiaError(f"{path}: row {n}: a cell is longer than {csv.field_size_limit():,} characters; no "
+                                "field is that long: check for a quote (\") that is never closed") from None
+            raise FoiaError(f"{path}: row {n}: not valid CSV ({exc}); save the file as CSV (UTF-8)") from None
+        yield cells
+        n += 1
+
+
 class _CsvSource:
     """A CSV file's header and non-blank rows, read whole (C-speed); ``prepare`` validates a
     slice of the rows, so a large import can validate and write in chunks."""
@@ -597,13 +618,22 @@ class _CsvSource:
         # One data object for every "imported" event: nothing changes it, and the insert encodes
         # it to JSON once per chunk.
         self.imported = {"imported": True}
-        reader = csv.reader(io.StringIO(text))
+        if "\n" not in text and "\r" in text:
+            # Excel for Mac's "CSV (Macintosh)" ends lines with CR alone.
+            text = text.replace("\r", "\n")
+        reader = _rows(csv.reader(io.StringIO(text)), path)
         try:
             header = next(reader)
         except StopIteration:
             raise FoiaError(f"{path}: empty file; expected a header row with at least title, office") from None
-        header = [h.strip().lower().lstrip("\ufeff") for h in header]
+        if "\x00" in "".join(header):
+            raise FoiaError(f"{path}: row 1 holds NUL characters (UTF-16 text?); save the file as UTF-8 CSV")
         known = set(CSV_COLUMNS) | set(CSV_IMPORT_ONLY)
+        if len(header) > MAX_CSV_COLUMNS:
+            # Checked before anything looks at the columns one by one (100,000 of them took minutes).
+            raise FoiaError(f"{path}: row 1 has {len(header):,} columns; an import has at most {len(known)} "
+                            f"(title, office, ...): check the separator (a comma) and the header row")
+        header = [h.strip().lower().lstrip("\ufeff") for h in header]
         for h in (h for h in header if h not in known):
             problems.add(f"row 1, column {h or '(empty)'}", "unknown column; expected some of " + ", ".join(
                 c for c in CSV_COLUMNS + CSV_IMPORT_ONLY if c not in CSV_DERIVED))
@@ -641,7 +671,7 @@ class _CsvSource:
         out = []
         for _, cells in self.items:
             value = cells[i].strip() if i < len(cells) else ""
-            if not (value.isascii() and value.isdigit()) or int(value) > _MAX_ID:
+            if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > _MAX_ID:
                 return None
             out.append(int(value))
         return out
@@ -741,7 +771,8 @@ class _CsvSource:
             if uid and not _valid_uid(uid):
                 problems.add(where("uid"), f"{uid!r} is not a uid; leave it empty for a new request")
             src_id = (get("id") or "").strip()
-            if src_id and not (src_id.isascii() and src_id.isdigit() and int(src_id) <= _MAX_ID):
+            if src_id and not (src_id.isascii() and src_id.isdigit() and len(src_id) <= 10
+                               and int(src_id) <= _MAX_ID):
                 problems.add(where("id"), f"{src_id!r} is not a request number; leave it empty for a new request")
             note = (get("note") or "").strip() or None
             if len(problems.items) != before:
@@ -1017,7 +1048,6 @@ class _JsonSource:
     has_corrections = True
 
     def __init__(self, tracker, path: Path, text: str, problems: _Problems, look: _Lookups):
-        from foia.output import unescape_cell
         from foia.tracker.service import UidMaker
 
         self.look = look
@@ -1032,6 +1062,10 @@ class _JsonSource:
         except RecursionError:
             raise FoiaError(f"{path}: not valid JSON (nested too deeply); expected a `foia track export --format "
                             "json` file") from None
+        except ValueError:
+            # Python refuses to read an integer of more than 4,300 digits: no id or amount is that long.
+            raise FoiaError(f"{path}: a number of thousands of digits; no id or amount is that long, expected a "
+                            "`foia track export --format json` file") from None
         if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("requests"), list):
             raise FoiaError(f"{path}: not a foia tracker export (no \"format\": \"{FORMAT}\" with a requests list); "
                             "make one with `foia track export --format json`")
@@ -1294,6 +1328,22 @@ class _JsonSource:
         return evs
 
 
+# The largest file `foia track import` reads (bytes). An import holds the file's rows in memory
+# while it checks them (about 45 times the file's size: 100,000 CSV rows, 7 MB, peak near
+# 310 MB), so a bigger file is refused with one line instead of exhausting memory; split it.
+IMPORT_MAX_BYTES = 50_000_000
+
+
+def _check_import_size(path: Path, st) -> None:
+    import stat
+
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise FoiaError(f"{path}: not a regular file (a device, a pipe or a socket); give a .csv or .json file")
+    if st is None or st.st_size > IMPORT_MAX_BYTES:
+        raise FoiaError(f"{path}: larger than {IMPORT_MAX_BYTES:,} bytes, the most one import reads; split it into "
+                        "smaller files (each import is all-or-nothing)")
+
+
 def import_file(tracker, path, *, fmt: str | None = None) -> dict:
     """Import requests from a CSV or JSON file, all or nothing.
 
@@ -1305,13 +1355,21 @@ def import_file(tracker, path, *, fmt: str | None = None) -> dict:
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        # Looked at before opening: opening a FIFO would wait for a writer, reading a device never ends.
+        st = os.stat(path)
+        if os.path.isdir(path):
+            raise IsADirectoryError
+        _check_import_size(path, st)
+        with open(path, "rb") as fh:
+            raw = fh.read(IMPORT_MAX_BYTES + 1)
     except FileNotFoundError:
         raise FoiaError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise FoiaError(f"{path}: is a folder; give a .csv or .json file") from None
     except OSError as exc:
         raise FoiaError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > IMPORT_MAX_BYTES:
+        _check_import_size(path, None)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

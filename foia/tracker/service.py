@@ -1334,7 +1334,7 @@ MAX_ID = 2**31 - 1
 
 def _request_number(text: str) -> int | None:
     """``text`` as a request id when it can be one (ASCII digits, within the column's range)."""
-    if text.isascii() and text.isdigit() and int(text) <= MAX_ID:
+    if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID:
         return int(text)
     return None
 
