@@ -1494,6 +1494,10 @@ def default_stem(letter: Letter) -> str:
 def check_stem(stem: str) -> str:
     if not stem or stem in (".", "..") or "/" in stem or "\\" in stem or "\x00" in stem or stem.startswith("."):
         raise UsageError(f"--stem {stem!r}: give a plain file name without folders or a leading dot")
+    if not stem.isprintable():
+        # A newline or other control character in a file name breaks every listing of the folder.
+        raise UsageError(f"--stem {stem!r}: contains a control character (a line break, a tab); give a plain "
+                         "file name")
     return stem
 
 

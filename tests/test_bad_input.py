@@ -467,6 +467,99 @@ CASES += [
 ]
 
 
+def _damaged_queue(p: Path) -> None:
+    """_queue, then the requests table's page overwritten: the first page (the schema) is intact,
+    so opening works and the damage shows when a command reads the requests."""
+    import sqlite3
+
+    _queue(p)
+    db = p / "data" / "foia.db"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'requests'").fetchone()[0]
+    conn.close()
+    data = bytearray(db.read_bytes())
+    for at in range((root - 1) * size, root * size, 3):
+        data[at] = 0xAB
+    db.write_bytes(bytes(data))
+
+
+def _other_sqlite(p: Path) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(p / "other.db")
+    conn.execute("CREATE TABLE notes (x TEXT)")
+    conn.execute("INSERT INTO notes VALUES ('mine')")
+    conn.commit()
+    conn.close()
+
+
+DAMAGED = (r"Error: the tracker database .*foia\.db is damaged \(database disk image is malformed\); put your latest "
+           r"`foia track backup` copy in its place \(or import your latest `foia track export --format json` into a "
+           r"new database\)")
+
+CASES += [
+    # -- hardening, round two (issue 18): special files, refused databases, identity fields ------
+    Case("track-export-onto-fifo", ["track", "export", "--format", "csv", "--out", "out.csv"], 1,
+         r"Error: out\.csv is a named pipe \(FIFO\), not a regular file; give the name of a new or regular file "
+         r"\(--out\)", setup=lambda p: _queue(p) or os.mkfifo(p / "out.csv")),
+    Case("track-export-onto-symlink", ["track", "export", "--format", "json", "--out", "link.json"], 1,
+         r"Error: link\.json is a symbolic link, not a regular file; give the name of a new or regular file \(--out\)",
+         {"target.json": "mine\n"}, setup=lambda p: _queue(p) or os.symlink("target.json", p / "link.json")),
+    Case("track-backup-onto-fifo", ["track", "backup", "--out", "b.db"], 1,
+         r"Error: b\.db is a named pipe \(FIFO\), not a regular file; give the name of a new or regular file "
+         r"\(--out\)", setup=lambda p: _queue(p) or os.mkfifo(p / "b.db")),
+    Case("track-backup-journal-name", ["track", "backup", "--out", "data/foia.db-journal"], 1,
+         r"Error: data/foia\.db-journal is the name of a file SQLite keeps beside the tracker database and deletes or "
+         r"rewrites; give the backup another name \(--out\)", setup=_queue),
+    Case("track-letter-device", ["track", "add", "--title", "X", "--office", "ICE", "--letter", "/dev/zero"], 2,
+         r"Error: --letter: /dev/zero is not a regular file \(a folder, a device or a pipe\); give a text file",
+         setup=_queue),
+    Case("track-letter-fifo", ["track", "add", "--title", "X", "--office", "ICE", "--letter", "l.txt"], 2,
+         r"Error: --letter: l\.txt is not a regular file \(a folder, a device or a pipe\); give a text file",
+         setup=lambda p: _queue(p) or os.mkfifo(p / "l.txt")),
+    Case("track-letter-too-large", ["track", "add", "--title", "X", "--office", "ICE", "--letter", "l.txt"], 2,
+         r"Error: --letter: l\.txt is larger than 1,000,000 bytes; give a text file of at most that size",
+         setup=_file_of_size("l.txt", 1_000_001)),
+    Case("deadline-closures-is-a-folder", ["deadline", "--received", "2025-11-21"], 1,
+         r"Error: closures: .*closures\.yaml is not a regular file \(a folder, a device or a pipe\); give a text file",
+         setup=lambda p: (p / "config" / "closures.yaml").mkdir(parents=True)),
+    Case("track-closures-is-a-folder", ["track", "due"], 1,
+         r"Error: closures: .*closures\.yaml is not a regular file \(a folder, a device or a pipe\); give a text file",
+         setup=lambda p: _queue(p) or (p / "config" / "closures.yaml").mkdir(parents=True)),
+    Case("draft-stem-newline", ["draft", "records", "--system", "icm", *REQ, "--stem", "a\nb", "--out", "out"], 2,
+         r"Error: --stem 'a\\nb': contains a control character \(a line break, a tab\); give a plain file name"),
+    Case("draft-eml-name-line-break", ["draft", "records", "--system", "icm", "--no-profile", "--requester-name",
+                                       "Sam\r\nBcc: x@example.org", "--requester-email", "sam@example.org",
+                                       "--format", "eml", "--out", "out"], 1,
+         r"Error: the name .* contains a line break or another control character; write it on one line "
+         r"\(--requester-name / profile name\)"),
+    Case("track-dob-year-one", ["track", "add", "--title", "X", "--office", "ICE", "--client-dob", "0001-01-01"], 2,
+         r"Error: --client-dob: the date of birth is more than 130 years ago; check it \(YYYY-MM-DD\)", setup=_queue),
+    Case("track-a-number-shape", ["track", "add", "--title", "X", "--office", "ICE", "--client-a-number", "x" * 32], 2,
+         r"Error: --client-a-number: not an A-Number; write 8 or 9 digits, optionally after an A \(e\.g\. A012345678\)",
+         setup=_queue),
+    Case("track-import-a-number-shape", ["track", "import", "in.csv"], 1,
+         r"in\.csv: row 2, column client_a_number: not an A-Number; write 8 or 9 digits, optionally after an A "
+         r"\(e\.g\. A012345678\)", setup=_queue_and("in.csv", "title,office,client_a_number\nA,ICE,A12\n"),
+         then=(IMPORT_SUMMARY,)),
+    Case("track-import-dob-too-old", ["track", "import", "in.csv"], 1,
+         r"in\.csv: row 2, column client_dob: the date of birth is more than 130 years ago; check it \(YYYY-MM-DD\)",
+         setup=_queue_and("in.csv", "title,office,client_dob\nA,ICE,1850-01-01\n"), then=(IMPORT_SUMMARY,)),
+    Case("track-db-sqlcipher-creates-nothing", ["track", "--db", "sqlite+pysqlcipher:///x.db", "list"], 1,
+         r"Error: cannot use database sqlite\+pysqlcipher:///x\.db: No module named '.*'; check --db / FOIA_DB"),
+    Case("track-db-unrelated-sqlite", ["track", "--db", "other.db", "list"], 1,
+         r"Error: cannot open the tracker database .*other\.db: it is a SQLite database of something else "
+         r"\(tables: notes\); give foia its own file \(check --db / FOIA_DB\)", setup=_other_sqlite),
+    Case("track-db-not-sqlite", ["track", "--db", "notes.txt", "list"], 1,
+         r"Error: cannot open the tracker database .*notes\.txt: it is not a SQLite database; give foia its own file "
+         r"\(check --db / FOIA_DB\)", {"notes.txt": "my notes, not a database\n"}),
+    Case("track-db-damaged-read", ["track", "list"], 1, DAMAGED, setup=_damaged_queue),
+    Case("track-db-damaged-write", ["track", "update", "1", "--note", "x"], 1, DAMAGED, setup=_damaged_queue),
+]
+
+
 def _snapshot(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
             for p in sorted(root.rglob("*"))}

@@ -96,3 +96,54 @@ def test_import_reads_a_csv_with_cr_only_line_endings(db_url, tmp_path):
     data = json.loads(run("export", "--format", "json").output)["requests"]
     assert [(r["title"], r["office"], r["filed_on"]) for r in data] == [
         ("ICM logs", "ice", "2025-01-02"), ("Two lines", "cbp", "2025-01-03")]
+
+
+@pytest.fixture
+def silent_server():
+    """A TCP server on 127.0.0.1 that accepts connections and never answers (a hung
+    PostgreSQL, a firewall that swallows the handshake)."""
+    import socket
+    import threading
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    held, stop = [], threading.Event()
+
+    def accept():
+        sock.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(sock.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield sock.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    sock.close()
+
+
+@pytest.mark.parametrize("how", ["default", "url"])
+def test_a_postgresql_server_that_never_answers_is_given_up_on(silent_server, monkeypatch, how):
+    import time
+
+    from foia.tracker import store
+
+    url = f"postgresql://postgres@127.0.0.1:{silent_server}/test"
+    if how == "default":
+        monkeypatch.setattr(store, "PG_CONNECT_TIMEOUT", 1)
+    else:
+        monkeypatch.setattr(store, "PG_CONNECT_TIMEOUT", 3600)     # the URL's value wins
+        url += "?connect_timeout=1"
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["track", "--db", url, "list"])
+    assert time.monotonic() - started < 30
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.output.startswith(f"Error: tracker database postgresql+psycopg://postgres@127.0.0.1:{silent_server}"
+                                    "/test") and result.output.count("\n") == 1, result.output
+    assert "connection timeout expired (the server did not answer within 1 s; set ?connect_timeout=SECONDS" in result.output

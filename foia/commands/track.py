@@ -143,12 +143,14 @@ def track_add(ctx, title, office, kind, on, draft, sent_via, requester, client_n
 
 
 def _letter_text(path: str) -> str:
-    from pathlib import Path
-
-    from foia.errors import UsageError
+    from foia.errors import FoiaError, UsageError
+    from foia.files import read_regular_text
+    from foia.tracker.service import LETTER_MAX_BYTES
 
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return read_regular_text(path, what="--letter", limit=LETTER_MAX_BYTES)
+    except FoiaError as exc:
+        raise UsageError(exc.message) from None
     except UnicodeDecodeError:
         raise UsageError(f"--letter: {path} is not UTF-8 text; give the letter as it was sent, saved as plain "
                          "text (.txt)") from None

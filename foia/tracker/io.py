@@ -31,7 +31,6 @@ import json
 import operator
 import os
 import re
-import tempfile
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -43,7 +42,7 @@ from foia.tracker import derive as dv
 from foia.tracker import lifecycle as lc
 from foia.tracker.models import (IDENTITY_COLUMNS, IDENTITY_EVENT_KEYS, deadlines, events, request_tags,
                                  requests, tracking_numbers)
-from foia.tracker.service import MAX_ID
+from foia.tracker.service import MAX_ID, a_number_problem, dob_problem
 from foia.tracker.store import LATEST, utcnow
 
 FORMAT = "foia-tracker"
@@ -301,6 +300,7 @@ def _export_ics(tracker, out) -> int:
 def backup(tracker, out=None) -> tuple[Path, str]:
     """Copy the whole database to ``out`` (0600). SQLite: the online backup API (a consistent
     copy while others keep working). PostgreSQL: a JSON export of everything."""
+    from foia.files import private_temporary, refuse_special, remove_stale_temporaries
     from foia.paths import data_dir, ensure_private_dir, make_private_dirs
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
@@ -314,15 +314,19 @@ def backup(tracker, out=None) -> tuple[Path, str]:
 
         if out.exists() and out.is_dir():
             raise FoiaError(f"{out} is a directory; give a file name (--out)")
+        refuse_special(out, "--out")
         live = store.path.resolve()
-        if out.resolve() in (live, live.with_name(live.name + "-wal"), live.with_name(live.name + "-shm")):
+        if out.resolve() == live:
             raise FoiaError(f"{out} is the tracker database itself; give the backup another name (--out)")
+        # SQLite's files beside the database: it deletes or rewrites them when it opens it.
+        if out.resolve() in (live.with_name(live.name + end) for end in ("-wal", "-shm", "-journal")):
+            raise FoiaError(f"{out} is the name of a file SQLite keeps beside the tracker database and deletes or "
+                            "rewrites; give the backup another name (--out)")
         parent = out.parent if str(out.parent) else Path(".")
         try:
             make_private_dirs(parent)
-            fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{out.name}.", suffix=".tmp")
-            os.close(fd)
-            os.chmod(tmp, 0o600)
+            remove_stale_temporaries(parent, out.name)
+            fd, tmp = private_temporary(parent, out.name)
         except OSError as exc:
             raise FoiaError(f"cannot write {out}: {exc.strerror or exc}; choose a writable --out") from None
         try:
@@ -335,6 +339,7 @@ def backup(tracker, out=None) -> tuple[Path, str]:
             finally:
                 dst.close()
                 src.close()
+            # Renamed while the lock is held (see foia.files.private_temporary).
             os.replace(tmp, out)
         except BaseException:
             try:
@@ -342,6 +347,8 @@ def backup(tracker, out=None) -> tuple[Path, str]:
             except OSError:
                 pass
             raise
+        finally:
+            os.close(fd)
         return out, "sqlite"
     _export_json(tracker, out, redact=False, keep_notes=True)
     return out, "json"
@@ -492,8 +499,13 @@ def _common_fields(get, where, problems: _Problems, look: _Lookups, *, today) ->
     out["sent_via"] = sent
     for name, limit in (("assignee", 200), ("requester", 500), ("client_name", 500), ("client_a_number", 32)):
         out[name] = _one_line(get(name), limit, problems, where, name)
+    if out["client_a_number"] and a_number_problem(out["client_a_number"]):
+        problems.add(where("client_a_number"), a_number_problem(out["client_a_number"]))
     dob = get("client_dob")
     dob = _parse_day(dob, problems, where("client_dob"), today=today, identity=True) if dob else None
+    if dob and dob_problem(dob, today):
+        problems.add(where("client_dob"), dob_problem(dob, today))
+        dob = None
     out["client_dob"] = dob.isoformat() if dob else None
     category = get("fee_category")
     out["fee_category"] = None

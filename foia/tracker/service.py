@@ -139,6 +139,31 @@ def _date(value, *, what: str) -> date | None:
     return parse_date(str(value), what=what)
 
 
+# An A-Number: 8 or 9 digits after an optional "A" (spaces and dashes between them are allowed
+# and kept as written).
+_A_NUMBER = re.compile(r"[Aa]?[0-9]{8,9}")
+# A client's date of birth before this many years ago is a typing mistake (0001-01-01).
+OLDEST_CLIENT_YEARS = 130
+# The letter as sent, kept with a request: a few pages of text.
+LETTER_MAX_BYTES = 1_000_000
+
+
+def a_number_problem(text: str) -> str | None:
+    """Why ``text`` is not an A-Number (never echoing it: an identity field), or None."""
+    if _A_NUMBER.fullmatch(re.sub(r"[\s-]", "", text)):
+        return None
+    return "not an A-Number; write 8 or 9 digits, optionally after an A (e.g. A012345678)"
+
+
+def dob_problem(dob: date, today: date) -> str | None:
+    """Why ``dob`` cannot be a client's date of birth (never echoing it), or None."""
+    if dob > today:
+        return "the date of birth is in the future; check it (YYYY-MM-DD)"
+    if dob.year < today.year - OLDEST_CLIENT_YEARS:
+        return f"the date of birth is more than {OLDEST_CLIENT_YEARS} years ago; check it (YYYY-MM-DD)"
+    return None
+
+
 def _text(value, *, what: str, limit: int = 2000) -> str | None:
     if value is None:
         return None
@@ -209,7 +234,7 @@ class Tracker:
 
             closures = dict(self.directory.closures)
             path = config_dir() / "closures.yaml"
-            if path.is_file():
+            if os.path.lexists(path):       # a folder or a device there is refused, not skipped
                 closures.update(load_closures(path))
             self._calendar = default_calendar(closures)
         return self._calendar
@@ -300,8 +325,13 @@ class Tracker:
             dob = _date(client_dob, what="--client-dob")
         except UsageError:      # do not echo a date of birth back (identity field)
             raise UsageError("--client-dob: not a date; use YYYY-MM-DD") from None
-        if dob is not None and dob > today:
-            raise UsageError("--client-dob: the date of birth is in the future; check it (YYYY-MM-DD)")
+        problem = dob and dob_problem(dob, today)
+        if problem:
+            raise UsageError(f"--client-dob: {problem}")
+        client_a_number = _text(client_a_number, what="--client-a-number", limit=32)
+        problem = client_a_number and a_number_problem(client_a_number)
+        if problem:
+            raise UsageError(f"--client-a-number: {problem}")
         numbers = [parse_tracking(t) for t in tracking]
         if len({n for n, _ in numbers}) != len(numbers):
             raise UsageError("--tracking-number: the same number is given twice")
@@ -317,7 +347,7 @@ class Tracker:
             "requester": _text(requester, what="--requester", limit=500),
             "client_name": _text(client_name, what="--client-name", limit=500),
             "client_dob": dob.isoformat() if dob else None,
-            "client_a_number": _text(client_a_number, what="--client-a-number", limit=32),
+            "client_a_number": client_a_number,
             "fee_category": normalize_fee_category(fee_category, what="--fee-category"),
             "fee_limit": parse_amount(fee_limit, what="--fee-limit") if fee_limit not in (None, "") else None,
             "fee_waiver": bool(fee_waiver), "expedite": bool(expedite),
