@@ -147,3 +147,84 @@ def test_a_postgresql_server_that_never_answers_is_given_up_on(silent_server, mo
     assert result.output.startswith(f"Error: tracker database postgresql+psycopg://postgres@127.0.0.1:{silent_server}"
                                     "/test") and result.output.count("\n") == 1, result.output
     assert "connection timeout expired (the server did not answer within 1 s; set ?connect_timeout=SECONDS" in result.output
+
+
+def _table_files(url: str, tables=("requests", "events")) -> bytes:
+    """The bytes of ``tables``' files on the PostgreSQL server (heap and TOAST), read through the
+    server itself (pg_read_binary_file, as the superuser) after a CHECKPOINT writes every
+    changed page to them."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CHECKPOINT")
+            out = b""
+            for table in tables:
+                oids = conn.exec_driver_sql(
+                    "SELECT c.oid, c.reltoastrelid FROM pg_class c WHERE c.oid = to_regclass(%(t)s)",
+                    {"t": table}).one()
+                for oid in (o for o in oids if o):
+                    path = conn.exec_driver_sql("SELECT pg_relation_filepath(%(o)s)", {"o": oid}).scalar()
+                    size = conn.exec_driver_sql("SELECT pg_relation_size(%(o)s)", {"o": oid}).scalar()
+                    if size:
+                        out += conn.exec_driver_sql("SELECT pg_read_binary_file(%(p)s)", {"p": path}).scalar()
+            return out
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_purge_on_postgresql_erases_the_values_from_the_table_files(pg_url, tmp_path):
+    run = runner(pg_url)
+    letter = tmp_path / "letter.txt"
+    letter.write_text("Letter of Qzxname Vwyclient, A-Number A987654321.\n" + "padding line\n" * 400)
+    run("add", "--title", "ICM records", "--office", "ice", "--on", "2025-01-02", "--client-name",
+        "Qzxname Vwyclient", "--client-a-number", "A987654321", "--client-dob", "1980-02-03",
+        "--letter", str(letter))
+    for n in range(3):          # more row versions holding the name
+        run("update", "1", "--note", f"call {n}")
+    before = _table_files(pg_url)
+    assert b"A987654321" in before and b"Qzxname Vwyclient" in before    # the check can see them
+    out = run("purge", "1", "--yes").output
+    assert out.startswith("Request 1: identity data purged")
+    after = _table_files(pg_url)
+    assert b"A987654321" not in after and b"Qzxname" not in after and b"1980-02-03" not in after
+    assert b"ICM records" in after           # the history is still there
+    assert json.loads(run("export", "--format", "json").output)["requests"][0]["client_a_number"] is None
+
+
+def test_purge_removes_copies_an_interrupted_export_left(db_url, tmp_path, monkeypatch):
+    import fcntl
+    import os
+
+    from foia.paths import data_dir
+
+    run = runner(db_url)
+    run("add", "--title", "ICM records", "--office", "ice", "--on", "2025-01-02", "--client-name", "Ana Reyes")
+    backups = data_dir() / "backups"
+    backups.mkdir(parents=True, exist_ok=True)
+    stale = backups / ".foia-20261203-101010.db.a1b2c3d4.tmp"
+    stale.write_text("Ana Reyes")
+    live = backups / ".export.json.zz99yy88.tmp"       # a writer still at work holds its lock
+    live.write_text("in progress")
+    fd = os.open(live, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        out = run("purge", "1", "--yes").output
+    finally:
+        os.close(fd)
+    assert f"Removed 1 copy(ies) left by an interrupted export or backup: {stale}" in out
+    assert not stale.exists() and live.exists()
+
+
+def test_the_next_export_to_the_same_place_removes_a_dead_writers_copy(db_url, tmp_path):
+    run = runner(db_url)
+    run("add", "--title", "ICM records", "--office", "ice", "--on", "2025-01-02")
+    stale = tmp_path / ".q.json.a1b2c3d4.tmp"
+    other = tmp_path / ".other.json.a1b2c3d4.tmp"
+    stale.write_text("unredacted")
+    other.write_text("not ours to judge")
+    run("export", "--format", "json", "--out", str(tmp_path / "q.json"))
+    assert not stale.exists() and other.exists() and (tmp_path / "q.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == [other.name]

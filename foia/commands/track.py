@@ -537,6 +537,10 @@ def track_purge(ctx, request, yes, notes, by):
     change = tracker.purge(request, notes=notes, by=by)
     click.echo(f"Request {change.request_id}: {change.recorded[0]}. The dated history is kept. Backups made "
                "before now still hold the old data.")
+    for line in change.notes:
+        click.echo(f"  {line}")
+    for w in change.warnings:
+        click.echo(f"Warning: {w}", err=True)
 
 
 @track.command("recompute")

@@ -650,21 +650,54 @@ class Tracker:
             return Change(rid, row.title, row.office, state.status, [_summary(ev)], state.deadlines)
 
         change = self.store.write(run)
-        self._scrub_after_purge()
+        problem = self._scrub_after_purge()
+        if problem:
+            change.warnings.append(problem)
+        removed = self._remove_stale_temporaries()
+        if removed:
+            change.notes.append(f"Removed {len(removed)} copy(ies) left by an interrupted export or backup: "
+                                + ", ".join(str(p) for p in removed))
         return change
 
-    def _scrub_after_purge(self) -> None:
-        """Make the blanked values leave the disk: SQLite's WAL still holds the old pages until a
-        checkpoint; PostgreSQL keeps dead row versions until VACUUM."""
+    def _scrub_after_purge(self) -> str | None:
+        """Make the blanked values leave the database's files; returns what could not be done.
+
+        SQLite: ``secure_delete`` has overwritten the old cells; the WAL still holds the old
+        pages until a checkpoint. PostgreSQL: an UPDATE leaves the old row version in the heap
+        file, a plain VACUUM only marks it free, and even VACUUM FULL keeps every version that a
+        snapshot anywhere on the server may still see. So the requests and every table
+        depending on them are copied aside, truncated (new, empty files; the old ones are
+        emptied at commit) and filled again with their live rows, in one transaction: the
+        tables are locked while it runs (seconds for a large queue). What remains elsewhere
+        is in docs/tracker.md (WAL segments, base backups, freed disk blocks, earlier exports)."""
         try:
             if self.store.is_sqlite:
                 with self.store.engine.connect() as conn:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             elif self.store.is_postgresql:
-                with self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.exec_driver_sql("VACUUM requests, events")
-        except Exception:  # noqa: BLE001 - best effort; docs/tracker.md says what remains where
-            pass
+                self.store.write(_rewrite_request_tables)
+        except Exception as exc:  # noqa: BLE001 - the purge itself is committed: say what is left
+            from foia.tracker.store import _reason
+
+            if self.store.is_postgresql:
+                return (f"the identity data is blanked, but the old values stay in the table files until they are "
+                        f"rewritten ({_reason(exc)}); run `foia track purge` again later")
+            return f"the identity data is blanked, but the WAL file could not be checkpointed ({_reason(exc)})"
+        return None
+
+    def _remove_stale_temporaries(self) -> list:
+        """Hidden copies (``.NAME.*.tmp``) that an interrupted export or backup left in the
+        folders foia writes to by default: they can hold the unredacted queue."""
+        from foia.files import remove_stale_temporaries
+        from foia.paths import data_dir
+
+        folders = {data_dir(), data_dir() / "backups"}
+        if self.store.path:
+            folders.add(self.store.path.parent)
+        removed = []
+        for folder in sorted(folders):
+            removed += remove_stale_temporaries(folder)
+        return removed
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -1356,6 +1389,26 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
     if type_ == "note":
         return "note"
     return type_
+
+
+def _rewrite_request_tables(conn) -> None:
+    """PostgreSQL: rewrite ``requests`` and the tables that depend on it with their live rows
+    only (see Tracker._scrub_after_purge). TRUNCATE gives each table (and its TOAST table and
+    indexes) new files whatever other sessions' snapshots are; the foreign keys hold, since
+    every table is filled again, parents first, in the same transaction."""
+    from foia.tracker.models import metadata, requests as requests_table
+
+    tables = []
+    for table in metadata.sorted_tables:        # parents before the tables that refer to them
+        if table is requests_table or any(fk.column.table in tables for fk in table.foreign_keys):
+            tables.append(table)
+    conn.exec_driver_sql("SET LOCAL lock_timeout = '60s'")
+    for table in tables:
+        conn.exec_driver_sql(f'CREATE TEMPORARY TABLE "foia_keep_{table.name}" ON COMMIT DROP AS '
+                             f'SELECT * FROM "{table.name}"')
+    conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables))
+    for table in tables:
+        conn.exec_driver_sql(f'INSERT INTO "{table.name}" SELECT * FROM "foia_keep_{table.name}"')
 
 
 # Request ids are INTEGER columns (PostgreSQL: at most 2**31 - 1).
