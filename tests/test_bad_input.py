@@ -560,6 +560,31 @@ CASES += [
 ]
 
 
+STOPPED = r"Error: your template records\.j2:1 was stopped: {}; make the template simpler \(or remove it to use the packaged one\)"
+DRAFT = ["draft", "records", "--system", "icm", *REQ, "--out", "out"]
+
+CASES += [
+    # -- hardening, round two (issue 18): template resource limits --------------------------------
+    Case("template-huge-repetition", DRAFT, 1,
+         STOPPED.format(r"a repetition of 3,000,000,000 characters or items is past the limit of 1,000,000"),
+         setup=_template("{{ 'x' * 3000000000 }}")),
+    Case("template-huge-center", DRAFT, 1,
+         STOPPED.format(r"a width given to center of 3,000,000,000 characters or items is past the limit of 1,000,000"),
+         setup=_template("{{ 'x'|center(3000000000) }}")),
+    Case("template-huge-indent", DRAFT, 1,
+         STOPPED.format(r"a width given to indent of 10,000,000,000 characters or items is past the limit of 1,000,000"),
+         setup=_template("{{ 'x'|indent(10**10) }}")),
+    Case("template-nested-range-loops", DRAFT, 1,
+         STOPPED.format(r"its loops went past 1,000,000 range\(\) items"),
+         setup=_template("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}")),
+    Case("template-huge-format-width", DRAFT, 1,
+         STOPPED.format(r"a formatted width of 10,000,000,000 characters or items is past the limit of 1,000,000"),
+         setup=_template("{{ '{:>10000000000}'.format('x') }}")),
+    Case("template-huge-power", DRAFT, 1, STOPPED.format(r"a power of 100000 is past the limit of 64"),
+         setup=_template("{{ 10 ** 100000 }}")),
+]
+
+
 def _snapshot(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
             for p in sorted(root.rglob("*"))}

@@ -228,3 +228,36 @@ def test_the_next_export_to_the_same_place_removes_a_dead_writers_copy(db_url, t
     run("export", "--format", "json", "--out", str(tmp_path / "q.json"))
     assert not stale.exists() and other.exists() and (tmp_path / "q.json").is_file()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == [other.name]
+
+
+def test_a_template_that_runs_too_long_is_stopped_and_writes_nothing(tmp_path, monkeypatch):
+    from foia import letters
+
+    monkeypatch.setattr(letters, "TEMPLATE_MAX_SECONDS", 1)
+    templates = tmp_path / "foia_config_dir" / "templates"
+    templates.mkdir(parents=True)
+    monkeypatch.setenv("FOIA_CONFIG_DIR", str(templates.parent))
+    # No range(), no large value: only time can stop it.
+    (templates / "records.j2").write_text("{% for x in 'a' * 100000 %}{% for y in 'a' * 100000 %}{% endfor %}"
+                                          "{% endfor %}")
+    result = CliRunner().invoke(cli, ["draft", "records", "--system", "icm", "--no-profile", "--requester-name", "Sam",
+                                      "--requester-email", "s@example.org", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.output
+    assert result.output == ("Error: your template records.j2:1 was stopped: rendering took longer than 1 s; make the "
+                             "template simpler (or remove it to use the packaged one)\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_user_template_within_the_limits_renders_as_before(tmp_path, monkeypatch):
+    templates = tmp_path / "cfg" / "templates"
+    templates.mkdir(parents=True)
+    monkeypatch.setenv("FOIA_CONFIG_DIR", str(templates.parent))
+    (templates / "records.j2").write_text(
+        "@re\nTest\n@body\n{{ '-' * 20 }} {{ 'x'|center(9) }}{% for i in range(3) %}{{ i }}{% endfor %} {{ '%3d' % 7 }} "
+        "{{ 2 ** 10 }} {{ '{:>4}'.format('a') }}\n")
+    result = CliRunner().invoke(cli, ["draft", "records", "--system", "icm", "--no-profile", "--requester-name", "Sam",
+                                      "--requester-email", "s@example.org", "--out", str(tmp_path / "out"),
+                                      "--format", "txt"])
+    assert result.exit_code == 0, result.output
+    text = next((tmp_path / "out").iterdir()).read_text()
+    assert "-------------------- " + "    x    " + "012   7 1024    a" in text
