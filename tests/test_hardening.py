@@ -261,3 +261,37 @@ def test_a_user_template_within_the_limits_renders_as_before(tmp_path, monkeypat
     assert result.exit_code == 0, result.output
     text = next((tmp_path / "out").iterdir()).read_text()
     assert "-------------------- " + "    x    " + "012   7 1024    a" in text
+
+
+def test_an_interrupted_recompute_is_announced_until_a_full_run_finishes(db_url, monkeypatch):
+    from foia.tracker import open_tracker
+    from foia.tracker.service import Tracker
+
+    run = runner(db_url)
+    for n in range(3):
+        run("add", "--title", f"R{n}", "--office", "ice", "--on", "2025-01-02")
+    calls = []
+    original = Tracker._refresh_range
+
+    def killed_after_one_batch(self, conn, first, last):
+        calls.append((first, last))
+        if len(calls) == 2:
+            raise KeyboardInterrupt         # Ctrl-C (or a kill) between two batches
+        return original(self, conn, first, last)
+
+    monkeypatch.setattr(Tracker, "_refresh_range", killed_after_one_batch)
+    tracker = open_tracker(db_url)
+    with pytest.raises(KeyboardInterrupt):
+        tracker.recompute(batch=1)
+    tracker.store.dispose()
+    monkeypatch.setattr(Tracker, "_refresh_range", original)
+
+    warning = "did not finish, so some stored deadlines may still be counted by older rules: run foia track recompute again"
+    for args in (("list",), ("list", "--json"), ("due",)):
+        result = run(*args)
+        assert warning in result.stderr and warning not in result.stdout
+    assert json.loads(run("list", "--json").stdout)       # the listing itself is untouched
+    run("recompute", "1")                                  # one request is not a full run
+    assert warning in run("list").stderr
+    run("recompute")
+    assert warning not in run("list").output and warning not in run("due").output

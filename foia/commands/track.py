@@ -59,6 +59,13 @@ def _deadline_line(d: dict) -> str:
     return f"{d['label']}: {due} [{state}{extra}]"
 
 
+def _warn_unfinished_recompute(tracker) -> None:
+    started = tracker.unfinished_recompute()
+    if started:
+        click.echo(f"Warning: a recompute started {started} did not finish, so some stored deadlines may still be "
+                   "counted by older rules: run foia track recompute again", err=True)
+
+
 def _print_change(change, tracker) -> None:
     for line in change.recorded:
         click.echo(f"  recorded: {line}")
@@ -172,6 +179,7 @@ def _letter_text(path: str) -> str:
 def track_list(ctx, statuses, office, assignee, tag, overdue, due_within, limit, identity, today, fmt):
     """List requests, soonest deadline first."""
     tracker = _tracker(ctx, today)
+    _warn_unfinished_recompute(tracker)
     rows = tracker.list(status=statuses, office=office, assignee=assignee, tag=tag, overdue=overdue,
                         due_within=due_within, limit=limit, identity=identity)
     columns = ["id", "status", "office", "next_deadline", "next_deadline_key", "title", "tracking_number",
@@ -365,6 +373,7 @@ def track_due(ctx, within, limit, as_json, today):
     from datetime import date
 
     tracker = _tracker(ctx, today)
+    _warn_unfinished_recompute(tracker)
     report = tracker.due(within=within, limit=limit)
     if as_json:
         click.echo(to_json(report))

@@ -26,7 +26,7 @@ from foia.errors import FoiaError, NotFound, UsageError
 from foia.tracker import derive as dv
 from foia.tracker import lifecycle as lc
 from foia.tracker.models import (IDENTITY_COLUMNS, IDENTITY_EVENT_KEYS, deadlines, events, request_tags,
-                                 requests, tracking_numbers)
+                                 requests, tracker_state, tracking_numbers)
 from foia.tracker.store import Store, open_store, utcnow
 
 SENT_VIA = lc.SENT_VIA
@@ -944,12 +944,23 @@ class Tracker:
             return 1
         with self.store.read() as conn:
             ids = [r for (r,) in conn.execute(select(requests.c.id).order_by(requests.c.id))]
+        # Each batch commits on its own: a run killed half-way leaves the queue half recounted.
+        # The mark says so to `list` and `due` until a full run gets to the end.
+        self.store.write(lambda conn: _set_state(conn, "recompute", utcnow()))
         for start in range(0, len(ids), batch):
             chunk = ids[start:start + batch]
             self.store.write(lambda conn: self._refresh_range(conn, chunk[0], chunk[-1]))
             if progress is not None:
                 progress(start + len(chunk), len(ids))
+        self.store.write(lambda conn: _set_state(conn, "recompute", None))
         return len(ids)
+
+    def unfinished_recompute(self) -> str | None:
+        """When a full recompute that never finished started (UTC timestamp), or None."""
+        from sqlalchemy import select
+
+        with self.store.read() as conn:
+            return conn.execute(select(tracker_state.c.value).where(tracker_state.c.key == "recompute")).scalar()
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -1389,6 +1400,15 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
     if type_ == "note":
         return "note"
     return type_
+
+
+def _set_state(conn, key: str, value: str | None) -> None:
+    """Set (or, with None, clear) one ``tracker_state`` row."""
+    from sqlalchemy import delete, insert
+
+    conn.execute(delete(tracker_state).where(tracker_state.c.key == key))
+    if value is not None:
+        conn.execute(insert(tracker_state).values(key=key, value=value))
 
 
 def _rewrite_request_tables(conn) -> None:

@@ -408,11 +408,18 @@ def _m004_office_named(conn) -> None:
     conn.exec_driver_sql(f"UPDATE requests SET office = {named} WHERE office_snapshot IS NOT NULL AND {named} IS NOT NULL")
 
 
+def _m005_tracker_state(conn) -> None:
+    from foia.tracker.models import tracker_state
+
+    tracker_state.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
     (2, "index only the open deadlines", _m002_open_deadlines_index),
     (3, "cache the latest open requester deadline", _m003_requester_due_last),
     (4, "requests keep the office named (HSI, ERO), not only the one it files with", _m004_office_named),
+    (5, "work in progress (an unfinished recompute)", _m005_tracker_state),
 ]
 LATEST = MIGRATIONS[-1][0]
 # Stored deadlines written before this schema version were counted by older rules (the derive
