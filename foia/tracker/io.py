@@ -1066,6 +1066,9 @@ class _JsonSource:
         self.new_uid = UidMaker()
         self.today = tracker.today()
         self.items = []
+        if "\x00" in text[:1000]:
+            # A UTF-16 file without a byte-order mark decodes as UTF-8 with a NUL after each letter.
+            raise FoiaError(f"{path}: holds NUL characters (UTF-16 text?); save the file as UTF-8 JSON")
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
