@@ -41,7 +41,8 @@ _QUOTED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
 
 def escape_cell(text: str) -> str:
     """``text`` safe to open in a spreadsheet (see _FORMULA)."""
-    if text and _FORMULA.match(text) and not _NUMBER.fullmatch(text):
+    # The first character is looked at first: a million cells are written in an export.
+    if text and text[0] in "=+-@\t\r'" and _FORMULA.match(text) and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
 
