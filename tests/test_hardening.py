@@ -295,3 +295,24 @@ def test_an_interrupted_recompute_is_announced_until_a_full_run_finishes(db_url,
     assert warning in run("list").stderr
     run("recompute")
     assert warning not in run("list").output and warning not in run("due").output
+
+
+def test_export_onto_a_character_device_leaves_the_device(db_url, tmp_path):
+    """`--out /dev/null` as root would have replaced the system's /dev/null with client data;
+    tried here on a device node of our own (the same major/minor as /dev/null)."""
+    import os
+    import stat
+
+    (tmp_path / "dev").mkdir()
+    node = tmp_path / "dev" / "null"
+    try:
+        os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except (PermissionError, AttributeError):
+        pytest.skip("making a device node needs root (CAP_MKNOD); the FIFO and symlink cases in "
+                    "tests/test_bad_input.py cover the same refusal")
+    run = runner(db_url)
+    run("add", "--title", "ICM records", "--office", "ice", "--on", "2025-01-02", "--client-name", "Ana Reyes")
+    result = run("export", "--format", "json", "--out", str(node), ok=False)
+    assert result.output == (f"Error: {node} is a device, not a regular file; give the name of a new or regular "
+                             "file (--out)\n")
+    assert stat.S_ISCHR(os.lstat(node).st_mode) and [p.name for p in node.parent.iterdir()] == ["null"]

@@ -233,7 +233,6 @@ def _export_csv(tracker, out, *, redact: bool) -> int:
     from sqlalchemy import select
 
     from foia.output import CsvWriter
-
     from foia.tracker.service import next_deadline_sql
 
     columns = [c for c in CSV_COLUMNS if not (redact and c in IDENTITY_COLUMNS)]
