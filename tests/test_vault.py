@@ -270,7 +270,7 @@ def test_export_gives_back_the_stored_bytes(queue, tmp_path):
 
 
 def test_migration_9_leaves_old_and_new_databases_alike(db_url):
-    """A database at version 4 (before the vault) gets the vault's tables and index."""
+    """A database from before the vault gets the vault's tables and index."""
     from sqlalchemy import delete, inspect
 
     from foia.tracker import open_tracker
@@ -280,16 +280,16 @@ def test_migration_9_leaves_old_and_new_databases_alike(db_url):
     t = open_tracker(db_url)
     t.add(title="A", office="ice", on="2025-01-02")
 
-    def back_to_4(c):
+    def before_the_vault(c):
         if c.dialect.name != "sqlite":
             c.exec_driver_sql("DROP TABLE document_tsv")
         for table in ("document_pages", "documents", "blob_chunks", "blobs"):
             c.exec_driver_sql(f"DROP TABLE {table}")
         if c.dialect.name == "sqlite":
             c.exec_driver_sql("DROP TABLE document_fts")
-        c.execute(delete(schema_migrations).where(schema_migrations.c.version > 4))
+        c.execute(delete(schema_migrations).where(schema_migrations.c.version >= 9))
 
-    t.store.write(back_to_4)
+    t.store.write(before_the_vault)
     t.store.dispose()
     store = open_store(db_url)
     try:
