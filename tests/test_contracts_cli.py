@@ -175,7 +175,7 @@ def test_show_unknown_award(server):
 def test_unreachable_server_gives_up_in_one_line(monkeypatch):
     import foia.contracts
 
-    monkeypatch.setattr(foia.contracts.time, "sleep", lambda s: None)
+    monkeypatch.setattr(foia.contracts.client.time, "sleep", lambda s: None)
     with LocalServer(FakeUSAspending([]).routes) as s:
         url = s.url  # a port that was just free: nothing listens on it now
     r = run("contracts", "search", "--vendor", "palantir", "--base-url", url, "--no-cache")
@@ -209,7 +209,7 @@ def test_vendors_show_check_compares_directory_claims_with_usaspending(server):
 def test_vendors_show_check_unreachable_is_one_line(monkeypatch):
     import foia.contracts
 
-    monkeypatch.setattr(foia.contracts.time, "sleep", lambda s: None)
+    monkeypatch.setattr(foia.contracts.client.time, "sleep", lambda s: None)
     r = run("vendors", "show", "github", "--check", "--base-url", "http://127.0.0.1:9")
     assert r.exit_code == 1 and "Traceback" not in r.output
     # each wait is said before it starts, then one error line
