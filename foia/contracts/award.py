@@ -109,7 +109,7 @@ def _mod_label(number: Any) -> str:
 def letter_fields_for_award(award: str, client: USAspendingClient, *, directory=None,
                             agency: str | None = None) -> dict:
     """``award_to_letter_fields`` for an award number or id, fetched with its modifications
-    (for ``foia draft contract --award``)."""
+    (the contract letter drafted from an award looked up on USAspending)."""
     sub_agency = None
     if directory is not None and agency:
         directory.agency(agency)  # an unknown office is the user's error, not a silent no-op
