@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from email.utils import formatdate
 
+import click
 import httpx
 import pytest
 
@@ -831,3 +832,25 @@ def test_no_contracts_module_writes_a_command_line_flag():
             if tok.type in strings and re.search(r"(^|[^`\w])--[a-z]", text):
                 flags.append(f"{path.name}:{tok.start[0]}: {tok.string[:60]}")
     assert flags == []
+
+
+def test_every_field_the_library_names_is_an_option_of_contracts_search():
+    # The CLI shows a field as --field-name (foia.naming.flag): each must be a real option.
+    import ast
+    from pathlib import Path
+
+    import foia.contracts
+    from foia.commands.contracts import contracts_search
+
+    named = set()
+    for path in Path(foia.contracts.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            args = [*node.args[:1]] if getattr(node.func, "id", "") == "Field" else []
+            args += [k.value for k in node.keywords if k.arg == "field"]
+            args += node.args[1:2] if getattr(node.func, "id", "") in ("parse_date", "parse_duration") else []
+            named |= {a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+    options = {p.name for p in contracts_search.params if isinstance(p, click.Option)}
+    assert named >= {"since", "until", "max_results", "base_url", "timeout", "cache_ttl"}
+    assert named <= options, named - options
