@@ -236,6 +236,18 @@ def test_draft_contract_lookup_fills_the_letter_from_usaspending(server, tmp_pat
     assert "Source: USAspending figures as cited by third parties (unconfirmed)" in text
 
 
+def test_draft_contract_lookup_names_the_option_of_a_bad_base_url(tmp_path):
+    # The library says base_url; every command that calls it shows its own --base-url.
+    out = tmp_path / "letters"
+    r = run("draft", "contract", "--award", PIID, "--to", "ICE", "--lookup", "--base-url", "ftp://example",
+            "--no-profile", "--requester-name", "Sam Doe", "--requester-email", "sam@example.org",
+            "--date", "2026-11-23", "--out", str(out))
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr == ("Error: --base-url 'ftp://example' is not an http(s) URL; "
+                        "e.g. https://api.usaspending.gov\n")
+    assert not out.exists()
+
+
 def test_draft_contract_lookup_unknown_award_writes_nothing(server, tmp_path):
     out = tmp_path / "letters"
     r = run("draft", "contract", "--award", "NOSUCHAWARD1", "--to", "ICE", "--lookup", "--base-url", server.url,
