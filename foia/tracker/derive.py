@@ -58,6 +58,10 @@ EVENT_TYPES: dict[str, str] = {
     "edited": "Assignee or tags changed",
     "correction": "Correction",
     "purged": "Identity data purged",
+    # Mail from the office kept by `foia inbox` (no clock reads them; the proposals they bring
+    # are recorded as the events above, through Tracker.update).
+    "mail-received": "Mail received",
+    "delivery-failed": "Delivery failed (bounced mail)",
 }
 
 AGENCY, REQUESTER = "agency", "requester"

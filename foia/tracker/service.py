@@ -1331,6 +1331,11 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
         return "; ".join(parts) or "edited"
     if type_ == "note":
         return "note"
+    if type_ == "mail-received":
+        return f"mail received from {data.get('from') or 'the office'} (foia inbox show {data.get('message')})"
+    if type_ == "delivery-failed":
+        return (f"delivery failed: {data.get('reason') or 'the mail bounced'}"
+                f" (foia inbox show {data.get('message')})")
     return type_
 
 
