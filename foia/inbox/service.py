@@ -50,6 +50,7 @@ class Inbox:
     def __init__(self, tracker, *, rules=None):
         self.tracker = tracker
         self._rules = rules
+        self._matcher = None    # read once per fetch: the letters' Message-IDs, the offices' patterns
 
     @property
     def rules(self):
@@ -87,6 +88,26 @@ class Inbox:
             return report
 
         return self.tracker.store.write(run)
+
+    def store_fetched(self, raw: bytes | None, where: str, *, key: str, uidvalidity: str, uid: int,
+                      report: ImportReport) -> None:
+        """Store one fetched message and the UID the fetch reached, in one transaction (the
+        IMAP fetch: a connection lost later keeps it). ``raw`` None records the UID alone."""
+        from sqlalchemy import delete, insert
+
+        rules = self.rules
+
+        def run(conn):
+            from foia.inbox.match import Matcher
+
+            if raw is not None:
+                if self._matcher is None:
+                    self._matcher = Matcher(conn, self.tracker.directory)
+                self._take(conn, self._matcher, rules, raw, where, report)
+            conn.execute(delete(inbox_sources).where(inbox_sources.c.key == key))
+            conn.execute(insert(inbox_sources).values(key=key[:400], uidvalidity=uidvalidity, last_uid=uid))
+
+        self.tracker.store.write(run)
 
     def _take(self, conn, matcher, rules, raw: bytes, where: str, report: ImportReport) -> None:
         from sqlalchemy import select
