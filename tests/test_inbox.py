@@ -315,3 +315,41 @@ def test_draft_track_eml_carries_a_message_id_that_replies_match(db_url, tmp_pat
     t = tracker_on(db_url, today=date.today())
     (stored,) = Inbox(t).import_paths([reply]).stored
     assert (stored.request_id, stored.how) == (1, "reply")
+
+
+def test_export_and_import_carry_the_mail_raw_bytes_included(new_db_url, tmp_path):
+    from inbox_support import inbox_runner
+    from tracker_support import track_runner
+
+    first = new_db_url()
+    t = scenario(first)
+    box = Inbox(t)
+    box.import_paths(mail("ack-ice-plain.eml", "fee-ice.eml", "unmatched-newsletter.eml"))
+    box.accept(1)
+    out = tmp_path / "backup.json"
+    track_runner(first)("export", "--format", "json", "--out", str(out))
+    second = new_db_url()
+    result = track_runner(second)("import", str(out))
+    assert "Restored 3 mail messages kept by the inbox" in result.output
+    t2 = tracker_on(second)
+    assert raw_message(t2, 1) == (MAIL / "ack-ice-plain.eml").read_bytes()
+    assert [(m["id"], m["request_id"], m["state"]) for m in Inbox(t2).list()] == [
+        (1, 1, "matched"), (2, 2, "matched"), (3, None, "unmatched")]
+    assert [(p["message"], p["state"]) for p in Inbox(t2).review()] == [(2, "pending")]
+    shown = inbox_runner(second)("show", "1", "--explain").output
+    assert f"{R1} is the Message-ID of the letter filed as request 1" in shown
+    # A redacted export leaves the mail out: it names the people it is about.
+    redacted = tmp_path / "redacted.json"
+    track_runner(first)("export", "--format", "json", "--redact", "--out", str(redacted))
+    assert '"inbox"' not in redacted.read_text()
+    # A changed message is refused with the whole import.
+    import json
+
+    doc = json.loads(out.read_text())
+    doc["inbox"][0]["raw"] = doc["inbox"][1]["raw"]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    third = new_db_url()
+    result = track_runner(third)("import", str(bad), ok=False)
+    assert "inbox message 1: the message's bytes do not match its sha256" in result.output
+    assert Inbox(tracker_on(third)).list() == []

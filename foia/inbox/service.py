@@ -381,3 +381,104 @@ def _proposal_dict(p) -> dict:
     return {"id": p.id, "message": p.message, "request_id": p.request_id, "rule": p.rule,
             "summary": describe(p.params), "params": p.params, "evidence": p.evidence, "state": p.state,
             "decided_at": p.decided_at, "decided_by": p.decided_by}
+
+
+# -- export and import (foia track export --format json / import) -----------------------------
+
+
+def export_messages(tracker):
+    """Every stored message as a JSON-ready dict (raw bytes in base64), by id, with the uid of
+    its request and its proposals."""
+    import base64
+
+    from sqlalchemy import select
+
+    from foia.tracker.models import requests
+
+    with tracker.store.read(snapshot=True) as conn:
+        uids = dict(conn.execute(select(requests.c.id, requests.c.uid).where(
+            requests.c.id.in_(select(inbox_messages.c.request_id).where(inbox_messages.c.request_id.is_not(None)))
+        )).all())
+        props: dict[int, list] = {}
+        for p in conn.execute(select(inbox_proposals).order_by(inbox_proposals.c.id)):
+            props.setdefault(p.message, []).append(
+                {"rule": p.rule, "summary": p.summary, "params": p.params, "evidence": p.evidence,
+                 "state": p.state, "decided_at": p.decided_at, "decided_by": p.decided_by})
+        last = 0
+        while True:
+            rows = conn.execute(select(inbox_messages).where(inbox_messages.c.id > last)
+                                .order_by(inbox_messages.c.id).limit(200)).all()
+            if not rows:
+                return
+            for r in rows:
+                yield {"id": r.id, "sha256": r.sha256, "raw": base64.b64encode(bytes(r.raw)).decode("ascii"),
+                       "source": r.source, "imported_at": r.imported_at, "state": r.state,
+                       "request_uid": uids.get(r.request_id), "match": r.match, "event_uid": r.event_uid,
+                       "proposals": props.get(r.id, [])}
+            last = rows[-1].id
+
+
+def restore_messages(conn, items, path) -> int:
+    """Store the exported messages ``items`` in the import's transaction (any problem rejects
+    the whole import); a message already stored (same SHA-256) is skipped. Returns how many."""
+    import base64
+    import binascii
+
+    from sqlalchemy import insert, select
+
+    from foia.inbox.parse import sha256
+    from foia.tracker.models import requests
+
+    if not isinstance(items, list):
+        raise FoiaError(f"{path}: inbox: expected a list of messages (as `foia track export --format json` writes)")
+    wanted = {m.get("request_uid") for m in items if isinstance(m, dict) and m.get("request_uid")}
+    ids = dict(conn.execute(select(requests.c.uid, requests.c.id).where(requests.c.uid.in_(sorted(wanted)))).all()) \
+        if wanted else {}
+    have = {h for (h,) in conn.execute(select(inbox_messages.c.sha256))}
+    taken = {i for (i,) in conn.execute(select(inbox_messages.c.id))}
+    n = 0
+    for i, m in enumerate(items, 1):
+        where = f"{path}: inbox message {i}"
+        try:
+            raw = base64.b64decode(str(m["raw"]), validate=True)
+        except (KeyError, TypeError, binascii.Error):
+            raise FoiaError(f"{where}: raw: not base64 message bytes; export the tracker again") from None
+        if sha256(raw) != m.get("sha256"):
+            raise FoiaError(f"{where}: the message's bytes do not match its sha256; the file was changed, "
+                            "export the tracker again")
+        if m["sha256"] in have:
+            continue
+        rid = ids.get(m.get("request_uid")) if m.get("request_uid") else None
+        if m.get("request_uid") and rid is None:
+            raise FoiaError(f"{where}: its request {m['request_uid']} is not in the file or the database")
+        mail = parse(raw, where=where)
+        row = {"sha256": m["sha256"], "message_id": mail.message_id, "raw": raw, "size": len(raw),
+               "sent_at": (mail.sent_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                           if mail.sent_at else None),
+               "sent_on": mail.sent_on, "sender": mail.sender[:500], "sender_domain": mail.sender_domain[:255],
+               "subject": mail.subject[:2000], "refs": mail.references[:100],
+               "attachments": [{"filename": a.filename, "media_type": a.media_type, "size": len(a.data)}
+                               for a in mail.attachments],
+               "source": m.get("source"), "imported_at": m.get("imported_at") or _utcnow(),
+               "state": m.get("state") if m.get("state") in STATES else ("matched" if rid else "unmatched"),
+               "request_id": rid, "match": m.get("match"), "event_uid": m.get("event_uid")}
+        # The message keeps its number when it is free: the request's mail event names it.
+        if isinstance(m.get("id"), int) and m["id"] not in taken:
+            row["id"] = m["id"]
+        mid = conn.execute(insert(inbox_messages).values(**row).returning(inbox_messages.c.id)).scalar_one()
+        taken.add(mid)
+        have.add(m["sha256"])
+        for p in m.get("proposals") or []:
+            if rid is None or not isinstance(p, dict):
+                continue
+            conn.execute(insert(inbox_proposals).values(
+                message=mid, request_id=rid, rule=str(p.get("rule") or "?")[:64], summary=str(p.get("summary") or ""),
+                params=p.get("params") or {}, evidence=p.get("evidence"),
+                state=p.get("state") if p.get("state") in ("pending", "accepted", "rejected") else "pending",
+                decided_at=p.get("decided_at"), decided_by=p.get("decided_by")))
+        n += 1
+    if n and conn.dialect.name == "postgresql":
+        for table in ("inbox_messages", "inbox_proposals"):
+            conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                 f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)")
+    return n
