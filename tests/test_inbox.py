@@ -353,3 +353,17 @@ def test_export_and_import_carry_the_mail_raw_bytes_included(new_db_url, tmp_pat
     result = track_runner(third)("import", str(bad), ok=False)
     assert "inbox message 1: the message's bytes do not match its sha256" in result.output
     assert Inbox(tracker_on(third)).list() == []
+
+
+def test_purge_erases_the_mail_filed_with_the_request(db_url):
+    t = scenario(db_url)
+    box = Inbox(t)
+    box.import_paths(mail("ack-ice-plain.eml", "extension-ice.eml"))
+    t.purge(1)
+    assert [m["request_id"] for m in box.list()] == [2]
+    with pytest.raises(FoiaError, match="no message 1"):
+        raw_message(t, 1)
+    purged = [e for e in t.show(1)["timeline"] if e["type"] == "purged"][0]
+    assert purged["data"]["messages"] == 1
+    mails = [e for e in t.show(1)["timeline"] if e["type"] == "mail-received"]
+    assert mails[0]["data"]["sha256"] == hashlib.sha256((MAIL / "ack-ice-plain.eml").read_bytes()).hexdigest()

@@ -146,7 +146,7 @@ def inbox_show(ctx, message, explain, raw, as_json):
     """One message: headers, its text (HTML shown as text, never rendered), attachments and proposals."""
     box = _inbox(ctx)
     if raw:
-        click.get_binary_stream("stdout").write(box.raw(message))
+        click.echo(box.raw(message), nl=False)
         return
     m = box.show(message)
     if as_json:
@@ -199,8 +199,17 @@ def inbox_ignore(ctx, message):
 def inbox_review(ctx, fmt):
     """The next steps the mail proposes, waiting for `accept` or `reject`."""
     rows = _inbox(ctx).review()
-    emit(rows, ("message", "request_id", "sent_on", "rule", "summary", "evidence"), fmt,
-         headers=("msg", "request", "sent", "rule", "proposal", "read in the mail"), empty="No proposal is waiting.")
+    if fmt or not rows:
+        emit(rows, ("message", "request_id", "sent_on", "rule", "summary", "evidence"), fmt,
+             empty="No proposal is waiting.")
+        return
+    for r in rows:
+        click.echo(f"message {r['message']} -> request {r['request_id']} (sent {r['sent_on'] or 'undated'}, "
+                   f"from {r['sender']}), rule {r['rule']}:")
+        click.echo(f"  {r['summary']}")
+        if r.get("evidence"):
+            click.echo(f"  read: \"{r['evidence']}\"")
+    click.echo("Accept with `foia inbox accept MSG` (--edit to change it first), or `foia inbox reject MSG`.")
 
 
 @inbox.command("accept")

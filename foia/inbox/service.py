@@ -482,3 +482,13 @@ def restore_messages(conn, items, path) -> int:
             conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                  f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)")
     return n
+
+
+def erase_mail(conn, request_id: int) -> int:
+    """Delete the mail filed with a request and its proposals (`foia track purge`: mail names
+    the client); the request's mail events keep the dates and SHA-256 only. Returns how many."""
+    from sqlalchemy import delete, select
+
+    mine = select(inbox_messages.c.id).where(inbox_messages.c.request_id == request_id)
+    conn.execute(delete(inbox_proposals).where(inbox_proposals.c.message.in_(mine)))
+    return conn.execute(delete(inbox_messages).where(inbox_messages.c.request_id == request_id)).rowcount or 0

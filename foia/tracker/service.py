@@ -613,14 +613,19 @@ class Tracker:
                 if values:
                     touched += 1
                     conn.execute(update(events).where(events.c.id == ev.id).values(**values))
-            if not cleared and not touched:
+            # The mail filed with the request names the client too: erased, not blanked.
+            from foia.inbox.service import erase_mail
+
+            erased = erase_mail(conn, rid)
+            if not cleared and not touched and not erased:
                 when = f" (already purged {row.purged_at})" if row.purged_at else ""
                 raise FoiaError(f"request {rid} holds no identity data{when}; nothing to purge")
             stamp = utcnow()
             conn.execute(update(requests).where(requests.c.id == rid).values(
                 **{c: None for c in IDENTITY_COLUMNS}, purged_at=stamp, updated_at=stamp))
             ev = self._event(rid, "purged", self.today(), actor,
-                             data={"fields": cleared, "events": touched, "notes": bool(notes)})
+                             data={"fields": cleared, "events": touched, "notes": bool(notes),
+                                   **({"messages": erased} if erased else {})})
             conn.execute(insert(events), [ev])
             state = self._refresh(conn, rid)
             return Change(rid, row.title, row.office, state.status, [_summary(ev)], state.deadlines)
@@ -638,7 +643,7 @@ class Tracker:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             elif self.store.is_postgresql:
                 with self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.exec_driver_sql("VACUUM requests, events")
+                    conn.exec_driver_sql("VACUUM requests, events, inbox_messages")
         except Exception:  # noqa: BLE001 - best effort; docs/tracker.md says what remains where
             pass
 
