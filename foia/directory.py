@@ -585,10 +585,10 @@ AGENCY_SPEC = {
                         "verified": _VERIFIED}, Appeal), False),
     "identity_form": (_fact, False),
     "notes": (_list_of(_fact), False),
-    "tracking_patterns": (_list_of(_tracking_pattern), False),
     "usaspending": (_record({"toptier_name": (_text, True), "toptier_code": (_text, False),
                              "subtier_name": (_text, False), "subtier_code": (_text, False),
                              "sources": _SOURCES, "verified": _VERIFIED}, USAspendingAgency), False),
+    "tracking_patterns": (_list_of(_tracking_pattern), False),
 }
 SYSTEM_SPEC = {
     "id": (_id, True), "name": (_text, True), "abbreviation": (_text, True),
