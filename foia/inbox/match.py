@@ -61,6 +61,7 @@ class Matcher:
                 if c.type == "email" and "@" in c.value:
                     self.domains.setdefault(c.value.rpartition("@")[2].lower(), set()).add(agency.id)
         self.family = {a.id: directory.filing_office(a).id for a in directory.agencies.values()}
+        self._title_index: dict[tuple[str, ...], dict[str, list[int]]] = {}
 
     def numbers_in(self, text: str) -> list[tuple[str, str]]:
         found = []
@@ -146,20 +147,34 @@ class Matcher:
         return found
 
     def _suggest(self, conn, mail, limit: int = 3) -> list[int]:
+        offices = self._offices_of(mail.sender_domain)
+        if not offices:
+            return []
+        family = tuple(sorted({o for o, f in self.family.items() if f in {self.family.get(x, x) for x in offices}}
+                              | offices))
+        index = self._titles(conn, family)
+        scores: dict[int, int] = {}
+        for word in set(_WORD.findall(mail.subject.lower())):
+            for rid in index.get(word, ()):
+                scores[rid] = scores.get(rid, 0) + 1
+        return [rid for rid, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+
+    def _titles(self, conn, family: tuple[str, ...]) -> dict[str, list[int]]:
+        """word -> the open requests of these offices whose title has it; read once per import
+        (a word in most titles, like "records", says nothing and is left out)."""
         from sqlalchemy import select
 
         from foia.tracker.lifecycle import FINAL
         from foia.tracker.models import requests
 
-        offices = self._offices_of(mail.sender_domain)
-        if not offices:
-            return []
-        family = {o for o, f in self.family.items() if f in {self.family.get(x, x) for x in offices}} | offices
-        words = set(_WORD.findall(mail.subject.lower()))
-        scored = []
-        for rid, title in conn.execute(select(requests.c.id, requests.c.title).where(
-                requests.c.office.in_(sorted(family)), requests.c.status.not_in(sorted(FINAL))).limit(5000)):
-            score = len(words & set(_WORD.findall(title.lower())))
-            if score:
-                scored.append((-score, rid))
-        return [rid for _, rid in sorted(scored)[:limit]]
+        if family not in self._title_index:
+            index: dict[str, list[int]] = {}
+            n = 0
+            for rid, title in conn.execute(select(requests.c.id, requests.c.title).where(
+                    requests.c.office.in_(family), requests.c.status.not_in(sorted(FINAL)))):
+                n += 1
+                for word in set(_WORD.findall(title.lower())):
+                    index.setdefault(word, []).append(rid)
+            common = max(50, n // 2)
+            self._title_index[family] = {w: rids for w, rids in index.items() if len(rids) <= common}
+        return self._title_index[family]
