@@ -119,7 +119,7 @@ def test_accept_records_through_track_update(db_url):
     assert shown["status"] == "acknowledged"
     assert [n["number"] for n in shown["tracking_numbers"]] == ["2026-ICFO-00311"]
     status = [e for e in shown["timeline"] if e["type"] == "status"][-1]
-    assert status["occurred_on"] == "2026-11-02"
+    assert status["occurred_on"] == "2026-11-02" and status["note"] == "from inbox message 1"
     assert box.review() == [] and box.show(1)["proposals"][0]["state"] == "accepted"
     with pytest.raises(FoiaError, match="no pending proposal"):
         box.accept(1)
@@ -148,7 +148,8 @@ def test_accept_with_edits_and_reject(db_url):
     (change,) = box.accept(1, edit={"fees": [["estimated", "1000"]], "on": "2026-11-03"})
     assert change.status == "submitted"
     fees = [e for e in t.show(2)["timeline"] if e["type"] == "fee"]
-    assert [(f["occurred_on"], f["data"]["amount"]) for f in fees] == [("2026-11-03", "1000.00")]
+    assert [(f["occurred_on"], f["data"]["amount"], f["note"]) for f in fees] == [
+        ("2026-11-03", "1000.00", "from inbox message 1")]
     with pytest.raises(FoiaError, match="'colour' is not something to record"):
         box.accept(2, edit={"colour": "red"})
     assert box.reject(2) == 1

@@ -339,8 +339,11 @@ class Inbox:
 
             return self.tracker.store.write(run)
         fees = [tuple(f) for f in params.get("fees") or []]
+        # The event says which message it came from: the original email of every recorded event.
+        origin = f"from inbox message {p.message}"
+        note = f"{params['note']} ({origin})" if params.get("note") else origin
         return self.tracker.update(p.request_id, status=params.get("status"), on=params.get("on"),
-                                   note=params.get("note"), tracking=params.get("tracking") or (), fees=fees,
+                                   note=note, tracking=params.get("tracking") or (), fees=fees,
                                    extension_notice=params.get("extension_notice"), by=by, also=mark)
 
     def reject(self, key, *, by: str | None = None) -> int:
