@@ -168,7 +168,8 @@ def main(argv=None) -> int:
             for name, cmd in (order if i % 2 == 0 else order[::-1]):
                 result = _run(cmd)
                 (foia if name == "foia" else peer).append(result)
-                print(f"  run {i + 1} {name}: {result['seconds']:.1f} s, peak {result['peak_mb']:.0f} MB", file=sys.stderr)
+                print(f"  run {i + 1} {name}: {result['seconds']:.1f} s, peak {result['peak_mb']:.0f} MB",
+                      file=sys.stderr)
         f_s = statistics.median(r["seconds"] for r in foia)
         p_s = statistics.median(r["seconds"] for r in peer)
         f_mb = statistics.median(r["peak_mb"] for r in foia)

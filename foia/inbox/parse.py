@@ -180,7 +180,8 @@ def parse(raw: bytes, *, where: str) -> Mail:
     text = "\n\n".join(t.strip() for t in text_parts if t.strip()) or "\n\n".join(h for h in html_parts if h)
     subject = " ".join(str(msg.get("Subject") or "").split())
     return Mail(raw=raw, sha256=sha256(raw), message_id=(message_ids(msg.get("Message-ID")) or [None])[0],
-                sent_at=sent_at, sender=sender, sender_domain=sender.rpartition("@")[2].lower() if "@" in sender else "",
+                sent_at=sent_at, sender=sender,
+                sender_domain=sender.rpartition("@")[2].lower() if "@" in sender else "",
                 subject=subject, references=list(dict.fromkeys(refs)), text=text, attachments=attachments,
                 bounce=bounce, bounce_reason=reason)
 
@@ -258,7 +259,7 @@ def _mbox(fh, path: Path) -> Iterator[tuple[str, bytes]]:
         size += len(line)
         if size <= MAX_MESSAGE_BYTES:
             lines.append(line)
-        elif lines is not None and lines and lines[-1] is not None:
+        elif not lines or lines[-1] is not None:
             lines.append(None)      # over the limit: keep nothing more, say so below
     if n:
         if lines and lines[-1] is not None and not lines[-1].endswith(b"\n"):

@@ -10,9 +10,9 @@ transactions and checks (``Tracker.update``): no rule of the tracker is repeated
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 from foia.errors import FoiaError, NotFound, UsageError
 from foia.inbox.models import inbox_messages, inbox_proposals, inbox_sources
