@@ -26,7 +26,7 @@ from foia.errors import FoiaError, NotFound, UsageError
 from foia.tracker import derive as dv
 from foia.tracker import lifecycle as lc
 from foia.tracker.models import (IDENTITY_COLUMNS, IDENTITY_EVENT_KEYS, deadlines, events, request_tags,
-                                 requests, tracking_numbers)
+                                 requests, tracker_state, tracking_numbers)
 from foia.tracker.store import Store, open_store, utcnow
 
 SENT_VIA = lc.SENT_VIA
@@ -38,7 +38,8 @@ TRACKING_REASONS = {
     "appeal": "appeal number",
 }
 # The appeal letter's ground that fits each adverse determination (foia.letters.APPEAL_GROUNDS).
-APPEAL_GROUND_FOR = {"denied": "withholding", "partial": "partial-withholding", "no-records": "no-records"}
+APPEAL_GROUND_FOR = {"denied": "withholding", "partial": "partial-withholding", "no-records": "no-records",
+                     "fulfilled": "inadequate-search"}
 
 def appeal_ground(key: str, label: str) -> str | None:
     """The appeal letter's ground for an appeal window, from what opened it (not from the
@@ -51,7 +52,32 @@ def appeal_ground(key: str, label: str) -> str | None:
     return APPEAL_GROUND_FOR.get(dv.ADVERSE_BY_LABEL.get(label, ""))
 
 
-FEE_KINDS = ("estimated", "assessed", "paid", "waived", "waiver-denied")
+FEE_KINDS = ("estimated", "assessed", "paid", "waived", "waiver-denied", "advance")
+
+# Fee thresholds (fact sheet): filing commits to pay up to $25, and the office gives notice above
+# that (6 CFR 5.11); advance payment may be required only when the fee is likely to exceed $250
+# or the requester failed to pay before (5 U.S.C. 552(a)(4)(A)(v)).
+FEE_NOTICE_ABOVE = Decimal("25")
+ADVANCE_PAYMENT_ABOVE = Decimal("250")
+
+
+def fee_problems(fee_list, earlier: Sequence[Any], *, dhs: bool, fee_limit=None) -> list[str]:
+    """What an office asked for beyond what the law allows, for the fees just recorded."""
+    out = []
+    noticed = any(e.type == "fee" and e.data.get("kind") == "estimated" for e in earlier)
+    for kind, amount in fee_list:
+        value = Decimal(str(amount))
+        if kind == "advance" and value <= ADVANCE_PAYMENT_ABOVE:
+            out.append(f"the office asks ${value} in advance: advance payment may be required only when the fee is "
+                       f"likely to exceed $250 or you failed to pay before (5 U.S.C. 552(a)(4)(A)(v))")
+        if kind == "assessed" and dhs and value > FEE_NOTICE_ABOVE and not noticed:
+            out.append(f"the office assessed ${value} without an earlier estimate: filing commits you to pay up to $25, "
+                       "and above that the office must tell you first (6 CFR 5.11)")
+        if kind in ("assessed", "advance") and fee_limit is not None and value > Decimal(str(fee_limit)):
+            out.append(f"${value} is above the ${fee_limit} you agreed to pay in the request")
+        if kind == "estimated":
+            noticed = True
+    return out
 EXPEDITE_DECISIONS = ("granted", "denied")
 _KIND = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 _TAG = re.compile(r"[^\s,;]{1,100}")
@@ -139,6 +165,31 @@ def _date(value, *, what: str) -> date | None:
     return parse_date(str(value), what=what)
 
 
+# An A-Number: 8 or 9 digits after an optional "A" (spaces and dashes between them are allowed
+# and kept as written).
+_A_NUMBER = re.compile(r"[Aa]?[0-9]{8,9}")
+# A client's date of birth before this many years ago is a typing mistake (0001-01-01).
+OLDEST_CLIENT_YEARS = 130
+# The letter as sent, kept with a request: a few pages of text.
+LETTER_MAX_BYTES = 1_000_000
+
+
+def a_number_problem(text: str) -> str | None:
+    """Why ``text`` is not an A-Number (never echoing it: an identity field), or None."""
+    if _A_NUMBER.fullmatch(re.sub(r"[\s-]", "", text)):
+        return None
+    return "not an A-Number; write 8 or 9 digits, optionally after an A (e.g. A012345678)"
+
+
+def dob_problem(dob: date, today: date) -> str | None:
+    """Why ``dob`` cannot be a client's date of birth (never echoing it), or None."""
+    if dob > today:
+        return "the date of birth is in the future; check it (YYYY-MM-DD)"
+    if dob.year < today.year - OLDEST_CLIENT_YEARS:
+        return f"the date of birth is more than {OLDEST_CLIENT_YEARS} years ago; check it (YYYY-MM-DD)"
+    return None
+
+
 def _text(value, *, what: str, limit: int = 2000) -> str | None:
     if value is None:
         return None
@@ -209,7 +260,7 @@ class Tracker:
 
             closures = dict(self.directory.closures)
             path = config_dir() / "closures.yaml"
-            if path.is_file():
+            if os.path.lexists(path):       # a folder or a device there is refused, not skipped
                 closures.update(load_closures(path))
             self._calendar = default_calendar(closures)
         return self._calendar
@@ -279,9 +330,12 @@ class Tracker:
             fee_limit=None, fee_waiver: bool = False, expedite: bool = False, systems: Sequence[str] = (),
             vendors: Sequence[str] = (), contracts: Sequence[str] = (), tracking: Sequence[str] = (),
             note: str | None = None, by: str | None = None, snapshot: dict | None = None,
-            message_id: str | None = None) -> Change:
-        """Record a new request: submitted on ``on`` (default today), or a draft. ``message_id``:
-        the Message-ID of the .eml it was filed with, which replies quote (`foia inbox`)."""
+            referred_from=None, message_id: str | None = None) -> Change:
+        """Record a new request: submitted on ``on`` (default today), or a draft. ``referred_from``:
+        the request an office referred to this one (ICE to the FBI for NCIC entries): the child
+        has its own office, tracking number, receipt date and clock, and is shown under its
+        parent, whose history records the referral. ``message_id``: the Message-ID of the .eml
+        it was filed with, which replies quote (`foia inbox`)."""
         from foia.profile import normalize_fee_category
 
         today = self.today()
@@ -302,14 +356,22 @@ class Tracker:
             dob = _date(client_dob, what="--client-dob")
         except UsageError:      # do not echo a date of birth back (identity field)
             raise UsageError("--client-dob: not a date; use YYYY-MM-DD") from None
-        if dob is not None and dob > today:
-            raise UsageError("--client-dob: the date of birth is in the future; check it (YYYY-MM-DD)")
+        problem = dob and dob_problem(dob, today)
+        if problem:
+            raise UsageError(f"--client-dob: {problem}")
+        client_a_number = _text(client_a_number, what="--client-a-number", limit=32)
+        problem = client_a_number and a_number_problem(client_a_number)
+        if problem:
+            raise UsageError(f"--client-a-number: {problem}")
         numbers = [parse_tracking(t) for t in tracking]
         if len({n for n, _ in numbers}) != len(numbers):
             raise UsageError("--tracking-number: the same number is given twice")
         if letter_text and "\x00" in letter_text:
             raise UsageError("--letter: the text contains a NUL character; give the letter as plain text")
         actor = self.actor(by)
+        parent_id = self.get(referred_from) if referred_from not in (None, "") else None
+        if parent_id is not None and draft:
+            raise UsageError("--referred-from: a referral was made by the office; record it as submitted (no --draft)")
         row = {
             # The office named (HSI, ERO), not only the one it is filed with (ICE): `list --office
             # hsi` finds it, letters name the directorate, and the clock is the filing office's.
@@ -319,7 +381,7 @@ class Tracker:
             "requester": _text(requester, what="--requester", limit=500),
             "client_name": _text(client_name, what="--client-name", limit=500),
             "client_dob": dob.isoformat() if dob else None,
-            "client_a_number": _text(client_a_number, what="--client-a-number", limit=32),
+            "client_a_number": client_a_number,
             "fee_category": normalize_fee_category(fee_category, what="--fee-category"),
             "fee_limit": parse_amount(fee_limit, what="--fee-limit") if fee_limit not in (None, "") else None,
             "fee_waiver": bool(fee_waiver), "expedite": bool(expedite),
@@ -339,10 +401,19 @@ class Tracker:
         def run(conn):
             from sqlalchemy import insert
 
+            parent = self._lock(conn, parent_id) if parent_id is not None else None
+            if parent is not None and parent.filed_on is not None and filed_on < parent.filed_on:
+                raise UsageError(f"--on {filed_on.isoformat()}: a referral comes after request {parent.id} was filed "
+                                 f"({parent.filed_on.isoformat()})")
             rid = conn.execute(insert(requests).values(**row).returning(requests.c.id)).scalar_one()
             new = [self._event(rid, "created", today if not draft else filed_on, actor,
                                status="draft" if draft else None, note=note if draft else None,
-                               data={"message_id": message_id} if message_id else None)]
+                               data={**({"referred_from": parent.uid} if parent is not None else {}),
+                                     **({"message_id": message_id} if message_id else {})} or None)]
+            if parent is not None:
+                # The parent's history says where part of it went (append-only, like every fact).
+                conn.execute(insert(events), [self._event(parent.id, "referral", filed_on, actor,
+                                                          data={"request_uid": row["uid"], "office": agency.id})])
             if not draft:
                 new.append(self._event(rid, "status", filed_on, actor, status="submitted", note=note,
                                        data={"from": None, "to": "submitted"}))
@@ -367,7 +438,8 @@ class Tracker:
                pages: int | None = None, files: Sequence[str] = (), received=None, first_received=None,
                expedite_decision: str | None = None, assignee: str | None = None,
                add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (), by: str | None = None,
-               appeal_of: Sequence[str] = (), also: Callable[[Any, int], None] | None = None) -> Change:
+               appeal_of: Sequence[str] = (), expedite_asked=None,
+               also: Callable[[Any, int], None] | None = None) -> Change:
         """Append what happened to a request (one event per fact) and recompute its deadlines.
 
         ``appeal_of`` (with status appealed): what the appeal is of, from dv.APPEAL_TARGETS;
@@ -396,6 +468,9 @@ class Tracker:
         extension = _date(extension_notice, what="--extension-notice")
         if extension is not None:
             self._not_future(extension, "--extension-notice")
+        asked = _date(expedite_asked, what="--expedite-asked")
+        if asked is not None:
+            self._not_future(asked, "--expedite-asked")
         got = _date(received, what="--received")
         if got is not None:
             self._not_future(got, "--received")
@@ -413,7 +488,7 @@ class Tracker:
         note = _text(note, what="--note", limit=5000)
         assignee_value = None if assignee is None else (_text(assignee, what="--assignee", limit=200) or "")
         add_t, remove_t = normalize_tags(add_tags), normalize_tags(remove_tags, what="--untag")
-        nothing = not any([new_status, numbers, fee_list, estimated, extension, got, first, documents is not None,
+        nothing = not any([new_status, numbers, fee_list, estimated, extension, got, first, asked, documents is not None,
                            pages is not None, file_refs, expedite_decision, note, assignee is not None, add_t, remove_t])
         if nothing:
             raise UsageError("nothing to record; give --status, --note, --tracking-number, a fee, a date or documents "
@@ -460,8 +535,16 @@ class Tracker:
                     raise FoiaError(f"tracking number {number} is already recorded on request {rid}")
                 known.add(number)
                 new.append(self._event(rid, "tracking-number", on, actor, data={"number": number, "reason": reason}))
+            fee_warnings = fee_problems(fee_list, evs, dhs=bool(self.rules(row.office) and
+                                                            "6 CFR" in self.rules(row.office).appeal_rule),
+                                        fee_limit=row.fee_limit) if fee_list else []
             for kind, amount in fee_list:
                 new.append(self._event(rid, "fee", on, actor, data={"kind": kind, "amount": amount}))
+            if asked is not None:
+                if row.expedite and not any(e.type == "expedite-asked" for e in evs):
+                    raise UsageError(f"--expedite-asked: request {rid} asked for expedited processing when it was "
+                                     "filed; its decision clock runs from receipt")
+                new.append(self._event(rid, "expedite-asked", asked, actor))
             if estimated is not None:
                 new.append(self._event(rid, "estimated-completion", on, actor, data={"date": estimated.isoformat()}))
             if extension is not None:
@@ -514,7 +597,7 @@ class Tracker:
             if removed:
                 conn.execute(delete(request_tags).where(request_tags.c.request_id == rid,
                                                         request_tags.c.tag.in_(removed)))
-            if expedite_decision is not None and not row.expedite:
+            if (expedite_decision is not None or asked is not None) and not row.expedite:
                 conn.execute(update(requests).where(requests.c.id == rid).values(expedite=True))
             after = self._refresh(conn, rid)
             _refuse_new_problems(rid, state, after)
@@ -522,7 +605,8 @@ class Tracker:
                 also(conn, rid)
             return Change(rid, row.title, row.office, after.status, [_summary(e) for e in new],
                           after.deadlines, after.warnings + _news(state.notices, after.notices)
-                          + _same_number_elsewhere(conn, rid, numbers, self.filing_ids()), _news(state.notes, after.notes))
+                          + _same_number_elsewhere(conn, rid, numbers, self.filing_ids()) + fee_warnings,
+                          _news(state.notes, after.notes))
 
         return self.store.write(run)
 
@@ -631,21 +715,54 @@ class Tracker:
             return Change(rid, row.title, row.office, state.status, [_summary(ev)], state.deadlines)
 
         change = self.store.write(run)
-        self._scrub_after_purge()
+        problem = self._scrub_after_purge()
+        if problem:
+            change.warnings.append(problem)
+        removed = self._remove_stale_temporaries()
+        if removed:
+            change.notes.append(f"Removed {len(removed)} copy(ies) left by an interrupted export or backup: "
+                                + ", ".join(str(p) for p in removed))
         return change
 
-    def _scrub_after_purge(self) -> None:
-        """Make the blanked values leave the disk: SQLite's WAL still holds the old pages until a
-        checkpoint; PostgreSQL keeps dead row versions until VACUUM."""
+    def _scrub_after_purge(self) -> str | None:
+        """Make the blanked values leave the database's files; returns what could not be done.
+
+        SQLite: ``secure_delete`` has overwritten the old cells; the WAL still holds the old
+        pages until a checkpoint. PostgreSQL: an UPDATE leaves the old row version in the heap
+        file, a plain VACUUM only marks it free, and even VACUUM FULL keeps every version that a
+        snapshot anywhere on the server may still see. So the requests and every table
+        depending on them are copied aside, truncated (new, empty files; the old ones are
+        emptied at commit) and filled again with their live rows, in one transaction: the
+        tables are locked while it runs (seconds for a large queue). What remains elsewhere
+        is in docs/tracker.md (WAL segments, base backups, freed disk blocks, earlier exports)."""
         try:
             if self.store.is_sqlite:
                 with self.store.engine.connect() as conn:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             elif self.store.is_postgresql:
-                with self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.exec_driver_sql("VACUUM requests, events, inbox_messages")
-        except Exception:  # noqa: BLE001 - best effort; docs/tracker.md says what remains where
-            pass
+                self.store.write(_rewrite_request_tables)
+        except Exception as exc:  # noqa: BLE001 - the purge itself is committed: say what is left
+            from foia.tracker.store import _reason
+
+            if self.store.is_postgresql:
+                return (f"the identity data is blanked, but the old values stay in the table files until they are "
+                        f"rewritten ({_reason(exc)}); run `foia track purge` again later")
+            return f"the identity data is blanked, but the WAL file could not be checkpointed ({_reason(exc)})"
+        return None
+
+    def _remove_stale_temporaries(self) -> list:
+        """Hidden copies (``.NAME.*.tmp``) that an interrupted export or backup left in the
+        folders foia writes to by default: they can hold the unredacted queue."""
+        from foia.files import remove_stale_temporaries
+        from foia.paths import data_dir
+
+        folders = {data_dir(), data_dir() / "backups"}
+        if self.store.path:
+            folders.add(self.store.path.parent)
+        removed = []
+        for folder in sorted(folders):
+            removed += remove_stale_temporaries(folder)
+        return removed
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -722,7 +839,32 @@ class Tracker:
         out["office_name"] = agency.name if agency else row.office
         out["office_abbreviation"] = agency.abbreviation if agency else row.office
         out["clock"] = "none" if self.rules(row.office) is None else "statutory"
+        out["referrals"], out["referred_from"] = self._referrals(evs)
         return out, state, evs
+
+    def _referrals(self, evs) -> tuple[list[dict], int | None]:
+        """The requests this one was referred to (each with its office, status, tracking numbers
+        and next agency deadline), and the request it was referred from."""
+        from sqlalchemy import select
+
+        children = [e.data.get("request_uid") for e in evs if e.type == "referral" and e.data.get("request_uid")]
+        parent = next((e.data.get("referred_from") for e in evs if e.type == "created" and e.data.get("referred_from")),
+                      None)
+        if not children and not parent:
+            return [], None
+        out, parent_id = [], None
+        with self.store.read() as conn:
+            if parent:
+                parent_id = conn.execute(select(requests.c.id).where(requests.c.uid == parent)).scalar()
+            for uid in children:
+                r = conn.execute(select(requests).where(requests.c.uid == uid)).one_or_none()
+                if r is None:
+                    continue
+                numbers = [n for (n,) in conn.execute(select(tracking_numbers.c.number).where(
+                    tracking_numbers.c.request_id == r.id).order_by(tracking_numbers.c.id))]
+                out.append({"id": r.id, "office": r.office, "status": r.status, "tracking_numbers": numbers,
+                            "agency_due": r.agency_due.isoformat() if getattr(r, "agency_due", None) else None})
+        return out, parent_id
 
     def _deadline_dict(self, t: dv.Tracked) -> dict:
         today = self.today()
@@ -892,12 +1034,23 @@ class Tracker:
             return 1
         with self.store.read() as conn:
             ids = [r for (r,) in conn.execute(select(requests.c.id).order_by(requests.c.id))]
+        # Each batch commits on its own: a run killed half-way leaves the queue half recounted.
+        # The mark says so to `list` and `due` until a full run gets to the end.
+        self.store.write(lambda conn: _set_state(conn, "recompute", utcnow()))
         for start in range(0, len(ids), batch):
             chunk = ids[start:start + batch]
             self.store.write(lambda conn: self._refresh_range(conn, chunk[0], chunk[-1]))
             if progress is not None:
                 progress(start + len(chunk), len(ids))
+        self.store.write(lambda conn: _set_state(conn, "recompute", None))
         return len(ids)
+
+    def unfinished_recompute(self) -> str | None:
+        """When a full recompute that never finished started (UTC timestamp), or None."""
+        from sqlalchemy import select
+
+        with self.store.read() as conn:
+            return conn.execute(select(tracker_state.c.value).where(tracker_state.c.key == "recompute")).scalar()
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -1303,6 +1456,10 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
         return f"first received by another office{when}"
     if type_ == "expedite-decision":
         return f"expedited processing {data.get('decision')}{when}"
+    if type_ == "referral":
+        return f"referred to {data.get('office')}{when}"
+    if type_ == "expedite-asked":
+        return f"expedited processing asked{when}"
     if type_ == "documents":
         parts = []
         if data.get("count") is not None:
@@ -1344,13 +1501,42 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
     return type_
 
 
+def _set_state(conn, key: str, value: str | None) -> None:
+    """Set (or, with None, clear) one ``tracker_state`` row."""
+    from sqlalchemy import delete, insert
+
+    conn.execute(delete(tracker_state).where(tracker_state.c.key == key))
+    if value is not None:
+        conn.execute(insert(tracker_state).values(key=key, value=value))
+
+
+def _rewrite_request_tables(conn) -> None:
+    """PostgreSQL: rewrite ``requests`` and the tables that depend on it with their live rows
+    only (see Tracker._scrub_after_purge). TRUNCATE gives each table (and its TOAST table and
+    indexes) new files whatever other sessions' snapshots are; the foreign keys hold, since
+    every table is filled again, parents first, in the same transaction."""
+    from foia.tracker.models import metadata, requests as requests_table
+
+    tables = []
+    for table in metadata.sorted_tables:        # parents before the tables that refer to them
+        if table is requests_table or any(fk.column.table in tables for fk in table.foreign_keys):
+            tables.append(table)
+    conn.exec_driver_sql("SET LOCAL lock_timeout = '60s'")
+    for table in tables:
+        conn.exec_driver_sql(f'CREATE TEMPORARY TABLE "foia_keep_{table.name}" ON COMMIT DROP AS '
+                             f'SELECT * FROM "{table.name}"')
+    conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables))
+    for table in tables:
+        conn.exec_driver_sql(f'INSERT INTO "{table.name}" SELECT * FROM "foia_keep_{table.name}"')
+
+
 # Request ids are INTEGER columns (PostgreSQL: at most 2**31 - 1).
 MAX_ID = 2**31 - 1
 
 
 def _request_number(text: str) -> int | None:
     """``text`` as a request id when it can be one (ASCII digits, within the column's range)."""
-    if text.isascii() and text.isdigit() and int(text) <= MAX_ID:
+    if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID:
         return int(text)
     return None
 
