@@ -579,6 +579,8 @@ def track_import(ctx, file, fmt):
         f"request {result['first_id']}"
     click.echo(f"Imported {_n(result['requests'], 'request')} ({ids}) with {_n(result['events'], 'event')} "
                f"from {file}.")
+    if result.get("messages"):
+        click.echo(f"Restored {_n(result['messages'], 'mail message')} kept by the inbox (foia inbox list).")
     if result["renumbered"]:
         click.echo("The file's request ids were taken in this database: the requests got new ids.")
     if (fmt or file.rsplit(".", 1)[-1]).lower() == "csv":

@@ -414,6 +414,12 @@ def _m005_tracker_state(conn) -> None:
     tracker_state.create(conn, checkfirst=True)
 
 
+def _m008_inbox(conn) -> None:
+    from foia.inbox.models import INBOX_TABLES, metadata
+
+    metadata.create_all(conn, tables=list(INBOX_TABLES), checkfirst=True)
+
+
 def _m009_vault(conn) -> None:
     from foia.vault.models import VAULT_TABLES
 
@@ -439,6 +445,7 @@ MIGRATIONS: list[tuple[int, str, Callable]] = [
     (3, "cache the latest open requester deadline", _m003_requester_due_last),
     (4, "requests keep the office named (HSI, ERO), not only the one it files with", _m004_office_named),
     (5, "work in progress (an unfinished recompute)", _m005_tracker_state),
+    (8, "the inbox: agencies' mail kept as received, its matches and proposals", _m008_inbox),
     (9, "evidence vault: documents, their pages and the full-text index", _m009_vault),
 ]
 LATEST = MIGRATIONS[-1][0]
