@@ -160,7 +160,7 @@ def test_appeal_of_must_name_what_is_open_to_appeal(track):
             "open to appeal: expedite-denial")
     bad = track("update", "1", "--status", "in-progress", "--appeal-of", "expedite-denial", ok=False)
     refused(bad, "--appeal-of: give it with --status appealed")
-    assert statuses(track) == ["submitted", "expedited", "recorded"]
+    assert statuses(track) == ["recorded", "submitted", "expedited"]     # the created event opens the timeline
 
 
 def test_a_determination_may_follow_an_appeal_of_the_agency_silence(track):
@@ -463,7 +463,8 @@ def test_litigation_closes_the_appeal_window(track):
     track("update", "1", "--status", "denied", "--on", "2026-11-05")
     assert "Appeal windows closing" in track("due", "--today", "2027-01-25", "--within", "30").output
     track("update", "1", "--status", "in-litigation", "--on", "2026-11-30")
-    assert track("due", "--today", "2027-01-25", "--within", "30").output.splitlines()[-1] == "Nothing due."
+    assert track("due", "--today", "2027-01-25", "--within", "30").output.splitlines()[-2:] == [
+        "Nothing due.", "1 open request; no deadline ahead."]
     assert "[closed 2026-11-30 (in-litigation)]" in track("show", "1").output
 
 

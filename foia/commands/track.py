@@ -351,24 +351,44 @@ def track_correct(ctx, request, event, on, void, note, by):
 @track.command("due")
 @click.option("--within", default=14, show_default=True, type=click.IntRange(min=0, max=MAX_DAYS), metavar="DAYS",
               help="Look this many days ahead for appeal windows and clarification answers.")
+@click.option("--assignee", metavar="NAME", help="Only the requests handed to NAME (any case).")
+@click.option("--mine", is_flag=True, help="Only your requests: the assignee named by FOIA_USER (else your login).")
+@click.option("--lapsed-days", default=7, show_default=True, type=click.IntRange(min=0, max=MAX_DAYS),
+              metavar="DAYS", help="Show requester windows (appeal, clarification) that closed in the last DAYS "
+              "days (0: none).")
+@click.option("--stale-days", default=30, show_default=True, type=click.IntRange(min=0, max=MAX_DAYS),
+              metavar="DAYS", help="Show requests remanded, awaiting fees or a clarification, in mediation, or "
+              "still drafts, with no event for DAYS days (0: none).")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1),
               help="At most this many requests per section.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_today_option
 @click.pass_context
-def track_due(ctx, within, limit, as_json, today):
+def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_json, today):
     """The morning view: overdue determinations (with the follow-up to run), appeal windows
-    closing soon, late expedite decisions, overdue appeal decisions, clarifications due."""
+    closing soon, late expedite decisions, overdue appeal decisions, clarifications due, windows
+    that just lapsed and requests with no movement; each with its assignee."""
     from foia.deadlines import weekday
     from datetime import date
 
+    from foia.errors import UsageError
+
+    if mine:
+        if assignee:
+            raise UsageError("give --assignee NAME or --mine, not both")
+        from foia.tracker.service import default_actor
+
+        assignee = default_actor()
+        if not assignee:
+            raise UsageError("--mine: set FOIA_USER to your name as the queue's assignees spell it")
     tracker = _tracker(ctx, today)
-    report = tracker.due(within=within, limit=limit)
+    report = tracker.due(within=within, limit=limit, assignee=assignee, lapsed_days=lapsed_days,
+                         stale_days=stale_days)
     if as_json:
         click.echo(to_json(report))
         return
     day = date.fromisoformat(report["today"])
-    click.echo(f"Due as of {report['today']} ({weekday(day)})")
+    click.echo(f"Due as of {report['today']} ({weekday(day)})" + (f" for {assignee}" if assignee else ""))
     prefix = f"foia track {_db_flag(ctx)}"
     anything = False
     for s in report["sections"]:
@@ -378,17 +398,30 @@ def track_due(ctx, within, limit, as_json, today):
         click.echo("")
         click.echo(f"{s['title']} ({s['total']}):")
         for it in s["items"]:
-            if "working_days_late" in it:
-                when = f"{it['due']}, {_n(it['working_days_late'], 'working day')} late"
+            who = f"; {it['assignee']}" if it.get("assignee") and not assignee else ""
+            head = f"  #{it['id']} {it['title']} ({it['office']}, {it['status']}{who})"
+            if s["key"] == "stale":
+                click.echo(f"{head}: nothing since {it['last_event_on']} ({_n(it['days_quiet'], 'day')}); "
+                           f"{it['why']}")
             else:
-                when = f"{it['due']}, {_n(it['days_left'], 'day')} left"
-            click.echo(f"  #{it['id']} {it['title']} ({it['office']}, {it['status']}): {it['label'].lower()} {when}")
+                if "working_days_late" in it:
+                    when = f"{it['due']}, {_n(it['working_days_late'], 'working day')} late"
+                elif "days_ago" in it:
+                    when = f"{it['due']}, lapsed {_n(it['days_ago'], 'day')} ago"
+                else:
+                    when = f"{it['due']}, {_n(it['days_left'], 'day')} left"
+                click.echo(f"{head}: {it['label'].lower()} {when}")
             if it.get("command"):
                 click.echo(f"      run: {it['command'].replace('foia track ', prefix, 1)}")
         if s["total"] > len(s["items"]):
             click.echo(f"  ... and {s['total'] - len(s['items'])} more (foia track list --overdue / --due-within)")
     if not anything:
         click.echo("Nothing due.")
+        if report["open"]:
+            nxt = report["next"]
+            ahead = (f"; next: #{nxt['id']} {nxt['label'].lower()} {nxt['due']} ({nxt['office']})" if nxt
+                     else "; no deadline ahead")
+            click.echo(f"{_n(report['open'], 'open request')}{ahead}.")
     else:
         overdue = next(s for s in report["sections"] if s["key"] == "overdue_determinations")
         if overdue["total"]:
@@ -560,3 +593,19 @@ def track_recompute(ctx, request):
         if bar is not None:
             bar.render_finish()
     click.echo(f"Recomputed the deadlines of {n} request{'s' if n != 1 else ''}.")
+
+
+def _db_after_subcommand(ctx: click.Context, param, value):
+    # `foia track due --db X` as well as `foia track --db X due`: the place users type it after
+    # `foia draft ... --db X`. Given here, it wins over the group's (and FOIA_DB).
+    if value is not None:
+        ctx.ensure_object(dict)
+        ctx.obj["db"] = value
+        ctx.obj["db_from_option"] = True
+    return value
+
+
+for _command in track.commands.values():
+    _command.params.append(click.Option(
+        ["--db"], metavar="URL", expose_value=False, is_eager=True, callback=_db_after_subcommand,
+        help="Tracker database (as `foia track --db URL`; either place works)."))

@@ -37,6 +37,17 @@ TRACKING_REASONS = {
     "referral": "referred to another office",
     "appeal": "appeal number",
 }
+# Statuses in which a request waits with no clock to make it show in `due` (remand has none in
+# foia, a fee or clarification wait stops the agency's, mediation and drafts have none): after
+# `stale_days` without an event they are listed, with what is usually the next step. (Litigation
+# is left out: the court sets its pace, and months without an event are ordinary.)
+STALE_STATUSES = {
+    "draft": "not sent yet",
+    "remanded": "remanded: the agency reprocesses it, with no deadline foia can count",
+    "awaiting-fees": "the agency awaits a fee answer or payment (its clock is stopped)",
+    "awaiting-clarification": "the agency awaits a clarification (its clock is stopped)",
+    "in-mediation": "in OGIS mediation",
+}
 # The appeal letter's ground that fits each adverse determination (foia.letters.APPEAL_GROUNDS).
 APPEAL_GROUND_FOR = {"denied": "withholding", "partial": "partial-withholding", "no-records": "no-records"}
 
@@ -350,7 +361,8 @@ class Tracker:
             if tag_list:
                 conn.execute(insert(request_tags), [{"request_id": rid, "tag": t} for t in tag_list])
             state = self._refresh(conn, rid)
-            return Change(rid, title, agency.id, state.status, [_summary(e) for e in new],
+            # The `created` event is the line "Request N recorded" itself: not repeated below it.
+            return Change(rid, title, agency.id, state.status, [_summary(e) for e in new if e["type"] != "created"],
                           state.deadlines, warnings + state.warnings + state.notices
                           + _same_number_elsewhere(conn, rid, numbers, self.filing_ids()), state.notes)
 
@@ -688,7 +700,10 @@ class Tracker:
                                    for n in numbers]
         live = {e.uid: e for e in evs}
         timeline = []
-        for e in sorted(raw, key=lambda e: (live[e.uid].occurred_on if e.uid in live else e.occurred_on, e.id)):
+        # The `created` event is dated the day it was typed, often after the events it records
+        # (a request added with --on months back): it opens the timeline instead of closing it.
+        for e in sorted(raw, key=lambda e: (e.type != "created",
+                                            live[e.uid].occurred_on if e.uid in live else e.occurred_on, e.id)):
             shown = live.get(e.uid)
             timeline.append(event_dict(shown or e, identity=identity, voided=shown is None and e.type != "correction"))
         out["timeline"] = timeline
@@ -729,15 +744,21 @@ class Tracker:
              tag: str | None = None, overdue: bool = False, due_within: int | None = None,
              limit: int | None = None, identity: bool = False) -> list[dict]:
         """Requests sorted by their next deadline (soonest first, none last), filtered."""
-        from sqlalchemy import exists, or_, select, union
+        from sqlalchemy import case, exists, or_, select, union
 
         today = self.today()
         codes = [lc.normalize_status(s) for s in status]
         r = requests.c
         next_due, next_key, req_due = next_deadline_sql(today)
         next_due = next_due.label("next_due")
-        first_number = (select(tracking_numbers.c.number).where(tracking_numbers.c.request_id == r.id)
-                        .order_by(tracking_numbers.c.id).limit(1).scalar_subquery())
+        # While an appeal awaits its decision the office answers to the appeal's number: it is shown.
+        # (SQLite cannot read the outer row in a subquery's ORDER BY: two subqueries, one chosen.)
+        tn = tracking_numbers.c
+        numbers_of = select(tn.number).where(tn.request_id == r.id)
+        first_number = case(
+            (r.status == "appealed", numbers_of.order_by(case((tn.reason == "appeal", 0), else_=1), tn.id)
+             .limit(1).scalar_subquery()),
+            else_=numbers_of.order_by(tn.id).limit(1).scalar_subquery())
         cols = [r.id, r.title, r.office, r.status, r.status_on, r.filed_on, r.assignee, r.kind,
                 next_due, next_key.label("next_key"), first_number.label("tracking_number")]
         if identity:
@@ -805,21 +826,29 @@ class Tracker:
             out.append(m)
         return out
 
-    def due(self, *, within: int = 14, limit: int = 50) -> dict:
+    def due(self, *, within: int = 14, limit: int = 50, assignee: str | None = None,
+            lapsed_days: int = 7, stale_days: int = 30) -> dict:
         """The morning view: what needs doing today.
 
         Sections: overdue determinations (with the follow-up command), appeal windows closing
-        within ``within`` days, late expedite decisions, overdue appeal decisions, and
-        clarification answers due within ``within`` days. Each lists at most ``limit`` requests,
-        oldest first, with the total count.
+        within ``within`` days, late expedite decisions, overdue appeal decisions, clarification
+        answers due within ``within`` days, requester windows that lapsed in the last
+        ``lapsed_days`` days (0: none shown), and requests waiting in a status where nothing
+        moves by itself (``STALE_STATUSES``) with no event for ``stale_days`` days (0: none
+        shown). Each lists at most ``limit`` requests, oldest first, with the total count and
+        each request's assignee. ``assignee`` keeps one person's requests (any case).
+        ``open`` counts the requests still open and ``next`` is the soonest deadline ahead, so
+        a quiet morning still says where the queue stands.
         """
         from sqlalchemy import and_, func, select, true
 
-        if within < 0:
-            raise UsageError("--within: give a number of days >= 0")
+        for value, what in ((within, "--within"), (lapsed_days, "--lapsed-days"), (stale_days, "--stale-days")):
+            if value < 0:
+                raise UsageError(f"{what}: give a number of days >= 0")
         today = self.today()
         horizon = today + timedelta(days=within)
-        d = deadlines.c
+        d, r = deadlines.c, requests.c
+        mine = [r.assignee.in_(_spellings(r.assignee, assignee))] if assignee else []
         sections = [
             ("overdue_determinations", "Overdue determinations", ("determination",), None, today, "followup"),
             ("appeal_windows", f"Appeal windows closing within {within} days", dv.APPEAL_WINDOWS, today, horizon,
@@ -829,7 +858,15 @@ class Tracker:
             ("clarifications_due", f"Clarification answers due within {within} days", ("clarification_close",),
              today, horizon, None),
         ]
-        out = {"today": today.isoformat(), "within": within, "sections": []}
+        if lapsed_days:
+            # A requester window stays open in the table once its day has passed (nothing closed
+            # it): the days just after are when a late appeal can still be argued or a new
+            # request filed, so it is shown instead of vanishing.
+            sections.append(("lapsed_windows", f"Lapsed in the last {lapsed_days} days",
+                             dv.APPEAL_WINDOWS + ("clarification_close",), today - timedelta(days=lapsed_days),
+                             today - timedelta(days=1), None))
+        out = {"today": today.isoformat(), "within": within, "assignee": assignee, "lapsed_days": lapsed_days,
+               "stale_days": stale_days, "sections": []}
         cal = self.calendar()
         with self.store.read() as conn:
             for key, title, keys, lo, hi, action in sections:
@@ -840,19 +877,24 @@ class Tracker:
                     cond.append(d.due < hi)
                 else:
                     cond += [d.due >= lo, d.due <= hi]
+                if mine:
+                    cond.append(d.request_id.in_(select(r.id).where(*mine)))
                 total = conn.execute(select(func.count()).select_from(deadlines).where(and_(*cond))).scalar()
                 rows = conn.execute(
-                    select(d.request_id, d.key, d.label, d.start, d.due, d.rule, requests.c.title,
-                           requests.c.office, requests.c.status)
-                    .join(requests, requests.c.id == d.request_id)
+                    select(d.request_id, d.key, d.label, d.start, d.due, d.rule, r.title, r.office, r.status,
+                           r.assignee)
+                    .join(requests, r.id == d.request_id)
                     .where(and_(*cond)).order_by(d.due, d.request_id).limit(limit)).all()
                 items = []
                 for row in rows:
                     item = {"id": row.request_id, "title": row.title, "office": row.office, "status": row.status,
-                            "key": row.key, "label": row.label, "start": row.start.isoformat(),
-                            "due": row.due.isoformat(), "rule": row.rule}
+                            "assignee": row.assignee, "key": row.key, "label": row.label,
+                            "start": row.start.isoformat(), "due": row.due.isoformat(), "rule": row.rule}
                     if row.due < today:
-                        item["working_days_late"] = cal.working_days_between(row.due, today)
+                        if key == "lapsed_windows":
+                            item["days_ago"] = (today - row.due).days
+                        else:
+                            item["working_days_late"] = cal.working_days_between(row.due, today)
                     else:
                         item["working_days_left"] = cal.working_days_between(today, row.due)
                         item["days_left"] = (row.due - today).days
@@ -864,7 +906,49 @@ class Tracker:
                             item["command"] = f"foia track appeal {row.request_id} --ground {ground}"
                     items.append(item)
                 out["sections"].append({"key": key, "title": title, "total": total, "items": items})
+            if stale_days:
+                out["sections"].append(self._stale_section(conn, today, stale_days, limit, mine))
+            open_cond = [r.status.not_in(sorted(lc.END_STATES | {"draft"}))] + mine
+            out["open"] = conn.execute(select(func.count()).select_from(requests).where(*open_cond)).scalar()
+            ahead = [d.open == true(), d.due >= today]
+            if mine:
+                ahead.append(d.request_id.in_(select(r.id).where(*mine)))
+            nxt = conn.execute(select(d.request_id, d.label, d.due, r.office).join(requests, r.id == d.request_id)
+                               .where(*ahead).order_by(d.due, d.request_id).limit(1)).first()
+            out["next"] = ({"id": nxt.request_id, "label": nxt.label, "due": nxt.due.isoformat(),
+                            "office": nxt.office} if nxt else None)
         return out
+
+    def _stale_section(self, conn, today: date, stale_days: int, limit: int, mine: list) -> dict:
+        """Requests in a ``STALE_STATUSES`` status whose latest event is ``stale_days`` or more days
+        old and with no open deadline of either party (one would list them in its own section, now
+        or when it comes near)."""
+        from sqlalchemy import func, or_, select
+
+        r, e = requests.c, events.c
+        # Recording, correcting or purging is bookkeeping, not movement of the request.
+        last = select(e.request_id, func.max(e.occurred_on).label("last_on")).where(
+            e.request_id.in_(select(r.id).where(r.status.in_(sorted(STALE_STATUSES)))),
+            e.type.not_in(["correction", "purged"]), or_(e.type != "created", e.status == "draft")).group_by(
+            e.request_id).subquery()
+        cutoff = today - timedelta(days=stale_days)
+        cond = [r.status.in_(sorted(STALE_STATUSES)), last.c.last_on <= cutoff,
+                r.agency_due.is_(None), or_(r.requester_due_last.is_(None), r.requester_due_last < today)] + mine
+        base = select(r.id, r.title, r.office, r.status, r.assignee, r.status_on, last.c.last_on).join(
+            last, last.c.request_id == r.id).where(*cond)
+        total = conn.execute(select(func.count()).select_from(base.subquery())).scalar()
+        items = []
+        for row in conn.execute(base.order_by(last.c.last_on, r.id).limit(limit)):
+            item = {"id": row.id, "title": row.title, "office": row.office, "status": row.status,
+                    "assignee": row.assignee, "last_event_on": row.last_on.isoformat(),
+                    "days_quiet": (today - row.last_on).days, "why": STALE_STATUSES[row.status]}
+            if row.status == "awaiting-clarification":
+                item["command"] = f"foia track update {row.id} --status in-progress --on DATE"
+            elif row.status in ("remanded", "awaiting-fees"):
+                item["command"] = f"foia track followup {row.id}"
+            items.append(item)
+        return {"key": "stale", "title": f"No movement for {stale_days} days or more", "total": total,
+                "items": items}
 
     # -- recompute -----------------------------------------------------------------------------
 
