@@ -210,7 +210,9 @@ KINDS: dict[str, LetterKind] = {k.name: k for k in (
     LetterKind("follow-up", "Status inquiry asking for the estimated date of completion.", "follow-up.j2", (
         _TRACKING_FIELD,
         Field("request_date", "Date you filed the request, YYYY-MM-DD.", type="date", required=True),
-        Field("request_subject", "Short description of the request.", required=True),
+        # Not required: the tracking number and filing date identify a request, and the tracker
+        # leaves it out rather than paste a queue title the office never saw.
+        Field("request_subject", "Short description of the request, as filed."),
         Field("estimated_completion", "Estimated completion date the agency gave, YYYY-MM-DD.", type="date"),
         *_FILED_FIELDS,
         # From the tracker (`foia track followup`): its deadlines, not a count from the filing date.
@@ -1418,6 +1420,7 @@ def build_context(kind_name: str, *, directory: "Directory", office: str, profil
         email = c.value if c else None
         ctx["to_email_verified"] = bool(c and c.verified)
     ctx["to_email"] = email
+    ctx["to_email_given"] = bool(o.get("to_email"))
     return ctx, list(w)
 
 
@@ -1506,8 +1509,10 @@ def target_path(letter: Letter, out_dir: Path, fmt: str, stem: str | None = None
     return inside(Path(out_dir), name)
 
 
-def letter_bytes(letter: Letter, fmt: str, *, reproducible: bool = False, attach_docx: bool = False) -> bytes:
-    """The file content of ``letter`` in ``fmt`` (txt, md, docx, eml)."""
+def letter_bytes(letter: Letter, fmt: str, *, reproducible: bool = False, attach_docx: bool = False,
+                 attachment_name: str | None = None) -> bytes:
+    """The file content of ``letter`` in ``fmt`` (txt, md, docx, eml); ``attachment_name``: the
+    name of the DOCX attached to an .eml (the file written beside it)."""
     if fmt == "txt":
         return letter.text.encode("utf-8")
     if fmt == "md":
@@ -1519,7 +1524,7 @@ def letter_bytes(letter: Letter, fmt: str, *, reproducible: bool = False, attach
     if fmt == "eml":
         from foia.render.email import to_eml
 
-        return to_eml(letter, reproducible=reproducible, attach_docx=attach_docx)
+        return to_eml(letter, reproducible=reproducible, attach_docx=attach_docx, attachment_name=attachment_name)
     raise UsageError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
@@ -1532,7 +1537,8 @@ def write_letter(letter: Letter, out_dir: Path, fmt: str, *, stem: str | None = 
     path = target_path(letter, out_dir, fmt, stem)
     if path.exists() and not overwrite:
         raise FoiaError(f"{path} already exists; pass --overwrite or choose another --out folder")
-    data = letter_bytes(letter, fmt, reproducible=reproducible, attach_docx=attach_docx)
+    data = letter_bytes(letter, fmt, reproducible=reproducible, attach_docx=attach_docx,
+                        attachment_name=target_path(letter, out_dir, "docx", stem).name)
     ensure_private_dir(path.parent)
     return atomic_write(path, data, mode=0o600, overwrite=overwrite)
 

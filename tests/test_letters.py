@@ -380,6 +380,7 @@ def test_same_input_same_bytes(d):
     for fmt in ("txt", "md"):
         assert letter_bytes(a, fmt) == letter_bytes(b, fmt)
     assert letter_bytes(a, "docx", reproducible=True) == letter_bytes(b, "docx", reproducible=True)
+    a, b = letter(d, "self", to_email="ice-foia@ice.dhs.gov"), letter(d, "self", to_email="ice-foia@ice.dhs.gov")
     assert letter_bytes(a, "eml", reproducible=True, attach_docx=True) == \
         letter_bytes(b, "eml", reproducible=True, attach_docx=True)
 

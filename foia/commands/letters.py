@@ -259,6 +259,7 @@ def _instructions(letter, written: dict[str, Path]) -> list[str]:
 def _run_draft(kind: LetterKind, params: dict) -> None:
     from foia.letters import build_letter, letter_bytes, target_path
     from foia.profile import load_profile
+    from foia.render.email import eml_refusal
 
     ctx = click.get_current_context()
     options = {}
@@ -306,25 +307,40 @@ def _run_draft(kind: LetterKind, params: dict) -> None:
         built.append(build_letter(kind.name, directory=d, office=agency.id, profile=profile, options=options,
                                   today=today))
     out = Path(params["out"])
-    jobs = []
+    jobs, skipped = [], {}
     for letter in built:
         for fmt in formats:
+            # Each office gets what it can take: no .eml for one with no email or online-only filing.
+            refusal = eml_refusal(letter) if fmt == "eml" else None
+            if refusal:
+                skipped[id(letter)] = refusal
+                continue
             path = target_path(letter, out, fmt, params["stem"])
             if path.exists() and not params["overwrite"]:
                 raise FoiaError(f"{path} already exists; pass --overwrite or choose another --out folder")
             jobs.append((letter, fmt, path))
+    if not jobs:
+        raise FoiaError("nothing written: " + "; ".join(skipped.values()))
     payloads = [(letter, fmt, path, letter_bytes(letter, fmt, reproducible=params["reproducible"],
-                                                  attach_docx=params["attach_docx"]))
+                                                  attach_docx=params["attach_docx"],
+                                                  attachment_name=target_path(letter, out, "docx",
+                                                                              params["stem"]).name))
                 for letter, fmt, path in jobs]
     tracker = _open_tracker(params, d) if params.get("track") else None
     _write_all(payloads, out, progress=len(built) >= PROGRESS_FROM)
-    tracked = _track_letters(tracker, built, options, params) if tracker else {}
+    # A letter none of whose formats could be written was not filed: it is not tracked either.
+    written_letters = [letter for letter in built if any(l2 is letter for l2, _, _, _ in payloads)]
+    tracked = _track_letters(tracker, written_letters, options, params) if tracker else {}
 
     for letter in built:
         written = {fmt: path for l2, fmt, path, _ in payloads if l2 is letter}
         for path in written.values():
             click.echo(str(path))
         prefix = letter.fields["about"]["abbreviation"]
+        if id(letter) in skipped:
+            click.echo(f"{prefix}: no .eml written: {skipped[id(letter)]}", err=True)
+        if not written:
+            continue
         for warning in (*letter.warnings, *notes):
             click.echo(f"{prefix}: {warning}", err=True)
         for line in _instructions(letter, written):

@@ -438,11 +438,12 @@ def _signer_option(f):
 
 
 def _letter_command(ctx, request, kind, out, fmt, overwrite, by, **kw):
-    from foia.tracker.service import draft_letter
+    from foia.tracker.service import draft_letters
 
     tracker = _tracker(ctx)
-    path, letter, rid = draft_letter(tracker, request, kind, out_dir=out, fmt=fmt, overwrite=overwrite, by=by, **kw)
-    click.echo(f"Wrote {path} ({kind} letter for request {rid}; recorded in its history).")
+    paths, letter, rid = draft_letters(tracker, request, kind, out_dir=out, formats=fmt, overwrite=overwrite, by=by,
+                                       **kw)
+    click.echo(f"Wrote {', '.join(map(str, paths))} ({kind} letter for request {rid}; recorded in its history).")
     for w in letter.warnings:
         click.echo(f"Warning: {w}", err=True)
     where = letter.portal or letter.to_email
@@ -455,8 +456,8 @@ def _letter_command(ctx, request, kind, out, fmt, overwrite, by, **kw):
 def _letter_output_options(f):
     """--out, --format and --overwrite for the letters a request's state writes."""
     f = click.option("--overwrite", is_flag=True, help="Replace a letter of the same name.")(f)
-    f = click.option("--format", "fmt", default="txt", show_default=True,
-                     type=click.Choice(["txt", "md", "docx", "eml"]), help="Letter format.")(f)
+    f = click.option("--format", "fmt", multiple=True, default=("txt",), show_default=True,
+                     type=click.Choice(["txt", "md", "docx", "eml"]), help="Letter format (repeatable).")(f)
     return click.option("--out", default=".", show_default=True, type=click.Path(file_okay=False),
                         help="Folder for the letter.")(f)
 

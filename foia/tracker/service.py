@@ -1590,23 +1590,39 @@ def _numbers(numbers: Sequence[dict]) -> tuple[str | None, list[str], list[str]]
     return (main["number"] if main else None), others, [n["number"] for n in numbers if n["reason"] == "appeal"]
 
 
-def _request_subject(info: dict) -> str:
-    """What the request asked for, as "... for <this>" reads: titles name no person (they are not
-    identity fields), so a first-party or third-party request is described from its kind."""
+def _request_subject(info: dict) -> str | None:
+    """What the request asked for, as "... for <this>" reads, described as it was filed: the RE
+    line of the letter sent (kept with the request), else a title `foia draft --track` gave from
+    the letter's subject. A title typed into the queue is the team's own label ("ICE Palantir
+    ImmigrationOS contract"), not what the office received: then None, and the letter identifies
+    the request by its number and filing date. Titles name no person (they are not identity
+    fields), so a first-party or third-party request is described from its kind."""
     if info.get("kind") == "self":
         return "records about me"
     if info.get("kind") == "third-party":
         name = info.get("client_name")
         return f"records about {name}" if name else "records about the person named in my request"
-    title = str(info["title"])
-    # Titles `foia draft --track` gave before they stopped copying the letter's RE line.
-    for prefix in ("Freedom of Information Act Request: ",
-                   "Privacy Act Request and Freedom of Information Act Request: "):
+    filed = _re_line(info.get("letter_text"))
+    title = filed or str(info["title"])
+    prefixes = ("Freedom of Information Act Request: ", "Privacy Act Request and Freedom of Information Act Request: ")
+    for prefix in prefixes:
         if title.startswith(prefix):
-            title = "records about " + title[len(prefix):]
+            return "records about " + title[len(prefix):]
+    if filed:
+        return filed
+    # Titles `foia draft --track` gives (`tracked_title`), and those it gave before it stopped
+    # copying the letter's RE line (above).
     if title.startswith("Records about "):
-        title = "r" + title[1:]
-    return title
+        return "r" + title[1:]
+    return None
+
+
+def _re_line(text: str | None) -> str | None:
+    """The subject of a letter's "RE: ..." line (its first), or None."""
+    for line in (text or "").splitlines()[:60]:
+        if line.startswith("RE: ") and line[4:].strip():
+            return line[4:].strip()
+    return None
 
 
 def _last(events: Sequence[dict], test) -> dict | None:
@@ -1688,8 +1704,11 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
     live = [e for e in info["timeline"] if not e.get("voided") and e["type"] != "correction"]
     clocks = {d["key"]: d for d in info["deadlines"]}
     number, others, appeal_numbers = _numbers(info["tracking_numbers"])
-    options: dict[str, Any] = {"request_date": info["filed_on"], "request_subject": _request_subject(info),
-                               "privacy_act": info.get("kind") in ("self", "third-party")}
+    options: dict[str, Any] = {"request_date": info["filed_on"], "privacy_act": info.get("kind") in ("self",
+                                                                                                  "third-party")}
+    subject = _request_subject(info)
+    if subject:
+        options["request_subject"] = subject
     if number:
         options["tracking_number"] = number
     if others:
@@ -1787,28 +1806,54 @@ def draft_letter(tracker: Tracker, key, kind: str, *, out_dir, fmt: str = "txt",
                  requester_name: str | None = None, requester: dict | None = None, by: str | None = None):
     """Render a follow-up or appeal letter from the request's state, write it (0600) and record
     a ``letter`` event. Returns (path, letter, request id)."""
+    paths, letter, rid = draft_letters(tracker, key, kind, out_dir=out_dir, formats=(fmt,), grounds=grounds,
+                                       exemptions=exemptions, details=details, overwrite=overwrite,
+                                       requester_name=requester_name, requester=requester, by=by)
+    return paths[0], letter, rid
+
+
+def draft_letters(tracker: Tracker, key, kind: str, *, out_dir, formats: Sequence[str] = ("txt",),
+                  grounds: Sequence[str] = (), exemptions: Sequence[str] = (), details: str | None = None,
+                  overwrite: bool = False, requester_name: str | None = None, requester: dict | None = None,
+                  by: str | None = None):
+    """``draft_letter`` in several formats at once (txt, md, docx, eml): every file is built and
+    checked before the first is written, and one ``letter`` event records them. Returns (paths,
+    letter, request id)."""
     from pathlib import Path
 
-    from foia.letters import build_letter, write_letter
+    from foia.files import atomic_write
+    from foia.letters import build_letter, letter_bytes, target_path
+    from foia.paths import ensure_private_dir
     from foia.profile import load_profile
 
+    formats = list(dict.fromkeys(formats or ("txt",)))
     rid, options, info = letter_options(tracker, key, kind, grounds=grounds, exemptions=exemptions, details=details,
                                         requester_name=requester_name)
     options.update({k: v for k, v in (requester or {}).items() if v})
     letter = build_letter(kind, directory=tracker.directory, office=info["office"], profile=load_profile(),
                           options=options, today=tracker.today())
     stem = f"request-{rid}-{kind}-{tracker.today().isoformat()}"
-    path = write_letter(letter, Path(out_dir), fmt, stem=stem, overwrite=overwrite)
+    out = Path(out_dir)
+    jobs = []
+    for fmt in formats:
+        path = target_path(letter, out, fmt, stem)
+        if path.exists() and not overwrite:
+            raise FoiaError(f"{path} already exists; pass --overwrite or choose another --out folder")
+        jobs.append((path, letter_bytes(letter, fmt, attachment_name=target_path(letter, out, "docx", stem).name)))
+    ensure_private_dir(out)
+    paths = [atomic_write(path, data, mode=0o600, overwrite=overwrite) for path, data in jobs]
     actor = tracker.actor(by)
 
     def run(conn):
         from sqlalchemy import insert
 
         tracker._lock(conn, rid)
-        ev = tracker._event(rid, "letter", tracker.today(), actor,
-                            data={"kind": kind, "path": str(path), "format": fmt,
-                                  "grounds": list(grounds) or None})
+        data = {"kind": kind, "path": str(paths[0]), "format": formats[0], "grounds": list(grounds) or None}
+        if len(formats) > 1:
+            # The files share one name but for the extension: the first path names them all.
+            data["formats"] = formats
+        ev = tracker._event(rid, "letter", tracker.today(), actor, data=data)
         conn.execute(insert(events), [ev])
 
     tracker.store.write(run)
-    return path, letter, rid
+    return paths, letter, rid
