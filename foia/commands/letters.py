@@ -160,10 +160,11 @@ def _open_tracker(params: dict, d):
     return Tracker(store, directory=d)
 
 
-def _track_letters(tracker, built: list, options: dict, params: dict) -> dict[int, int]:
+def _track_letters(tracker, built: list, options: dict, params: dict) -> dict[int, tuple[int, bool]]:
     """File each letter in the tracker, linking the systems, vendors and award it names;
-    returns request ids keyed by id(letter)."""
-    from foia.tracker.service import file_request
+    returns (request id, already tracked) keyed by id(letter). A letter already recorded (the
+    same command run again) is not filed twice."""
+    from foia.tracker.service import file_request, find_filed
 
     systems = [options["system"]] if options.get("system") else list(options.get("systems") or [])
     vendors = [options["vendor"]] if options.get("vendor") else []
@@ -187,13 +188,20 @@ def _track_letters(tracker, built: list, options: dict, params: dict) -> dict[in
         client = {"client_name": options.get(prefix + "full_name"),
                   "client_dob": options.get(prefix + "date_of_birth"),
                   "client_a_number": options.get(prefix + "a_number")}
-    return {id(letter): file_request(tracker, letter=letter, sent_via=params.get("sent_via"),
-                                     filed_on=params.get("filed_on"), assignee=params.get("assignee"),
-                                     tags=params.get("tags") or (), systems=systems, vendors=vendors,
-                                     contracts=contracts, expedite=bool(options.get("expedite")),
-                                     fee_waiver=bool(options.get("fee_waiver")),
-                                     requester=(letter.fields.get("requester") or {}).get("name"), **client)
-            for letter in built}
+    out = {}
+    for letter in built:
+        known = find_filed(tracker, letter, filed_on=params.get("filed_on"))
+        if known is not None:
+            out[id(letter)] = (known, True)
+            continue
+        out[id(letter)] = (file_request(tracker, letter=letter, sent_via=params.get("sent_via"),
+                                        filed_on=params.get("filed_on"), assignee=params.get("assignee"),
+                                        tags=params.get("tags") or (), systems=systems, vendors=vendors,
+                                        contracts=contracts, expedite=bool(options.get("expedite")),
+                                        fee_waiver=bool(options.get("fee_waiver")),
+                                        requester=(letter.fields.get("requester") or {}).get("name"), **client),
+                           False)
+    return out
 
 
 # Only the contract letter can be filled from USAspending.
@@ -346,8 +354,9 @@ def _run_draft(kind: LetterKind, params: dict) -> None:
         for line in _instructions(letter, written):
             click.echo(line, err=True)
         if id(letter) in tracked:
-            rid = tracked[id(letter)]
-            click.echo(f"{prefix}: tracked as request {rid} (foia track show {rid})", err=True)
+            rid, again = tracked[id(letter)]
+            what = "already tracked, the same letter on the same day" if again else "tracked"
+            click.echo(f"{prefix}: {what} as request {rid} (foia track show {rid})", err=True)
 
 
 def _write_all(payloads, out: Path, *, progress: bool) -> None:

@@ -1518,6 +1518,20 @@ def _asked(value) -> bool:
     return bool(value)
 
 
+def find_filed(tracker: Tracker, letter, *, filed_on=None) -> int | None:
+    """The request already recorded for this very letter (same office, kind, filing date and
+    text, not purged), or None: running the same `foia draft ... --track` twice files it once."""
+    from sqlalchemy import select
+
+    day = _date(filed_on, what="--filed-on") if filed_on else tracker.today()
+    r = requests.c
+    with tracker.store.read() as conn:
+        found = conn.execute(select(r.id).where(
+            r.office == (letter.about_id or letter.office_id), r.kind == letter.kind, r.filed_on == day,
+            r.letter_text == letter.text, r.purged_at.is_(None)).order_by(r.id).limit(1)).scalar()
+    return found
+
+
 def file_request(store_or_url, *, letter, title: str | None = None, requester: str | None = None,
                  sent_via: str | None = None, filed_on=None, draft: bool = False, directory=None,
                  client_name: str | None = None, client_dob=None, client_a_number: str | None = None,
