@@ -390,6 +390,8 @@ def address_lines(value: str | None) -> list[str]:
     "City, ST ZIP" split at the last two commas."""
     if not value:
         return []
+    # A typed "\n" (a shell does not turn it into a line break) separates lines too: no address has one.
+    value = value.replace("\\n", "\n")
     if "\n" in value:
         return [ln.strip() for ln in value.splitlines() if ln.strip()]
     parts = [p.strip() for p in value.split(",") if p.strip()]
@@ -750,7 +752,8 @@ def _ctx_contract(d, o, ctx, w, kind):
 def _person(o: dict, prefix: str, ctx_prefix: str) -> Section:
     values = {name: o.get(prefix + name) for name, _, _ in _PERSON}
     values["full_name"] = o.get(prefix + "full_name")
-    values["address"] = o.get(prefix + "address")
+    # Lines as address_lines reads them (a typed "\n" included), so the identity block joins them.
+    values["address"] = "\n".join(address_lines(o.get(prefix + "address"))) or None
     values["outside_us"] = bool(o.get(prefix + "outside_us"))
     values["us_citizen"] = _is_us(values.get("citizenship"))
     return _compact(ctx_prefix, values)
