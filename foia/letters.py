@@ -805,7 +805,7 @@ def _first_party(d, o, ctx, w, person, *, first_person: bool):
     office = d.filing_office(about)
     form, _ = d.inherited(office, "identity_form")
     if form is not None:
-        w.add(("note: " if form.verified else "unverified: ") + form.text)
+        w.add(("note: " if form.verified else "unverified: ") + form.text + (f" ({form.note})" if form.note else ""))
     if first_person:
         cite = "6 CFR 5.21(e); 28 U.S.C. 1746" if ctx["office"].get("dhs") else "28 U.S.C. 1746"
         w.add(f"note: sign the declaration by hand (or have the letter notarized) before you file ({cite})")

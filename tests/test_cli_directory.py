@@ -189,3 +189,14 @@ def test_click_usage_errors_are_one_line_with_a_help_hint(argv, message):
     result = CliRunner().invoke(cli, argv)
     assert result.exit_code == 2
     assert result.output == message + "\n"
+
+
+def test_the_identity_form_says_what_is_on_file():
+    from click.testing import CliRunner
+
+    from foia.cli import cli
+
+    out = CliRunner().invoke(cli, ["agencies", "show", "ice"]).output
+    line = next(x for x in out.splitlines() if x.startswith("Identity: "))
+    assert "Certification of Identity form" in line
+    assert "form number and download link not on file" in line and "https://www.ice.gov/foia" in line
