@@ -500,15 +500,27 @@ def track_appeal(ctx, request, grounds, exemptions, details, out, fmt, overwrite
 @click.option("--out", type=click.Path(dir_okay=False), help="File to write (created user-only); default stdout.")
 @click.option("--redact", is_flag=True, help="Leave out identity fields, letter text, file references and notes.")
 @click.option("--keep-notes", is_flag=True, help="With --redact: keep the notes (check them for names first).")
+@click.option("--remind", "reminders", multiple=True, type=click.IntRange(min=0, max=366), metavar="DAYS",
+              help="ics: an alarm DAYS days before each requester deadline (repeatable; default 7 and 1).")
+@click.option("--no-reminders", is_flag=True, help="ics: no alarms.")
+@click.option("--assignee", metavar="NAME", help="ics: only the deadlines of requests handed to NAME.")
+@_today_option
 @click.pass_context
-def track_export(ctx, fmt, out, redact, keep_notes):
-    """Export every request: json (everything, re-importable), csv (one row per request), ics (deadlines)."""
-    from foia.tracker.io import export
+def track_export(ctx, fmt, out, redact, keep_notes, reminders, no_reminders, assignee, today):
+    """Export every request: json (everything, re-importable), csv (one row per request), ics (deadlines,
+    with reminders before yours, the assignee, OVERDUE and LAPSED marked)."""
+    from foia.tracker.io import DEFAULT_REMINDERS, export
 
     if keep_notes and not redact:
         raise click.UsageError("--keep-notes works with --redact (an export without --redact keeps everything)")
-    tracker = _tracker(ctx)
-    n = export(tracker, fmt, out, redact=redact, keep_notes=keep_notes)
+    if fmt != "ics" and (reminders or no_reminders or assignee):
+        raise click.UsageError("--remind, --no-reminders and --assignee shape the calendar: use them with "
+                               "--format ics")
+    if reminders and no_reminders:
+        raise click.UsageError("give --remind DAYS or --no-reminders, not both")
+    tracker = _tracker(ctx, today)
+    n = export(tracker, fmt, out, redact=redact, keep_notes=keep_notes, assignee=assignee,
+               reminders=() if no_reminders else (reminders or DEFAULT_REMINDERS))
     if out:
         what = "calendar event" if fmt == "ics" else "request"
         click.echo(f"Wrote {_n(n, what)} to {out}" + (" (redacted)" if redact else ""), err=True)

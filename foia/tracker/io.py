@@ -46,6 +46,9 @@ from foia.tracker.models import (IDENTITY_COLUMNS, IDENTITY_EVENT_KEYS, deadline
 from foia.tracker.service import MAX_ID
 from foia.tracker.store import LATEST, utcnow
 
+# Calendar alarms before a requester deadline (an appeal window, a clarification answer), in days.
+DEFAULT_REMINDERS = (7, 1)
+
 FORMAT = "foia-tracker"
 FORMAT_VERSION = 1
 MAX_REPORTED = 20
@@ -174,16 +177,19 @@ def request_json(row, evs, tags, tns, *, redact: bool = False, keep_notes: bool 
     return out
 
 
-def export(tracker, fmt: str, out=None, *, redact: bool = False, keep_notes: bool = False) -> int:
+def export(tracker, fmt: str, out=None, *, redact: bool = False, keep_notes: bool = False,
+           reminders: Sequence[int] = DEFAULT_REMINDERS, assignee: str | None = None) -> int:
     """Write every request as ``fmt`` (csv, json, ics) to ``out`` (a path; None = stdout).
-    Returns the number of requests (json/csv) or calendar events (ics) written."""
+    Returns the number of requests (json/csv) or calendar events (ics) written. For ics:
+    ``reminders`` are the days before a requester deadline its alarms go off (empty: none) and
+    ``assignee`` keeps one person's requests."""
     fmt = (fmt or "").lower()
     if fmt == "json":
         return _export_json(tracker, out, redact=redact, keep_notes=keep_notes)
     if fmt == "csv":
         return _export_csv(tracker, out, redact=redact)
     if fmt == "ics":
-        return _export_ics(tracker, out)
+        return _export_ics(tracker, out, reminders=reminders, assignee=assignee)
     raise UsageError(f"--format: {fmt!r} is not an export format; use csv, json or ics")
 
 
@@ -253,24 +259,35 @@ def _export_csv(tracker, out, *, redact: bool) -> int:
     return count
 
 
-def _export_ics(tracker, out) -> int:
-    from icalendar import Calendar, Event as VEvent
+def _export_ics(tracker, out, *, reminders: Sequence[int] = DEFAULT_REMINDERS, assignee: str | None = None) -> int:
+    from icalendar import Alarm, Calendar, Event as VEvent
     from sqlalchemy import select, true
     from datetime import timedelta
 
+    from foia.tracker.service import _spellings
+
+    for days in reminders:
+        if not 0 <= days <= 366:
+            raise UsageError(f"--remind: {days} is not a number of days from 0 to 366")
+    reminders = sorted(set(reminders), reverse=True)
     cal = Calendar()
     cal.add("prodid", "-//foia//request tracker//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", "FOIA deadlines")
+    cal.add("x-wr-calname", "FOIA deadlines" + (f" ({assignee})" if assignee else ""))
     stamp = datetime.now(timezone.utc).replace(microsecond=0)
+    today = tracker.today()
     names = {a.id: a.abbreviation for a in tracker.directory.agencies.values()}
     count = 0
+    r_ = requests.c
+    where = [deadlines.c.open == true(), deadlines.c.due.is_not(None)]
+    if assignee:
+        where.append(r_.assignee.in_(_spellings(r_.assignee, assignee)))
     with tracker.store.read() as conn:
         rows = conn.execute(
             select(deadlines.c.request_id, deadlines.c.key, deadlines.c.label, deadlines.c.due, deadlines.c.rule,
-                   deadlines.c.party, requests.c.uid, requests.c.title, requests.c.office, requests.c.status)
-            .join(requests, requests.c.id == deadlines.c.request_id)
-            .where(deadlines.c.open == true(), deadlines.c.due.is_not(None))
+                   deadlines.c.party, r_.uid, r_.title, r_.office, r_.status, r_.assignee)
+            .join(requests, r_.id == deadlines.c.request_id)
+            .where(*where)
             .order_by(deadlines.c.due, deadlines.c.request_id, deadlines.c.key))
         for r in rows:
             ev = VEvent()
@@ -279,13 +296,29 @@ def _export_ics(tracker, out) -> int:
             ev.add("dtstamp", stamp)
             ev.add("dtstart", r.due)
             ev.add("dtend", r.due + timedelta(days=1))
-            ev.add("summary", f"{r.label}: {r.title} ({office}) #{r.request_id}")
-            who = "the agency must act" if r.party == dv.AGENCY else "you must act"
+            yours = r.party != dv.AGENCY
+            # A day past: the agency's deadline is overdue (it still owes the answer); the
+            # requester's window has lapsed (what is left is a late appeal or a new request).
+            flag = ("LAPSED: " if yours else "OVERDUE: ") if r.due < today else ""
+            who = f" [{r.assignee}]" if r.assignee else ""
+            ev.add("summary", f"{flag}{r.label}: {r.title} ({office}) #{r.request_id}{who}")
+            acts = "you must act" if yours else "the agency must act"
             ev.add("description", f"Request {r.request_id} ({lc.label(r.status)}), {office}: {r.title}\n"
-                                  f"{r.label} {r.due.isoformat()}: {who}.\nRule: {r.rule}\n"
-                                  f"Details: foia track show {r.request_id} --explain")
+                                  f"{r.label} {r.due.isoformat()}: {acts}.\nRule: {r.rule}\n"
+                                  + (f"Assignee: {r.assignee}\n" if r.assignee else "")
+                                  + f"Details: foia track show {r.request_id} --explain")
+            if r.assignee:
+                ev.add("contact", r.assignee)
             ev.add("categories", ["FOIA", office])
             ev.add("transp", "TRANSPARENT")
+            if yours and r.due >= today:
+                for days in reminders:
+                    alarm = Alarm()
+                    alarm.add("action", "DISPLAY")
+                    alarm.add("trigger", timedelta(days=-days))
+                    when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+                    alarm.add("description", f"{r.label} {when}: {r.title} ({office}) #{r.request_id}")
+                    ev.add_component(alarm)
             cal.add_component(ev)
             count += 1
     with private_output(out, binary=True) as fh:
