@@ -459,3 +459,61 @@ def test_followup_writes_every_format_asked(track, tmp_path):
     again = track("followup", "1", "--out", str(out), "--format", "md", "--format", "txt", *SIGNER, ok=False)
     assert "already exists; pass --overwrite" in again.output
     assert not (out / f"{stem}.md").exists()
+
+
+def _profile(path, name, email, address):
+    from foia.profile import Profile, save_profile
+
+    return save_profile(Profile(name=name, email=email, address=address), path)
+
+
+def test_letters_carry_the_requesters_contact_details_recorded_with_the_request(track, tmp_path):
+    _profile(None, "Ana Ruiz", "ana@example.org", "9 Side Rd\nMesa, AZ 85201")        # whoever runs the command
+    track("add", "--title", "ICM records", "--office", "ice", "--on", "2025-01-02", "--tracking-number", "T-3",
+          "--requester", "Atty Jane Roe", "--requester-email", "jane@clinic.example.org",
+          "--requester-address", "1 Court St\\nTucson, AZ 85701", "--requester-phone", "520-555-0100")
+    track("followup", "1", "--out", str(tmp_path / "a"))
+    text = next((tmp_path / "a").glob("*.txt")).read_text()
+    assert text.startswith("Atty Jane Roe\n1 Court St\nTucson, AZ 85701\njane@clinic.example.org\n520-555-0100\n")
+    assert "ana@example.org" not in text and "Mesa" not in text and text.rstrip().endswith("Atty Jane Roe")
+    # Identity data: shown on request only, gone after a purge.
+    assert "jane@clinic" not in track("show", "1").output
+    assert ("  Reply to:  jane@clinic.example.org; 520-555-0100; 1 Court St, Tucson, AZ 85701"
+            in track("show", "1", "--identity").output)
+    track("purge", "1", "--yes")
+    assert "Reply to" not in track("show", "1", "--identity").output
+
+
+def test_a_signer_who_is_not_the_profiles_owner_is_refused_unless_confirmed(track, tmp_path):
+    _profile(None, "Ana Ruiz", "ana@example.org", "9 Side Rd\nMesa, AZ 85201")
+    jane = _profile(tmp_path / "jane.yaml", "Atty Jane Roe", "jane@clinic.example.org", "1 Court St\nTucson, AZ")
+    track("add", "--title", "ICM records", "--office", "ice", "--on", "2025-01-02", "--tracking-number", "T-4",
+          "--requester", "Atty Jane Roe")
+    refused = track("followup", "1", "--out", str(tmp_path / "x"), ok=False)
+    assert refused.output.strip() == (
+        "Error: request 1 is signed by its requester, who is not the person in the profile used: the letter would "
+        "give the agency the profile's email and address for the reply; pass --profile FILE (the signer's), "
+        "--requester-email/--requester-address, or --confirm-signer to send it so")
+    assert not (tmp_path / "x").exists()
+    track("followup", "1", "--out", str(tmp_path / "j"), "--profile", str(jane))
+    assert "jane@clinic.example.org" in next((tmp_path / "j").glob("*.txt")).read_text()
+    track("followup", "1", "--out", str(tmp_path / "c"), "--confirm-signer", "--format", "md")
+    assert "ana@example.org" in next((tmp_path / "c").glob("*.md")).read_text()
+    missing = track("appeal", "1", "--ground", "no-response", "--profile", str(tmp_path / "none.yaml"), ok=False)
+    assert "none.yaml not found; create it with `foia profile init` or check --profile" in missing.output
+
+
+def test_draft_track_keeps_the_contact_details_of_the_letter(tmp_path, monkeypatch):
+    import json
+
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    r = CliRunner().invoke(cli, ["draft", "records", "--system", "icm", "--to", "ICE", "--requester-name", "Bo Lee",
+                                 "--requester-email", "bo@example.org", "--requester-phone", "555-0101",
+                                 "--out", str(tmp_path / "l"), "--track", "--db", url])
+    assert r.exit_code == 0, r.output
+    shown = json.loads(CliRunner().invoke(cli, ["track", "--db", url, "show", "1", "--identity", "--json"]).output)
+    assert shown["requester"] == "Bo Lee"
+    assert shown["requester_contact"] == {"email": "bo@example.org", "phone": "555-0101"}
+    redacted = json.loads(CliRunner().invoke(cli, ["track", "--db", url, "export", "--format", "json",
+                                                   "--redact"]).output)
+    assert "requester_contact" not in redacted["requests"][0]

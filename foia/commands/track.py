@@ -108,6 +108,9 @@ def track_path(ctx):
 @click.option("--draft", is_flag=True, help="Not sent yet: record a draft (no clock runs).")
 @click.option("--sent-via", type=click.Choice(SENT_VIA), help="How it was sent.")
 @click.option("--requester", help="Who filed it (identity field).")
+@click.option("--requester-email", help="The requester's email for replies (identity field; the letters use it).")
+@click.option("--requester-address", help="The requester's postal address (identity field; the letters use it).")
+@click.option("--requester-phone", help="The requester's phone (identity field; the letters use it).")
 @click.option("--client-name", help="The client the records are about (identity field).")
 @click.option("--client-dob", metavar=DATE, help="The client's date of birth (identity field).")
 @click.option("--client-a-number", help="The client's A-Number (identity field).")
@@ -127,7 +130,8 @@ def track_path(ctx):
 @click.option("--note", help="A note for the history.")
 @_by_option
 @click.pass_context
-def track_add(ctx, title, office, kind, on, draft, sent_via, requester, client_name, client_dob, client_a_number,
+def track_add(ctx, title, office, kind, on, draft, sent_via, requester, requester_email, requester_address,
+              requester_phone, client_name, client_dob, client_a_number,
               assignee, tags, letter_file, fee_category, fee_limit, fee_waiver, expedite, systems, vendors,
               contracts, tracking, note, by):
     """Record a request (submitted on --on, default today; or --draft)."""
@@ -137,7 +141,9 @@ def track_add(ctx, title, office, kind, on, draft, sent_via, requester, client_n
                          requester=requester, client_name=client_name, client_dob=client_dob,
                          client_a_number=client_a_number, assignee=assignee, tags=tags, letter_text=letter_text,
                          fee_category=fee_category, fee_limit=fee_limit, fee_waiver=fee_waiver, expedite=expedite,
-                         systems=systems, vendors=vendors, contracts=contracts, tracking=tracking, note=note, by=by)
+                         systems=systems, vendors=vendors, contracts=contracts, tracking=tracking, note=note, by=by,
+                         requester_contact={"email": requester_email, "address": requester_address,
+                                            "phone": requester_phone})
     click.echo(f"Request {change.request_id} recorded: {change.title} ({change.office}), {change.status}.")
     _print_change(change, tracker)
 
@@ -245,6 +251,10 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
         for k in ("requester", "client_name", "client_dob", "client_a_number"):
             if info.get(k):
                 lines.append(f"  {k.replace('_', ' ').capitalize() + ':':<10} {info[k]}")
+        contact = info.get("requester_contact") or {}
+        if contact:
+            shown = [contact[k].replace("\n", ", ") for k in ("email", "phone", "address") if contact.get(k)]
+            lines.append(f"  Reply to:  {'; '.join(shown)}")
     if info.get("purged_at"):
         lines.append(f"  Identity data purged {info['purged_at']}")
     snap = info.get("office_snapshot") or {}
@@ -431,9 +441,15 @@ def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_js
 
 
 def _signer_option(f):
-    f = click.option("--requester-address", help="Postal address for the reply (default: your profile's).")(f)
-    f = click.option("--requester-email", help="Email for the reply (default: your profile's).")(f)
-    return click.option("--requester-name", help="Who signs (default: the request's requester, else your "
+    f = click.option("--confirm-signer", is_flag=True, help="Send it with your profile's contact details although "
+                     "the request's requester signs it.")(f)
+    f = click.option("--profile", "profile_file", type=click.Path(dir_okay=False),
+                     help="The signer's profile file, for what the request does not store (default: yours).")(f)
+    f = click.option("--requester-phone", help="Phone for the reply (default: the request's, else the profile's).")(f)
+    f = click.option("--requester-address", help="Postal address for the reply (default: the request's, else the "
+                     "profile's).")(f)
+    f = click.option("--requester-email", help="Email for the reply (default: the request's, else the profile's).")(f)
+    return click.option("--requester-name", help="Who signs (default: the request's requester, else the "
                         "profile's name).")(f)
 
 
@@ -468,11 +484,15 @@ def _letter_output_options(f):
 @_signer_option
 @_by_option
 @click.pass_context
-def track_followup(ctx, request, out, fmt, overwrite, requester_name, requester_email, requester_address, by):
+def track_followup(ctx, request, out, fmt, overwrite, requester_name, requester_email, requester_address,
+                   requester_phone, profile_file, confirm_signer, by):
     """Write a status inquiry for a request from its history: its tracking number (or, with none, its
-    filing date), the tracker's due dates; about the appeal while one awaits its decision."""
+    filing date), the tracker's due dates; about the appeal while one awaits its decision. The reply
+    details are the request's requester's, as recorded with it."""
     _letter_command(ctx, request, "follow-up", out, fmt, overwrite, by, requester_name=requester_name,
-                    requester={"requester_email": requester_email, "requester_address": requester_address})
+                    requester={"requester_email": requester_email, "requester_address": requester_address,
+                               "requester_phone": requester_phone},
+                    profile_file=profile_file, confirm_signer=confirm_signer)
 
 
 @track.command("appeal")
@@ -488,11 +508,14 @@ def track_followup(ctx, request, out, fmt, overwrite, requester_name, requester_
 @_by_option
 @click.pass_context
 def track_appeal(ctx, request, grounds, exemptions, details, out, fmt, overwrite, requester_name, requester_email,
-                 requester_address, by):
-    """Write an appeal for a request (tracking number, dates and determination from its history)."""
+                 requester_address, requester_phone, profile_file, confirm_signer, by):
+    """Write an appeal for a request (tracking number, dates and determination from its history; the
+    reply details of its requester, as recorded with it)."""
     _letter_command(ctx, request, "appeal", out, fmt, overwrite, by, grounds=grounds, exemptions=exemptions,
                     details=details, requester_name=requester_name,
-                    requester={"requester_email": requester_email, "requester_address": requester_address})
+                    requester={"requester_email": requester_email, "requester_address": requester_address,
+                               "requester_phone": requester_phone},
+                    profile_file=profile_file, confirm_signer=confirm_signer)
 
 
 @track.command("export")

@@ -43,7 +43,7 @@ from foia.tracker import derive as dv
 from foia.tracker import lifecycle as lc
 from foia.tracker.models import (IDENTITY_COLUMNS, IDENTITY_EVENT_KEYS, deadlines, events, request_tags,
                                  requests, tracking_numbers)
-from foia.tracker.service import MAX_ID
+from foia.tracker.service import MAX_ID, REQUESTER_CONTACT_KEYS, requester_contact_value
 from foia.tracker.store import LATEST, utcnow
 
 # Calendar alarms before a requester deadline (an appeal window, a clarification answer), in days.
@@ -62,7 +62,7 @@ CSV_DERIVED = {"next_deadline", "next_deadline_key"}     # written by export, ig
 REQUEST_FIELDS = ["id", "uid", "title", "office", "kind", "status", "status_on", "filed_on", "sent_via",
                   "assignee", "requester", "client_name", "client_dob", "client_a_number", "fee_category",
                   "fee_limit", "fee_waiver", "expedite", "systems", "vendors", "contracts", "letter_text",
-                  "office_snapshot", "created_at", "updated_at", "purged_at"]
+                  "office_snapshot", "created_at", "updated_at", "purged_at", "requester_contact"]
 _UID = re.compile(r"[0-9a-fA-F-]{8,36}")
 _TRUE = {"yes", "y", "true", "1", "x"}
 _FALSE = {"no", "n", "false", "0", ""}
@@ -1183,6 +1183,16 @@ class _JsonSource:
                     break
             evs = self._events(rec, label, where, problems, new_uid, today, now, scan)
             letter = rec.get("letter_text")
+            raw_contact, contact = rec.get("requester_contact"), None
+            if raw_contact is not None:
+                if not isinstance(raw_contact, dict) or set(raw_contact) - set(REQUESTER_CONTACT_KEYS):
+                    problems.add(where("requester_contact"), "expected an object with email, address and phone")
+                else:
+                    try:
+                        contact = requester_contact_value(raw_contact)
+                    except UsageError as exc:
+                        problems.add(where("requester_contact"), exc.message.split(": ", 1)[-1])
+            fields["requester_contact"] = contact
             row = dict(fields, uid=uid, status="draft", letter_text=letter if isinstance(letter, str) else None,
                        office_snapshot=rec.get("office_snapshot"), created_at=str(rec.get("created_at") or now),
                        updated_at=str(rec.get("updated_at") or now), purged_at=rec.get("purged_at") or None)

@@ -164,6 +164,29 @@ def _text(value, *, what: str, limit: int = 2000) -> str | None:
     return text
 
 
+REQUESTER_CONTACT_KEYS = ("email", "address", "phone")
+
+
+def requester_contact_value(contact: dict | None) -> dict | None:
+    """The requester's contact details to store (email, address, phone), checked; None when empty."""
+    from foia.directory import EMAIL_RE
+
+    if not contact:
+        return None
+    out = {}
+    for key in REQUESTER_CONTACT_KEYS:
+        value = _text(contact.get(key), what=f"--requester-{key}", limit=1000)
+        if value:
+            out[key] = value
+    if out.get("email") and not EMAIL_RE.match(out["email"]):
+        raise UsageError("--requester-email: not an email address; use name@example.org")
+    if out.get("address"):
+        # Lines as typed; a "\n" typed in a shell is a line break too.
+        out["address"] = "\n".join(ln.strip() for ln in out["address"].replace("\\n", "\n").splitlines()
+                                   if ln.strip())
+    return out or None
+
+
 @dataclass
 class Change:
     """What one add/update/correct/purge did, for the CLI to report."""
@@ -289,8 +312,11 @@ class Tracker:
             letter_text: str | None = None, sent_via: str | None = None, fee_category: str | None = None,
             fee_limit=None, fee_waiver: bool = False, expedite: bool = False, systems: Sequence[str] = (),
             vendors: Sequence[str] = (), contracts: Sequence[str] = (), tracking: Sequence[str] = (),
-            note: str | None = None, by: str | None = None, snapshot: dict | None = None) -> Change:
-        """Record a new request: submitted on ``on`` (default today), or a draft."""
+            note: str | None = None, by: str | None = None, snapshot: dict | None = None,
+            requester_contact: dict | None = None) -> Change:
+        """Record a new request: submitted on ``on`` (default today), or a draft.
+        ``requester_contact``: the requester's ``email``, ``address`` and ``phone`` as filed
+        (identity data), which the tracker's letters give the agency."""
         from foia.profile import normalize_fee_category
 
         today = self.today()
@@ -326,6 +352,7 @@ class Tracker:
             "status": "draft", "sent_via": sent_via,
             "assignee": _text(assignee, what="--assignee", limit=200),
             "requester": _text(requester, what="--requester", limit=500),
+            "requester_contact": requester_contact_value(requester_contact),
             "client_name": _text(client_name, what="--client-name", limit=500),
             "client_dob": dob.isoformat() if dob else None,
             "client_a_number": _text(client_a_number, what="--client-a-number", limit=32),
@@ -1538,9 +1565,10 @@ def file_request(store_or_url, *, letter, title: str | None = None, requester: s
                  assignee: str | None = None, tags: Sequence[str] = (), fee_category: str | None = None,
                  fee_limit=None, fee_waiver: bool | None = None, expedite: bool | None = None,
                  systems: Sequence[str] = (), vendors: Sequence[str] = (), contracts: Sequence[str] = (),
-                 by: str | None = None, today: date | None = None) -> int:
-    """Record the request a letter (``foia.letters.Letter``) makes, with the letter's text and the
-    office's contact details as they are now; returns the request id.
+                 by: str | None = None, today: date | None = None, requester_contact: dict | None = None) -> int:
+    """Record the request a letter (``foia.letters.Letter``) makes, with the letter's text, the
+    requester's contact details on it (unless ``requester_contact`` is given) and the office's
+    contact details as they are now; returns the request id.
 
     ``store_or_url``: a Store, a Tracker, a URL or None (FOIA_DB / the default file). The
     request is submitted on ``filed_on`` (default today) unless ``draft``. Fields the letter
@@ -1580,6 +1608,8 @@ def file_request(store_or_url, *, letter, title: str | None = None, requester: s
         fee_limit=limit if isinstance(limit, (str, int, float, Decimal)) and not isinstance(limit, bool) else None,
         fee_waiver=_asked(pick(fee_waiver, "fee_waiver")), expedite=_asked(pick(expedite, "expedite")),
         systems=systems, vendors=vendors, contracts=contracts, by=by,
+        requester_contact=requester_contact if requester_contact is not None else {
+            k: (fields.get("requester") or {}).get(k) for k in REQUESTER_CONTACT_KEYS},
     )
     return change.request_id
 
@@ -1817,22 +1847,53 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
 
 def draft_letter(tracker: Tracker, key, kind: str, *, out_dir, fmt: str = "txt", grounds: Sequence[str] = (),
                  exemptions: Sequence[str] = (), details: str | None = None, overwrite: bool = False,
-                 requester_name: str | None = None, requester: dict | None = None, by: str | None = None):
+                 requester_name: str | None = None, requester: dict | None = None, by: str | None = None,
+                 profile_file=None, confirm_signer: bool = False):
     """Render a follow-up or appeal letter from the request's state, write it (0600) and record
     a ``letter`` event. Returns (path, letter, request id)."""
     paths, letter, rid = draft_letters(tracker, key, kind, out_dir=out_dir, formats=(fmt,), grounds=grounds,
                                        exemptions=exemptions, details=details, overwrite=overwrite,
-                                       requester_name=requester_name, requester=requester, by=by)
+                                       requester_name=requester_name, requester=requester, by=by,
+                                       profile_file=profile_file, confirm_signer=confirm_signer)
     return paths[0], letter, rid
+
+
+def _contact_options(rid: int, info: dict, options: dict, given: dict, profile, *, confirm_signer: bool) -> dict:
+    """The requester_* options for a tracker letter: given ones, else the request's stored contact
+    details; and the refusal when a profile of someone else would fill what is left."""
+    from foia.letters import _same_name
+
+    stored = info.get("requester_contact") or {}
+    out = {}
+    for key in REQUESTER_CONTACT_KEYS:
+        value = given.get(f"requester_{key}") or stored.get(key)
+        if value:
+            out[f"requester_{key}"] = value
+    signer = options.get("requester_name")
+    owner = getattr(profile, "name", None)
+    borrowed = [k for k in REQUESTER_CONTACT_KEYS if f"requester_{k}" not in out and getattr(profile, k, None)]
+    if (info.get("kind") != "self" and signer and owner and borrowed and not _same_name(signer, owner)
+            and not confirm_signer):
+        # Names are identity data: the message says that they differ, not what they are.
+        raise FoiaError(f"request {rid} is signed by its requester, who is not the person in the profile used: the "
+                        f"letter would give the agency the profile's {' and '.join(borrowed)} for the reply; pass "
+                        "--profile FILE (the signer's), --requester-email/--requester-address, or --confirm-signer "
+                        "to send it so")
+    return out
 
 
 def draft_letters(tracker: Tracker, key, kind: str, *, out_dir, formats: Sequence[str] = ("txt",),
                   grounds: Sequence[str] = (), exemptions: Sequence[str] = (), details: str | None = None,
                   overwrite: bool = False, requester_name: str | None = None, requester: dict | None = None,
-                  by: str | None = None):
+                  by: str | None = None, profile_file=None, confirm_signer: bool = False):
     """``draft_letter`` in several formats at once (txt, md, docx, eml): every file is built and
     checked before the first is written, and one ``letter`` event records them. Returns (paths,
-    letter, request id)."""
+    letter, request id).
+
+    The reply details are, field by field: ``requester`` (``requester_email``,
+    ``requester_address``, ``requester_phone``) as given, else those stored with the request,
+    else the profile's (``profile_file``, else yours). A letter signed by someone other than the
+    profile's owner that would carry the profile's details is refused unless ``confirm_signer``."""
     from pathlib import Path
 
     from foia.files import atomic_write
@@ -1843,8 +1904,10 @@ def draft_letters(tracker: Tracker, key, kind: str, *, out_dir, formats: Sequenc
     formats = list(dict.fromkeys(formats or ("txt",)))
     rid, options, info = letter_options(tracker, key, kind, grounds=grounds, exemptions=exemptions, details=details,
                                         requester_name=requester_name)
+    profile = load_profile(profile_file)
     options.update({k: v for k, v in (requester or {}).items() if v})
-    letter = build_letter(kind, directory=tracker.directory, office=info["office"], profile=load_profile(),
+    options.update(_contact_options(rid, info, options, requester or {}, profile, confirm_signer=confirm_signer))
+    letter = build_letter(kind, directory=tracker.directory, office=info["office"], profile=profile,
                           options=options, today=tracker.today())
     stem = f"request-{rid}-{kind}-{tracker.today().isoformat()}"
     out = Path(out_dir)

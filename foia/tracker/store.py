@@ -341,11 +341,21 @@ def _m004_office_named(conn) -> None:
     conn.exec_driver_sql(f"UPDATE requests SET office = {named} WHERE office_snapshot IS NOT NULL AND {named} IS NOT NULL")
 
 
+def _m006_requester_contact(conn) -> None:
+    from sqlalchemy import inspect
+
+    # Migration 1 builds the current tables, so a new database has the column already.
+    if "requester_contact" not in {c["name"] for c in inspect(conn).get_columns("requests")}:
+        # JSON on both backends, as create_all makes it (the old and new schemas must be identical).
+        conn.exec_driver_sql("ALTER TABLE requests ADD COLUMN requester_contact JSON")
+
+
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
     (2, "index only the open deadlines", _m002_open_deadlines_index),
     (3, "cache the latest open requester deadline", _m003_requester_due_last),
     (4, "requests keep the office named (HSI, ERO), not only the one it files with", _m004_office_named),
+    (6, "requests keep the requester's contact details (identity data)", _m006_requester_contact),
 ]
 LATEST = MIGRATIONS[-1][0]
 # Stored deadlines written before this schema version were counted by older rules (the derive
