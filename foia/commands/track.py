@@ -283,6 +283,8 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
         who = f" ({e['actor']})" if e.get("actor") else ""
         flag = " [voided]" if e.get("voided") else ""
         flag += " [date corrected]" if e.get("corrected") else ""
+        # A CSV row gives a status and its date only: the history before it is not known.
+        flag += " [from a CSV summary]" if (e.get("data") or {}).get("summary") == "csv" else ""
         text = e["summary"]
         if e["type"] == "status":
             from foia.tracker.service import appeal_of_text
@@ -571,9 +573,10 @@ def track_import(ctx, file, fmt):
         click.echo("The file's request ids were taken in this database: the requests got new ids.")
     if (fmt or file.rsplit(".", 1)[-1]).lower() == "csv":
         click.echo("Note: a CSV row holds a request's status, not its history: each history was rebuilt as "
-                   "submitted on filed_on, then the status on status_on, and the deadlines counted from those "
-                   "(receipt dates, extensions, stops and fees are not in a CSV; move a queue with its history "
-                   "by `export --format json`).", err=True)
+                   "submitted on filed_on, then the status on status_on (marked 'from a CSV summary' in `show`), "
+                   "and the deadlines counted from those; nothing the row does not state was added (receipt "
+                   "dates, extensions, stops, fees and what an appeal is of are not in a CSV; move a queue with "
+                   "its history by `export --format json`).", err=True)
 
 
 @track.command("backup")

@@ -620,14 +620,15 @@ class _CsvSource:
         self.now = utcnow()
         self.rules = tracker.rules
         self.calendar = tracker.calendar
-        # An appealed row's event says what the appeal is of: the agency's silence (checked below).
-        self.of_silence = {"imported": True, "of": ["no-response"]}
         # A few thousand distinct dates among 100,000 rows: each cell text already found to be
         # a past date is looked up, not parsed again.
         self.days: dict[str, date] = {}
         # One data object for every "imported" event: nothing changes it, and the insert encodes
         # it to JSON once per chunk.
-        self.imported = {"imported": True}
+        # "summary": the history was rebuilt from a CSV row (a status and its date), not recorded.
+        # What the row does not state is not invented: an appealed row's appeal says nothing of
+        # what it appeals (a denial before it, or the agency's silence, are not in the row).
+        self.imported = {"imported": True, "summary": "csv"}
         reader = csv.reader(io.StringIO(text))
         try:
             header = next(reader)
@@ -684,17 +685,6 @@ class _CsvSource:
                 self.days[raw] = found
         return found
 
-    def _determination_due(self, office: str, filed: date) -> date | None:
-        """The determination's due date for a request filed on ``filed`` with nothing else known
-        (None: an office without a statutory clock). Memoised in the engine's cache."""
-        rules = self.rules(office)
-        if rules is None:
-            return None
-        try:
-            return dv._determination(filed, rules, self.calendar(), None, None, (), False).due
-        except FoiaError:
-            return None         # a clock past the calendar's years: derive reports it
-
     def prepare(self, items: list, problems: _Problems) -> list[_Prepared]:
         from foia.tracker.service import parse_tracking
 
@@ -737,16 +727,6 @@ class _CsvSource:
                 problems.add(where("filed_on"), "a draft has not been filed; leave filed_on empty or give a status")
             if filed and status_on and status_on < filed:
                 problems.add(where("status_on"), f"{status_on.isoformat()} is before filed_on {filed.isoformat()}")
-            elif status == "appealed" and filed and fields["office"]:
-                # A row's history is "submitted, then appealed": that appeal is of the agency's
-                # silence, possible only once the determination is overdue (as `update` checks).
-                due = self._determination_due(fields["office"], filed)
-                appealed_on = status_on or filed
-                if due is not None and appealed_on <= due:
-                    problems.add(where("status"), f"cannot record appealed on {appealed_on.isoformat()}: there is no "
-                                                  "determination to appeal yet, and it is not due until "
-                                                  f"{due.isoformat()}; give the determination's status, or a "
-                                                  "status_on after that day")
             estimated = get("estimated_completion")
             if estimated:
                 estimated = _parse_day(estimated, problems, where("estimated_completion"), today=today,
@@ -785,7 +765,7 @@ class _CsvSource:
                 if status != "submitted":
                     evs.append({"uid": new_uid(), "type": "status", "status": status,
                                 "occurred_on": status_on or filed, "recorded_at": now, "actor": actor,
-                                "note": None, "data": self.of_silence if status == "appealed" else imported})
+                                "note": None, "data": imported})
             for number, reason in numbers:
                 evs.append({"uid": new_uid(), "type": "tracking-number", "status": None,
                             "occurred_on": filed or today, "recorded_at": now, "actor": actor, "note": None,
