@@ -63,7 +63,9 @@ def test_draft_infers_the_office_from_a_contract(env):
     r = run("draft", "contract", "--award", "70CTD022FR0000170", "--out", str(env), "--date", "2026-11-23",
             "--format", "eml", "--to-email", "ice-foia@ice.dhs.gov")
     assert r.exit_code == 0, r.output
-    msg = email.message_from_bytes((env / "2026-11-23-hsi-contract.eml").read_bytes(), policy=policy.default)
+    raw = (env / "2026-11-23-hsi-contract.eml").read_bytes()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+    msg = email.message_from_bytes(raw, policy=policy.default)
     assert msg["To"] == "ICE FOIA Office <ice-foia@ice.dhs.gov>"
     assert msg["Subject"] == "Freedom of Information Act Request: award 70CTD022FR0000170 (Palantir Technologies)"
     assert "conflict: palantir-icm-om-2022" in r.stderr
