@@ -935,15 +935,20 @@ class Tracker:
                 out["sections"].append({"key": key, "title": title, "total": total, "items": items})
             if stale_days:
                 out["sections"].append(self._stale_section(conn, today, stale_days, limit, mine))
-            open_cond = [r.status.not_in(sorted(lc.END_STATES | {"draft"}))] + mine
-            out["open"] = conn.execute(select(func.count()).select_from(requests).where(*open_cond)).scalar()
-            ahead = [d.open == true(), d.due >= today]
-            if mine:
-                ahead.append(d.request_id.in_(select(r.id).where(*mine)))
-            nxt = conn.execute(select(d.request_id, d.label, d.due, r.office).join(requests, r.id == d.request_id)
-                               .where(*ahead).order_by(d.due, d.request_id).limit(1)).first()
-            out["next"] = ({"id": nxt.request_id, "label": nxt.label, "due": nxt.due.isoformat(),
-                            "office": nxt.office} if nxt else None)
+            out["open"] = out["next"] = None
+            if not any(sec["total"] for sec in out["sections"]):
+                # Only a quiet morning says where the queue stands: counting every open request
+                # reads the whole status index, which a busy morning (a large queue) need not pay.
+                open_cond = [r.status.not_in(sorted(lc.END_STATES | {"draft"}))] + mine
+                out["open"] = conn.execute(select(func.count()).select_from(requests).where(*open_cond)).scalar()
+                ahead = [d.open == true(), d.due >= today]
+                if mine:
+                    ahead.append(d.request_id.in_(select(r.id).where(*mine)))
+                nxt = conn.execute(select(d.request_id, d.label, d.due, r.office)
+                                   .join(requests, r.id == d.request_id)
+                                   .where(*ahead).order_by(d.due, d.request_id).limit(1)).first()
+                out["next"] = ({"id": nxt.request_id, "label": nxt.label, "due": nxt.due.isoformat(),
+                                "office": nxt.office} if nxt else None)
         return out
 
     def _stale_section(self, conn, today: date, stale_days: int, limit: int, mine: list) -> dict:
@@ -953,19 +958,23 @@ class Tracker:
         from sqlalchemy import func, or_, select
 
         r, e = requests.c, events.c
-        # Recording, correcting or purging is bookkeeping, not movement of the request.
-        last = select(e.request_id, func.max(e.occurred_on).label("last_on")).where(
-            e.request_id.in_(select(r.id).where(r.status.in_(sorted(STALE_STATUSES)))),
-            e.type.not_in(["correction", "purged"]), or_(e.type != "created", e.status == "draft")).group_by(
-            e.request_id).subquery()
         cutoff = today - timedelta(days=stale_days)
-        cond = [r.status.in_(sorted(STALE_STATUSES)), last.c.last_on <= cutoff,
-                r.agency_due.is_(None), or_(r.requester_due_last.is_(None), r.requester_due_last < today)] + mine
-        base = select(r.id, r.title, r.office, r.status, r.assignee, r.status_on, last.c.last_on).join(
-            last, last.c.request_id == r.id).where(*cond)
+        # Recording, correcting or purging is bookkeeping, not movement of the request. The
+        # latest event of each candidate is one look-up in ix_events_request; a request whose
+        # status changed after the cutoff moved (that change is an event) and is not a candidate.
+        last_on = (select(func.max(e.occurred_on)).where(
+            e.request_id == r.id, e.type.not_in(["correction", "purged"]),
+            or_(e.type != "created", e.status == "draft")).scalar_subquery()).label("last_on")
+        candidates = select(r.id, r.title, r.office, r.status, r.assignee, r.status_on, last_on).where(
+            r.status.in_(sorted(STALE_STATUSES)), or_(r.status_on.is_(None), r.status_on <= cutoff),
+            r.agency_due.is_(None), or_(r.requester_due_last.is_(None), r.requester_due_last < today),
+            *mine).subquery()
+        c = candidates.c
+        base = select(c.id, c.title, c.office, c.status, c.assignee, c.status_on, c.last_on).where(
+            c.last_on <= cutoff)
         total = conn.execute(select(func.count()).select_from(base.subquery())).scalar()
         items = []
-        for row in conn.execute(base.order_by(last.c.last_on, r.id).limit(limit)):
+        for row in conn.execute(base.order_by(c.last_on, c.id).limit(limit)):
             item = {"id": row.id, "title": row.title, "office": row.office, "status": row.status,
                     "assignee": row.assignee, "last_event_on": row.last_on.isoformat(),
                     "days_quiet": (today - row.last_on).days, "why": STALE_STATUSES[row.status]}
