@@ -965,8 +965,11 @@ class Tracker:
         last_on = (select(func.max(e.occurred_on)).where(
             e.request_id == r.id, e.type.not_in(["correction", "purged"]),
             or_(e.type != "created", e.status == "draft")).scalar_subquery()).label("last_on")
+        # The ids by status first: on "agency_due IS NULL" alone SQLite would read that index's
+        # entries for every closed request of an archive; the few waiting ones are what to read.
+        waiting = select(r.id).where(r.status.in_(sorted(STALE_STATUSES))).scalar_subquery()
         candidates = select(r.id, r.title, r.office, r.status, r.assignee, r.status_on, last_on).where(
-            r.status.in_(sorted(STALE_STATUSES)), or_(r.status_on.is_(None), r.status_on <= cutoff),
+            r.id.in_(waiting), or_(r.status_on.is_(None), r.status_on <= cutoff),
             r.agency_due.is_(None), or_(r.requester_due_last.is_(None), r.requester_due_last < today),
             *mine).subquery()
         c = candidates.c
