@@ -103,6 +103,58 @@ def _prune(doc) -> None:
             root.remove(el)
 
 
+# Fonts every reader has: Word and macOS ship Times New Roman, and LibreOffice substitutes
+# the metric-compatible Liberation Serif, so lines and pages break alike everywhere. The
+# template's theme fonts (Cambria/Calibri) fell back to DejaVu where they are missing, with
+# other line breaks and page counts.
+FONT = "Times New Roman"
+# The letter's last section (the declaration and the signature of a first-party letter) is kept
+# on one page when it has at most this many paragraphs; a longer one keeps only its last
+# paragraph with the closing and signature, so no page is left mostly empty.
+FINAL_SECTION_KEPT = 16
+
+
+def _name_fonts(doc) -> None:
+    """Name FONT in the document defaults and drop every theme-font reference in the styles."""
+    from docx.oxml.ns import qn
+
+    root = doc.styles.element
+    for rfonts in root.iter(qn("w:rFonts")):
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            rfonts.attrib.pop(qn(attr), None)
+    defaults = root.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:rFonts"))
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        defaults.set(qn(attr), FONT)
+    doc.styles["Normal"].font.name = FONT
+
+
+def _page_numbers(doc) -> None:
+    """A centred "Page N of M" footer (PAGE and NUMPAGES fields, filled in by the reader)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    footer = doc.sections[0].footer
+    footer.is_linked_to_previous = False
+    p = footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.style = doc.styles["Footer"]
+    doc.styles["Footer"].font.size = Pt(9)
+    p.add_run("Page ")
+    for i, field in enumerate(("PAGE", "NUMPAGES")):
+        if i:
+            p.add_run(" of ")
+        fld = OxmlElement("w:fldSimple")
+        fld.set(qn("w:instr"), f" {field} ")
+        run = OxmlElement("w:r")
+        text = OxmlElement("w:t")
+        text.text = "1"
+        run.append(text)
+        fld.append(run)
+        p._p.append(fld)
+
+
 class _Writer:
     """One styled base document, reused for every letter (guarded by a lock)."""
 
@@ -112,6 +164,8 @@ class _Writer:
         base = docx.Document()
         _prune(base)
         _define_styles(base)
+        _name_fonts(base)
+        _page_numbers(base)
         buf = io.BytesIO()
         base.save(buf)
         with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
@@ -174,35 +228,54 @@ class _Writer:
         num = self.numbering.element.add_num(self.list_number_abstract)
         num.add_lvlOverride(ilvl=0).add_startOverride(1)
         self._added_nums.append(num)
+        made = []
         for item in items:
             p = self._para("numbers", item)
             p.pPr.numPr.numId.val = num.numId
+            made.append(p)
+        return made
 
     def build(self, blocks: tuple[Block, ...]) -> None:
         for el in list(self.body):
             if not el.tag.endswith("}sectPr"):
                 self.body.remove(el)
         self._added_nums = []
+        made = []          # every paragraph of the letter, in order
+        chained = []       # paragraphs kept on the page of the one after them
+        last_heading = None
         for b in blocks:
+            first = len(made)
             if b.kind == "subject":
-                self._para("subject", "RE: " + " ".join(b.lines))
+                made.append(self._para("subject", "RE: " + " ".join(b.lines)))
             elif b.kind == "letterhead":
                 for i, line in enumerate(b.lines):
-                    self._para("letterhead", line, bold=i == 0)
+                    made.append(self._para("letterhead", line, bold=i == 0))
             elif b.kind == "numbers":
-                self._numbered(b.lines)
+                made.extend(self._numbered(b.lines))
             elif b.kind == "signature":
                 lines = [ln for ln in b.lines if ln]
                 if lines:
-                    self._para("closing", lines[0])
+                    made.append(self._para("closing", lines[0]))
                 for line in lines[1:]:
-                    self._para("signature", line)
-            elif b.kind in ("bullets", "lines", "address", "date", "salutation"):
-                for line in b.lines:
-                    self._para(b.kind, line)
+                    made.append(self._para("signature", line))
+                chained.extend(made[first:-1])
             else:
                 for line in b.lines:
-                    self._para(b.kind, line)
+                    made.append(self._para(b.kind, line))
+                if b.kind == "heading":
+                    last_heading = first
+                elif b.kind == "lines":
+                    # An identity block or a signature line is read as one: never split it.
+                    chained.extend(made[first:-1])
+        if made:
+            # The declaration and the signature stay together (and with their heading); a long
+            # last section keeps only its last paragraph with the closing and signature.
+            start = last_heading if last_heading is not None else len(made) - 1
+            if len(made) - start > FINAL_SECTION_KEPT:
+                start = max(len(made) - FINAL_SECTION_KEPT, 0)
+            chained.extend(made[start:-1])
+        for p in chained:
+            p.get_or_add_pPr().keepNext_val = True
 
     def reset_numbering(self) -> None:
         for num in self._added_nums:
