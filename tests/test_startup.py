@@ -80,13 +80,18 @@ CASES = [
     (["draft", "records", "--to", "ICE", "--system", "icm", "--no-profile", "--requester-name", "A B",
       "--requester-email", "a@example.org", "--date", "2026-06-01", "--overwrite", "--out", "{tmp}/l"],
      ("sqlalchemy", "psycopg", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml")),
+    # The DOCX skeleton comes from the per-user cache: python-docx and lxml are not imported.
+    (["draft", "records", "--to", "ICE", "--system", "icm", "--no-profile", "--requester-name", "A B",
+      "--requester-email", "a@example.org", "--date", "2026-06-01", "--overwrite", "--out", "{tmp}/l",
+      "--format", "docx"],
+     ("sqlalchemy", "psycopg", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml")),
     (["track", "--db", "sqlite:///{tmp}/t.db", "due"],
      ("psycopg", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml", "jinja2")),
 ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("argv,forbidden", CASES, ids=[" ".join(c[0][:2]) for c in CASES])
+@pytest.mark.parametrize("argv,forbidden", CASES, ids=[" ".join(c[0][:2] + c[0][-1:]) for c in CASES])
 def test_each_command_imports_only_what_it_uses(tmp_path, argv, forbidden):
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     code = ("import sys\nfrom foia.cli import main\n"
@@ -98,3 +103,24 @@ def test_each_command_imports_only_what_it_uses(tmp_path, argv, forbidden):
     loaded = proc.stderr.split("MODULES", 1)[1].split()
     heavy = sorted({m for m in loaded if m.split(".")[0] in forbidden})
     assert heavy == [], f"{' '.join(argv)} imports {heavy}"
+
+
+def test_a_corrupt_docx_skeleton_is_rebuilt_and_letters_read_back(tmp_path):
+    import io
+
+    import docx
+
+    args = ["draft", "records", "--to", "ICE", "--system", "icm", "--no-profile", "--requester-name", "A B",
+            "--requester-email", "a@example.org", "--date", "2026-06-01", "--overwrite", "--out", str(tmp_path / "l"),
+            "--format", "docx", "--reproducible"]
+    assert foia(*args).returncode == 0
+    [skeleton] = (tmp_path / "cache").glob("docx-skeleton-*.pickle")
+    assert skeleton.stat().st_mode & 0o777 == 0o600
+    first = (tmp_path / "l" / "2026-06-01-ice-records.docx").read_bytes()
+    skeleton.write_bytes(b"not a pickle")
+    proc = foia(*args)
+    assert proc.returncode == 0, proc.stderr
+    again = (tmp_path / "l" / "2026-06-01-ice-records.docx").read_bytes()
+    assert again == first and skeleton.read_bytes() != b"not a pickle"
+    doc = docx.Document(io.BytesIO(again))
+    assert doc.paragraphs[0].text == "A B" and any(p.style.name == "Subject Line" for p in doc.paragraphs)
