@@ -149,6 +149,10 @@ class Store:
         self.dialect = engine.dialect.name
         self.is_sqlite = self.dialect == "sqlite"
         self.is_postgresql = self.dialect == "postgresql"
+        if self.is_postgresql:
+            from foia.tracker.models import postgresql_options
+
+            postgresql_options()
 
     @property
     def path(self) -> Path | None:
