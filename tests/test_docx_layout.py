@@ -48,7 +48,7 @@ def self_letter(d, details: str):
 
 # Longer and longer details move the identity block and the declaration across the page break.
 SENTENCE = "Encounters at the Nogales and Lukeville ports of entry, secondary inspections and device searches. "
-VARIANTS = [SENTENCE * n for n in range(0, 26, 2)]
+VARIANTS = [SENTENCE * n for n in range(0, 60, 3)]
 
 
 def to_pdf(soffice: str, docs: dict[str, bytes], tmp_path) -> dict[str, tuple[int, list[str], str]]:
