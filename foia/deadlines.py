@@ -819,15 +819,21 @@ def _plain_loader():
     return Loader
 
 
+# closures.yaml lists a few days a year: a file larger than this is not one.
+CLOSURES_MAX_BYTES = 1_000_000
+
+
 def load_closures(path) -> dict[date, str]:
     """Extra closure dates from a YAML list of ``{date: YYYY-MM-DD, name: ...}`` entries."""
     import yaml
 
+    from foia.files import read_regular_text
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FoiaError(f"cannot read {path}: {exc.strerror or exc}") from None
+        text = read_regular_text(path, what="closures", limit=CLOSURES_MAX_BYTES)
+    except UnicodeDecodeError:
+        raise FoiaError(f"{path}: not UTF-8 text; save it as UTF-8 YAML") from None
     try:
         data = yaml.load(text, Loader=_plain_loader())
     except yaml.YAMLError as exc:
@@ -835,6 +841,11 @@ def load_closures(path) -> dict[date, str]:
         where = f" line {mark.line + 1}" if mark is not None else ""
         raise FoiaError(f"{path}{where}: not valid YAML; expected a list of "
                         "{date: YYYY-MM-DD, name: ...} entries") from None
+    except (ValueError, RecursionError) as exc:
+        # An integer of more than 4,300 digits (Python refuses to read it), or lists in lists
+        # thousands deep (the pure-Python YAML parser recurses).
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "holds a number of thousands of digits"
+        raise FoiaError(f"{path}: {what}; expected a list of {{date: YYYY-MM-DD, name: ...}} entries") from None
     if data is None:
         return {}
     if not isinstance(data, list):

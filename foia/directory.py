@@ -316,6 +316,11 @@ def _parse_yaml(text: str, filename: str) -> tuple[Any, list[str]]:
                       f"({exc.reason}); remove it or save the file as UTF-8 text"]
     except yaml.YAMLError as exc:
         return None, [f"{filename}: YAML error: {' '.join(str(exc).split())}; fix the YAML syntax"]
+    except ValueError:
+        # Python refuses to read an integer of more than 4,300 digits (sys.get_int_max_str_digits).
+        return None, [f"{filename}: a number of thousands of digits; no directory value is that long, fix the file"]
+    except RecursionError:
+        return None, [f"{filename}: nested too deeply; fix the YAML syntax"]
     finally:
         loader.dispose()
     return data, [f"{filename}:{line}: {key}: {msg}" for line, key, msg in loader.problems]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,28 +30,136 @@ def atomic_open(path: Path | str, *, binary: bool = True, mode: int = PRIVATE,
     hint = f"choose a writable {what}" if what else "choose a writable directory"
     if path.is_dir():
         raise FoiaError(f"{path} is a directory; give a file name" + (f" ({what})" if what else ""))
+    refuse_special(path, what)
     if not overwrite and path.exists():
         raise FoiaError(f"{path} already exists; pass --overwrite or choose another name")
     parent = path.parent if str(path.parent) else Path(".")
     try:
         make_private_dirs(parent)
-        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+        remove_stale_temporaries(parent, path.name)
+        fd, tmp = private_temporary(parent, path.name, mode)
     except OSError as exc:
         raise FoiaError(f"cannot write {path}: {exc.strerror or exc}; {hint}") from None
     try:
-        os.fchmod(fd, mode)
         text = {} if binary else {"encoding": "utf-8", "newline": ""}
         with os.fdopen(fd, "wb" if binary else "w", **text) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+            # Renamed while still open and locked: no clean-up can take it for a dead writer's.
+            os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
+
+
+def refuse_special(path: Path | str, what: str = "") -> None:
+    """Refuse a ``path`` that exists and is not a regular file: the rename at the end of a write
+    would put a regular file in its place (as root, ``--out /dev/null`` would replace the
+    system's /dev/null with client data; a symbolic link would be replaced, not followed)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return          # absent (or unreadable: the write itself says why)
+    if stat.S_ISREG(mode):
+        return
+    kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a directory" if stat.S_ISDIR(mode)
+            else "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device")
+    raise FoiaError(f"{path} is {kind}, not a regular file; give the name of a new or regular file"
+                    + (f" ({what})" if what else ""))
+
+
+def read_regular_text(path: Path | str, *, what: str, limit: int) -> str:
+    """A UTF-8 text file's contents, refusing anything but a regular file of at most ``limit``
+    bytes (a device such as /dev/zero or a named pipe would be read forever)."""
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise FoiaError(f"{what}: cannot read {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise FoiaError(f"{what}: {path} is not a regular file (a folder, a device or a pipe); give a text file")
+    if st.st_size > limit:
+        raise FoiaError(f"{what}: {path} is larger than {limit:,} bytes; give a text file of at most that size")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise FoiaError(f"{what}: cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise FoiaError(f"{what}: {path} is larger than {limit:,} bytes; give a text file of at most that size")
+    return data.decode("utf-8")
+
+
+# The temporary copies beside a file being written: ".NAME.<random>.tmp" (tempfile.mkstemp).
+# Each is held under an exclusive flock while it is written, so a copy nobody holds was left
+# by a writer that died (SIGKILL, power loss) and holds whatever that writer wrote: letters,
+# unredacted exports, backups. The next write to the same place removes it, and so does
+# `foia track purge` in the folders foia writes to by default.
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.tmp")
+
+
+def private_temporary(parent: Path, name: str, mode: int = PRIVATE) -> tuple[int, str]:
+    """A new temporary file for ``name`` in ``parent``: (fd, path), ``mode``, held locked."""
+    import fcntl
+
+    while True:
+        fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{name}.", suffix=".tmp")
+        try:
+            os.fchmod(fd, mode)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            # Another process's clean-up may have taken it between mkstemp and flock: then
+            # the name no longer leads to this file; make another.
+            if os.stat(tmp).st_ino == os.fstat(fd).st_ino:
+                return fd, tmp
+        except FileNotFoundError:
+            pass
+        except BaseException:
+            os.close(fd)
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        os.close(fd)
+
+
+def remove_stale_temporaries(parent: Path, name: str | None = None) -> list[Path]:
+    """Delete the temporary copies in ``parent`` (of ``name``, or of any file) that no live
+    writer holds; return their paths."""
+    import fcntl
+
+    removed = []
+    try:
+        entries = os.listdir(parent)
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TEMPORARY.fullmatch(entry)
+        if not m or (name is not None and m.group("name") != name):
+            continue
+        tmp = Path(parent) / entry
+        try:
+            fd = os.open(tmp, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue            # a writer is at work on it
+            os.unlink(tmp)
+            removed.append(tmp)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
 
 
 def atomic_write(path: Path | str, data: bytes | str, *, mode: int = PRIVATE,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -1297,6 +1298,129 @@ def _configure(env: jinja2.Environment) -> jinja2.Environment:
     return env
 
 
+# Limits on user templates (a clinic's shared template folder must not freeze every
+# colleague's `draft`): the largest text, list or width a template may build in one step
+# ('x' * N, center(N), indent(N), a str method given N), the most items range() may give in
+# one render, the largest power, and the longest render. A packaged template is far below all.
+TEMPLATE_MAX_SIZE = 1_000_000
+TEMPLATE_MAX_RANGE_ITEMS = 1_000_000
+TEMPLATE_MAX_EXPONENT = 64
+TEMPLATE_MAX_SECONDS = 10
+
+
+class _TemplateLimit(Exception):
+    """A user template went past one of the limits above; the message says which."""
+
+
+def _size_ok(n: int, what: str) -> None:
+    if n > TEMPLATE_MAX_SIZE:
+        raise _TemplateLimit(f"{what} of {n:,} characters or items is past the limit of {TEMPLATE_MAX_SIZE:,}")
+
+
+_WIDE = re.compile(r"[0-9]{7,}")
+# str methods that build a text as wide as a number they are given.
+_WIDENING = {"center", "ljust", "rjust", "zfill", "expandtabs"}
+
+
+def _format_ok(text: Any) -> None:
+    """A format string ("%10000000000s", "{:10000000000}") asks for no width past the limit."""
+    if isinstance(text, str):
+        for digits in _WIDE.findall(text):
+            _size_ok(int(digits[:12]), "a formatted width")
+
+
+class _LimitedSandbox(SandboxedEnvironment):
+    """The sandbox with the resource limits above (the sandbox alone bounds only range())."""
+
+    intercepted_binops = frozenset(["*", "**", "%", "+"])
+
+    def wrap_str_format(self, value):
+        # "{:>10000000000}".format(x): the format string is checked when the method is taken.
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            _format_ok(value.__self__)
+        return wrapped
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "%":
+            _format_ok(left)
+        elif operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, type(left)):
+            _size_ok(len(left) + len(right), "a joined text or list")
+        elif operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(n, int):
+                    _size_ok(len(seq) * max(n, 0), "a repetition")
+        elif operator == "**" and isinstance(right, (int, float)) and right > TEMPLATE_MAX_EXPONENT:
+            raise _TemplateLimit(f"a power of {right} is past the limit of {TEMPLATE_MAX_EXPONENT}")
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
+        name = getattr(__obj, "__name__", "")
+        if isinstance(getattr(__obj, "__self__", None), str):
+            if name in _WIDENING:
+                for value in (*args, *kwargs.values()):
+                    if isinstance(value, int) and not isinstance(value, bool):
+                        _size_ok(abs(value), f"a width given to {name}")
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+def _limited_filter(name: str, original):
+    """A filter whose width arguments are checked first (center(3000000000), indent(10**10))."""
+
+    def checked(*args, **kwargs):
+        if name == "format":
+            _format_ok(args[0] if args else None)
+            return original(*args, **kwargs)
+        for value in (*args[1:], *kwargs.values()):
+            if isinstance(value, int) and not isinstance(value, bool):
+                _size_ok(abs(value), f"a width given to {name}")
+        return original(*args, **kwargs)
+
+    checked.__name__ = name
+    for attr in ("jinja_pass_arg",):
+        if hasattr(original, attr):
+            setattr(checked, attr, getattr(original, attr))
+    return checked
+
+
+_RANGE_BUDGET = __import__("threading").local()
+
+
+def _counted_range(*args):
+    """range() for user templates: at most TEMPLATE_MAX_RANGE_ITEMS items in one render, all
+    loops together (nested range(100000) loops would otherwise run for hours)."""
+    from jinja2.sandbox import safe_range
+
+    for item in safe_range(*args):
+        _RANGE_BUDGET.left = getattr(_RANGE_BUDGET, "left", TEMPLATE_MAX_RANGE_ITEMS) - 1
+        if _RANGE_BUDGET.left < 0:
+            raise _TemplateLimit(f"its loops went past {TEMPLATE_MAX_RANGE_ITEMS:,} range() items")
+        yield item
+
+
+@contextmanager
+def _render_deadline(seconds: float):
+    """Raise _TemplateLimit in the render after ``seconds`` (SIGALRM: only in the main thread,
+    where the CLI renders; elsewhere the size and range limits still hold)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum, frame):
+        raise _TemplateLimit(f"rendering took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @lru_cache(maxsize=8)
 def _environment(packaged: str, user: str | None) -> jinja2.Environment:
     options = dict(undefined=_LetterUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
@@ -1306,7 +1430,11 @@ def _environment(packaged: str, user: str | None) -> jinja2.Environment:
     # User templates are data from outside the package: they run sandboxed (no access to
     # Python internals), and a user template of the same name wins over the packaged one.
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(user), jinja2.FileSystemLoader(packaged)])
-    return _configure(SandboxedEnvironment(loader=loader, **options))
+    env = _configure(_LimitedSandbox(loader=loader, **options))
+    for name in ("center", "indent", "wordwrap", "format", "slice"):
+        env.filters[name] = _limited_filter(name, env.filters[name])
+    env.globals["range"] = _counted_range
+    return env
 
 
 def _env_for_now() -> tuple[jinja2.Environment, Path | None]:
@@ -1344,7 +1472,20 @@ def _render(kind: LetterKind, ctx: dict) -> str:
     where = "your template" if user else "template"
     try:
         template = env.get_template(kind.template)
-        return template.render(ctx)
+        if user is None:
+            return template.render(ctx)
+        _RANGE_BUDGET.left = TEMPLATE_MAX_RANGE_ITEMS
+        size, parts = 0, []
+        with _render_deadline(TEMPLATE_MAX_SECONDS):
+            for part in template.generate(ctx):
+                size += len(part)
+                _size_ok(size, "a letter")
+                parts.append(part)
+        return "".join(parts)
+    except _TemplateLimit as exc:
+        frame = _template_frame(exc) or kind.template
+        raise FoiaError(f"{where} {frame} was stopped: {exc}; make the template simpler (or remove it to use the "
+                        "packaged one)") from None
     except jinja2.TemplateSyntaxError as exc:
         name = exc.name or kind.template
         raise FoiaError(f"{where} {name} line {exc.lineno}: {exc.message}; fix the template "
@@ -1738,6 +1879,10 @@ def default_stem(letter: Letter) -> str:
 def check_stem(stem: str) -> str:
     if not stem or stem in (".", "..") or "/" in stem or "\\" in stem or "\x00" in stem or stem.startswith("."):
         raise UsageError(f"--stem {stem!r}: give a plain file name without folders or a leading dot")
+    if not stem.isprintable():
+        # A newline or other control character in a file name breaks every listing of the folder.
+        raise UsageError(f"--stem {stem!r}: contains a control character (a line break, a tab); give a plain "
+                         "file name")
     return stem
 
 

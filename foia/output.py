@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
@@ -26,12 +27,58 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, default=_default)
 
 
+# CSV injection (OWASP, "CSV Injection"): a spreadsheet runs a cell that starts with =, +, -, @,
+# tab or carriage return as a formula (=HYPERLINK(...) in a request title, a USAspending recipient
+# name). Every CSV foia writes goes through CsvWriter, which prefixes such a cell with a single
+# quote, as OWASP advises: the spreadsheet shows the text, runs nothing. A cell already starting
+# with quotes before one of those characters gets one more quote, so `unescape_cell` (used by
+# `foia track import`) gives back exactly the original text. A plain number (-12.50, a
+# deobligation) cannot be a formula and is left as it is, so spreadsheets still add it up.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_QUOTED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
+_FIRST = frozenset("=+-@\t\r'")
+
+
+def escape_cell(text: str) -> str:
+    """``text`` safe to open in a spreadsheet (see _FORMULA)."""
+    # The first character is looked at first: a million cells are written in an export.
+    if text and text[0] in _FIRST and _FORMULA.match(text) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def unescape_cell(text: str) -> str:
+    """The original text of a cell that ``escape_cell`` wrote."""
+    if text[:1] == "'" and _QUOTED_FORMULA.match(text):
+        return text[1:]
+    return text
+
+
+class CsvWriter:
+    """The one CSV writer of foia's outputs: a header, then one row per dict, every cell made
+    text (``_cell``) and escaped against formula injection (``escape_cell``)."""
+
+    def __init__(self, fh, columns: Sequence[str]):
+        self.columns = list(columns)
+        self._writer = csv.writer(fh, lineterminator="\n")
+
+    def writeheader(self) -> None:
+        self._writer.writerow([escape_cell(c) for c in self.columns])
+
+    def writerow(self, row: dict) -> None:
+        # Written for speed (an export writes millions of cells): most cells are text that
+        # starts with a letter or a digit, and pass two cheap tests.
+        self._writer.writerow([c if c.__class__ is str and not (c and c[0] in _FIRST) else escape_cell(_cell(c))
+                               for c in map(row.get, self.columns)])
+
+
 def to_csv(rows: Sequence[dict], columns: Sequence[str]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    writer = CsvWriter(buf, columns)
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in columns})
+        writer.writerow(row)
     return buf.getvalue()
 
 

@@ -139,6 +139,11 @@ def profile_from_yaml(text: str, *, where: str, fix: str) -> Profile:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         raise FoiaError(f"{where}{line}: not valid YAML; {fix}") from None
+    except (ValueError, RecursionError) as exc:
+        # An integer of more than 4,300 digits (Python refuses to read it), or lists in lists
+        # thousands deep (the pure-Python YAML parser recurses).
+        what = "nested too deeply" if isinstance(exc, RecursionError) else "holds a number of thousands of digits"
+        raise FoiaError(f"{where}: {what}; {fix}") from None
     return profile_from_dict(data, where=where)
 
 

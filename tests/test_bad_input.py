@@ -8,6 +8,7 @@ files the case sets up; the folder's contents (names, sizes, bytes) are compared
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -390,6 +391,200 @@ CASES += [
          setup=_queue_then("update", "1", "--status", "denied", "--on", "2026-11-03")),
     Case("track-appeal-bad-ground", ["track", "appeal", "1", "--ground", "bogus"], 2,
          r"Error: Invalid value for '--ground': 'bogus' is not one of .*", setup=_queue),
+]
+
+
+def _file_of_size(name: str, size: int) -> Callable[[Path], None]:
+    """_queue, then a sparse file ``name`` of ``size`` bytes (a CSV header, then zeros)."""
+    def setup(p: Path) -> None:
+        _queue(p)
+        with open(p / name, "wb") as fh:
+            fh.write(b"title,office\n")
+            fh.truncate(size)
+    return setup
+
+
+def _closures(text: str) -> Callable[[Path], None]:
+    def setup(p: Path) -> None:
+        (p / "config").mkdir(exist_ok=True)
+        (p / "config" / "closures.yaml").write_text(text)
+    return setup
+
+
+BIG = "1" * 5000            # past Python's 4,300-digit limit for reading an integer
+DEEP = "[" * 50000 + "]" * 50000
+
+CASES += [
+    # -- hardening, round two (issue 18): malformed files and numbers past Python's limits -------
+    Case("track-import-huge-cell", ["track", "import", "in.csv"], 1,
+         r"Error: in\.csv: row 2: a cell is longer than 131,072 characters; no field is that long: check for a quote "
+         r"\(\"\) that is never closed", setup=_queue_and("in.csv", "title,office\n" + "x" * 200_000 + ",ICE\n")),
+    Case("track-import-unclosed-quote", ["track", "import", "in.csv"], 1,
+         r"Error: in\.csv: row 3: a cell is longer than 131,072 characters; .*",
+         setup=_queue_and("in.csv", "title,office\nA,ICE\n\"B,ICE\n" + "x,ICE\n" * 30_000)),
+    Case("track-import-utf16-without-bom", ["track", "import", "in.csv"], 1,
+         r"Error: in\.csv: row 1 holds NUL characters \(UTF-16 text\?\); save the file as UTF-8 CSV",
+         setup=_queue_and("in.csv", "title,office\nA,ICE\n".encode("utf-16-le").decode("ascii"))),
+    Case("track-import-json-utf16-without-bom", ["track", "import", "in.json"], 1,
+         r"Error: in\.json: holds NUL characters \(UTF-16 text\?\); save the file as UTF-8 JSON",
+         setup=_queue_and("in.json", '{"format": "foia-tracker", "requests": []}'.encode("utf-16-le").decode("ascii"))),
+    Case("track-import-nul-in-header", ["track", "import", "in.csv"], 1,
+         r"Error: in\.csv: row 1 holds NUL characters \(UTF-16 text\?\); save the file as UTF-8 CSV",
+         setup=_queue_and("in.csv", "title,off\x00ice\nA,ICE\n")),
+    Case("track-import-100000-columns", ["track", "import", "in.csv"], 1,
+         r"Error: in\.csv: row 1 has 100,000 columns; an import has at most 27 \(title, office, \.\.\.\): check the "
+         r"separator \(a comma\) and the header row",
+         setup=_queue_and("in.csv", ",".join(f"c{i}" for i in range(100_000)) + "\n")),
+    Case("track-import-too-large", ["track", "import", "in.csv"], 1,
+         r"Error: in\.csv: larger than 50,000,000 bytes, the most one import reads; split it into smaller files "
+         r"\(each import is all-or-nothing\)", setup=_file_of_size("in.csv", 50_000_001)),
+    Case("track-import-fifo", ["track", "import", "in.csv"], 1,
+         r"Error: in\.csv: not a regular file \(a device, a pipe or a socket\); give a \.csv or \.json file",
+         setup=lambda p: _queue(p) or os.mkfifo(p / "in.csv")),
+    Case("track-import-device", ["track", "import", "/dev/zero", "--format", "csv"], 1,
+         r"Error: /dev/zero: not a regular file \(a device, a pipe or a socket\); give a \.csv or \.json file",
+         setup=_queue),
+    Case("track-import-json-huge-number", ["track", "import", "in.json"], 1,
+         r"Error: in\.json: a number of thousands of digits; no id or amount is that long, expected a "
+         r"`foia track export --format json` file",
+         setup=_queue_and("in.json", '{"format": "foia-tracker", "version": 1, "requests": [{"id": %s}]}' % BIG)),
+    Case("track-import-csv-huge-id", ["track", "import", "in.csv"], 1,
+         r"in\.csv: row 2, column id: '1{5000}' is not a request number; leave it empty for a new request",
+         setup=_queue_and("in.csv", f"id,title,office\n{BIG},A,ICE\n"), then=(IMPORT_SUMMARY,)),
+    Case("track-show-huge-id", ["track", "show", BIG], 1, r"Error: no request 1{5000}; see `foia track list`",
+         setup=_queue),
+    Case("profile-huge-number", ["profile", "show", "--profile", "p.yaml"], 1,
+         r"Error: p\.yaml: holds a number of thousands of digits; fix it with `foia profile edit`",
+         {"p.yaml": f"name: {BIG}\n"}),
+    Case("profile-nested-deep", ["profile", "show", "--profile", "p.yaml"], 1,
+         r"Error: p\.yaml: nested too deeply; fix it with `foia profile edit`", {"p.yaml": f"name: {DEEP}\n"}),
+    Case("directory-huge-number", ["--directory", "over.yaml", "agencies", "list"], 1,
+         r"over\.yaml: a number of thousands of digits; no directory value is that long, fix the file",
+         {"over.yaml": f"agencies:\n  - id: cbp\n    name: {BIG}\n"}),
+    Case("deadline-closures-huge-number", ["deadline", "--received", "2025-11-21"], 1,
+         r"Error: .*closures\.yaml: holds a number of thousands of digits; expected a list of "
+         r"\{date: YYYY-MM-DD, name: \.\.\.\} entries", setup=_closures(f"- {{date: {BIG}, name: x}}\n")),
+    Case("deadline-closures-nested-deep", ["deadline", "--received", "2025-11-21"], 1,
+         r"Error: .*closures\.yaml: nested too deeply; expected a list of \{date: YYYY-MM-DD, name: \.\.\.\} entries",
+         setup=_closures(f"- {DEEP}\n")),
+]
+
+
+def _damaged_queue(p: Path) -> None:
+    """_queue, then the requests table's page overwritten: the first page (the schema) is intact,
+    so opening works and the damage shows when a command reads the requests."""
+    import sqlite3
+
+    _queue(p)
+    db = p / "data" / "foia.db"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'requests'").fetchone()[0]
+    conn.close()
+    data = bytearray(db.read_bytes())
+    for at in range((root - 1) * size, root * size, 3):
+        data[at] = 0xAB
+    db.write_bytes(bytes(data))
+
+
+def _other_sqlite(p: Path) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(p / "other.db")
+    conn.execute("CREATE TABLE notes (x TEXT)")
+    conn.execute("INSERT INTO notes VALUES ('mine')")
+    conn.commit()
+    conn.close()
+
+
+DAMAGED = (r"Error: the tracker database .*foia\.db is damaged \(database disk image is malformed\); put your latest "
+           r"`foia track backup` copy in its place \(or import your latest `foia track export --format json` into a "
+           r"new database\)")
+
+CASES += [
+    # -- hardening, round two (issue 18): special files, refused databases, identity fields ------
+    Case("track-export-onto-fifo", ["track", "export", "--format", "csv", "--out", "out.csv"], 1,
+         r"Error: out\.csv is a named pipe \(FIFO\), not a regular file; give the name of a new or regular file "
+         r"\(--out\)", setup=lambda p: _queue(p) or os.mkfifo(p / "out.csv")),
+    Case("track-export-onto-symlink", ["track", "export", "--format", "json", "--out", "link.json"], 1,
+         r"Error: link\.json is a symbolic link, not a regular file; give the name of a new or regular file \(--out\)",
+         {"target.json": "mine\n"}, setup=lambda p: _queue(p) or os.symlink("target.json", p / "link.json")),
+    Case("track-backup-onto-fifo", ["track", "backup", "--out", "b.db"], 1,
+         r"Error: b\.db is a named pipe \(FIFO\), not a regular file; give the name of a new or regular file "
+         r"\(--out\)", setup=lambda p: _queue(p) or os.mkfifo(p / "b.db")),
+    Case("track-backup-journal-name", ["track", "backup", "--out", "data/foia.db-journal"], 1,
+         r"Error: data/foia\.db-journal is the name of a file SQLite keeps beside the tracker database and deletes or "
+         r"rewrites; give the backup another name \(--out\)", setup=_queue),
+    Case("track-letter-device", ["track", "add", "--title", "X", "--office", "ICE", "--letter", "/dev/zero"], 2,
+         r"Error: --letter: /dev/zero is not a regular file \(a folder, a device or a pipe\); give a text file",
+         setup=_queue),
+    Case("track-letter-fifo", ["track", "add", "--title", "X", "--office", "ICE", "--letter", "l.txt"], 2,
+         r"Error: --letter: l\.txt is not a regular file \(a folder, a device or a pipe\); give a text file",
+         setup=lambda p: _queue(p) or os.mkfifo(p / "l.txt")),
+    Case("track-letter-too-large", ["track", "add", "--title", "X", "--office", "ICE", "--letter", "l.txt"], 2,
+         r"Error: --letter: l\.txt is larger than 1,000,000 bytes; give a text file of at most that size",
+         setup=_file_of_size("l.txt", 1_000_001)),
+    Case("deadline-closures-is-a-folder", ["deadline", "--received", "2025-11-21"], 1,
+         r"Error: closures: .*closures\.yaml is not a regular file \(a folder, a device or a pipe\); give a text file",
+         setup=lambda p: (p / "config" / "closures.yaml").mkdir(parents=True)),
+    Case("track-closures-is-a-folder", ["track", "due"], 1,
+         r"Error: closures: .*closures\.yaml is not a regular file \(a folder, a device or a pipe\); give a text file",
+         setup=lambda p: _queue(p) or (p / "config" / "closures.yaml").mkdir(parents=True)),
+    Case("draft-stem-newline", ["draft", "records", "--system", "icm", *REQ, "--stem", "a\nb", "--out", "out"], 2,
+         r"Error: --stem 'a\\nb': contains a control character \(a line break, a tab\); give a plain file name"),
+    Case("draft-eml-name-line-break", ["draft", "records", "--system", "icm", "--no-profile", "--requester-name",
+                                       "Sam\r\nBcc: x@example.org", "--requester-email", "sam@example.org",
+                                       "--format", "eml", "--out", "out"], 1,
+         r"Error: the name .* contains a line break or another control character; write it on one line "
+         r"\(--requester-name / profile name\)"),
+    Case("track-dob-year-one", ["track", "add", "--title", "X", "--office", "ICE", "--client-dob", "0001-01-01"], 2,
+         r"Error: --client-dob: the date of birth is more than 130 years ago; check it \(YYYY-MM-DD\)", setup=_queue),
+    Case("track-a-number-shape", ["track", "add", "--title", "X", "--office", "ICE", "--client-a-number", "x" * 32], 2,
+         r"Error: --client-a-number: not an A-Number; write 8 or 9 digits, optionally after an A \(e\.g\. A012345678\)",
+         setup=_queue),
+    Case("track-import-a-number-shape", ["track", "import", "in.csv"], 1,
+         r"in\.csv: row 2, column client_a_number: not an A-Number; write 8 or 9 digits, optionally after an A "
+         r"\(e\.g\. A012345678\)", setup=_queue_and("in.csv", "title,office,client_a_number\nA,ICE,A12\n"),
+         then=(IMPORT_SUMMARY,)),
+    Case("track-import-dob-too-old", ["track", "import", "in.csv"], 1,
+         r"in\.csv: row 2, column client_dob: the date of birth is more than 130 years ago; check it \(YYYY-MM-DD\)",
+         setup=_queue_and("in.csv", "title,office,client_dob\nA,ICE,1850-01-01\n"), then=(IMPORT_SUMMARY,)),
+    Case("track-db-sqlcipher-creates-nothing", ["track", "--db", "sqlite+pysqlcipher:///x.db", "list"], 1,
+         r"Error: cannot use database sqlite\+pysqlcipher:///x\.db: No module named '.*'; check --db / FOIA_DB"),
+    Case("track-db-unrelated-sqlite", ["track", "--db", "other.db", "list"], 1,
+         r"Error: cannot open the tracker database .*other\.db: it is a SQLite database of something else "
+         r"\(tables: notes\); give foia its own file \(check --db / FOIA_DB\)", setup=_other_sqlite),
+    Case("track-db-not-sqlite", ["track", "--db", "notes.txt", "list"], 1,
+         r"Error: cannot open the tracker database .*notes\.txt: it is not a SQLite database; give foia its own file "
+         r"\(check --db / FOIA_DB\)", {"notes.txt": "my notes, not a database\n"}),
+    Case("track-db-damaged-read", ["track", "list"], 1, DAMAGED, setup=_damaged_queue),
+    Case("track-db-damaged-write", ["track", "update", "1", "--note", "x"], 1, DAMAGED, setup=_damaged_queue),
+]
+
+
+STOPPED = r"Error: your template records\.j2:1 was stopped: {}; make the template simpler \(or remove it to use the packaged one\)"
+DRAFT = ["draft", "records", "--system", "icm", *REQ, "--out", "out"]
+
+CASES += [
+    # -- hardening, round two (issue 18): template resource limits --------------------------------
+    Case("template-huge-repetition", DRAFT, 1,
+         STOPPED.format(r"a repetition of 3,000,000,000 characters or items is past the limit of 1,000,000"),
+         setup=_template("{{ 'x' * 3000000000 }}")),
+    Case("template-huge-center", DRAFT, 1,
+         STOPPED.format(r"a width given to center of 3,000,000,000 characters or items is past the limit of 1,000,000"),
+         setup=_template("{{ 'x'|center(3000000000) }}")),
+    Case("template-huge-indent", DRAFT, 1,
+         STOPPED.format(r"a width given to indent of 10,000,000,000 characters or items is past the limit of 1,000,000"),
+         setup=_template("{{ 'x'|indent(10**10) }}")),
+    Case("template-nested-range-loops", DRAFT, 1,
+         STOPPED.format(r"its loops went past 1,000,000 range\(\) items"),
+         setup=_template("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}")),
+    Case("template-huge-format-width", DRAFT, 1,
+         STOPPED.format(r"a formatted width of 10,000,000,000 characters or items is past the limit of 1,000,000"),
+         setup=_template("{{ '{:>10000000000}'.format('x') }}")),
+    Case("template-huge-power", DRAFT, 1, STOPPED.format(r"a power of 100000 is past the limit of 64"),
+         setup=_template("{{ 10 ** 100000 }}")),
 ]
 
 

@@ -23,7 +23,7 @@ def _closures(ctx, directory, cli_closures) -> tuple[dict, list[str]]:
             merged.update(found)
             origins.append(f"{len(found)} from the agency directory")
     path = config_dir() / "closures.yaml"
-    if path.is_file():
+    if path.exists() or path.is_symlink():      # a folder or a device there is refused, not skipped
         found = load_closures(path)
         if found:
             merged.update(found)

@@ -59,6 +59,13 @@ def _deadline_line(d: dict) -> str:
     return f"{d['label']}: {due} [{state}{extra}]"
 
 
+def _warn_unfinished_recompute(tracker) -> None:
+    started = tracker.unfinished_recompute()
+    if started:
+        click.echo(f"Warning: a recompute started {started} did not finish, so some stored deadlines may still be "
+                   "counted by older rules: run foia track recompute again", err=True)
+
+
 def _print_change(change, tracker) -> None:
     for line in change.recorded:
         click.echo(f"  recorded: {line}")
@@ -146,12 +153,14 @@ def track_add(ctx, title, office, kind, on, draft, sent_via, requester, client_n
 
 
 def _letter_text(path: str) -> str:
-    from pathlib import Path
-
-    from foia.errors import UsageError
+    from foia.errors import FoiaError, UsageError
+    from foia.files import read_regular_text
+    from foia.tracker.service import LETTER_MAX_BYTES
 
     try:
-        return Path(path).read_text(encoding="utf-8")
+        return read_regular_text(path, what="--letter", limit=LETTER_MAX_BYTES)
+    except FoiaError as exc:
+        raise UsageError(exc.message) from None
     except UnicodeDecodeError:
         raise UsageError(f"--letter: {path} is not UTF-8 text; give the letter as it was sent, saved as plain "
                          "text (.txt)") from None
@@ -173,6 +182,7 @@ def _letter_text(path: str) -> str:
 def track_list(ctx, statuses, office, assignee, tag, overdue, due_within, limit, identity, today, fmt):
     """List requests, soonest deadline first."""
     tracker = _tracker(ctx, today)
+    _warn_unfinished_recompute(tracker)
     rows = tracker.list(status=statuses, office=office, assignee=assignee, tag=tag, overdue=overdue,
                         due_within=due_within, limit=limit, identity=identity)
     columns = ["id", "status", "office", "next_deadline", "next_deadline_key", "title", "tracking_number",
@@ -379,6 +389,7 @@ def track_due(ctx, within, limit, as_json, today):
     from datetime import date
 
     tracker = _tracker(ctx, today)
+    _warn_unfinished_recompute(tracker)
     report = tracker.due(within=within, limit=limit)
     if as_json:
         click.echo(to_json(report))
@@ -551,6 +562,10 @@ def track_purge(ctx, request, yes, notes, by):
     change = tracker.purge(request, notes=notes, by=by)
     click.echo(f"Request {change.request_id}: {change.recorded[0]}. The dated history is kept. Backups made "
                "before now still hold the old data.")
+    for line in change.notes:
+        click.echo(f"  {line}")
+    for w in change.warnings:
+        click.echo(f"Warning: {w}", err=True)
 
 
 @track.command("recompute")

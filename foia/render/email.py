@@ -15,7 +15,12 @@ from foia.errors import FoiaError
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
-def _address(name: str | None, email: str) -> Address | str:
+def _address(name: str | None, email: str, *, name_from: str = "--requester-name / profile name") -> Address | str:
+    if name and not name.isprintable():
+        # A line break in a header would start another header: refused before the address is
+        # built (which would blame the email address).
+        raise FoiaError(f"the name {name!r} contains a line break or another control character; write it on one "
+                        f"line ({name_from})")
     try:
         local, domain = email.rsplit("@", 1)
         return Address(display_name=name or "", username=local, domain=domain)
@@ -32,7 +37,7 @@ def to_eml(letter, *, reproducible: bool = False, attach_docx: bool = False, now
     # RFC 5322 allows lines up to 998 characters; folding at 78 splits a long RE line before
     # its first word, which some readers show with a leading space.
     msg = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
-    msg["To"] = _address(letter.office_name, letter.to_email)
+    msg["To"] = _address(letter.office_name, letter.to_email, name_from="the office's name in your directory file")
     if requester.get("email"):
         msg["From"] = _address(requester.get("name"), requester["email"])
     msg["Subject"] = letter.subject

@@ -31,7 +31,6 @@ import json
 import operator
 import os
 import re
-import tempfile
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -43,7 +42,7 @@ from foia.tracker import derive as dv
 from foia.tracker import lifecycle as lc
 from foia.tracker.models import (IDENTITY_COLUMNS, IDENTITY_EVENT_KEYS, deadlines, events, request_tags,
                                  requests, tracking_numbers)
-from foia.tracker.service import MAX_ID
+from foia.tracker.service import MAX_ID, a_number_problem, dob_problem
 from foia.tracker.store import LATEST, utcnow
 
 FORMAT = "foia-tracker"
@@ -233,6 +232,7 @@ def csv_row(row, evs, tags, tns, *, today: date, behind: dict | None = None) -> 
 def _export_csv(tracker, out, *, redact: bool) -> int:
     from sqlalchemy import select
 
+    from foia.output import CsvWriter
     from foia.tracker.service import next_deadline_sql
 
     columns = [c for c in CSV_COLUMNS if not (redact and c in IDENTITY_COLUMNS)]
@@ -244,11 +244,10 @@ def _export_csv(tracker, out, *, redact: bool) -> int:
             r.requester_due < today, r.requester_due_last >= today))}
     count = 0
     with private_output(out) as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer = CsvWriter(fh, columns)
         writer.writeheader()
         for row, evs, tags, tns in iter_requests(tracker.store):
-            writer.writerow({k: ("" if v is None else v)
-                             for k, v in csv_row(row, evs, tags, tns, today=today, behind=behind).items()})
+            writer.writerow(csv_row(row, evs, tags, tns, today=today, behind=behind))
             count += 1
     return count
 
@@ -300,6 +299,7 @@ def _export_ics(tracker, out) -> int:
 def backup(tracker, out=None) -> tuple[Path, str]:
     """Copy the whole database to ``out`` (0600). SQLite: the online backup API (a consistent
     copy while others keep working). PostgreSQL: a JSON export of everything."""
+    from foia.files import private_temporary, refuse_special, remove_stale_temporaries
     from foia.paths import data_dir, ensure_private_dir, make_private_dirs
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
@@ -313,15 +313,19 @@ def backup(tracker, out=None) -> tuple[Path, str]:
 
         if out.exists() and out.is_dir():
             raise FoiaError(f"{out} is a directory; give a file name (--out)")
+        refuse_special(out, "--out")
         live = store.path.resolve()
-        if out.resolve() in (live, live.with_name(live.name + "-wal"), live.with_name(live.name + "-shm")):
+        if out.resolve() == live:
             raise FoiaError(f"{out} is the tracker database itself; give the backup another name (--out)")
+        # SQLite's files beside the database: it deletes or rewrites them when it opens it.
+        if out.resolve() in (live.with_name(live.name + end) for end in ("-wal", "-shm", "-journal")):
+            raise FoiaError(f"{out} is the name of a file SQLite keeps beside the tracker database and deletes or "
+                            "rewrites; give the backup another name (--out)")
         parent = out.parent if str(out.parent) else Path(".")
         try:
             make_private_dirs(parent)
-            fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{out.name}.", suffix=".tmp")
-            os.close(fd)
-            os.chmod(tmp, 0o600)
+            remove_stale_temporaries(parent, out.name)
+            fd, tmp = private_temporary(parent, out.name)
         except OSError as exc:
             raise FoiaError(f"cannot write {out}: {exc.strerror or exc}; choose a writable --out") from None
         try:
@@ -334,6 +338,7 @@ def backup(tracker, out=None) -> tuple[Path, str]:
             finally:
                 dst.close()
                 src.close()
+            # Renamed while the lock is held (see foia.files.private_temporary).
             os.replace(tmp, out)
         except BaseException:
             try:
@@ -341,6 +346,8 @@ def backup(tracker, out=None) -> tuple[Path, str]:
             except OSError:
                 pass
             raise
+        finally:
+            os.close(fd)
         return out, "sqlite"
     _export_json(tracker, out, redact=False, keep_notes=True)
     return out, "json"
@@ -491,8 +498,15 @@ def _common_fields(get, where, problems: _Problems, look: _Lookups, *, today) ->
     out["sent_via"] = sent
     for name, limit in (("assignee", 200), ("requester", 500), ("client_name", 500), ("client_a_number", 32)):
         out[name] = _one_line(get(name), limit, problems, where, name)
+    a_number = out["client_a_number"]
+    # One problem a field: a value past the column's 32 characters is reported as too long.
+    if isinstance(a_number, str) and len(a_number) <= 32 and a_number_problem(a_number):
+        problems.add(where("client_a_number"), a_number_problem(a_number))
     dob = get("client_dob")
     dob = _parse_day(dob, problems, where("client_dob"), today=today, identity=True) if dob else None
+    if dob and dob_problem(dob, today):
+        problems.add(where("client_dob"), dob_problem(dob, today))
+        dob = None
     out["client_dob"] = dob.isoformat() if dob else None
     category = get("fee_category")
     out["fee_category"] = None
@@ -571,6 +585,27 @@ class _Prepared:
         self.given_uids = given_uids
 
 
+# A CSV header wider than this is refused at once: foia reads at most len(CSV_COLUMNS) + 1 columns.
+MAX_CSV_COLUMNS = 100
+
+
+def _rows(reader, path: Path) -> Iterator[list[str]]:
+    """The reader's rows; a malformed one stops the import with one line naming its row."""
+    n = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise FoiaError(f"{path}: row {n}: a cell is longer than {csv.field_size_limit():,} characters; no "
+                                "field is that long: check for a quote (\") that is never closed") from None
+            raise FoiaError(f"{path}: row {n}: not valid CSV ({exc}); save the file as CSV (UTF-8)") from None
+        yield cells
+        n += 1
+
+
 class _CsvSource:
     """A CSV file's header and non-blank rows, read whole (C-speed); ``prepare`` validates a
     slice of the rows, so a large import can validate and write in chunks."""
@@ -578,6 +613,7 @@ class _CsvSource:
     has_corrections = False     # a row's history is rebuilt from its status: no corrections
 
     def __init__(self, tracker, path: Path, text: str, problems: _Problems, look: _Lookups):
+        from foia.output import unescape_cell
         from foia.tracker.service import UidMaker
 
         self.look = look
@@ -595,13 +631,22 @@ class _CsvSource:
         # One data object for every "imported" event: nothing changes it, and the insert encodes
         # it to JSON once per chunk.
         self.imported = {"imported": True}
-        reader = csv.reader(io.StringIO(text))
+        if "\n" not in text and "\r" in text:
+            # Excel for Mac's "CSV (Macintosh)" ends lines with CR alone.
+            text = text.replace("\r", "\n")
+        reader = _rows(csv.reader(io.StringIO(text)), path)
         try:
             header = next(reader)
         except StopIteration:
             raise FoiaError(f"{path}: empty file; expected a header row with at least title, office") from None
-        header = [h.strip().lower().lstrip("\ufeff") for h in header]
+        if "\x00" in "".join(header):
+            raise FoiaError(f"{path}: row 1 holds NUL characters (UTF-16 text?); save the file as UTF-8 CSV")
         known = set(CSV_COLUMNS) | set(CSV_IMPORT_ONLY)
+        if len(header) > MAX_CSV_COLUMNS:
+            # Checked before anything looks at the columns one by one (100,000 of them took minutes).
+            raise FoiaError(f"{path}: row 1 has {len(header):,} columns; an import has at most {len(known)} "
+                            f"(title, office, ...): check the separator (a comma) and the header row")
+        header = [h.strip().lower().lstrip("\ufeff") for h in header]
         for h in (h for h in header if h not in known):
             problems.add(f"row 1, column {h or '(empty)'}", "unknown column; expected some of " + ", ".join(
                 c for c in CSV_COLUMNS + CSV_IMPORT_ONLY if c not in CSV_DERIVED))
@@ -614,9 +659,14 @@ class _CsvSource:
         self.items: list[tuple[int, list[str]]] = []
         if problems.items:
             return
+        # foia's own export quotes formula-like cells (foia.output.escape_cell): give back the
+        # original text. Only rows with such a cell pay for the look.
+        quoted = "'" in text
         for n, cells in enumerate(reader, start=2):
             if not any(c.strip() for c in cells):     # blank, or only commas (a spreadsheet's empty row)
                 continue
+            if quoted and any(c[:1] == "'" for c in cells):
+                cells = [unescape_cell(c) for c in cells]
             self.items.append((n, cells))
         if "\x00" in text:
             # PostgreSQL cannot store NUL; SQLite could, and the queue could then never move there.
@@ -634,7 +684,7 @@ class _CsvSource:
         out = []
         for _, cells in self.items:
             value = cells[i].strip() if i < len(cells) else ""
-            if not (value.isascii() and value.isdigit()) or int(value) > _MAX_ID:
+            if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > _MAX_ID:
                 return None
             out.append(int(value))
         return out
@@ -734,7 +784,8 @@ class _CsvSource:
             if uid and not _valid_uid(uid):
                 problems.add(where("uid"), f"{uid!r} is not a uid; leave it empty for a new request")
             src_id = (get("id") or "").strip()
-            if src_id and not (src_id.isascii() and src_id.isdigit() and int(src_id) <= _MAX_ID):
+            if src_id and not (src_id.isascii() and src_id.isdigit() and len(src_id) <= 10
+                               and int(src_id) <= _MAX_ID):
                 problems.add(where("id"), f"{src_id!r} is not a request number; leave it empty for a new request")
             note = (get("note") or "").strip() or None
             if len(problems.items) != before:
@@ -1016,6 +1067,9 @@ class _JsonSource:
         self.new_uid = UidMaker()
         self.today = tracker.today()
         self.items = []
+        if "\x00" in text[:1000]:
+            # A UTF-16 file without a byte-order mark decodes as UTF-8 with a NUL after each letter.
+            raise FoiaError(f"{path}: holds NUL characters (UTF-16 text?); save the file as UTF-8 JSON")
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -1024,6 +1078,10 @@ class _JsonSource:
         except RecursionError:
             raise FoiaError(f"{path}: not valid JSON (nested too deeply); expected a `foia track export --format "
                             "json` file") from None
+        except ValueError:
+            # Python refuses to read an integer of more than 4,300 digits: no id or amount is that long.
+            raise FoiaError(f"{path}: a number of thousands of digits; no id or amount is that long, expected a "
+                            "`foia track export --format json` file") from None
         if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("requests"), list):
             raise FoiaError(f"{path}: not a foia tracker export (no \"format\": \"{FORMAT}\" with a requests list); "
                             "make one with `foia track export --format json`")
@@ -1286,6 +1344,22 @@ class _JsonSource:
         return evs
 
 
+# The largest file `foia track import` reads (bytes). An import holds the file's rows in memory
+# while it checks them (about 45 times the file's size: 100,000 CSV rows, 7 MB, peak near
+# 310 MB), so a bigger file is refused with one line instead of exhausting memory; split it.
+IMPORT_MAX_BYTES = 50_000_000
+
+
+def _check_import_size(path: Path, st) -> None:
+    import stat
+
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise FoiaError(f"{path}: not a regular file (a device, a pipe or a socket); give a .csv or .json file")
+    if st is None or st.st_size > IMPORT_MAX_BYTES:
+        raise FoiaError(f"{path}: larger than {IMPORT_MAX_BYTES:,} bytes, the most one import reads; split it into "
+                        "smaller files (each import is all-or-nothing)")
+
+
 def import_file(tracker, path, *, fmt: str | None = None) -> dict:
     """Import requests from a CSV or JSON file, all or nothing.
 
@@ -1297,13 +1371,21 @@ def import_file(tracker, path, *, fmt: str | None = None) -> dict:
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        # Looked at before opening: opening a FIFO would wait for a writer, reading a device never ends.
+        st = os.stat(path)
+        if os.path.isdir(path):
+            raise IsADirectoryError
+        _check_import_size(path, st)
+        with open(path, "rb") as fh:
+            raw = fh.read(IMPORT_MAX_BYTES + 1)
     except FileNotFoundError:
         raise FoiaError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise FoiaError(f"{path}: is a folder; give a .csv or .json file") from None
     except OSError as exc:
         raise FoiaError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > IMPORT_MAX_BYTES:
+        _check_import_size(path, None)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -150,5 +150,14 @@ schema_migrations = Table(
     Column("applied_at", String(32), nullable=False),
 )
 
+# Work in progress other commands must know about, one row per key (migration 5): "recompute"
+# holds when a full `foia track recompute` started (a killed one leaves part of the queue
+# counted by new rules and part by old); a full run that finishes deletes it.
+tracker_state = Table(
+    "tracker_state", metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
 # Tables created by migration 1, in dependency order.
 V1_TABLES = (requests, request_tags, tracking_numbers, events, deadlines)

@@ -26,7 +26,7 @@ from foia.errors import FoiaError, NotFound, UsageError
 from foia.tracker import derive as dv
 from foia.tracker import lifecycle as lc
 from foia.tracker.models import (IDENTITY_COLUMNS, IDENTITY_EVENT_KEYS, deadlines, events, request_tags,
-                                 requests, tracking_numbers)
+                                 requests, tracker_state, tracking_numbers)
 from foia.tracker.store import Store, open_store, utcnow
 
 SENT_VIA = lc.SENT_VIA
@@ -165,6 +165,31 @@ def _date(value, *, what: str) -> date | None:
     return parse_date(str(value), what=what)
 
 
+# An A-Number: 8 or 9 digits after an optional "A" (spaces and dashes between them are allowed
+# and kept as written).
+_A_NUMBER = re.compile(r"[Aa]?[0-9]{8,9}")
+# A client's date of birth before this many years ago is a typing mistake (0001-01-01).
+OLDEST_CLIENT_YEARS = 130
+# The letter as sent, kept with a request: a few pages of text.
+LETTER_MAX_BYTES = 1_000_000
+
+
+def a_number_problem(text: str) -> str | None:
+    """Why ``text`` is not an A-Number (never echoing it: an identity field), or None."""
+    if _A_NUMBER.fullmatch(re.sub(r"[\s-]", "", text)):
+        return None
+    return "not an A-Number; write 8 or 9 digits, optionally after an A (e.g. A012345678)"
+
+
+def dob_problem(dob: date, today: date) -> str | None:
+    """Why ``dob`` cannot be a client's date of birth (never echoing it), or None."""
+    if dob > today:
+        return "the date of birth is in the future; check it (YYYY-MM-DD)"
+    if dob.year < today.year - OLDEST_CLIENT_YEARS:
+        return f"the date of birth is more than {OLDEST_CLIENT_YEARS} years ago; check it (YYYY-MM-DD)"
+    return None
+
+
 def _text(value, *, what: str, limit: int = 2000) -> str | None:
     if value is None:
         return None
@@ -235,7 +260,7 @@ class Tracker:
 
             closures = dict(self.directory.closures)
             path = config_dir() / "closures.yaml"
-            if path.is_file():
+            if os.path.lexists(path):       # a folder or a device there is refused, not skipped
                 closures.update(load_closures(path))
             self._calendar = default_calendar(closures)
         return self._calendar
@@ -330,8 +355,13 @@ class Tracker:
             dob = _date(client_dob, what="--client-dob")
         except UsageError:      # do not echo a date of birth back (identity field)
             raise UsageError("--client-dob: not a date; use YYYY-MM-DD") from None
-        if dob is not None and dob > today:
-            raise UsageError("--client-dob: the date of birth is in the future; check it (YYYY-MM-DD)")
+        problem = dob and dob_problem(dob, today)
+        if problem:
+            raise UsageError(f"--client-dob: {problem}")
+        client_a_number = _text(client_a_number, what="--client-a-number", limit=32)
+        problem = client_a_number and a_number_problem(client_a_number)
+        if problem:
+            raise UsageError(f"--client-a-number: {problem}")
         numbers = [parse_tracking(t) for t in tracking]
         if len({n for n, _ in numbers}) != len(numbers):
             raise UsageError("--tracking-number: the same number is given twice")
@@ -350,7 +380,7 @@ class Tracker:
             "requester": _text(requester, what="--requester", limit=500),
             "client_name": _text(client_name, what="--client-name", limit=500),
             "client_dob": dob.isoformat() if dob else None,
-            "client_a_number": _text(client_a_number, what="--client-a-number", limit=32),
+            "client_a_number": client_a_number,
             "fee_category": normalize_fee_category(fee_category, what="--fee-category"),
             "fee_limit": parse_amount(fee_limit, what="--fee-limit") if fee_limit not in (None, "") else None,
             "fee_waiver": bool(fee_waiver), "expedite": bool(expedite),
@@ -674,21 +704,54 @@ class Tracker:
             return Change(rid, row.title, row.office, state.status, [_summary(ev)], state.deadlines)
 
         change = self.store.write(run)
-        self._scrub_after_purge()
+        problem = self._scrub_after_purge()
+        if problem:
+            change.warnings.append(problem)
+        removed = self._remove_stale_temporaries()
+        if removed:
+            change.notes.append(f"Removed {len(removed)} copy(ies) left by an interrupted export or backup: "
+                                + ", ".join(str(p) for p in removed))
         return change
 
-    def _scrub_after_purge(self) -> None:
-        """Make the blanked values leave the disk: SQLite's WAL still holds the old pages until a
-        checkpoint; PostgreSQL keeps dead row versions until VACUUM."""
+    def _scrub_after_purge(self) -> str | None:
+        """Make the blanked values leave the database's files; returns what could not be done.
+
+        SQLite: ``secure_delete`` has overwritten the old cells; the WAL still holds the old
+        pages until a checkpoint. PostgreSQL: an UPDATE leaves the old row version in the heap
+        file, a plain VACUUM only marks it free, and even VACUUM FULL keeps every version that a
+        snapshot anywhere on the server may still see. So the requests and every table
+        depending on them are copied aside, truncated (new, empty files; the old ones are
+        emptied at commit) and filled again with their live rows, in one transaction: the
+        tables are locked while it runs (seconds for a large queue). What remains elsewhere
+        is in docs/tracker.md (WAL segments, base backups, freed disk blocks, earlier exports)."""
         try:
             if self.store.is_sqlite:
                 with self.store.engine.connect() as conn:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             elif self.store.is_postgresql:
-                with self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.exec_driver_sql("VACUUM requests, events")
-        except Exception:  # noqa: BLE001 - best effort; docs/tracker.md says what remains where
-            pass
+                self.store.write(_rewrite_request_tables)
+        except Exception as exc:  # noqa: BLE001 - the purge itself is committed: say what is left
+            from foia.tracker.store import _reason
+
+            if self.store.is_postgresql:
+                return (f"the identity data is blanked, but the old values stay in the table files until they are "
+                        f"rewritten ({_reason(exc)}); run `foia track purge` again later")
+            return f"the identity data is blanked, but the WAL file could not be checkpointed ({_reason(exc)})"
+        return None
+
+    def _remove_stale_temporaries(self) -> list:
+        """Hidden copies (``.NAME.*.tmp``) that an interrupted export or backup left in the
+        folders foia writes to by default: they can hold the unredacted queue."""
+        from foia.files import remove_stale_temporaries
+        from foia.paths import data_dir
+
+        folders = {data_dir(), data_dir() / "backups"}
+        if self.store.path:
+            folders.add(self.store.path.parent)
+        removed = []
+        for folder in sorted(folders):
+            removed += remove_stale_temporaries(folder)
+        return removed
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -960,12 +1023,23 @@ class Tracker:
             return 1
         with self.store.read() as conn:
             ids = [r for (r,) in conn.execute(select(requests.c.id).order_by(requests.c.id))]
+        # Each batch commits on its own: a run killed half-way leaves the queue half recounted.
+        # The mark says so to `list` and `due` until a full run gets to the end.
+        self.store.write(lambda conn: _set_state(conn, "recompute", utcnow()))
         for start in range(0, len(ids), batch):
             chunk = ids[start:start + batch]
             self.store.write(lambda conn: self._refresh_range(conn, chunk[0], chunk[-1]))
             if progress is not None:
                 progress(start + len(chunk), len(ids))
+        self.store.write(lambda conn: _set_state(conn, "recompute", None))
         return len(ids)
+
+    def unfinished_recompute(self) -> str | None:
+        """When a full recompute that never finished started (UTC timestamp), or None."""
+        from sqlalchemy import select
+
+        with self.store.read() as conn:
+            return conn.execute(select(tracker_state.c.value).where(tracker_state.c.key == "recompute")).scalar()
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -1411,13 +1485,42 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
     return type_
 
 
+def _set_state(conn, key: str, value: str | None) -> None:
+    """Set (or, with None, clear) one ``tracker_state`` row."""
+    from sqlalchemy import delete, insert
+
+    conn.execute(delete(tracker_state).where(tracker_state.c.key == key))
+    if value is not None:
+        conn.execute(insert(tracker_state).values(key=key, value=value))
+
+
+def _rewrite_request_tables(conn) -> None:
+    """PostgreSQL: rewrite ``requests`` and the tables that depend on it with their live rows
+    only (see Tracker._scrub_after_purge). TRUNCATE gives each table (and its TOAST table and
+    indexes) new files whatever other sessions' snapshots are; the foreign keys hold, since
+    every table is filled again, parents first, in the same transaction."""
+    from foia.tracker.models import metadata, requests as requests_table
+
+    tables = []
+    for table in metadata.sorted_tables:        # parents before the tables that refer to them
+        if table is requests_table or any(fk.column.table in tables for fk in table.foreign_keys):
+            tables.append(table)
+    conn.exec_driver_sql("SET LOCAL lock_timeout = '60s'")
+    for table in tables:
+        conn.exec_driver_sql(f'CREATE TEMPORARY TABLE "foia_keep_{table.name}" ON COMMIT DROP AS '
+                             f'SELECT * FROM "{table.name}"')
+    conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables))
+    for table in tables:
+        conn.exec_driver_sql(f'INSERT INTO "{table.name}" SELECT * FROM "foia_keep_{table.name}"')
+
+
 # Request ids are INTEGER columns (PostgreSQL: at most 2**31 - 1).
 MAX_ID = 2**31 - 1
 
 
 def _request_number(text: str) -> int | None:
     """``text`` as a request id when it can be one (ASCII digits, within the column's range)."""
-    if text.isascii() and text.isdigit() and int(text) <= MAX_ID:
+    if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID:
         return int(text)
     return None
 

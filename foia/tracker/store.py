@@ -110,6 +110,43 @@ def _reason(exc: BaseException) -> str:
     return text[:300] or type(orig).__name__
 
 
+def _damaged(exc: BaseException) -> bool:
+    """SQLite found a damaged page (the first page can be intact: then the damage shows only
+    when a query reaches the broken page)."""
+    reason = _reason(exc)
+    return "malformed" in reason or "file is not a database" in reason
+
+
+def _foreign_sqlite(path: Path) -> str | None:
+    """Why the existing file ``path`` is not a foia database, or None (a foia database, an empty
+    file, or one this look cannot read: opening it then says why). The file is opened
+    read-only: a refused file is left exactly as it was (not switched to WAL, not migrated)."""
+    import sqlite3
+
+    try:
+        if path.stat().st_size == 0:
+            return None
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return None
+    if head != b"SQLite format 3\x00":
+        return "it is not a SQLite database"
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                                "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return f"it is damaged ({' '.join(str(exc).split())})" if _damaged(exc) else None
+    if names and "schema_migrations" not in names:
+        shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        return f"it is a SQLite database of something else (tables: {shown})"
+    return None
+
+
 def _create_private_file(path: Path, *, default: bool) -> None:
     """Create the SQLite file user-only before SQLite does (it would use the umask)."""
     parent = path.parent
@@ -169,7 +206,7 @@ class Store:
     def read(self, *, snapshot: bool = False) -> Iterator:
         """A connection in a read transaction. SQLite reads one snapshot anyway (WAL);
         ``snapshot=True`` asks PostgreSQL for REPEATABLE READ so many queries see one state."""
-        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.exc import DatabaseError, OperationalError
 
         try:
             with self.engine.connect() as conn:
@@ -177,8 +214,10 @@ class Store:
                     conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
                     yield conn
-        except OperationalError as exc:
-            raise self._operational(exc) from None
+        except DatabaseError as exc:
+            if isinstance(exc, OperationalError) or _damaged(exc):
+                raise self._operational(exc) from None
+            raise
 
     def write(self, fn: Callable[..., T], *, attempts: int = 5) -> T:
         """Run ``fn(conn)`` in one write transaction and commit; nothing is kept on error."""
@@ -197,16 +236,24 @@ class Store:
                 if self.is_postgresql and code in ("40001", "40P01") and attempt < attempts:
                     time.sleep(0.05 * attempt)
                     continue
-                if isinstance(exc, OperationalError):
+                if isinstance(exc, OperationalError) or _damaged(exc):
                     raise self._operational(exc) from None
                 raise
         raise AssertionError("unreachable")
 
     def _operational(self, exc) -> FoiaError:
         reason = _reason(exc)
+        if _damaged(exc):
+            return FoiaError(f"the tracker database {self.shown()} is damaged ({reason}); put your latest "
+                             "`foia track backup` copy in its place (or import your latest `foia track export "
+                             "--format json` into a new database)")
         if "locked" in reason or "busy" in reason:
             return FoiaError(f"the tracker database {self.shown()} stayed busy for "
                              f"{BUSY_TIMEOUT_MS // 1000} s (another foia process is writing); try again")
+        if "timeout expired" in reason and self.is_postgresql:
+            waited = self.engine.url.query.get("connect_timeout", PG_CONNECT_TIMEOUT)
+            return FoiaError(f"tracker database {self.shown()}: {reason} (the server did not answer within "
+                             f"{waited} s; set ?connect_timeout=SECONDS in the URL to wait longer); {HINT}")
         return FoiaError(f"tracker database {self.shown()}: {reason}; {HINT}")
 
     def schema_version(self) -> int:
@@ -274,6 +321,18 @@ def _sqlite_engine(url):
     return engine
 
 
+# Seconds to wait for a PostgreSQL server to answer when connecting: a server that accepts the
+# connection and never answers would otherwise hang foia for ever. `?connect_timeout=N` in
+# the URL overrides it (libpq's own parameter).
+PG_CONNECT_TIMEOUT = 10
+
+
+def _pg_connect_args(parsed) -> dict:
+    if parsed.get_backend_name() != "postgresql" or "connect_timeout" in parsed.query:
+        return {}
+    return {"connect_timeout": PG_CONNECT_TIMEOUT}
+
+
 def open_store(url: str | None = None, *, migrate: bool = True, allow_memory: bool = False,
                notify: Callable[[str], None] | None = None) -> Store:
     """Open (creating if needed) the tracker database at ``url`` and bring its schema up to date.
@@ -297,12 +356,20 @@ def open_store(url: str | None = None, *, migrate: bool = True, allow_memory: bo
                         f"give a file, e.g. sqlite:///path/foia.db ({HINT})")
     try:
         if parsed.get_backend_name() == "sqlite":
+            # The engine first: a driver that is not installed (sqlite+pysqlcipher) is refused
+            # before any file is created.
+            engine = _sqlite_engine(parsed)
             if parsed.database not in (None, "", ":memory:"):
                 path = Path(parsed.database).expanduser()
+                if path.is_file():
+                    why = _foreign_sqlite(path)
+                    if why:
+                        engine.dispose()
+                        raise FoiaError(f"cannot open the tracker database {path}: {why}; give foia its own file "
+                                        f"({HINT})")
                 _create_private_file(path, default=(resolved == default_url()))
-            engine = _sqlite_engine(parsed)
         else:
-            engine = create_engine(parsed, pool_pre_ping=False)
+            engine = create_engine(parsed, pool_pre_ping=False, connect_args=_pg_connect_args(parsed))
     except (NoSuchModuleError, ArgumentError, ImportError, ValueError) as exc:
         raise FoiaError(f"cannot use database {shown_url(resolved)}: {_reason(exc)}; {HINT}") from None
     store = Store(engine, resolved)
@@ -365,11 +432,18 @@ def _m004_office_named(conn) -> None:
     conn.exec_driver_sql(f"UPDATE requests SET office = {named} WHERE office_snapshot IS NOT NULL AND {named} IS NOT NULL")
 
 
+def _m005_tracker_state(conn) -> None:
+    from foia.tracker.models import tracker_state
+
+    tracker_state.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
     (2, "index only the open deadlines", _m002_open_deadlines_index),
     (3, "cache the latest open requester deadline", _m003_requester_due_last),
     (4, "requests keep the office named (HSI, ERO), not only the one it files with", _m004_office_named),
+    (5, "work in progress (an unfinished recompute)", _m005_tracker_state),
 ]
 LATEST = MIGRATIONS[-1][0]
 # Stored deadlines written before this schema version were counted by older rules (the derive
