@@ -186,6 +186,10 @@ class Store:
         self.dialect = engine.dialect.name
         self.is_sqlite = self.dialect == "sqlite"
         self.is_postgresql = self.dialect == "postgresql"
+        if self.is_postgresql:
+            from foia.tracker.models import postgresql_options
+
+            postgresql_options()
 
     @property
     def path(self) -> Path | None:
@@ -262,8 +266,28 @@ class Store:
                 return 0
             return conn.execute(select(func.max(schema_migrations.c.version))).scalar() or 0
 
+    def analyze(self) -> None:
+        """PostgreSQL: refresh the planner's statistics of the tracker's tables. Without them
+        (a new database, or just after a large import, before autovacuum comes by) it plans
+        for empty tables: `list --limit 50` on 100,000 requests took 1.5 s instead of 7 ms.
+        SQLite plans from its indexes alone and is left as it is."""
+        if not self.is_postgresql:
+            return
+        from sqlalchemy.exc import DBAPIError
+
+        tables = ", ".join(ANALYZED_TABLES)
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(f"ANALYZE {tables}")
+        except DBAPIError:
+            pass  # only the plans suffer: a user who may not ANALYZE still has every row
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# The tables the queue's queries plan over (the small ones are planned well without figures).
+ANALYZED_TABLES = ("requests", "request_tags", "tracking_numbers", "events", "deadlines")
 
 
 def _sqlite_engine(url):
@@ -499,7 +523,9 @@ def migrate_store(store: Store, *, notify: Callable[[str], None] | None = None) 
                 version = number
         return version
 
-    return store.write(apply)
+    version = store.write(apply)
+    store.analyze()  # a migration may add indexes and rewrite columns: plan from fresh figures
+    return version
 
 
 def _refuse_newer(store: Store, version: int) -> None:
