@@ -341,11 +341,19 @@ def _m004_office_named(conn) -> None:
     conn.exec_driver_sql(f"UPDATE requests SET office = {named} WHERE office_snapshot IS NOT NULL AND {named} IS NOT NULL")
 
 
+def _m010_web_accounts(conn) -> None:
+    from foia.tracker.models import metadata
+    from foia.web.models import WEB_TABLES
+
+    metadata.create_all(conn, tables=list(WEB_TABLES), checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
     (2, "index only the open deadlines", _m002_open_deadlines_index),
     (3, "cache the latest open requester deadline", _m003_requester_due_last),
     (4, "requests keep the office named (HSI, ERO), not only the one it files with", _m004_office_named),
+    (10, "web app: accounts, sessions and lockouts, calendar tokens, settings", _m010_web_accounts),
 ]
 LATEST = MIGRATIONS[-1][0]
 # Stored deadlines written before this schema version were counted by older rules (the derive
