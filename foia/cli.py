@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "draft": ("foia.commands.letters:draft", "Write letters (records, contract, self, appeal...) to one or more offices."),
     "letters": ("foia.commands.letters:letters", "Letter kinds, their fields and templates (your overrides included)."),
     "profile": ("foia.commands.profile:profile", "Your requester profile: name, address, fee category, statements."),
+    "serve": ("foia.commands.web:serve", "The web app for a clinic's queue: Today, Queue, Draft, Calendar (local or team)."),
+    "users": ("foia.commands.web:users", "Web app accounts (team mode): add, list, change, remove; roles admin|staff|viewer."),
 }
 
 

@@ -6,7 +6,6 @@ beside the form field they name (``app.field_of``); nothing here re-checks a rul
 
 from __future__ import annotations
 
-import inspect
 import tempfile
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
                    session, url_for)
 
 from foia.errors import FoiaError, NotFound, UsageError
+from foia.tracker.remind import due_for
 from foia.web import accounts
 from foia.web.app import field_of, requires, store, tracker
 
@@ -86,23 +86,6 @@ def logout():
 # -- Today, Queue, Request ----------------------------------------------------------------------
 
 
-def _due(t, *, within: int, assignee: str | None, office: str | None, tag: str | None, limit: int = 50) -> dict:
-    """Tracker.due() with the page's filters. Those due() takes itself are passed to it; any
-    other is applied to its items here, from the requests `list` finds with that filter."""
-    wanted = {"assignee": assignee, "office": office, "tag": tag}
-    accepted = inspect.signature(t.due).parameters
-    native = {k: v for k, v in wanted.items() if v and k in accepted}
-    rest = {k: v for k, v in wanted.items() if v and k not in accepted}
-    if not rest:
-        return t.due(within=within, limit=limit, **native)
-    ids = {r["id"] for r in t.list(**rest)}
-    report = t.due(within=within, limit=2 ** 31 - 1, **native)
-    for s in report["sections"]:
-        items = [it for it in s["items"] if it["id"] in ids]
-        s["total"], s["items"] = len(items), items[:limit]
-    return report
-
-
 def _int_arg(name: str, default: int, *, low: int = 0, high: int = 3653) -> int:
     value = request.args.get(name, "").strip()
     if not value:
@@ -120,7 +103,7 @@ def today():
     office = request.args.get("office") or None
     tag = request.args.get("tag") or None
     within = _int_arg("within", 14)
-    report = _due(t, within=within, assignee=assignee, office=office, tag=tag)
+    report = due_for(t, within=within, assignee=assignee, office=office, tag=tag)
     return render_template("today.html", report=report, mine=mine, assignee=assignee or "", office=office or "",
                            tag=tag or "", within=within, offices=_offices(t))
 
@@ -246,13 +229,29 @@ def request_letter(rid):
         try:
             path, _letter, _ = draft_letter(tracker(), rid, kind, out_dir=tmp, fmt=fmt,
                                             grounds=f.getlist("grounds"), exemptions=_lines(f.get("exemptions")),
-                                            details=f.get("details") or None)
+                                            details=f.get("details") or None,
+                                            requester_name=f.get("requester_name") or None,
+                                            requester={"requester_email": f.get("requester_email") or None,
+                                                       "requester_address": f.get("requester_address") or None})
         except NotFound:
             raise
         except FoiaError as exc:
-            return _request_page(rid, errors={"letter": exc.message}, form=f, status=400)
+            field = field_of(exc.message) or _named_option(exc.message)
+            return _request_page(rid, errors={field if field in _SIGNER else "letter": exc.message}, form=f,
+                                 status=400)
         data = Path(path).read_bytes()
     return _download(data, Path(path).name)
+
+
+_SIGNER = ("requester_name", "requester_email", "requester_address")
+
+
+def _named_option(message: str) -> str | None:
+    """A refusal naming its option inside the sentence ("needs your name: pass --requester-name")."""
+    for name in _SIGNER:
+        if "--" + name.replace("_", "-") in message:
+            return name
+    return None
 
 
 @queue.route("/requests/<int:rid>/purge", methods=["POST"])
