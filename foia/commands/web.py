@@ -56,7 +56,9 @@ def _store(ctx):
 
 def _password(stdin: bool) -> str:
     if stdin:
-        return click.get_text_stream("stdin").readline().rstrip("\r\n")
+        import sys
+
+        return sys.stdin.readline().rstrip("\r\n")
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 

@@ -204,11 +204,11 @@ def has_admin(store) -> bool:
 
 
 def emails(store) -> dict[str, str]:
-    """Account name (lower case) -> email, for the accounts that have one."""
+    """Account name -> email, for the accounts that have one."""
     from sqlalchemy import select
 
     with store.read() as conn:
-        return {n.lower(): e for n, e in conn.execute(select(web_users.c.name, web_users.c.email))
+        return {n: e for n, e in conn.execute(select(web_users.c.name, web_users.c.email))
                 if e}
 
 
