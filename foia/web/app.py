@@ -102,23 +102,48 @@ def store():
     return current_app.config["FOIA_STORE"]
 
 
-_directory_cache: dict = {}
+_shared: dict = {}
 
 
 def tracker():
-    """A Tracker for this request, recording the signed-in account as the actor."""
+    """A Tracker for this request, recording the signed-in account as the actor. The directory,
+    the working-day calendar and the offices' clock rules are built once per process and shared
+    (building the calendar costs more than a page): a change to closures.yaml or the directory
+    override is read at the next start."""
     from flask import current_app
 
-    from foia.tracker.service import Tracker
-
     override = current_app.config["FOIA_DIRECTORY_OVERRIDE"]
-    if override not in _directory_cache:
-        from foia.directory import load_directory
+    base = _shared.get(override)
+    if base is None:
+        from foia.tracker.service import Tracker
 
-        _directory_cache[override] = load_directory(override)
+        base = _shared[override] = Tracker(store(), directory_override=override)
+        base.calendar()
     account = g.get("account")
-    return Tracker(store(), directory=_directory_cache[override], today=current_app.config["FOIA_TODAY"],
-                   actor=account.name if account else None)
+    return _request_tracker()(store(), directory=base.directory, today=current_app.config["FOIA_TODAY"],
+                              actor=account.name if account else None, base=base)
+
+
+def _request_tracker():
+    cls = _shared.get("class")
+    if cls is None:
+        from foia.tracker.service import Tracker
+
+        class RequestTracker(Tracker):
+            """One web request's Tracker: its own actor, the process's calendar and clock rules."""
+
+            def __init__(self, *args, base, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.base = base
+
+            def calendar(self):
+                return self.base.calendar()
+
+            def rules(self, office: str):
+                return self.base.rules(office)
+
+        cls = _shared["class"] = RequestTracker
+    return cls
 
 
 PUBLIC = {"auth.login", "auth.local", "calendar.feed", "static"}
