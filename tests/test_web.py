@@ -124,6 +124,13 @@ def test_queue_filters_and_paging(web):
     assert "ICM audit logs" in text(b.get("/queue?assignee=maria"))
     bad = b.get("/queue?page=x")
     assert bad.status_code == 400 and "page: give a whole number" in text(bad)
+    by_title = text(b.get("/queue?sort=title&desc=1"))
+    titles = re.findall(r"<td>(bulk \d\d|ICM audit logs|LPR contract|FALCON training)</td>", by_title)
+    assert titles[:3] == ["bulk 59", "bulk 58", "bulk 57"] and len(titles) == 50
+    by_id = re.findall(r'<td><a href="/requests/(\d+)">', text(b.get("/queue?sort=id&page=2")))
+    assert by_id == [str(n) for n in range(51, 64)]
+    bad = b.get("/queue?sort=password")
+    assert bad.status_code == 400 and "sort: &#39;password&#39; is not a column to sort by" in text(bad)
 
 
 def test_staff_records_an_acknowledgement_as_themselves(web):

@@ -119,16 +119,23 @@ def queue_page():
                    overdue=request.args.get("overdue") == "1",
                    due_within=_int_arg("due_within", 0) if due_within else None)
     identity = _identity()
+    order = request.args.get("sort") or "deadline"
+    descending = request.args.get("desc") == "1"
     # Paging reads the first page*size rows in the library's order (soonest deadline first) and
     # shows the last size of them: the first pages, the ones used, stay fast on a large queue.
-    rows = t.list(**filters, limit=page * PAGE_SIZE + 1, identity=identity)
+    try:
+        rows = t.list(**filters, limit=page * PAGE_SIZE + 1, identity=identity, order=order, descending=descending)
+    except UsageError as exc:
+        raise UsageError(exc.message.replace("--sort", "sort", 1)) from None
     more = len(rows) > page * PAGE_SIZE
     rows = rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     from foia.tracker.lifecycle import STATUSES
+    from foia.tracker.service import LIST_ORDERS
 
     args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
     return render_template("queue.html", rows=rows, page=page, more=more, statuses=STATUSES, chosen=statuses,
-                           filters=filters, identity=identity, offices=_offices(t), args=args)
+                           filters=filters, identity=identity, offices=_offices(t), args=args,
+                           orders=LIST_ORDERS, order=order, descending=descending)
 
 
 def _offices(t) -> list:
