@@ -120,6 +120,23 @@ def _login(driver, base, name):
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(PASSWORDS[name])
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    _until(driver, lambda d: "/login" not in d.current_url, f"{name} signed in")
+
+
+def _until(driver, check, what: str):
+    """Wait (20 s at most) until ``check(driver)`` is true: a click on a submit button can return
+    before the next page has loaded, on a busy machine."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 20, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
+        check, message=what)
+
+
+def _text_of(element_id: str):
+    from selenium.webdriver.common.by import By
+
+    return lambda d: d.find_element(By.ID, element_id).text
 
 
 def _wait_for_file(folder: Path, suffix: str) -> Path:
@@ -155,7 +172,7 @@ def test_a_student_records_a_reply_and_drafts_while_a_viewer_sees_no_client_data
     Select(d.find_element(By.ID, "f-status")).select_by_value("acknowledged")
     d.find_element(By.ID, "f-tracking_number").send_keys("2026-ICFO-77777")
     d.find_element(By.CSS_SELECTOR, "form.record button[type=submit]").click()
-    assert d.find_element(By.ID, "tracking-numbers").text.startswith("2026-ICFO-77777 (assigned)")
+    _until(d, lambda d: _text_of("tracking-numbers")(d).startswith("2026-ICFO-77777 (assigned)"), "recorded")
     assert d.find_element(By.ID, "status").text.startswith("acknowledged")
     d.shot("request")
 
@@ -163,7 +180,7 @@ def test_a_student_records_a_reply_and_drafts_while_a_viewer_sees_no_client_data
     d.find_element(By.ID, "f-on").send_keys("next week")
     d.find_element(By.ID, "f-note").send_keys("called them")
     d.find_element(By.CSS_SELECTOR, "form.record button[type=submit]").click()
-    assert d.find_element(By.ID, "e-on").text.startswith("--on: ")
+    _until(d, lambda d: _text_of("e-on")(d).startswith("--on: "), "the refusal beside the date field")
     d.shot("request-refusal")
 
     # She drafts a records request and downloads the DOCX.
@@ -173,7 +190,7 @@ def test_a_student_records_a_reply_and_drafts_while_a_viewer_sees_no_client_data
     d.find_element(By.ID, "f-requester_name").send_keys("Maria Student")
     d.find_element(By.ID, "f-requester_email").send_keys("maria@clinic.example")
     d.find_element(By.CSS_SELECTOR, "button[value=preview]").click()
-    assert "Maria Student" in d.find_element(By.ID, "preview").text
+    _until(d, lambda d: "Maria Student" in _text_of("preview")(d), "the preview")
     d.shot("draft-preview")
     d.find_element(By.CSS_SELECTOR, "button[value=docx]").click()
     docx = _wait_for_file(d.downloads, ".docx")
@@ -183,6 +200,7 @@ def test_a_student_records_a_reply_and_drafts_while_a_viewer_sees_no_client_data
     # The calendar link gives a calendar icalendar reads.
     d.get(base + "/calendar/")
     d.find_element(By.CSS_SELECTOR, "button[value=new]").click()
+    _until(d, lambda d: _text_of("ics-url")(d), "the calendar link")
     ics_url = d.find_element(By.ID, "ics-url").text
     d.shot("calendar")
     cal = Calendar.from_ical(urllib.request.urlopen(ics_url, timeout=10).read())
@@ -203,6 +221,7 @@ def test_a_student_records_a_reply_and_drafts_while_a_viewer_sees_no_client_data
         d.get(f"{base}/{page}")
         d.shot(page.strip("/").replace("/", "-"))
     d.find_element(By.CSS_SELECTOR, "header form button").click()      # sign out
+    _until(d, lambda d: "/login" in d.current_url, "signed out")
 
     # A viewer sees the queue and the request, never the date of birth.
     _login(d, base, "Vic Viewer")
