@@ -7,11 +7,21 @@ refusal or malformed answer, and an on-disk :class:`Cache` with a time-to-live. 
 configurable (``--base-url`` / ``FOIA_USASPENDING_URL``) and the transport can be replaced, so
 tests never touch the internet.
 
-Request and response shapes follow shared/reference/government-apis.md, section 1. Two things
-used here are not in that file and come from USAspending's own API contracts
-(usaspending_api/api_contracts/contracts/v2/search/spending_by_award.md): the ``award_ids``
-filter (a quoted id asks for an exact match) and the IDV award type group, used when an award
-number is a parent contract (an IDV such as a GSA schedule) rather than an award.
+Request and response shapes follow shared/reference/government-apis.md, section 1. What the
+reference file does not say comes from USAspending's API contracts and server source
+(fedspendingtransparency/usaspending-api, usaspending_api/api_contracts/contracts/v2/ and
+usaspending_api/search/v2/views/spending_by_award.py, read at commit 13a1ee0f, 2026-05-20):
+
+* the ``award_ids`` filter. The contract says a quoted id asks for an exact match, but the server
+  turns a quoted id into a search its engine rejects (an empty HTTP 503), so award numbers are
+  sent unquoted and upper-cased: unquoted, the server matches a whole-value regexp on the keyword
+  field ``display_award_id``, which is already exact and case-sensitive;
+* the IDV award type group, used when an award number is a parent contract (an IDV such as a GSA
+  schedule) rather than an award;
+* paging: in page mode ``hasNext`` comes from a total the search engine caps at 10,000; with
+  ``last_record_sort_value`` and ``last_record_unique_id`` the server fetches limit+1 rows and
+  ``hasNext`` stays true past 10,000 (see :meth:`USAspendingClient.search_awards`);
+* transactions page by offset with no tie-break (see :meth:`USAspendingClient.transactions`).
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ import json
 import math
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, timezone
@@ -49,8 +60,19 @@ SORTS = {"amount": "Award Amount", "start-date": "Start Date", "end-date": "End 
 EARLIEST = date(2007, 10, 1)  # USAspending's search refuses earlier dates (reference, section 1)
 PAGE_LIMIT = 100  # the API's maximum page size for spending_by_award
 RESULT_WINDOW = 50_000  # past this many results, page numbers are refused: use the cursor
-TRANSACTION_LIMIT = 500  # the API allows 5000; 500 keeps each answer small
+# In page mode USAspending computes hasNext from its search engine's hit total (spending_by_award.py,
+# construct_es_response), which Elasticsearch counts only up to 10,000 unless asked (track_total_hits,
+# not set there): page numbers never list more.
+PAGE_MODE_CAP = 10_000
+# Sorts whose last_record_sort_value the server takes back (amounts as whole cents, ids, names);
+# date sorts keep page numbers and so the 10,000 cap.
+CURSOR_SORTS = frozenset({"Award Amount", "Award ID", "Recipient Name"})
+# The contract's maximum (transactions.md). Transactions page by offset with no tie-break, so
+# fewer, larger pages make a duplicate or a skipped row at a page edge less likely.
+TRANSACTION_LIMIT = 5000
 MAX_TRANSACTION_PAGES = 200
+# A Retry-After longer than this is refused at once rather than waited out in silence.
+MAX_RETRY_AFTER = 120.0
 MAX_BODY_BYTES = 20 * 1024 * 1024
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 DEFAULT_TTL = 24 * 3600.0
@@ -62,6 +84,10 @@ _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 class AmbiguousAward(FoiaError):
     """One award number, several awards on USAspending (e.g. orders under different parents)."""
+
+
+class UnsafeRedirect(FoiaError):
+    """USAspending (or what answers at --base-url) redirected to another origin."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,7 +186,7 @@ class Cache:
             entry = json.loads(self.path(method, url, body).read_text(encoding="utf-8"))
             stored = float(entry["stored_at"])
             response = entry["response"]
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
             return None  # missing or corrupt: fetch again and overwrite
         age = self.clock() - stored
         if not isinstance(response, dict) or age < 0 or age > self.ttl:
@@ -270,11 +296,14 @@ class SearchResult:
     more: bool  # USAspending has more results than were fetched
     pages: int
     notes: list[str] = field(default_factory=list)
+    capped: bool = False  # stopped at the 10,000 USAspending lists by page number
 
     def summary(self) -> str:
         n = len(self.awards)
         line = f"{n} contract award{'s' if n != 1 else ''} fetched from USAspending ({self.pages} page{'s' if self.pages != 1 else ''})"
-        if self.more:
+        if self.capped:
+            line += "; there may be more: narrow the search or sort by amount"
+        elif self.more:
             line += "; more exist: raise --max-results or narrow the search (--since, --keyword)"
         return line
 
@@ -359,15 +388,20 @@ class USAspendingClient:
 
     ``retries`` is the number of extra tries after the first (3 -> 4 tries). Backoff doubles
     from ``backoff`` seconds up to ``max_backoff``; a ``Retry-After`` header (seconds or an
-    HTTP date) on 429/503 wins, capped at ``max_retry_after``. No jitter: this is one person's
-    command line, not a fleet of clients retrying in step.
+    HTTP date) on 429/503 wins, and one over ``max_retry_after`` is refused at once. Each wait
+    is announced through ``notify`` (the CLI prints it on stderr). No jitter: this is one
+    person's command line, not a fleet of clients retrying in step.
+
+    ``timeout`` bounds each request as a whole (connecting, sending, the headers and the whole
+    body), not only each network read: a server sending one byte a second is cut off.
+    Redirects are followed only within the base URL's origin (same scheme, host and port).
     """
 
     def __init__(self, base_url: str | None = None, transport=None, timeout: float = 30.0,
                  retries: int = 3, backoff: float = 1.0, cache: Cache | None = None,
                  sleep: Callable[[float], Any] | None = None, *, max_backoff: float = 30.0,
-                 max_retry_after: float = 120.0, max_bytes: int = MAX_BODY_BYTES,
-                 clock: Callable[[], float] = time.time):
+                 max_retry_after: float = MAX_RETRY_AFTER, max_bytes: int = MAX_BODY_BYTES,
+                 clock: Callable[[], float] = time.time, notify: Callable[[str], Any] | None = None):
         import httpx
 
         from foia import __version__
@@ -376,6 +410,7 @@ class USAspendingClient:
         if not re.match(r"^https?://[^\s/]+", url):
             raise UsageError(f"--base-url {url!r} is not an http(s) URL; e.g. {DEFAULT_BASE_URL}")
         self.base_url = url
+        self.timeout = float(timeout)
         self.retries = max(0, int(retries))
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -384,10 +419,25 @@ class USAspendingClient:
         self.cache = cache
         self.sleep = sleep if sleep is not None else time.sleep
         self.clock = clock
+        self.notify = notify
+        self._deadline = _Deadline()
+        if transport is None:
+            transport = _deadline_transport(self._deadline)
+        self._origin = httpx.URL(url)
         self._http = httpx.Client(
             transport=transport, timeout=httpx.Timeout(timeout), follow_redirects=True,
             headers={"User-Agent": f"foia/{__version__} (FOIA request toolkit)", "Accept": "application/json"},
+            event_hooks={"request": [self._same_origin]},
         )
+
+    def _same_origin(self, request) -> None:
+        # httpx calls request hooks for every redirect it follows: refuse a hop to another
+        # host, port or scheme (https -> http would send the rest in clear text).
+        u, o = request.url, self._origin
+        if (u.scheme, u.host, u.port) != (o.scheme, o.host, o.port):
+            raise UnsafeRedirect(f"USAspending at {self.base_url} redirected to {_shorten(str(u), 120)}, "
+                                 f"outside {o.scheme}://{o.netloc.decode('ascii', 'replace')}; foia follows "
+                                 "redirects only within the same scheme, host and port; check --base-url")
 
     # -- lifecycle -------------------------------------------------------------------------
     def close(self) -> None:
@@ -430,8 +480,12 @@ class USAspendingClient:
             try:
                 status, headers, raw = self._send(method, url, body, what)
             except httpx.TimeoutException:
-                last = "timed out"
+                last = f"timed out after {self.timeout:g} s"
             except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                host = _unresolved_host(exc, url)
+                if host:  # a name that does not resolve will not resolve in a few seconds either
+                    raise FoiaError(f"cannot reach USAspending: the name {host} does not resolve (offline?); "
+                                    "`foia vendors show VENDOR` shows the directory's contracts offline") from None
                 last = f"could not connect: {_shorten(exc, 80) or type(exc).__name__}"
             except httpx.HTTPError as exc:  # a bad URL or protocol: retrying will not help
                 raise FoiaError(f"cannot reach USAspending at {self.base_url}: {_shorten(exc, 120)}; "
@@ -442,14 +496,37 @@ class USAspendingClient:
                 last = f"HTTP {status}"
                 if status in (429, 503):
                     delay = self._retry_after(headers.get("retry-after"))
+                    if delay is not None and delay > self.max_retry_after:
+                        raise FoiaError(f"USAspending answered {what} with HTTP {status} and asks to wait "
+                                        f"{_seconds(delay)} before trying again, longer than foia waits "
+                                        f"({_seconds(self.max_retry_after)}); try again later")
             if attempt + 1 < tries:
-                self.sleep(delay if delay is not None else min(self.backoff * 2 ** attempt, self.max_backoff))
+                wait = delay if delay is not None else min(self.backoff * 2 ** attempt, self.max_backoff)
+                if self.notify is not None and wait > 0:
+                    asked = " (its Retry-After)" if delay is not None else ""
+                    self.notify(f"USAspending: {last} on try {attempt + 1} of {tries}; "
+                                f"waiting {_seconds(wait)}{asked} before trying {what} again")
+                self.sleep(wait)
         raise FoiaError(f"USAspending did not answer after {tries} tr{'ies' if tries != 1 else 'y'} ({last}); "
                         "try again later or use --base-url")
 
     def _send(self, method: str, url: str, body: dict | None, what: str):
-        """Status, headers and body bytes, read in chunks so a huge answer is refused early."""
+        """Status, headers and body bytes, read in chunks so a huge answer is refused early.
+
+        The whole exchange must end within ``timeout`` seconds: the transport caps each network
+        read by the time left (headers included), and the body loop checks it between chunks.
+        """
         kwargs = {"json": body} if body is not None else {}
+        deadline = time.monotonic() + self.timeout
+        self._deadline.at = deadline
+        try:
+            return self._read(method, url, kwargs, what, deadline)
+        finally:
+            self._deadline.at = None
+
+    def _read(self, method: str, url: str, kwargs: dict, what: str, deadline: float):
+        import httpx
+
         with self._http.stream(method, url, **kwargs) as resp:
             limit_mb = self.max_bytes // (1024 * 1024) or 1
             too_big = FoiaError(f"USAspending's answer to {what} is larger than {limit_mb} MB; "
@@ -463,6 +540,8 @@ class USAspendingClient:
                 if size > self.max_bytes:
                     raise too_big
                 chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("the answer took longer than the timeout")
             return resp.status_code, resp.headers, b"".join(chunks)
 
     def _retry_after(self, value: str | None) -> float | None:
@@ -481,7 +560,7 @@ class USAspendingClient:
             if when.tzinfo is None:
                 when = when.replace(tzinfo=timezone.utc)
             seconds = when.timestamp() - self.clock()
-        return min(max(seconds, 0.0), self.max_retry_after)
+        return max(seconds, 0.0)
 
     def _decode(self, status: int, raw: bytes, what: str, not_found: str | None) -> dict:
         if 200 <= status < 300:
@@ -489,6 +568,9 @@ class USAspendingClient:
                 raise FoiaError(f"USAspending sent an empty answer to {what} (HTTP {status}); try again later")
             try:
                 data = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
+            except RecursionError:
+                raise FoiaError(f"USAspending's answer to {what} is nested too deeply to read (HTTP {status}); "
+                                "try again later or check --base-url") from None
             except (UnicodeDecodeError, ValueError):
                 snippet = _shorten(raw[:200].decode("utf-8", "replace"), 60)
                 raise FoiaError(f"USAspending's answer to {what} is not JSON (HTTP {status}): {snippet!r}; "
@@ -498,6 +580,10 @@ class USAspendingClient:
                                 "try again later or check --base-url")
             return data
         message = _error_message(raw)
+        latest = _end_date_maximum(message) if status in (400, 422) else None
+        if latest:
+            raise FoiaError(f"USAspending refused {what} (HTTP {status}): {message}; its searches end on "
+                            f"{latest} at the latest: give --until {latest} or earlier")
         if status == 404 and not_found:
             raise NotFound(f"{not_found} on USAspending (HTTP 404): {message}")
         if 400 <= status < 500:
@@ -518,21 +604,28 @@ class USAspendingClient:
                       page_size: int = PAGE_LIMIT) -> SearchResult:
         """Every award matching ``query``, up to ``max_results`` (0: no cap), following pages.
 
-        Page numbers while ``(page-1)*limit`` stays under 50,000 results; past that USAspending
-        refuses page numbers (422), so each later page carries ``last_record_sort_value`` and
-        ``last_record_unique_id`` from the previous page's ``page_metadata``.
+        In page mode USAspending's ``hasNext`` stops at 10,000 results (its search engine caps
+        the total it counts). So for the amount, award-id and recipient sorts, every page after
+        the first carries ``last_record_sort_value`` and ``last_record_unique_id`` from the
+        previous page's ``page_metadata``: the server then fetches limit+1 rows and ``hasNext``
+        says whether there are more, past 10,000 and past the 50,000 where page numbers are
+        refused. Date sorts keep page numbers; when they reach 10,000 a note says so.
         """
         if max_results < 0:
             raise UsageError("--max-results must be 0 (no cap) or more")
         limit = max(1, min(page_size, PAGE_LIMIT, max_results or PAGE_LIMIT))
+        by_cursor = query.sort in CURSOR_SORTS
         awards: list[AwardRow] = []
-        page, pages, cursor, more = 1, 0, None, False
+        notes: list[str] = []
+        page, pages, cursor, more, capped = 1, 0, None, False, False
         while True:
-            use_cursor = (page - 1) * limit >= RESULT_WINDOW
-            if use_cursor and cursor is None:
-                raise FoiaError(f"USAspending's page {page - 1} gave no last_record_sort_value/"
-                                "last_record_unique_id, needed past 50,000 results; narrow the search")
-            data = self.search_page(query, page, limit, cursor if use_cursor else None)
+            window = (page - 1) * limit >= RESULT_WINDOW
+            if page > 1 and (by_cursor or window) and cursor is None:
+                if window:
+                    raise FoiaError(f"USAspending's page {page - 1} gave no last_record_sort_value/"
+                                    "last_record_unique_id, needed past 50,000 results; narrow the search")
+                by_cursor = False  # no cursor given: page numbers still work below 50,000
+            data = self.search_page(query, page, limit, cursor if page > 1 and (by_cursor or window) else None)
             pages += 1
             rows = [AwardRow.from_result(r, i) for i, r in enumerate(data["results"], 1)]
             awards.extend(rows)
@@ -543,22 +636,33 @@ class USAspendingClient:
                 del awards[max_results:]
                 break
             if not has_next or not rows:
+                if not by_cursor and len(awards) >= PAGE_MODE_CAP:
+                    more = capped = True
+                    notes.append(f"USAspending lists at most {PAGE_MODE_CAP:,} awards by page when sorted by "
+                                 "date, and there may be more; narrow the search (--since/--until, --keyword, "
+                                 "--agency) or sort by amount, award-id or recipient to get them all")
                 break
             cursor = _cursor(meta)
             page += 1
-        return SearchResult(awards, more, pages)
+        if not awards and query.agencies:
+            names = "; ".join(f"{a.get('name')!r}" + (f" ({a['toptier_name']})" if a.get("toptier_name") else "")
+                              for a in query.agencies)
+            notes.append(f"no awards by {names}: agency names must match USAspending's spelling exactly "
+                         "(check the `usaspending` record in your directory override)")
+        return SearchResult(awards, more, pages, notes, capped)
 
     def find_awards(self, award_number: str) -> list[AwardRow]:
         """Awards whose PIID is exactly ``award_number``: contracts first, then IDVs."""
-        piid = award_number.strip()
+        # USAspending's ids are upper case and its match is case-sensitive. Unquoted, the id is a
+        # whole-value regexp on display_award_id (already exact); quoted, the server sends its
+        # search engine a query it rejects and answers an empty HTTP 503 (see the module notes).
+        piid = award_number.strip().upper()
         for types in (CONTRACT_TYPES, IDV_TYPES):
-            # A quoted id asks USAspending for an exact match (its API contract, award_ids).
-            query = SearchQuery(award_ids=(f'"{piid}"',), award_types=types)
+            query = SearchQuery(award_ids=(piid,), award_types=types)
             data = self.search_page(query, 1, PAGE_LIMIT, what="the award number search")
             rows = [AwardRow.from_result(r, i, "the award number search")
                     for i, r in enumerate(data["results"], 1)]
-            exact = [r for r in rows if (r.award_id or "").strip().casefold() == piid.casefold()
-                     and r.generated_internal_id]
+            exact = [r for r in rows if (r.award_id or "").strip().upper() == piid and r.generated_internal_id]
             if exact:
                 return exact
         return []
@@ -569,7 +673,7 @@ class USAspendingClient:
         if not award:
             raise UsageError("give an award number (PIID) or a USAspending id such as CONT_AWD_...")
         if _GENERATED_ID.match(award):
-            return award
+            return award.upper()  # the server's ids are upper case and its look-up case-sensitive
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", award):
             raise UsageError(f"award {award!r} is not an award number (letters, digits, dashes) "
                              "or a USAspending id such as CONT_AWD_...")
@@ -592,15 +696,26 @@ class USAspendingClient:
                             check=_check_award)
 
     def transactions(self, generated_id: str) -> list[dict]:
-        """Every transaction (base award and modifications), oldest first."""
+        """Every transaction (base award and modifications), oldest first.
+
+        The server pages by offset ordered by action date alone, so a transaction on a page edge
+        can come twice; it is kept once (by its ``id``).
+        """
         out: list[dict] = []
+        seen: set = set()
         for page in range(1, MAX_TRANSACTION_PAGES + 1):
             body = {"award_id": generated_id, "page": page, "limit": TRANSACTION_LIMIT,
                     "sort": "action_date", "order": "asc"}
             data = self.request("POST", TRANSACTIONS_PATH, body, what="the transactions look-up",
                                 not_found=f"no transactions for award {generated_id!r}",
                                 check=_check_transactions)
-            out.extend(data["results"])
+            for t in data["results"]:
+                tid = t.get("id")
+                if tid is not None and not isinstance(tid, (dict, list)):
+                    if tid in seen:
+                        continue
+                    seen.add(tid)
+                out.append(t)
             if not data["page_metadata"]["hasNext"] or not data["results"]:
                 break
         return out
@@ -612,6 +727,97 @@ class USAspendingClient:
         data = self.award(gid)
         gid = data.get("generated_unique_award_id") or gid
         return AwardDetail(gid, data, self.transactions(gid) if with_transactions else [])
+
+
+class _Deadline(threading.local):
+    """When the request under way must end (time.monotonic()), or None between requests; one
+    per thread, as a client may serve several threads (each request runs in one)."""
+
+    at: float | None = None
+
+    def left(self, timeout: float | None) -> float | None:
+        if self.at is None:
+            return timeout
+        remaining = self.at - time.monotonic()
+        if remaining <= 0:
+            import httpcore
+
+            raise httpcore.ReadTimeout("the answer took longer than the timeout")
+        return remaining if timeout is None else min(timeout, remaining)
+
+
+def _deadline_transport(deadline: _Deadline):
+    """httpx's own transport over a network backend whose reads, writes and connects get at most
+    the time left before ``deadline``. httpx has no overall timeout (its read timeout restarts at
+    every byte), so this is where a whole request gets one; httpx maps the timeout to its own."""
+    import httpcore
+    import httpx
+
+    class Stream(httpcore.NetworkStream):
+        def __init__(self, inner):
+            self.inner = inner
+
+        def read(self, max_bytes, timeout=None):
+            return self.inner.read(max_bytes, deadline.left(timeout))
+
+        def write(self, buffer, timeout=None):
+            self.inner.write(buffer, deadline.left(timeout))
+
+        def close(self):
+            self.inner.close()
+
+        def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+            return Stream(self.inner.start_tls(ssl_context, server_hostname, deadline.left(timeout)))
+
+        def get_extra_info(self, info):
+            return self.inner.get_extra_info(info)
+
+    class Backend(httpcore.NetworkBackend):
+        def __init__(self):
+            self.inner = httpcore.SyncBackend()
+
+        def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+            return Stream(self.inner.connect_tcp(host, port, deadline.left(timeout), local_address, socket_options))
+
+        def connect_unix_socket(self, path, timeout=None, socket_options=None):
+            return Stream(self.inner.connect_unix_socket(path, deadline.left(timeout), socket_options))
+
+        def sleep(self, seconds):
+            self.inner.sleep(seconds)
+
+    transport = httpx.HTTPTransport()
+    # HTTPTransport takes no network backend, so its pool is rebuilt with the same defaults.
+    transport._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), network_backend=Backend())
+    return transport
+
+
+def _unresolved_host(exc: BaseException, url: str) -> str | None:
+    """The host name if ``exc`` is a failed DNS look-up (socket.gaierror), else None."""
+    import socket
+    from urllib.parse import urlsplit
+
+    seen = 0
+    e: BaseException | None = exc
+    while e is not None and seen < 10:
+        if isinstance(e, socket.gaierror):
+            return urlsplit(url).hostname or url
+        e, seen = e.__cause__ or e.__context__, seen + 1
+    return None
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f} s" if value >= 10 else f"{value:g} s"
+
+
+_END_DATE_MAX = re.compile(r"end_date\b.*?(?:above max|later than|after|maximum)\D*?(\d{4}-\d{2}-\d{2})",
+                           re.IGNORECASE | re.DOTALL)
+
+
+def _end_date_maximum(message: str) -> str | None:
+    """The latest end date USAspending accepts, when its refusal names it (never hard-coded:
+    it is the server's API_MAX_DATE, the end of a fiscal year, and moves every year)."""
+    m = _END_DATE_MAX.search(message or "")
+    return m.group(1) if m else None
 
 
 def _no_constants(name: str):
@@ -632,7 +838,7 @@ def _error_message(raw: bytes) -> str:
         return "no message"
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return _shorten(text, 200)
     if isinstance(data, dict):
         for key in ("detail", "message"):
@@ -644,9 +850,11 @@ def _error_message(raw: bytes) -> str:
 
 def make_client(base_url: str | None = None, *, cache_ttl: str | float | None = None,
                 refresh: bool = False, no_cache: bool = False, timeout: float = 30.0,
-                transport=None, sleep: Callable[[float], Any] | None = None) -> USAspendingClient:
+                transport=None, sleep: Callable[[float], Any] | None = None,
+                notify: Callable[[str], Any] | None = None) -> USAspendingClient:
     """The client the CLI uses: base URL from the option or FOIA_USASPENDING_URL; cache TTL from
-    the option or FOIA_CACHE_TTL (default 24h); ``--refresh`` rewrites, ``--no-cache`` skips."""
+    the option or FOIA_CACHE_TTL (default 24h); ``--refresh`` rewrites, ``--no-cache`` skips;
+    waits before a retry are said on stderr unless ``notify`` is given."""
     cache = None
     if not no_cache:
         ttl_text = cache_ttl if cache_ttl is not None else os.environ.get("FOIA_CACHE_TTL")
@@ -655,7 +863,15 @@ def make_client(base_url: str | None = None, *, cache_ttl: str | float | None = 
         cache = Cache(ttl=ttl, refresh=refresh)
     if timeout is None or timeout <= 0:
         raise UsageError("--timeout must be more than 0 seconds")
-    return USAspendingClient(base_url, transport=transport, timeout=timeout, cache=cache, sleep=sleep)
+    return USAspendingClient(base_url, transport=transport, timeout=timeout, cache=cache, sleep=sleep,
+                             notify=notify if notify is not None else _to_stderr)
+
+
+def _to_stderr(line: str) -> None:
+    # Waits are said on stderr so that --json and --csv output on stdout stays clean.
+    import sys
+
+    print(line, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1051,7 +1267,7 @@ def check_vendor_claims(directory, vendor_id: str, client: USAspendingClient, *,
     """
     vendor = directory.vendor(vendor_id)
     report = CheckReport(vendor.id, vendor.name)
-    searches: dict[tuple, list[AwardRow]] = {}
+    searches: dict[tuple, SearchResult] = {}
     for contract in directory.contracts_for_vendor(vendor.id):
         numbers = list(dict.fromkeys(n for n in [contract.award_number, *(c.award_number for c in contract.claims)] if n))
         check = ContractCheck(contract.id, contract.title, numbers)
@@ -1081,8 +1297,9 @@ def check_vendor_claims(directory, vendor_id: str, client: USAspendingClient, *,
             key = (tuple(names), json.dumps(filters, sort_keys=True))
             if key not in searches:
                 query = SearchQuery(agencies=filters, recipients=tuple(names))
-                searches[key] = client.search_awards(query, max_results=PAGE_LIMIT).awards
-            rows = searches[key]
+                searches[key] = client.search_awards(query, max_results=PAGE_LIMIT)
+            rows = searches[key].awards
+            check.problems += searches[key].notes
             where = f" at {filters[0]['name']}" if filters else ""
             check.searched = f"recipients {', '.join(names)}{where}: {len(rows)} award{'s' if len(rows) != 1 else ''}"
         for claim in contract.claims:

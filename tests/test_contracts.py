@@ -23,11 +23,11 @@ from foia.directory import load_directory, parse_directory
 from foia.errors import FoiaError, NotFound, UsageError
 
 try:
-    from .test_contracts_fakes import (DHS, GID, ICE, PARENT, PIID, Recorder, award, body_of, mod, page,
-                                       respond, result, transactions)
+    from .test_contracts_fakes import (DHS, GID, ICE, PARENT, PIID, FakeUSAspending, Recorder, award, body_of,
+                                       cents, mod, page, respond, result, transactions)
 except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    from test_contracts_fakes import (DHS, GID, ICE, PARENT, PIID, Recorder, award, body_of, mod, page,
-                                      respond, result, transactions)
+    from test_contracts_fakes import (DHS, GID, ICE, PARENT, PIID, FakeUSAspending, Recorder, award, body_of,
+                                      cents, mod, page, respond, result, transactions)
 
 FIELDS = ["Award ID", "Recipient Name", "Award Amount", "Start Date", "End Date",
           "Awarding Agency", "Awarding Sub Agency", "Description", "generated_internal_id"]
@@ -154,18 +154,57 @@ def test_until_alone_starts_at_the_earliest_date(d):
 # ---- pagination --------------------------------------------------------------------------------
 
 
-def test_pages_are_followed_by_number_until_has_next_is_false():
-    def handler(request):
-        n = body_of(request)["page"]
-        return respond(200, page([result(f"P{n}-{i}", 1000 - n * 10 - i, internal_id=n * 100 + i) for i in range(100 if n < 3 else 7)],
-                                 n, has_next=n < 3))
+def light_awards(n: int, *, start_id: int = 1) -> list[dict]:
+    """``n`` ICE awards to Palantir with the fields the fake indexes (full answers would take
+    9 kB each), amounts falling and some equal so the award_id tie-break matters."""
+    out = []
+    for i in range(start_id, start_id + n):
+        piid = f"70CTD0{i:05d}"
+        out.append({"id": i, "generated_unique_award_id": f"CONT_AWD_{piid}_7012_-NONE-_-NONE-", "piid": piid,
+                    "type": "C", "recipient": {"recipient_name": "PALANTIR USG INC"},
+                    "total_obligation": 1_000_000 - (i // 3) + 0.25,
+                    "period_of_performance": {"start_date": f"20{10 + i % 15:02d}-01-{1 + i % 28:02d}",
+                                              "end_date": "2026-05-04"},
+                    "description": "ICM", "awarding_agency": {"toptier_agency": {"name": DHS},
+                                                              "subtier_agency": {"name": ICE}}})
+    return out
 
-    client, rec = client_for(handler)
-    out = client.search_awards(ice_query())
-    assert [(b["page"], b["limit"]) for b in rec.bodies] == [(1, 100), (2, 100), (3, 100)]
-    assert all("last_record_unique_id" not in b and "last_record_sort_value" not in b for b in rec.bodies)
-    assert (len(out.awards), out.more, out.pages) == (207, False, 3)
-    assert out.summary() == "207 contract awards fetched from USAspending (3 pages)"
+
+def fake_client(fake: FakeUSAspending, **kw):
+    kw.setdefault("sleep", Sleeps())
+    return USAspendingClient(transport=fake.transport, **kw)
+
+
+def test_amount_sort_pages_by_cursor_past_10000():
+    """Page numbers stop at 10,000 (hasNext comes from a capped total); from page 2 on the
+    cursor of the previous page goes back, and the server fetches limit+1 rows to say hasNext."""
+    fake = FakeUSAspending(light_awards(10_150))
+    out = fake_client(fake).search_awards(ice_query(), max_results=0)
+    assert len(out.awards) == 10_150 and not out.more and out.pages == 102 and out.notes == []
+    assert len({a.award_id for a in out.awards}) == 10_150  # nothing twice, nothing skipped
+    amounts = [a.amount for a in out.awards]
+    assert amounts == sorted(amounts, reverse=True)
+    first, second = fake.bodies[0], fake.bodies[1]
+    assert "last_record_unique_id" not in first and "last_record_sort_value" not in first
+    # the cursor is the last row of page 1: its id and its amount in whole cents, as text
+    row100 = out.awards[99]
+    assert (second["last_record_unique_id"], second["last_record_sort_value"]) == (
+        int(row100.award_id[-5:]), cents(row100.amount))
+    assert second["last_record_sort_value"] == "99996725"
+
+
+def test_date_sorts_keep_page_numbers_and_say_when_10000_is_reached():
+    fake = FakeUSAspending(light_awards(10_150))
+    out = fake_client(fake).search_awards(ice_query(sort="Start Date"), max_results=0)
+    assert len(out.awards) == 10_000 and out.more and out.pages == 100
+    assert out.summary() == ("10000 contract awards fetched from USAspending (100 pages); there may be more: "
+                             "narrow the search or sort by amount")
+    assert all("last_record_unique_id" not in b for b in fake.bodies)
+    assert out.notes == ["USAspending lists at most 10,000 awards by page when sorted by date, and there may be "
+                         "more; narrow the search (--since/--until, --keyword, --agency) or sort by amount, "
+                         "award-id or recipient to get them all"]
+    small = fake_client(FakeUSAspending(light_awards(250))).search_awards(ice_query(sort="End Date"), max_results=0)
+    assert (len(small.awards), small.more, small.notes) == (250, False, [])
 
 
 def test_max_results_caps_the_fetch_and_says_more_exist():
@@ -183,9 +222,9 @@ def test_max_results_caps_the_fetch_and_says_more_exist():
     assert rec2.bodies[0]["limit"] == 7  # no point asking for 100 rows to show 7
 
 
-def test_past_50000_results_the_cursor_replaces_page_numbers():
-    """The fake refuses page numbers past the window exactly as USAspending does (422); each
-    page holds one row, so page arithmetic, not 50,000 rows, crosses the boundary."""
+def test_past_50000_results_page_numbers_are_refused_so_the_cursor_goes_on():
+    """A sort by date with no cursor would be refused past 50,000 (as USAspending does, 422); a
+    server without the 10,000 cap lets page arithmetic (one row a page) reach that edge."""
     last_page = 503
 
     def handler(request):
@@ -197,15 +236,14 @@ def test_past_50000_results_the_cursor_replaces_page_numbers():
         if has_cursor:
             # the cursor must be the previous page's last record
             assert b["last_record_unique_id"] == n - 1
-            assert b["last_record_sort_value"] == str(float(100000 - (n - 1)))
         return respond(200, page([result(f"P{n}", float(100000 - n), internal_id=n)], n, has_next=n < last_page))
 
     client, rec = client_for(handler)
-    out = client.search_awards(ice_query(), max_results=0)
+    out = client.search_awards(ice_query(sort="Start Date"), max_results=0)
     assert len(out.awards) == last_page and out.pages == last_page and not out.more
     cursors = [(b["page"], b.get("last_record_unique_id"), b.get("last_record_sort_value")) for b in rec.bodies]
     assert cursors[499] == (500, None, None)  # (500-1)*100 = 49,900: still by page number
-    assert cursors[500:] == [(501, 500, "99500.0"), (502, 501, "99499.0"), (503, 502, "99498.0")]
+    assert cursors[500:] == [(501, 500, "9950000"), (502, 501, "9949900"), (503, 502, "9949800")]
 
 
 def test_missing_cursor_past_the_window_is_one_line():
@@ -328,7 +366,8 @@ def test_timeouts_and_refused_connections_give_up_in_one_line():
     client, _ = client_for(timeout, retries=1)
     with pytest.raises(FoiaError) as exc:
         client.search_awards(ice_query())
-    assert exc.value.message == "USAspending did not answer after 2 tries (timed out); try again later or use --base-url"
+    assert exc.value.message == ("USAspending did not answer after 2 tries (timed out after 30 s); "
+                                 "try again later or use --base-url")
 
     def refused(request):
         raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
@@ -348,15 +387,27 @@ def test_429_retry_after_seconds_is_honoured():
     assert client.sleep == [7.0]
 
 
-def test_503_retry_after_http_date_is_honoured_and_capped():
+def test_503_retry_after_http_date_is_honoured_and_each_wait_is_said():
     now = 1_800_000_000.0
     answers = [respond(503, b"", {"Retry-After": formatdate(now + 30, usegmt=True)}),
-               respond(503, b"", {"Retry-After": "86400"}),
                respond(503, b"", {"Retry-After": "soon"}),
                respond(200, page([result(PIID, 10.0)]))]
-    client, _ = client_for(lambda r: answers.pop(0), clock=lambda: now, max_retry_after=120.0)
+    said = []
+    client, _ = client_for(lambda r: answers.pop(0), clock=lambda: now, notify=said.append)
     client.search_awards(ice_query())
-    assert client.sleep == [30.0, 120.0, 4.0]  # an unreadable Retry-After falls back to backoff
+    assert client.sleep == [30.0, 2.0]  # an unreadable Retry-After falls back to backoff
+    assert said == ["USAspending: HTTP 503 on try 1 of 4; waiting 30 s (its Retry-After) before trying the search again",
+                    "USAspending: HTTP 503 on try 2 of 4; waiting 2 s before trying the search again"]
+
+
+@pytest.mark.parametrize("retry_after", ["100000", "121"])
+def test_a_retry_after_over_the_bound_is_refused_at_once(retry_after):
+    client, rec = client_for(lambda r: respond(429, {"detail": "Request was throttled."}, {"Retry-After": retry_after}))
+    with pytest.raises(FoiaError) as exc:
+        client.search_awards(ice_query())
+    assert exc.value.message == (f"USAspending answered the search with HTTP 429 and asks to wait {retry_after} s "
+                                 "before trying again, longer than foia waits (120 s); try again later")
+    assert client.sleep == [] and len(rec.requests) == 1
 
 
 def test_500_and_504_are_retried_then_succeed():
@@ -492,8 +543,8 @@ def test_award_by_piid_resolves_then_fetches_award_and_transactions():
     assert [(r.method, r.url.path) for r in rec.requests] == [
         ("POST", "/api/v2/search/spending_by_award/"), ("GET", f"/api/v2/awards/{GID}/"),
         ("POST", "/api/v2/transactions/"), ("POST", "/api/v2/transactions/")]
-    assert rec.bodies[0]["filters"] == {"award_type_codes": ["A", "B", "C", "D"], "award_ids": [f'"{PIID}"']}
-    assert rec.bodies[2] == {"award_id": GID, "page": 1, "limit": 500, "sort": "action_date", "order": "asc"}
+    assert rec.bodies[0]["filters"] == {"award_type_codes": ["A", "B", "C", "D"], "award_ids": [PIID]}
+    assert rec.bodies[2] == {"award_id": GID, "page": 1, "limit": 5000, "sort": "action_date", "order": "asc"}
     assert rec.bodies[3]["page"] == 2
     assert detail.generated_id == GID and len(detail.transactions) == 3
 
@@ -637,7 +688,7 @@ def check_world():
         if path == "/api/v2/search/spending_by_award/":
             f = body_of(request)["filters"]
             if "award_ids" in f:
-                if f["award_ids"] == [f'"{PIID}"'] and f["award_type_codes"][0] == "A":
+                if f["award_ids"] == [PIID] and f["award_type_codes"][0] == "A":
                     return respond(200, page([result(PIID, 150703824.61, parent=PARENT)]))
                 return respond(200, page([]))
             return respond(200, page(candidates))

@@ -12,39 +12,21 @@ from click.testing import CliRunner
 from foia.cli import cli
 
 try:
-    from .test_contracts_fakes import DHS, GID, ICE, PARENT, PIID, LocalServer, award, mod, page, result, transactions
+    from .test_contracts_fakes import DHS, GID, ICE, PARENT, PIID, FakeUSAspending, LocalServer, award, mod
 except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    from test_contracts_fakes import DHS, GID, ICE, PARENT, PIID, LocalServer, award, mod, page, result, transactions
+    from test_contracts_fakes import DHS, GID, ICE, PARENT, PIID, FakeUSAspending, LocalServer, award, mod
 
-ROWS = [result(PIID, 150703824.61, parent=PARENT),
-        result("HSCETC14C00001", 41987333.5, internal_id=2, start="2014-09-01", end="2019-08-31",
-               description="INVESTIGATIVE CASE MANAGEMENT SYSTEM DEVELOPMENT, HOSTING, SUPPORT AND TRAINING SERVICES")]
+OTHER = "HSCETC14C00001"
 MODS = [mod("0", "2022-09-26", 25000000.0, action="NEW", description="ICM O&M BASE"),
         mod("P00001", "2023-09-20", 30000000.25)]
 
 
-def usaspending(method, path, body):
-    """A small USAspending: search (by award number or not), award detail, transactions."""
-    if method == "POST" and path == "/api/v2/search/spending_by_award/":
-        if body.get("limit", 10) > 100:
-            return 422, {"detail": f"Field 'limit' value '{body['limit']}' is above max '100'"}, {}
-        f = body["filters"]
-        if "award_ids" in f:
-            wanted = [i.strip('"') for i in f["award_ids"]]
-            rows = [r for r in ROWS if r["Award ID"] in wanted] if f["award_type_codes"][0] == "A" else []
-            return 200, page(rows), {}
-        if any("acme" in t.lower() for t in f.get("recipient_search_text", [])):
-            return 422, {"message": "'award_type_codes' must only contain types from one group.",
-                         "award_type_groups": {}}, {}
-        return 200, page(ROWS), {}
-    if method == "GET" and path == f"/api/v2/awards/{GID}/":
-        return 200, award(), {}
-    if method == "GET" and path.startswith("/api/v2/awards/"):
-        gid = path.split("/")[4]
-        return 404, {"detail": f"No Award found with: {{'generated_unique_award_id_legacy': '{gid}'}}"}, {}
-    if method == "POST" and path == "/api/v2/transactions/":
-        return 200, transactions(MODS), {}
-    return 404, {"detail": "Not found."}, {}
+def awards() -> list[dict]:
+    """Two ICE awards to Palantir, as award-detail answers (the official example's shape)."""
+    return [{**award(description="INVESTIGATIVE CASE MANAGEMENT (ICM) OPERATIONS AND MAINTENANCE"), "transactions": MODS},
+            award(OTHER, parent=None, total=41987333.5, options=41987333.5, start="2014-09-01", end="2019-08-31",
+                  signed="2014-09-01", gid=f"CONT_AWD_{OTHER}_7012_-NONE-_-NONE-", internal_id=2,
+                  description="INVESTIGATIVE CASE MANAGEMENT SYSTEM DEVELOPMENT, HOSTING, SUPPORT AND TRAINING SERVICES")]
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +40,7 @@ def _isolated(tmp_path, monkeypatch):
 
 @pytest.fixture
 def server():
-    with LocalServer(usaspending) as s:
+    with LocalServer(FakeUSAspending(awards()).routes) as s:
         yield s
 
 
@@ -118,12 +100,15 @@ def test_search_cache_refresh_no_cache_and_env_base_url(server, monkeypatch, tmp
     assert len(list((tmp_path / "foia_cache_dir" / "usaspending").glob("*.json"))) == 1
 
 
-def test_search_refusal_is_one_line_on_stderr(server):
-    r = run("contracts", "search", "--vendor", "Acme", "--base-url", server.url)
+def test_search_refusal_is_one_line_on_stderr():
+    # a server that refuses an end date past its maximum instead of capping it (FakeUSAspending)
+    with LocalServer(FakeUSAspending(awards(), end_date_refused=True).routes) as s:
+        r = run("contracts", "search", "palantir", "--since", "2020-01-01", "--until", "2028-01-01", "--base-url", s.url)
     assert r.exit_code == 1
     assert r.stdout == ""
-    assert r.stderr == ("Error: USAspending refused the search (HTTP 422): "
-                        "'award_type_codes' must only contain types from one group.\n")
+    assert r.stderr.splitlines()[-1] == (
+        "Error: USAspending refused the search (HTTP 422): Field 'end_date' value '2028-01-01' is above max "
+        "'2027-09-30'; its searches end on 2027-09-30 at the latest: give --until 2027-09-30 or earlier")
 
 
 @pytest.mark.parametrize("args, message", [
@@ -191,8 +176,8 @@ def test_unreachable_server_gives_up_in_one_line(monkeypatch):
     import foia.contracts
 
     monkeypatch.setattr(foia.contracts.time, "sleep", lambda s: None)
-    with LocalServer(usaspending) as s:
-        url = s.url
+    with LocalServer(FakeUSAspending([]).routes) as s:
+        url = s.url  # a port that was just free: nothing listens on it now
     r = run("contracts", "search", "--vendor", "palantir", "--base-url", url, "--no-cache")
     assert r.exit_code == 1
     assert r.stderr.splitlines()[-1] == ("Error: USAspending did not answer after 4 tries (could not connect: "
@@ -227,8 +212,13 @@ def test_vendors_show_check_unreachable_is_one_line(monkeypatch):
     monkeypatch.setattr(foia.contracts.time, "sleep", lambda s: None)
     r = run("vendors", "show", "github", "--check", "--base-url", "http://127.0.0.1:9")
     assert r.exit_code == 1 and "Traceback" not in r.output
-    assert r.output == ("Error: USAspending did not answer after 4 tries (could not connect: [Errno 111] Connection "
-                        "refused); try again later or use --base-url\n")
+    # each wait is said before it starts, then one error line
+    assert r.stderr.splitlines() == [
+        f"USAspending: could not connect: [Errno 111] Connection refused on try {n} of 4; waiting {s} s before "
+        "trying the search again" for n, s in ((1, 1), (2, 2), (3, 4))] + [
+        "Error: USAspending did not answer after 4 tries (could not connect: [Errno 111] Connection "
+        "refused); try again later or use --base-url"]
+    assert r.stdout == ""
 
 
 def test_draft_contract_lookup_fills_the_letter_from_usaspending(server, tmp_path):
@@ -257,14 +247,9 @@ def test_draft_contract_lookup_unknown_award_writes_nothing(server, tmp_path):
 
 def test_draft_contract_lookup_track_links_an_award_the_directory_does_not_know(tmp_path):
     new = "70CMSD21C00000001"
-
-    def routes(method, path, body):
-        if method == "POST" and path == "/api/v2/search/spending_by_award/":
-            return 200, page([result(new, 1234567.0, internal_id=3)] if body["filters"]["award_type_codes"][0] == "A"
-                             else []), {}
-        if method == "GET" and path.startswith(f"/api/v2/awards/CONT_AWD_{new}"):
-            return 200, award(new, parent=None, total=1234567.0, options=1234567.0), {}
-        return usaspending(method, path, body)
+    world = FakeUSAspending([*awards(), award(new, parent=None, total=1234567.0, options=1234567.0, internal_id=3,
+                                              gid=f"CONT_AWD_{new}_7012_-NONE-_-NONE-")])
+    routes = world.routes
 
     db = f"sqlite:///{tmp_path / 'q.db'}"
     with LocalServer(routes) as s:

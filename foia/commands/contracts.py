@@ -10,7 +10,7 @@ from foia.output import emit, output_options, to_json
 def client_options(f):
     """Where USAspending is and how its answers are cached; shared by every contracts command."""
     f = click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
-                     help="Seconds to wait for each USAspending answer.")(f)
+                     help="Seconds each USAspending request may take in all (connecting, waiting and reading).")(f)
     f = click.option("--no-cache", is_flag=True, help="Neither read nor write the on-disk cache.")(f)
     f = click.option("--refresh", is_flag=True, help="Ignore cached answers and fetch (and cache) them anew.")(f)
     f = click.option("--cache-ttl", metavar="DURATION", default=None,
@@ -39,6 +39,7 @@ def contracts():
 
 
 @contracts.command("search")
+@click.argument("vendor_args", metavar="[VENDOR]...", nargs=-1)
 @click.option("--vendor", multiple=True, metavar="VENDOR",
               help="A directory vendor id or alias (searches its USAspending names), or a recipient name. Repeatable.")
 @click.option("--agency", multiple=True, metavar="OFFICE",
@@ -54,21 +55,25 @@ def contracts():
 @output_options()
 @client_options
 @click.pass_context
-def contracts_search(ctx, vendor, agency, keyword, since, until, max_results, sort, order, fmt,
+def contracts_search(ctx, vendor_args, vendor, agency, keyword, since, until, max_results, sort, order, fmt,
                      base_url, cache_ttl, refresh, no_cache, timeout):
     """Search contract awards (types A-D): award number, recipient, amount, dates, office.
 
-    Example: foia contracts search --vendor palantir --agency ICE --since 2014-01-01
+    VENDOR, given bare or with --vendor, is a directory vendor id or alias, or a recipient name.
+
+    Example: foia contracts search palantir --agency ICE --since 2014-01-01
     """
     from foia.contracts import AwardRow, build_search
 
-    query, notes = build_search(_directory(ctx), vendors=vendor, agencies=agency, keywords=keyword,
+    query, notes = build_search(_directory(ctx), vendors=(*vendor_args, *vendor), agencies=agency, keywords=keyword,
                                 since=since, until=until, sort=sort, order=order)
     # The client checks --base-url and --cache-ttl: a bad one fails before anything is printed.
     with _client(base_url, cache_ttl, refresh, no_cache, timeout) as client:
         for note in notes:
             click.echo(note, err=True)
         result = client.search_awards(query, max_results=max_results)
+    for note in result.notes:
+        click.echo(note, err=True)
     if fmt in ("json", "csv"):
         emit([a.to_dict() for a in result.awards], AwardRow.COLUMNS, fmt)
     else:
