@@ -589,6 +589,17 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
             if explain:
                 lines.append(f"Extension notice of {_show(extension_notice)}: {ext} more working days "
                              f"({RULE_EXTENSION}) will be added once the clock resumes.")
+        elif extension_notice > due:
+            # The limit may be extended only "by written notice" while it runs (552(a)(6)(B)(i)):
+            # a notice dated after it ran out extends nothing, and the requester is deemed to
+            # have exhausted the administrative remedies from the next day (552(a)(6)(C)(i)).
+            if explain:
+                claimed = cal.add_working_days(due, ext)
+                lines.append(f"Warning: the extension notice is dated {extension_notice.isoformat()}, after the "
+                             f"time limit ran out on {due.isoformat()}: it does not extend it ({RULE_EXTENSION} "
+                             f"requires notice while the limit runs). Statutory due date {due.isoformat()}; the "
+                             f"notice would claim up to {claimed.isoformat()}. Exhaustion accrued on "
+                             f"{(due + timedelta(days=1)).isoformat()} (5 U.S.C. 552(a)(6)(C)(i)).")
         else:
             original = due
             due = cal.add_working_days(due, ext)
@@ -598,10 +609,6 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
                              f"more working days ({RULE_EXTENSION}), from {original.isoformat()} to "
                              f"{due.isoformat()}. The notice may name an earlier date; this is the latest "
                              "the statute allows.")
-                if extension_notice > original:
-                    lines.append(f"Warning: the notice is dated after the due date it extends "
-                                 f"({original.isoformat()}); an extension is given by written notice "
-                                 "while the time limit runs. Applied here anyway; check the notice.")
                 if extension_notice < start:
                     lines.append(f"Warning: the notice is dated before the clock started "
                                  f"({start.isoformat()}); check the dates.")
@@ -661,6 +668,27 @@ def expedite_decision_due(received: date, *, rules: ClockRules = ClockRules(),
                     _cite(rules, RULE_EXPEDITE), tuple(lines))
 
 
+def _requester_calendar(cal: WorkingCalendar) -> WorkingCalendar:
+    """The calendar a requester's own window is counted on: without the extra closures. Closure
+    days are not "legal public holidays" (552(a)(6)(A)(i)); skipping them lengthens the agency's
+    deadlines (conservative: never sue early) but would lengthen the requester's windows too,
+    which is unsafe (fact sheet, "Additions of 2026-12-03")."""
+    return default_calendar() if cal.closures else cal
+
+
+def _closure_note(cal: WorkingCalendar, start: date, plain_due: date, n: int) -> str | None:
+    """A warning when the closures would give the requester more days than ``plain_due``."""
+    if not cal.closures:
+        return None
+    longer = cal.add_working_days(start, n)
+    if longer <= plain_due:
+        return None
+    skipped = sorted(d for d in cal.closures if start < d <= longer)
+    names = ", ".join(f"{d.isoformat()} {cal.closures[d]}" for d in skipped)
+    return (f"Warning: act by {plain_due.isoformat()}, counted without the closures ({names}), which are not "
+            f"legal public holidays (5 U.S.C. 552(a)(6)(A)(i)); counting them would give until {longer.isoformat()}.")
+
+
 def appeal_deadline(determination_date: date, *, rules: ClockRules = ClockRules(),
                     calendar: WorkingCalendar | None = None, explain: bool = True) -> Deadline:
     """The last day to appeal an adverse determination: the office's rule (DHS: 90 working
@@ -671,15 +699,19 @@ def appeal_deadline(determination_date: date, *, rules: ClockRules = ClockRules(
     rule = rules.appeal_rule if RULE_APPEAL_FLOOR in rules.appeal_rule else f"{rules.appeal_rule}; {RULE_APPEAL_FLOOR}"
     cal.is_working_day(determination_date)   # outside the calendar's years: UsageError, not an overflow
     if rules.appeal_window_unit == "working":
-        due = cal.add_working_days(determination_date, n)
+        plain = _requester_calendar(cal)
+        due = plain.add_working_days(determination_date, n)
         lines = []
         if explain:
             lines = [f"Start: {_show(determination_date)}, the date of the adverse determination. "
                      f"Counting {n} working days strictly after it ({rules.appeal_rule})."]
-            lines += _walk(cal, determination_date, due)
+            lines += _walk(plain, determination_date, due)
             if rules.appeal_rule.startswith("6 CFR 5.8"):
                 lines.append("DHS: the appeal must be postmarked or sent electronically by this day; "
                              "electronic filing is on time until 11:59:59 p.m. Eastern on it (6 CFR 5.8(a)).")
+            note = _closure_note(cal, determination_date, due, n)
+            if note:
+                lines.append(note)
             lines.append(f"Due: {_show(due)}.")
     else:
         due, lines = _calendar_day_clock(cal, determination_date, n, rule, requester_acts=True, explain=explain)
@@ -737,14 +769,18 @@ def clarification_close_due(asked_on: date, *, rules: ClockRules = ClockRules(),
     if n is None:
         return None
     cal = _calendar(calendar)
-    due = cal.add_working_days(asked_on, n)
+    plain = _requester_calendar(cal)
+    due = plain.add_working_days(asked_on, n)
     rule = RULE_CLARIFICATION if _is_dhs(rules) else "the office's rule (agency directory)"
     lines = []
     if explain:
         lines = [f"Start: {_show(asked_on)}, the agency's request for clarification. Counting {n} "
                  "working days strictly after it; unanswered after that, the request may be closed "
                  f"administratively ({rule})."]
-        lines += _walk(cal, asked_on, due)
+        lines += _walk(plain, asked_on, due)
+        note = _closure_note(cal, asked_on, due, n)
+        if note:
+            lines.append(note)
         lines.append(f"Answer by: {_show(due)}.")
     return Deadline("clarification_close", "Answer clarification by", asked_on, due,
                     rule, tuple(lines))

@@ -142,6 +142,10 @@ def agency_text(d: Directory, a: Agency) -> str:
                "  Regulation: none on file (the statute, 5 U.S.C. 552, applies)")
     if appeal:
         out.append(f"  Appeals: {appeal.route}{_mark(appeal.verified)}")
+        if appeal.office and appeal.office in d.agencies and appeal.office != office.id:
+            deciding = d.agencies[appeal.office]
+            out.append(f"  Appeals office: {deciding.office or deciding.name}, {deciding.name} ({deciding.id})")
+            out += [f"    {_contact_line(d, c)}" for c in deciding.contacts if c.purpose == "appeal"]
     if clock:
         via = f" (from {clock_from.abbreviation})" if clock_from.id != a.id else ""
         out.append(
@@ -153,7 +157,8 @@ def agency_text(d: Directory, a: Agency) -> str:
                f"{clock.clarification_close_working_days} working days" if clock.clarification_close_working_days else "")
             + f"{_mark(clock.verified)}  — {_src(d, clock.sources)}")
     else:
-        out.append("  Clock: none (this office does not decide FOIA requests)")
+        out.append("  Clock: none (this office decides other offices' appeals)" if a.kind == "appeals" else
+                   "  Clock: none (this office does not decide FOIA requests)")
     notes = [n for agency in d.lineage(a) for n in agency.notes] if a.id == office.id else list(a.notes) + list(office.notes)
     if notes:
         out.append("")
@@ -162,7 +167,7 @@ def agency_text(d: Directory, a: Agency) -> str:
     systems_here = d.systems_for_agency(a.id)
     if systems_here:
         out.append("")
-        out.append("Systems: " + ", ".join(f"{s.abbreviation} ({s.id})" for s in systems_here))
+        out.append("Systems: " + ", ".join(f"{s.abbreviation} ({s.id}){_mark(s.verified)}" for s in systems_here))
     unverified = sum(1 for c in office.contacts if not c.verified)
     if unverified:
         out.append("")
@@ -186,7 +191,8 @@ def _ident_line(d: Directory, i: Identifier) -> str:
 
 
 def system_row(s: System) -> dict:
-    return {"id": s.id, "abbreviation": s.abbreviation, "name": s.name, "agencies": list(s.agencies),
+    return {"id": s.id, "abbreviation": s.abbreviation, "name": s.name + ("" if s.verified else " [unverified]"),
+            "agencies": list(s.agencies),
             "sorns": [x.id + ("" if x.verified else "?") for x in s.sorns],
             "pias": [x.id for x in s.pias]}
 
@@ -199,7 +205,7 @@ def system_dict(d: Directory, s: System) -> dict:
 
 
 def system_text(d: Directory, s: System) -> str:
-    out = [f"{s.name} ({s.abbreviation})", f"  id: {s.id}"]
+    out = [f"{s.name} ({s.abbreviation}){_mark(s.verified)}", f"  id: {s.id}"]
     operators = ", ".join(d.agencies[x].abbreviation for x in s.agencies)
     if s.directorate:
         operators += f" ({d.agencies[s.directorate].name})"

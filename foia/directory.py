@@ -85,6 +85,7 @@ class Appeal:
     sources: tuple[str, ...]
     verified: bool
     cite: str | None = None
+    office: str | None = None  # the agency id that decides the appeals (DOJ's OIP for the FBI)
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,12 @@ class System:
     record_categories: tuple[str, ...] = ()
     origin: str = ""
     overridden: tuple[str, ...] = ()
+
+    @property
+    def verified(self) -> bool:
+        """Whether a verified source describes the system at all: one known only from a seed
+        article (NCIC, named as an ImmigrationOS data source) is listed with its unverified mark."""
+        return any(f.verified for f in self.description)
 
 
 @dataclass(frozen=True)
@@ -320,7 +327,8 @@ EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 PHONE_RE = re.compile(r"^[0-9 ()+.\-]{7,20}$")
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
-AGENCY_KINDS = ("department", "component", "directorate", "office", "agency", "mediator")
+# "appeals": an office that decides other offices' appeals and takes no requests here (DOJ's OIP).
+AGENCY_KINDS = ("department", "component", "directorate", "office", "agency", "mediator", "appeals")
 CONTACT_PURPOSES = ("request", "liaison", "appeal", "amendment", "mediation", "status")
 CONTACT_TYPES = ("portal", "web", "email", "mail", "phone", "fax")
 BASES = ("award", "ceiling", "paid", "obligated", "total", "annual", "estimate")
@@ -551,8 +559,8 @@ AGENCY_SPEC = {
     "filing": (_record({"policy": (_text, True), "portal": (_url, False), "portal_only_since": (_full_date, False),
                         "sources": _SOURCES, "verified": _VERIFIED}, Filing), False),
     "clock": (_clock, False),
-    "appeal": (_record({"route": (_text, True), "cite": (_text, False), "sources": _SOURCES,
-                        "verified": _VERIFIED}, Appeal), False),
+    "appeal": (_record({"route": (_text, True), "cite": (_text, False), "office": (_id, False),
+                        "sources": _SOURCES, "verified": _VERIFIED}, Appeal), False),
     "identity_form": (_fact, False),
     "notes": (_list_of(_fact), False),
     "usaspending": (_record({"toptier_name": (_text, True), "toptier_code": (_text, False),
@@ -780,6 +788,15 @@ class Directory:
             "channels": self.contacts(office, "request"),
         }
 
+    def appeal_office(self, agency: Agency) -> Agency:
+        """Where appeals about ``agency`` go: the office its appeal rule names (DOJ's Office of
+        Information Policy for the FBI, 28 CFR 16.8(a)), else its filing office."""
+        office = self.filing_office(agency)
+        appeal, _ = self.inherited(office, "appeal")
+        if appeal is not None and appeal.office and appeal.office in self.agencies:
+            return self.agencies[appeal.office]
+        return office
+
     def contracts_for_vendor(self, vendor_id: str) -> list[Contract]:
         ids = {vendor_id} | {v.id for v in self.vendors.values() if v.parent == vendor_id}
         return [c for c in self.contracts.values() if ids & set(c.vendors)]
@@ -826,6 +843,7 @@ def _check_references(parsed: _Parsed) -> list[str]:
     for aid, a in r.get("agencies", {}).items():
         need("agencies", aid, "parent", "agencies", a.parent)
         need("agencies", aid, "files_through", "agencies", a.files_through)
+        need("agencies", aid, "appeal.office", "agencies", a.appeal.office if a.appeal else None)
     for sid, s in r.get("systems", {}).items():
         for i, ag in enumerate(s.agencies):
             need("systems", sid, f"agencies[{i}]", "agencies", ag)

@@ -103,7 +103,10 @@ REQUEST_FIELDS = (
     Field("news_media", "Ask to be treated as a representative of the news media for fees.", type="bool"),
 )
 
-FIRST_PARTY_SYSTEMS = ("enforce-eid", "icm", "falcon", "ice-lpr", "a-file", "ident-hart")
+# The systems a first-party letter asks an office to search when --systems is not given: those
+# of these the office holds (TECS is CBP's, DHS/CBP-011), and IDENT/HART at every DHS office,
+# since its SORNs (DHS/ALL-041, DHS/ALL-043) are department-wide (fact sheet, "Systems of records").
+FIRST_PARTY_SYSTEMS = ("enforce-eid", "icm", "falcon", "ice-lpr", "tecs", "a-file", "ident-hart")
 
 APPEAL_GROUNDS = ("withholding", "partial-withholding", "inadequate-search", "no-records",
                   "fee-waiver-denied", "expedite-denied", "no-response")
@@ -146,8 +149,9 @@ class LetterKind:
 
     def applies_to(self, agency: "Agency") -> bool:
         """Every kind is addressed to (or, for mediation, about) an agency's FOIA office; OGIS
-        mediates and is not itself asked for records here."""
-        return agency.kind != "mediator"
+        mediates and DOJ's Office of Information Policy decides appeals: neither is asked for
+        records here."""
+        return agency.kind not in ("mediator", "appeals")
 
 
 _SYSTEMS_FIELD = Field("systems", "System ids to search (repeatable; default: "
@@ -187,6 +191,8 @@ KINDS: dict[str, LetterKind] = {k.name: k for k in (
         Field("categories", "Record categories (repeatable; default: award, modifications, SOW...).",
               type="list"),
         Field("verified_only", "List only the directory's verified claims about the award.", type="bool"),
+        Field("date_from", "Earliest record date, YYYY-MM-DD.", type="date"),
+        Field("date_to", "Latest record date, YYYY-MM-DD.", type="date"),
         _FORMAT_FIELD,
     ), request=True),
     LetterKind("self", "First-party FOIA and Privacy Act request for records about you.", "self.j2", (
@@ -194,6 +200,8 @@ KINDS: dict[str, LetterKind] = {k.name: k for k in (
         Field("address", "Your current address.", required=True, profile="address"),
         *_person_fields("", True),
         Field("outside_us", "You sign outside the United States (28 U.S.C. 1746 wording).", type="bool"),
+        Field("judicial_redress", "The Judicial Redress Act applies: a citizen of a country the Attorney General "
+              "designated (Pub. L. 114-126, 5 U.S.C. 552a note). Not assumed from the citizenship.", type="bool"),
         _SYSTEMS_FIELD, _DETAILS_FIELD,
     ), request=True),
     LetterKind("third-party", "Request for records about another person, with their consent.",
@@ -205,6 +213,8 @@ KINDS: dict[str, LetterKind] = {k.name: k for k in (
         Field("subject_deceased", "The subject has died (proof of death enclosed instead of consent).",
               type="bool"),
         Field("relationship", "Your relationship to the subject (e.g. attorney).", pii=True),
+        Field("judicial_redress", "The Judicial Redress Act applies: the subject is a citizen of a country the Attorney General "
+              "designated (Pub. L. 114-126, 5 U.S.C. 552a note). Not assumed from the citizenship.", type="bool"),
         _SYSTEMS_FIELD, _DETAILS_FIELD,
     ), request=True),
     LetterKind("follow-up", "Status inquiry asking for the estimated date of completion.", "follow-up.j2", (
@@ -248,6 +258,29 @@ KINDS: dict[str, LetterKind] = {k.name: k for k in (
         Field("request_date", "Date you filed the request, YYYY-MM-DD.", type="date"),
         Field("request_subject", "Short description of the request."),
         Field("dispute", "What the dispute is about.", required=True),
+    )),
+    LetterKind("amendment", "Privacy Act request to amend a record about you (5 U.S.C. 552a(d)(2)).",
+               "amendment.j2", (
+        Field("full_name", "Your full name.", required=True, profile="name"),
+        Field("address", "Your current address.", required=True, profile="address"),
+        *_person_fields("", True),
+        Field("outside_us", "You sign outside the United States (28 U.S.C. 1746 wording).", type="bool"),
+        Field("system", "System id from the directory holding the record (foia systems list)."),
+        Field("record", "The record to amend: what it is and where it is (file, document, entry).", required=True,
+              pii=True),
+        Field("correction", "What is wrong in it, what it should say, and why.", required=True, pii=True),
+    )),
+    LetterKind("amendment-appeal", "Privacy Act appeal of a refusal to amend a record (5 U.S.C. 552a(d)(3)).",
+               "amendment-appeal.j2", (
+        Field("full_name", "Your full name.", required=True, profile="name"),
+        Field("address", "Your current address.", required=True, profile="address"),
+        *_person_fields("", True),
+        Field("outside_us", "You sign outside the United States (28 U.S.C. 1746 wording).", type="bool"),
+        Field("request_date", "Date of your amendment request, YYYY-MM-DD.", type="date", required=True),
+        Field("refusal_date", "Date of the refusal, YYYY-MM-DD.", type="date", required=True),
+        Field("record", "The record you asked to amend.", required=True, pii=True),
+        Field("correction", "Why the refusal is wrong: what the record should say, and why.", required=True,
+              pii=True),
     )),
 )}
 
@@ -481,36 +514,81 @@ def _office_context(d: "Directory", office: "Agency", purpose: str, warnings: _W
     })
 
 
-def _identifier_text(i) -> str:
+def _identifier_text(i, folded: tuple[str, ...] = ()) -> str:
     text = i.id + (f" {i.title}" if i.title else "")
     extra = [*i.citations]
     if i.date and not i.citations:
         extra.append(i.date)
     if extra:
         text += f", {'; '.join(extra)}" if i.title else f" ({'; '.join(extra)})"
-    if i.note and i.verified:
+    if i.note and i.verified and not folded_into(i):
         note = i.note.rstrip(".")
         if len(note) > 1 and note[1].islower():
             note = note[0].lower() + note[1:]
         text += f"; {note}"
-    if not i.verified:
-        text += " (not confirmed)"
+    if folded:
+        text += ", which replaced " + join_and(folded)
     return text
 
 
-def _system_context(d: "Directory", system, warnings: _Warnings) -> Section:
+_FOLDED = re.compile(r"\b(?:folded|merged) into (\S+)", re.I)
+
+
+def folded_into(i) -> str | None:
+    """The SORN an older one was folded into, as its note says ("Folded into DHS/ICE-018 ...")."""
+    m = _FOLDED.search(i.note or "")
+    return m.group(1).rstrip(".,;)") if m else None
+
+
+def _notices(items) -> tuple[list[str], list[str]]:
+    """SORNs or PIAs as a letter names them: (confirmed, understood). A SORN folded into another
+    one listed too is named once, as what the current one replaced (DHS/ICE-016 into DHS/ICE-018,
+    86 FR 15246), not as a second notice. An unconfirmed one is "understood" to apply: the letter
+    says so as a lawyer would, and the user is warned."""
+    ids = {i.id for i in items}
+    replaced: dict[str, list[str]] = {}
+    for i in items:
+        into = folded_into(i)
+        if into in ids:
+            old = i.id + (f" ({'; '.join(i.citations)})" if i.citations else "")
+            replaced.setdefault(into, []).append(old)
+    confirmed, understood = [], []
+    for i in items:
+        if folded_into(i) in ids:
+            continue
+        (confirmed if i.verified else understood).append(_identifier_text(i, tuple(replaced.get(i.id, ()))))
+    return confirmed, understood
+
+
+def _system_context(d: "Directory", system, warnings: _Warnings, agency: "Agency | None" = None) -> Section:
     for kind, items in (("PIA", system.pias), ("SORN", system.sorns)):
         for i in items:
             if not i.verified:
                 warnings.add(f"unverified: {kind} {i.id} for {system.abbreviation} (source: "
-                             f"{_labels(d, i.sources)}); the letter says \"not confirmed\"")
-    return _compact("system", {
+                             f"{_labels(d, i.sources)}); the letter says you understand it to apply: "
+                             "confirm it before you send")
+    if not system.verified:
+        warnings.add(f"unverified: {system.abbreviation} is known to the directory only from "
+                     f"{_labels(d, [s for f in system.description for s in f.sources])}; the letter says "
+                     "you understand it to be a system of the office: confirm it before you send")
+    pias, pias_understood = _notices(system.pias)
+    sorns, sorns_understood = _notices(system.sorns)
+    holders = [d.agencies[a] for a in ((system.directorate,) if system.directorate else system.agencies)
+               if a in d.agencies]
+    ctx = _compact("system", {
         "id": system.id, "name": system.name, "abbreviation": system.abbreviation,
         "label": system.name if system.abbreviation in system.name else f"{system.name} ({system.abbreviation})",
-        "pias": [_identifier_text(i) for i in system.pias],
-        "sorns": [_identifier_text(i) for i in system.sorns],
         "categories": list(system.record_categories),
+        "verified": system.verified,
+        # Whose system it is, as the directory says: a letter to another office asks for that
+        # office's copies of its records and for its access to it.
+        "holder": join_and(f"{h.name} ({h.abbreviation}) of {with_article(d.agencies[h.parent].name)}"
+                           if h.kind == "directorate" and h.parent in d.agencies else with_article(h.name)
+                           for h in holders),
+        "held_here": agency is None or _holds(d, system, agency),
     })
+    ctx.update(pias=pias, pias_understood=pias_understood, sorns=sorns, sorns_understood=sorns_understood)
+    return ctx
 
 
 def _holds(d: "Directory", system, agency: "Agency") -> bool:
@@ -544,6 +622,13 @@ def _personal_categories(system, *, first_person: bool) -> list[str]:
     return out
 
 
+def _department_wide(d: "Directory", system, agency: "Agency") -> bool:
+    """A system whose SORNs are all DHS/ALL-* is covered department-wide: a DHS office may hold
+    its records (IDENT/HART's biometrics) though another office runs it."""
+    return bool(system.sorns) and all(i.id.startswith("DHS/ALL-") for i in system.sorns) and \
+        any(a.id == "dhs" for a in d.lineage(d.filing_office(agency)))
+
+
 def _systems_for_person(d: "Directory", about: "Agency", chosen: list[str] | None, warnings: _Warnings,
                         *, first_person: bool) -> list[Section]:
     if chosen:
@@ -553,16 +638,41 @@ def _systems_for_person(d: "Directory", about: "Agency", chosen: list[str] | Non
                 warnings.add(f"note: the directory does not list {about.abbreviation} as holding "
                              f"{s.abbreviation}; it is searched only if {about.abbreviation} holds it")
     else:
-        systems = [d.systems[s] for s in FIRST_PARTY_SYSTEMS if s in d.systems and _holds(d, d.systems[s], about)]
+        systems = [d.systems[s] for s in FIRST_PARTY_SYSTEMS if s in d.systems
+                   and (_holds(d, d.systems[s], about) or _department_wide(d, d.systems[s], about))]
         if about.kind == "directorate":
-            systems = [s for s in systems if s.directorate == about.id or about.id in s.agencies]
-        if not systems:
-            systems = [s for s in d.systems_for_agency(about.id)]
+            systems = [s for s in systems if s.directorate == about.id or about.id in s.agencies
+                       or _department_wide(d, s, about)]
+        if not [s for s in systems if _holds(d, s, about)]:
+            systems = [s for s in d.systems_for_agency(about.id)] + [s for s in systems if not _holds(d, s, about)]
     out = []
     for s in systems:
-        ctx = _system_context(d, s, warnings)
+        ctx = _system_context(d, s, warnings, about)
         ctx["personal"] = _personal_categories(s, first_person=first_person)
         out.append(ctx)
+    return out
+
+
+# Commercial data services the directory knows ICE queried: a first-party letter to an office
+# that holds one of their contracts asks for the queries run on the person in them, naming the
+# products as the directory names them (Thomson Reuters CLEAR; LexisNexis, which replaced CLEAR
+# at ICE in 2021) and no further.
+DATA_BROKERS = ("thomson-reuters", "lexisnexis")
+
+
+def _data_brokers(d: "Directory", about: "Agency") -> list[str]:
+    office = d.filing_office(about).id
+    out = []
+    for vid in DATA_BROKERS:
+        v = d.vendors.get(vid)
+        if v is None or not any(d.filing_office(d.agencies[c.agency]).id == office
+                                for c in d.contracts_for_vendor(vid) if c.agency in d.agencies):
+            continue
+        name = f"{v.name} {join_and(v.products)}" if v.products else v.name
+        notes = [n.text.rstrip(".") for n in v.notes if n.verified and n.text.lower().startswith("replaced")]
+        if notes:
+            name += " (which " + notes[0][0].lower() + notes[0][1:] + ")"
+        out.append(name)
     return out
 
 
@@ -583,10 +693,11 @@ def _ctx_records(d, o, ctx, w, kind):
     agency = d.agencies[about["id"]]
     office_name = ctx["office"]["agency"]
     if system:
-        ctx["system"] = _system_context(d, system, w)
+        ctx["system"] = _system_context(d, system, w, agency)
         if not _holds(d, system, agency):
             w.add(f"note: the directory does not list {about['abbreviation']} as holding {system.abbreviation} "
-                  f"(held by {', '.join(system.agencies)}); check --to")
+                  f"(held by {', '.join(system.agencies)}); the letter asks {about['abbreviation']} for its copies "
+                  "of the system's records and its access to the system; check --to")
     if vendor:
         contracts = [c for c in d.contracts_for_vendor(vendor.id)
                      if d.filing_office(d.agencies[c.agency]).id == ctx["office"]["id"]]
@@ -608,7 +719,7 @@ def _ctx_records(d, o, ctx, w, kind):
     categories = o.get("categories")
     if not categories:
         if system:
-            categories = list(system.record_categories)
+            categories = _system_records(system)
             if vendor:
                 categories.append(f"communications between {office_name} and {vendor.name} about "
                                   f"{system.abbreviation}")
@@ -626,19 +737,34 @@ def _ctx_records(d, o, ctx, w, kind):
                 f"communications between {office_name} and {v}",
             ]
         else:
-            categories = [
-                "policies, directives, guidance and standard operating procedures",
-                "Privacy Impact Assessments, privacy threshold analyses and system of records notices",
-                "contracts, statements of work and modifications",
-                "training material and user manuals",
-                "data-sharing agreements and memoranda of understanding",
-                "audit reports and statistics of use",
-                "communications with vendors and other agencies",
-            ]
+            categories = list(_GENERIC_CATEGORIES)
     ctx["categories"] = categories
     ctx["topic"] = subject
     _date_range(o, ctx)
     _format(o, ctx, kind)
+
+
+_GENERIC_CATEGORIES = (
+    "policies, directives, guidance and standard operating procedures",
+    "Privacy Impact Assessments, privacy threshold analyses and system of records notices",
+    "contracts, statements of work and modifications",
+    "training material and user manuals",
+    "data-sharing agreements and memoranda of understanding",
+    "audit reports and statistics of use",
+    "communications with vendors and other agencies",
+)
+
+
+def _system_records(system) -> list[str]:
+    """A system's record categories for a records letter, which has no subject person: the
+    audit logs without "about the subject of the request", the other personal ones left out."""
+    out = []
+    for cat in system.record_categories:
+        if "subject" not in cat:
+            out.append(cat)
+        elif cat.startswith("audit logs"):
+            out.append(re.sub(r"\s+(and records\s+)?about the subject( of the request)?", "", cat))
+    return out or list(_GENERIC_CATEGORIES)
 
 
 def _date_range(o, ctx):
@@ -661,6 +787,12 @@ def _format(o, ctx, kind):
     ctx["format"] = o.get("format", "electronic")
     if ctx["format"] == "paper" and not ctx["requester"].get("address"):
         raise _missing(kind, "requester_address", "your postal address for paper copies")
+
+
+def _unnamed(d, sources) -> bool:
+    """Whether every source is one the fact sheet leaves unnamed ("Other outlets")."""
+    titles = [d.sources[s].title for s in sources if s in d.sources and s != "fact-sheet"]
+    return bool(titles) and all("unnamed" in t.lower() for t in titles)
 
 
 def _check_award_number(d, contract, w: _Warnings) -> None:
@@ -703,6 +835,11 @@ def _ctx_contract(d, o, ctx, w, kind):
         for c in contract.claims:
             if o.get("verified_only") and not c.verified:
                 continue
+            if _unnamed(d, c.sources):
+                # The agency is cited named sources only: "other outlets" is no source to it.
+                w.add(f"note: claim about {contract.id} \"{c.text}\" left out of the letter: its source "
+                      f"({_labels(d, c.sources)}) is not named")
+                continue
             claims.append(Section("claim", {"text": c.text, "source": _labels(d, c.sources, for_letter=True),
                                             "verified": c.verified}))
             if not c.verified:
@@ -742,6 +879,7 @@ def _ctx_contract(d, o, ctx, w, kind):
     ctx["categories"] = o.get("categories") or [
         c.format(agency=office_name, vendor=vendor_text) for c in CONTRACT_CATEGORIES]
     ctx["topic"] = f"{office_name}'s {what} to {vendor_text}" if vendors else f"{office_name}'s {what}"
+    _date_range(o, ctx)
     _format(o, ctx, kind)
 
 
@@ -793,16 +931,36 @@ def _first_party(d, o, ctx, w, person, *, first_person: bool):
     ctx["topic"] = f"{ctx['about']['agency']}'s collection and use of personal information"
     ctx["systems"] = _systems_for_person(d, about, o.get("systems"), w, first_person=first_person)
     # A non-citizen may have no Privacy Act right of access (552a(a)(2)); asking under FOIA as
-    # well, and under the Judicial Redress Act where it applies, loses nothing (fact sheet).
-    ctx["judicial_redress"] = not person["us_citizen"]
+    # well loses nothing (fact sheet). The Judicial Redress Act covers citizens of countries the
+    # Attorney General designates only (Pub. L. 114-126): claimed only when the user says so.
+    ctx["non_citizen"] = not person["us_citizen"]
+    ctx["judicial_redress"] = bool(o.get("judicial_redress"))
+    option = "--judicial-redress"
+    if ctx["judicial_redress"] and person["us_citizen"]:
+        w.add(f"note: {option} given for a U.S. citizen, who has Privacy Act rights (5 U.S.C. 552a(a)(2)); the "
+              "letter claims the Judicial Redress Act as asked")
+    elif ctx["non_citizen"] and not ctx["judicial_redress"]:
+        w.add(f"note: the Judicial Redress Act covers only citizens of countries the Attorney General designates "
+              f"(Pub. L. 114-126); the letter does not claim it: pass {option} if it applies")
+    ctx["data_brokers"] = _data_brokers(d, about)
     if o.get("details"):
         ctx["details"] = o["details"]
     office = d.filing_office(about)
     form, _ = d.inherited(office, "identity_form")
     if form is not None:
         w.add(("note: " if form.verified else "unverified: ") + form.text)
-    if first_person:
-        cite = "6 CFR 5.21(e); 28 U.S.C. 1746" if ctx["office"].get("dhs") else "28 U.S.C. 1746"
+    cite = "6 CFR 5.21(e); 28 U.S.C. 1746" if ctx["office"].get("dhs") else "28 U.S.C. 1746"
+    signer = "sign the declaration" if first_person else "have the subject sign the consent and declaration"
+    # Portal-only offices take the letter's text as the request description; a pasted text is
+    # unsigned, so the signed declaration goes as an attachment. The directory does not say
+    # whether a portal takes attachments: say so rather than guess.
+    ctx["portal_filing"] = (f"{signer} on the printed letter (the DOCX), or have it notarized, attach the signed "
+                            f"copy to the portal submission, and give the letter's text as the request "
+                            f"description; the directory does not say whether this portal takes attachments: "
+                            f"if it does not, ask the office how to send the signed declaration ({cite})")
+    if ctx["office"].get("portal_only"):
+        w.add("note: " + ctx["portal_filing"])
+    elif first_person:
         w.add(f"note: sign the declaration by hand (or have the letter notarized) before you file ({cite})")
     if not ctx["office"].get("dhs"):
         # The Privacy Act and 28 U.S.C. 1746 apply to every agency; 6 CFR Part 5 only to DHS.
@@ -977,6 +1135,13 @@ def _ctx_appeal(d, o, ctx, w, kind, today):
         raise _missing(kind, "determination_date", "the date of the adverse determination")
     if not answer_grounds:
         denials = {g: v or det for g, v in denials.items()}
+    side_windows: list[Section] = []
+    ctx["side_windows"] = side_windows
+    # The appeal of an expedite denial is owed "expeditious consideration" (552(a)(6)(E)(ii)(II)).
+    ctx["expeditious"] = "expedite-denied" in grounds
+    ctx["others"] = [g for g in grounds if g != "expedite-denied"]
+    ctx["timely_what"] = "the determination" if answer_grounds or "fee-waiver-denied" in denials else \
+        "the denial of expedited processing"
     for g, on in denials.items():
         what = "fee waiver denial" if g == "fee-waiver-denied" else "expedite denial"
         if on is None:
@@ -988,10 +1153,16 @@ def _ctx_appeal(d, o, ctx, w, kind, today):
                              "decision")
         ctx["fee_waiver_denial_date" if g == "fee-waiver-denied" else "expedite_denial_date"] = on
         if on != det and rules is not None and dl is not None:
+            # Each decision's window runs from its own date: the letter states each one, so an
+            # earlier expedite denial is not said to be timely by the determination's later window.
             due = dl.appeal_deadline(on, rules=rules, calendar=_calendar(d)).due
             if due < today:
                 w.add(f"late: the appeal window for the {what} of {on.isoformat()} "
                       f"({ctx['clock']['appeal_window']}) ended on {due.isoformat()}")
+            else:
+                side_windows.append(Section("window", {
+                    "what": "the denial of expedited processing" if g == "expedite-denied" else
+                            "the denial of the fee waiver", "on": on, "due": due}))
     exemptions = [normalize_exemption(e) for e in o.get("exemptions") or []]
     if exemptions:
         ctx["exemptions"] = list(dict.fromkeys(exemptions))
@@ -1279,6 +1450,18 @@ def _fees(kind: LetterKind, o: dict, ctx: dict, w: _Warnings) -> None:
     """The optional request sections: fee category, fee limit, fee waiver, news media, expedite."""
     req = ctx["requester"]
     office = ctx["office"]
+    privacy_act = kind.name in ("self", "third-party")
+    if privacy_act:
+        # The Privacy Act allows fees for copies only, not search or review (5 U.S.C. 552a(f)(5)):
+        # a first- or third-party letter claims no FOIA fee category and concedes no search fee.
+        if o.get("news_media"):
+            raise UsageError(f"--news-media does not apply to {kind.name} letters: the Privacy Act allows fees "
+                             "for copies only (5 U.S.C. 552a(f)(5)), so no fee category is claimed")
+        if req.get("fee_category"):
+            w.add(f"note: your fee category ({req['fee_category']}) is not claimed: under the Privacy Act the "
+                  "letter asks for copying fees only (5 U.S.C. 552a(f)(5))")
+            req.pop("fee_category", None)
+            req.pop("fee_category_label", None)
     news = bool(o.get("news_media")) or req.get("fee_category") == "news-media"
     if o.get("news_media") and req.get("fee_category") not in (None, "news-media"):
         w.add(f"conflict: --news-media given but your fee category is {req['fee_category']}; "
@@ -1324,6 +1507,7 @@ def _fees(kind: LetterKind, o: dict, ctx: dict, w: _Warnings) -> None:
     ctx["fee_limit"] = o.get("fee_limit")
     ctx["fees"] = _compact("fees", {
         "waiver": waiver, "news_media": news, "limit": money(o["fee_limit"]) if "fee_limit" in o else None,
+        "privacy_act": privacy_act,
     })
     ctx["expedite"] = _compact("expedite", {
         "requested": expedite,
@@ -1351,8 +1535,43 @@ def _clock(d: "Directory", agency: "Agency") -> Section | None:
     })
 
 
+AMENDMENT_KINDS = ("amendment", "amendment-appeal")
+
+
+def _ctx_amendment(d, o, ctx, w, kind):
+    """A Privacy Act amendment (552a(d)(2): acknowledged within 10 working days, then corrected or
+    refused promptly) or the appeal of a refusal (552a(d)(3): decided within 30 working days
+    unless extended for good cause); the person whose record it is signs a 28 U.S.C. 1746
+    declaration. Fact sheet, "Additions of 2026-12-03"."""
+    req = ctx["requester"]
+    for name, key in (("full_name", "name"), ("address", "address")):
+        if not o.get(name) and req.get(key):
+            o[name] = req[key]
+    for name in ("full_name", "address", "date_of_birth", "place_of_birth", "citizenship"):
+        if not o.get(name):
+            raise _missing(kind, name)
+    ctx["person"] = _person(o, "", "person")
+    ctx["record"], ctx["correction"] = o["record"], o["correction"]
+    if o.get("system"):
+        system = d.system(o["system"])
+        ctx["system"] = _system_context(d, system, w, d.agencies[ctx["about"]["id"]])
+    if kind.name == "amendment-appeal":
+        if o["refusal_date"] < o["request_date"]:
+            raise UsageError("--refusal-date is before --request-date; give the date of your request first")
+        if o["refusal_date"] > ctx["letter_date"]:
+            raise UsageError("--refusal-date is after the letter date; give the date on the refusal")
+        ctx["request_date"], ctx["refusal_date"] = o["request_date"], o["refusal_date"]
+        w.add("unverified: the directory gives no address for Privacy Act appeals (6 CFR 5.25 is not confirmed); "
+              "find where the office takes them before you send this")
+    elif not ctx["office"].get("address_lines"):
+        w.add(f"note: the directory gives no address for amendments at {ctx['office']['abbreviation']}; "
+              "find where the office takes them before you send this")
+    w.add("note: sign the declaration by hand (or have the letter notarized) before you send it (28 U.S.C. 1746)")
+
+
 _BUILDERS: dict[str, Callable] = {
     "records": _ctx_records, "contract": _ctx_contract, "self": _ctx_self, "third-party": _ctx_third_party,
+    "amendment": _ctx_amendment, "amendment-appeal": _ctx_amendment,
 }
 _DATED_BUILDERS: dict[str, Callable] = {
     "follow-up": _ctx_follow_up, "appeal": _ctx_appeal, "mediation": _ctx_mediation,
@@ -1379,16 +1598,22 @@ def build_context(kind_name: str, *, directory: "Directory", office: str, profil
     if kind.name == "mediation":
         addressee_office = d.agency("ogis")
         purpose = "mediation"
+    elif kind.name in AMENDMENT_KINDS:
+        # Amendments go where the directory says (ICE Privacy Office, Stop 5004); the review of a
+        # refusal (552a(d)(3)) has no address in foia's sources (6 CFR 5.25 is unverified).
+        addressee_office = filing
+        purpose = "amendment" if kind.name == "amendment" else "amendment-appeal"
     else:
         addressee_office = filing
         # A follow-up about a pending appeal goes where the appeal went.
         purpose = "appeal" if kind.name == "appeal" or o.get("pending_appeal") else "request"
     office_ctx = _office_context(d, addressee_office, purpose, w)
-    if kind.name == "self":
+    deciding = d.appeal_office(filing) if purpose == "appeal" else addressee_office
+    if kind.name in ("self", *AMENDMENT_KINDS):
         profile = _self_signer(o, profile, w)
     ctx: dict[str, Any] = {
         "kind": kind.name,
-        "regarding": "appeal" if purpose == "appeal" else {"mediation": "letter"}.get(kind.name, "request"),
+        "regarding": "appeal" if purpose == "appeal" else {"mediation": "letter", "amendment-appeal": "appeal"}.get(kind.name, "request"),
         "letter_date": today,
         "office": office_ctx,
         "about": _compact("about", {
@@ -1403,6 +1628,15 @@ def build_context(kind_name: str, *, directory: "Directory", office: str, profil
         ctx["clock"] = clock
     if kind.name == "mediation":
         ctx["disputed"] = _office_context(d, filing, "request", _Warnings())
+    if deciding.id != addressee_office.id:
+        # Appeals of DOJ components go to DOJ's Office of Information Policy (28 CFR 16.8(a)).
+        appeals = _office_context(d, deciding, "appeal", w)
+        portal = _pick_contact(d, deciding, "appeal", "portal", w, put="given as where to file")
+        appeals["portal"] = portal.value if portal else None
+        rule, _ = d.inherited(filing, "appeal")
+        appeals["cite"] = rule.cite if rule else None
+        ctx["appeal_office"] = appeals
+        addressee_office = deciding
     if kind.request:
         _fees(kind, o, ctx, w)
     if kind.name in _BUILDERS:
@@ -1423,6 +1657,15 @@ def build_context(kind_name: str, *, directory: "Directory", office: str, profil
 
 def _addressee(kind: LetterKind, ctx: dict) -> list[str]:
     office = ctx["office"]
+    if kind.name in AMENDMENT_KINDS:
+        head = "Privacy Office" if kind.name == "amendment" and office.get("address_lines") else \
+            ("Privacy Act Appeals Officer" if kind.name == "amendment-appeal" else office["name"])
+        return [head, office["agency_name"]] + list(office.get("address_lines", []))
+    if ctx.get("appeal_office"):
+        # Another office decides the appeals (DOJ's OIP for the FBI, 28 CFR 16.8(a)).
+        appeals = ctx["appeal_office"]
+        lines = [appeals["name"], appeals["agency_name"]] + list(appeals.get("address_lines", []))
+        return lines
     if kind.name == "appeal" or ctx.get("pending_appeal"):
         # Appeals are decided by an appeals officer, not the FOIA office that answered.
         lines = ["FOIA Appeals Officer", office["agency_name"]]
@@ -1461,7 +1704,7 @@ def build_letter(kind: str, *, directory: "Directory", office: str, profile: "Pr
         text=to_text(blocks),
         markdown=to_markdown(blocks),
         to_email=ctx["to_email"],
-        portal=office_ctx.get("portal"),
+        portal=ctx.get("appeal_office", office_ctx).get("portal"),
         portal_only=bool(request_kind and office_ctx.get("portal_only")),
         warnings=tuple(warnings),
         fields=ctx,

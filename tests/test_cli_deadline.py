@@ -19,11 +19,14 @@ def test_default_table():
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "Request received 2025-11-21 (Fri); rules: DHS defaults (6 CFR Part 5)"
-    assert lines[1].split() == ["Clock", "Due", "Rule"]
+    # The directory's closures (Executive Order 14371) are listed.
+    assert lines[1] == ("Extra closures: 2 from the agency directory: 2025-12-24 Executive Order 14371 closure, "
+                        "2025-12-26 Executive Order 14371 closure")
+    assert lines[2].split() == ["Clock", "Due", "Rule"]
     # Fri before Thanksgiving week: 20 working days -> Mon 2025-12-22.
-    assert lines[2].split(None, 4)[:4] == ["Determination", "due", "2025-12-22", "Mon"]
-    assert lines[2].endswith("5 U.S.C. 552(a)(6)(A)(i); 6 CFR 5.5(a)")
-    assert len(lines) == 3
+    assert lines[3].split(None, 4)[:4] == ["Determination", "due", "2025-12-22", "Mon"]
+    assert lines[3].endswith("5 U.S.C. 552(a)(6)(A)(i); 6 CFR 5.5(a)")
+    assert len(lines) == 4
 
 
 def test_explain_names_the_holiday_and_counts():
@@ -39,10 +42,11 @@ def test_every_clock_and_options():
                  "--determination", "2026-01-05", "--appeal-received", "2026-02-02",
                  "--tolled", "2025-12-01:2025-12-05", "--extension-notice", "2025-12-10")
     assert result.exit_code == 0, result.output
-    due = {line[:23].strip(): line[23:].split()[0:2] for line in result.output.splitlines()[2:]}
-    # Tolled 4 working days (2025-12-29), then +10: Dec 30,31 = 1-2; Jan 1 skipped; Jan 2 = 3;
-    # Jan 5-9 = 4-8; Jan 12,13 = 9-10.
-    assert due["Determination due"] == ["2026-01-13", "Tue"]
+    due = {line[:23].strip(): line[23:].split()[0:2] for line in result.output.splitlines()[3:]}
+    # Tolled 4 working days: Dec 22 + 4, with Dec 24 and 26 closed (Executive Order 14371) =
+    # 2025-12-31; then +10: Jan 1 skipped; Jan 2 = 1; Jan 5-9 = 2-6; Jan 12-15 = 7-10. The
+    # clarification window is the requester's: counted without the closures.
+    assert due["Determination due"] == ["2026-01-15", "Thu"]
     assert due["Expedite decision due"] == ["2025-12-01", "Mon"]
     assert due["Answer clarification by"] == ["2026-01-14", "Wed"]
     assert due["Appeal deadline"] == ["2026-05-13", "Wed"]
@@ -69,7 +73,7 @@ def test_json_output():
 def test_open_tolling_shows_stopped_in_the_table():
     result = run("--received", "2025-11-21", "--tolled", "2025-12-01:")
     assert result.exit_code == 0, result.output
-    assert "stopped" in result.output.splitlines()[2]
+    assert "stopped" in result.output.splitlines()[3]
     assert "Clock stopped since 2025-12-01 (Mon)" in result.output
 
 
@@ -91,22 +95,26 @@ def test_bad_input_is_one_line_exit_2(args, message):
 
 
 def test_closure_from_option_and_config_file(tmp_path):
-    # Dec 24 2025 closed: received 2025-12-08 is due 2026-01-08 instead of 2026-01-07.
+    # The directory closes Dec 24 and 26 2025 (Executive Order 14371): received 2025-12-08 is
+    # due 2026-01-09 instead of 2026-01-07. --closure renames a day; another one adds a day.
     plain = run("--received", "2025-12-08")
-    assert "2026-01-07 Wed" in plain.output
-    closed = run("--received", "2025-12-08", "--closure", "2025-12-24:Executive order", "--explain")
+    assert "2026-01-09 Fri" in plain.output
+    closed = run("--received", "2025-12-08", "--closure", "2025-12-24:Executive order", "--closure",
+                 "2026-01-02:Day of mourning", "--explain")
     assert closed.exit_code == 0, closed.output
-    assert "2026-01-08 Thu" in closed.output
-    assert "Extra closures: 1 from --closure: 2025-12-24 Executive order" in closed.output
-    assert "2025-12-24 closure: Executive order, 2025-12-25 Christmas Day skipped" in closed.output
+    assert "2026-01-12 Mon" in closed.output
+    assert ("Extra closures: 2 from the agency directory; 2 from --closure: 2025-12-24 Executive order, "
+            "2025-12-26 Executive Order 14371 closure, 2026-01-02 Day of mourning") in closed.output
+    assert "2025-12-24 closure: Executive order, 2025-12-25 Christmas Day" in closed.output
 
     config = tmp_path / "config"
     config.mkdir()
-    (config / "closures.yaml").write_text("- {date: 2025-12-24, name: Day of mourning}\n")
+    (config / "closures.yaml").write_text("- {date: 2026-01-02, name: Day of mourning}\n")
     from_file = run("--received", "2025-12-08", "--json")
     data = json.loads(from_file.output)
-    assert data["closures"] == {"2025-12-24": "Day of mourning"}
-    assert data["deadlines"][0]["due"] == "2026-01-08"
+    assert data["closures"] == {"2025-12-24": "Executive Order 14371 closure",
+                                "2025-12-26": "Executive Order 14371 closure", "2026-01-02": "Day of mourning"}
+    assert data["deadlines"][0]["due"] == "2026-01-12"
 
     (config / "closures.yaml").write_text("- {date: 2025-12-24}\n")
     broken = run("--received", "2025-12-08")
@@ -168,11 +176,12 @@ def test_empty_office_is_an_error_not_dhs_defaults():
 
 
 def test_warnings_are_shown_without_explain():
-    # A notice dated after the due date it extends: the table shows the extended date and the
-    # warning under it, not only with --explain.
+    # A notice dated after the due date it extends extends nothing (552(a)(6)(B)(i)): the table
+    # shows the statutory date and the warning under it, not only with --explain.
     result = run("--received", "2025-11-21", "--extension-notice", "2025-12-23",
                  "--tolled", "2025-11-01:2025-11-20")
     assert result.exit_code == 0, result.output
-    assert "2026-01-07 Wed" in result.output
-    assert "    Warning: the notice is dated after the due date it extends (2025-12-22)" in result.output
+    assert "2025-12-22 Mon" in result.output
+    assert "    Warning: the extension notice is dated 2025-12-23, after the time limit ran out on 2025-12-22" \
+        in result.output
     assert "    Warning: tolled period 2025-11-01:2025-11-20 ends before the clock started: ignored." in result.output

@@ -158,7 +158,7 @@ def test_broken_override_lists_every_problem_and_exits_1(tmp_path):
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         f"{over}:3: agencies[0] (cbp).kind: expected one of: department, component, directorate, office, agency, "
-        "mediator; got 'bureau'",
+        "mediator, appeals; got 'bureau'",
         f"{over}:4: agencies[1] (new).name: missing required field",
         f"{over}:4: agencies[1] (new).abbreviation: missing required field",
         f"{over}:4: agencies[1] (new).kind: missing required field",

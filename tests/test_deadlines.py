@@ -183,10 +183,13 @@ def test_extension_notice_adds_ten_working_days():
     assert "5 U.S.C. 552(a)(6)(B)(i)" in text
     assert "(extension)" in text
     assert "Warning" not in text
+    # A notice dated after the limit ran out extends nothing (552(a)(6)(B)(i): notice while it
+    # runs): the statutory date stays, beside the date the notice would claim.
     late = determination_due(D("2025-11-21"), extension_notice=D("2025-12-23"))
-    assert late.due == D("2026-01-07")
-    assert any(line.startswith("Warning: the notice is dated after the due date it extends (2025-12-22)")
-               for line in late.explanation)
+    assert late.due == D("2025-12-22")
+    assert any(line.startswith("Warning: the extension notice is dated 2025-12-23, after the time limit ran out on "
+                               "2025-12-22: it does not extend it") and "would claim up to 2026-01-07" in line
+               and "Exhaustion accrued on 2025-12-23" in line for line in late.explanation)
 
 
 def test_appeal_decision_extension():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -158,7 +159,11 @@ def test_lookups_are_case_insensitive_and_take_abbreviations(d):
 
 
 def test_no_directory_closure_is_invented(d):
-    assert d.closures == {}
+    # The only closures are Executive Order 14371's, with their source (fact sheet, "Additions of
+    # 2026-12-03"); read through summaries, so unverified.
+    assert d.closures == {date(2025, 12, 24): "Executive Order 14371 closure",
+                          date(2025, 12, 26): "Executive Order 14371 closure"}
+    assert all("eo-14371" in c.sources and not c.verified for c in d._closures.values())
 
 
 def test_packaged_path_is_the_repository_file():
@@ -229,7 +234,7 @@ CASES = [
      ["t.yaml:12: agencies[0] (dhs).contacts[0].verified: expected true or false, got 'maybe'"]),
     ("bad enum", ("    kind: component\n", "    kind: bureau\n"),
      ["t.yaml:16: agencies[1] (ice).kind: expected one of: department, component, directorate, office, agency, "
-      "mediator; got 'bureau'"]),
+      "mediator, appeals; got 'bureau'"]),
     ("empty sources", ("sources: [s1], verified: true}\n  - id", "sources: [], verified: true}\n  - id"),
      ["t.yaml:12: agencies[0] (dhs).contacts[0].sources: expected a non-empty list, got a list"]),
     ("unknown section", ("contracts: []\n", "contracts: []\noffices: []\n"),

@@ -55,8 +55,14 @@ def test_records_from_a_system_lists_its_categories_and_privacy_documents(d):
                       today=TODAY)
     falcon = d.system("falcon")
     assert lt.subject == f"Freedom of Information Act Request: {falcon.name} ({falcon.abbreviation})"
+    # A records letter has no subject person: the audit-log category loses "about the subject of
+    # the request", the others are listed as the directory has them.
     for cat in falcon.record_categories:
-        assert f". {cat}\n" in lt.text
+        if "subject" in cat:
+            assert cat not in lt.text
+        else:
+            assert f". {cat}\n" in lt.text
+    assert ". audit logs of FALCON searches\n" in lt.text
     for pia in falcon.pias:
         assert pia.id in lt.text
     assert "Under the Freedom of Information Act, 5 U.S.C. 552, and 6 CFR Part 5" in lt.text
@@ -107,7 +113,9 @@ def test_self_request_carries_the_identity_block_declaration_and_both_statutes(d
     lt = letter(d, "self", "ice")
     text = lt.text
     assert lt.subject.startswith("Privacy Act Request and Freedom of Information Act Request")
-    assert "Judicial Redress Act" in lt.subject  # a citizen of Mexico: nothing is lost
+    # A citizen of Mexico: the Judicial Redress Act is claimed only when the user says it applies
+    # (it covers citizens of designated countries only, Pub. L. 114-126).
+    assert "Judicial Redress Act" not in lt.subject
     assert "the Privacy Act, 5 U.S.C. 552a(d)(1), and the Freedom of Information Act, 5 U.S.C. 552" in text
     assert "(6 CFR 5.20(a)(1))" in text and "(86 FR 15246)" in text
     assert "Verification of identity (6 CFR 5.21(e))" in text
@@ -117,10 +125,12 @@ def test_self_request_carries_the_identity_block_declaration_and_both_statutes(d
         assert line + "\n" in text
     assert ("I declare under penalty of perjury that the foregoing is true and correct.\n\n"
             "Executed on November 23, 2026.") in text
-    # The first-party systems ICE holds, by default; IDENT/HART is OBIM's.
+    # The first-party systems ICE holds, by default; IDENT/HART is OBIM's, and its department-wide
+    # SORNs (DHS/ALL-041, -043) cover the biometrics ICE holds too.
     for name in ("ENFORCE", "Investigative Case Management", "FALCON", "license plate", "Alien File"):
         assert name in text
-    assert "HART" not in text
+    assert "- IDENT / HART, a system of the Office of Biometric Identity Management (the records of it that you " \
+           "hold or obtained)" in text
     assert any("Certification of Identity" in w for w in lt.warnings)
 
 
@@ -228,10 +238,10 @@ def test_each_appeal_ground_has_its_paragraph(d, ground, phrase):
     assert phrase in lt.text
 
 
-def test_fbi_appeal_uses_the_statutory_window_and_warns_there_is_no_route(d):
+def test_fbi_appeal_goes_to_doj_oip_within_90_calendar_days(d):
     lt = letter(d, "appeal", "fbi")
-    assert "90 calendar days after the determination (5 U.S.C. 552(a)(6)(A)(i)(III)(aa))" in lt.text
-    assert any("no appeal route for FBI" in w for w in lt.warnings)
+    assert "90 calendar days after the determination (28 CFR 16.8(a); 5 U.S.C. 552(a)(6)(A)(i)(III)(aa))" in lt.text
+    assert any("Office of Information Policy" in w for w in lt.warnings)
 
 
 def test_late_appeal_is_reported_and_not_called_timely(d):
@@ -305,8 +315,8 @@ def test_fee_waiver_profile_statements_read_as_sentences(d):
     profile = PROFILE.__class__(**{**PROFILE.to_dict(), "dissemination": "I will publish the records online",
                                    "publication_record": "Reporter at the Example Ledger since 2019"})
     lt = letter(d, "records", profile=profile, fee_waiver=True)
-    assert ("persons interested in the subject. I will publish the records online. Reporter at the Example Ledger "
-            "since 2019. (Factor (iii).)") in lt.text
+    assert ("persons interested in the subject. How I will share the records: I will publish the records online. "
+            "My publication record: Reporter at the Example Ledger since 2019. (Factor (iii).)") in lt.text
 
 
 def test_fee_waiver_needs_a_dissemination_statement(d):

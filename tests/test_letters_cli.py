@@ -192,7 +192,7 @@ def test_letters_kinds_show_and_path(env, monkeypatch):
 
     kinds = json.loads(run("letters", "kinds", "--json").stdout)
     assert [k["kind"] for k in kinds] == ["records", "contract", "self", "third-party", "follow-up", "appeal",
-                                          "mediation"]
+                                          "mediation", "amendment", "amendment-appeal"]
     r = run("letters", "show", "appeal")
     assert r.exit_code == 0 and "Freedom of Information Act Appeal" in r.stdout
     assert run("letters", "path").stdout.strip() == str(env / "config" / "templates")

@@ -35,6 +35,8 @@ CASES = {
     "appeal-ice.txt": ("appeal", "ice", {}),
     "appeal-fbi-no-response.txt": ("appeal", "fbi", {"grounds": ["no-response"], "determination_date": None}),
     "mediation-ice.txt": ("mediation", "ice", {}),
+    "amendment-ice.txt": ("amendment", "ice", {}),
+    "amendment-appeal-ice.txt": ("amendment-appeal", "ice", {}),
     "records-ice.md": ("records", "ice", {"fee_waiver": True, "fee_limit": "50"}),
 }
 

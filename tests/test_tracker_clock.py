@@ -118,8 +118,9 @@ def test_a_side_appeal_leaves_the_determination_clock_running(track, rows):
     assert "Appeal deadline (denied): 2027-04-09 (Fri) [open]" in out
     shown = track("show", "1").output
     assert "Determination due: 2026-12-10 (Thu) [met 2026-11-30 (denied)]" in shown
-    # The side appeal awaits its decision still (20 working days after 11-24, Christmas skipped).
-    assert "Appeal decision due: 2026-12-23 (Wed) [open]" in shown
+    # The side appeal awaits its decision still: owed expeditious consideration (552(a)(6)(E)(ii)(II)),
+    # at the latest 20 working days after 11-24 (Christmas skipped).
+    assert "Appeal decision due (expeditious consideration): 2026-12-23 (Wed) [open]" in shown
 
 
 def test_the_side_appeal_outcome_may_come_while_processing(track):
@@ -129,7 +130,8 @@ def test_the_side_appeal_outcome_may_come_while_processing(track):
     out = track("update", "1", "--status", "appeal-denied", "--on", "2026-11-27").output
     assert "Determination due: 2026-12-10 (Thu) [open]" in out
     shown = track("show", "1").output
-    assert "Appeal decision due: 2026-12-23 (Wed) [met 2026-11-27 (appeal-denied)]" in shown
+    assert "Appeal decision due (expeditious consideration): 2026-12-23 (Wed) [met 2026-11-27 (appeal-denied)]" \
+        in shown
     out = track("update", "1", "--status", "no-records", "--on", "2026-11-30").output
     assert "Appeal deadline (no records): 2027-04-09 (Fri) [open]" in out
 
@@ -345,13 +347,14 @@ def test_the_csv_export_shows_the_window_behind_a_lapsed_one(track, db_url, tmp_
 def test_a_late_extension_notice_warns_on_update_and_in_show(track):
     track("add", "--title", "t", "--office", "dhs-privacy", "--on", "2026-10-22")
     # Thu 2026-10-22 + 20 working days (Veterans Day skipped) -> Fri 2026-11-20; the notice of
-    # 11-25 comes after it, yet adds 10 working days (Thanksgiving skipped) -> Mon 2026-12-07.
+    # 11-25 comes after it and extends nothing (552(a)(6)(B)(i)): the statutory date stays, beside
+    # the Mon 2026-12-07 the notice would claim.
     out = track("update", "1", "--extension-notice", "2026-11-25")
-    assert "Determination due: 2026-12-07 (Mon) [open]" in out.stdout
-    assert ("Warning: Determination due: the extension notice is dated after the due date it extends "
-            "(2026-11-20)") in out.stderr
+    assert "Determination due: 2026-11-20 (Fri) [overdue" in out.stdout
+    assert ("Warning: Determination due: the extension notice is dated 2026-11-25, after the time limit ran out "
+            "on 2026-11-20: it does not extend it") in out.stderr
     shown = track("show", "1").output
-    assert "  Warning: Determination due: the extension notice is dated after the due date it extends" in shown
+    assert "Statutory due date 2026-11-20; the notice would claim up to 2026-12-07" in shown
     # A notice in time says nothing.
     track("add", "--title", "u", "--office", "dhs-privacy", "--on", "2026-10-22")
     out = track("update", "2", "--extension-notice", "2026-11-19")
@@ -524,21 +527,20 @@ def test_explain_says_how_to_record_the_answer_to_a_stopped_clock(track):
     assert "FROM:TO" not in out
 
 
-# -- 13. a full grant opens no appeal window, and show says why -----------------------------------
+# -- 13. a full grant opens an appeal window (search adequacy), with its caveat ---------------------
 
 
-def test_a_fulfilled_request_gets_no_window_and_show_says_why(track, rows):
+def test_a_fulfilled_request_gets_a_window_and_show_says_why(track, rows):
     track("add", "--title", "t", "--office", "ice", "--on", "2026-11-02")
     track("update", "1", "--status", "fulfilled", "--on", "2026-11-20")
-    assert rows("select key from deadlines order by key") == [("determination",)]
+    assert rows("select key from deadlines order by key") == [("appeal",), ("determination",)]
     shown = track("show", "1").output
-    assert "  No appeal window: foia computes one after an adverse determination (5 U.S.C. " \
-           "552(a)(6)(A)(i)(III)(aa)), and a full grant is not one in its sources. To contest the search's " \
-           "adequacy, check the office's appeal rule (6 CFR 5.8(a))." in shown
+    assert "  Appeal window after a full grant: 6 CFR 5.8(a) counts the appeal time from the office's response, " \
+           "so the adequacy of the search may be appealed in it" in shown
     # An adverse determination gets its window and no such line.
     track("add", "--title", "u", "--office", "ice", "--on", "2026-11-02")
     track("update", "2", "--status", "no-records", "--on", "2026-11-20")
-    assert "No appeal window" not in track("show", "2").output
+    assert "after a full grant" not in track("show", "2").output
 
 
 # -- 14. a side appeal that outlives the determination ---------------------------------------------
@@ -590,7 +592,8 @@ def test_a_remand_of_a_side_appeal_is_no_remand_of_the_determination(track, rows
     track("update", "1", "--status", "remanded", "--on", "2025-03-20")
     shown = track("show", "1").output
     # The determination is still owed, on its own clock.
-    assert "Determination due: 2025-03-31 (Mon) [overdue, 417 working days late]" in shown
+    # (Executive Order 14371 closed 2025-12-24 and 12-26: two working days fewer.)
+    assert "Determination due: 2025-03-31 (Mon) [overdue, 415 working days late]" in shown
     assert "No statutory clock after remand" not in shown
     assert "Overdue determinations (1)" in track("due").output
     # The agency's silence may be appealed.

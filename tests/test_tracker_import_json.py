@@ -206,7 +206,7 @@ CASES = [
       "`status` event with status submitted"]),
     ("fee-kind", event(7, data_kind="bogus"),
      [f"{R1}, event 7, field data.kind: 'bogus' is not a fee kind; use one of estimated, assessed, paid, waived, "
-      "waiver-denied"]),
+      "waiver-denied, advance"]),
     ("expedite-decision", event(6, data_decision="maybe"),
      [f"{R1}, event 6, field data.decision: 'maybe' is not a decision; use granted or denied"]),
     ("correction-date", event(13, data_occurred_on="xx"),
@@ -322,7 +322,8 @@ def _too_long(table, column, n):
             "type": (event(15, type=v), f"{R1}, event 15, field type: {v!r} is not an event type; one of "
                                         "created, status, received, first-received, tracking-number, "
                                         "estimated-completion, extension-notice, expedite-decision, fee, "
-                                        "documents, letter, note, edited, correction, purged"),
+                                        "documents, letter, note, edited, correction, purged, expedite-asked, "
+                                        "referral"),
             "status": (event(4, status=v, data_to=v), f"{R1}, event 4, field status: {v!r} is not a status; use one "
                                                       "of draft, submitted, acknowledged, in-progress, "
                                                       "awaiting-clarification, awaiting-fees, fulfilled, partial, "

@@ -245,6 +245,9 @@ def _instructions(letter, written: dict[str, Path]) -> list[str]:
         since = office.get("portal_only_since", "")
         rule_by = "DHS" if office.get("dhs") else office["abbreviation"]
         what = f"paste {text_file}" if text_file else f"upload {next(iter(written.values()))}"
+        if letter.kind in ("self", "third-party"):
+            # A pasted text carries no signature: the signed declaration goes with it as an attachment.
+            what = letter.fields["portal_filing"] + (f" (the text: {text_file})" if text_file else "")
         return [f"{who}: File at {letter.portal} ({rule_by} accepts requests online only since {since}): {what}"]
     # A verified email first; else the portal; an unverified email only when nothing else is known.
     if letter.to_email and (letter.fields.get("to_email_verified", True) or not letter.portal):

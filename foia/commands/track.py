@@ -125,11 +125,13 @@ def track_path(ctx):
 @click.option("--tracking-number", "tracking", multiple=True, metavar="NUMBER[:REASON]",
               help="Tracking number (reason: assigned, split, referral, appeal). Repeatable.")
 @click.option("--note", help="A note for the history.")
+@click.option("--referred-from", metavar="REQUEST", help="The request an office referred to this one (e.g. ICE to "
+              "the FBI for NCIC entries): tracked with its own clock and shown under its parent.")
 @_by_option
 @click.pass_context
 def track_add(ctx, title, office, kind, on, draft, sent_via, requester, client_name, client_dob, client_a_number,
               assignee, tags, letter_file, fee_category, fee_limit, fee_waiver, expedite, systems, vendors,
-              contracts, tracking, note, by):
+              contracts, tracking, note, referred_from, by):
     """Record a request (submitted on --on, default today; or --draft)."""
     letter_text = _letter_text(letter_file) if letter_file else None
     tracker = _tracker(ctx)
@@ -137,7 +139,8 @@ def track_add(ctx, title, office, kind, on, draft, sent_via, requester, client_n
                          requester=requester, client_name=client_name, client_dob=client_dob,
                          client_a_number=client_a_number, assignee=assignee, tags=tags, letter_text=letter_text,
                          fee_category=fee_category, fee_limit=fee_limit, fee_waiver=fee_waiver, expedite=expedite,
-                         systems=systems, vendors=vendors, contracts=contracts, tracking=tracking, note=note, by=by)
+                         systems=systems, vendors=vendors, contracts=contracts, tracking=tracking, note=note, by=by,
+                         referred_from=referred_from)
     click.echo(f"Request {change.request_id} recorded: {change.title} ({change.office}), {change.status}.")
     _print_change(change, tracker)
 
@@ -268,6 +271,14 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
         lines.append(f"  {note}")
     for w in info.get("warnings") or []:
         lines.append(f"  Warning: {w}")
+    if info.get("referred_from"):
+        lines.append(f"Referred from request {info['referred_from']}")
+    if info.get("referrals"):
+        lines.append("Referrals:")
+        for r in info["referrals"]:
+            lines.append(f"  #{r['id']} {r['office']}: {r['status']}"
+                         + (f"; tracking {', '.join(r['tracking_numbers'])}" if r["tracking_numbers"] else "")
+                         + (f"; agency due {r['agency_due']}" if r.get("agency_due") else ""))
     lines.append("Timeline:")
     for e in info["timeline"]:
         who = f" ({e['actor']})" if e.get("actor") else ""
@@ -297,6 +308,10 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
 @click.option("--fee-paid", metavar="AMOUNT", help="Fees you paid.")
 @click.option("--fee-waived", metavar="AMOUNT", help="Fees waived (fee waiver granted).")
 @click.option("--fee-denied", metavar="AMOUNT", help="Fee waiver denied (amount at stake): opens an appeal window.")
+@click.option("--fee-advance", metavar="AMOUNT", help="Advance payment the office asks for (checked against the "
+              "$250 threshold of 5 U.S.C. 552(a)(4)(A)(v)).")
+@click.option("--expedite-asked", metavar=DATE, help="You asked for expedited processing after filing, on this date: "
+              "its 10-day decision clock runs from it.")
 @click.option("--estimated-completion", metavar=DATE, help="Estimated completion date the office gave.")
 @click.option("--extension-notice", metavar=DATE, help="Date of an unusual-circumstances extension notice.")
 @click.option("--received", metavar=DATE, help="Date the office received the request (with --status appealed: "
@@ -317,17 +332,18 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
 @_by_option
 @click.pass_context
 def track_update(ctx, request, status, on, note, tracking, fee_estimated, fee_assessed, fee_paid, fee_waived,
-                 fee_denied, estimated_completion, extension_notice, received, first_received, expedite_decision,
+                 fee_denied, fee_advance, expedite_asked, estimated_completion, extension_notice, received, first_received, expedite_decision,
                  appeal_of, documents, pages, files, assignee, add_tags, remove_tags, by):
     """Record what happened to a request; its deadlines are recomputed."""
     fees = [(k, v) for k, v in (("estimated", fee_estimated), ("assessed", fee_assessed), ("paid", fee_paid),
-                                ("waived", fee_waived), ("waiver-denied", fee_denied)) if v is not None]
+                                ("waived", fee_waived), ("waiver-denied", fee_denied), ("advance", fee_advance))
+            if v is not None]
     tracker = _tracker(ctx)
     change = tracker.update(request, status=status, on=on, note=note, tracking=tracking, fees=fees,
                             estimated_completion=estimated_completion, extension_notice=extension_notice,
                             received=received, first_received=first_received, expedite_decision=expedite_decision,
                             documents=documents, pages=pages, files=files, assignee=assignee, add_tags=add_tags,
-                            remove_tags=remove_tags, by=by, appeal_of=appeal_of)
+                            remove_tags=remove_tags, by=by, appeal_of=appeal_of, expedite_asked=expedite_asked)
     click.echo(f"Request {change.request_id} ({change.office}): {change.status}.")
     _print_change(change, tracker)
 

@@ -58,6 +58,8 @@ EVENT_TYPES: dict[str, str] = {
     "edited": "Assignee or tags changed",
     "correction": "Correction",
     "purged": "Identity data purged",
+    "expedite-asked": "Expedited processing asked (after the request)",
+    "referral": "Referred to another office (tracked as its own request)",
 }
 
 AGENCY, REQUESTER = "agency", "requester"
@@ -106,6 +108,10 @@ class Tracked(NamedTuple):
         return self.deadline.due
 
 
+FROM_SENDING = "counted from sending, not receipt"
+EXPEDITIOUS_LABEL = "Appeal decision due (expeditious consideration)"
+
+
 @dataclass
 class State:
     status: str = "draft"
@@ -129,6 +135,7 @@ class State:
     # and the bulk import builds a State per row.
     not_tolled: ClassVar[tuple[tuple[date, date | None], ...]] = ()
     extension_notice: ClassVar[date | None] = None
+    from_sending: ClassVar[bool] = False    # no receipt recorded: the clock counts from the sending date
     appeal_extension_notice: ClassVar[date | None] = None
     _stays: ClassVar[tuple | None] = None     # (statuses, stays, closed_on, determination) for ``tolled``
 
@@ -324,6 +331,7 @@ def main_remand(marks: Sequence[Event]) -> Event | None:
 _AFTER_FILING = {"received": "received by the office", "first-received": "first received by another office",
                  "tracking-number": "tracking number", "estimated-completion": "estimated completion",
                  "extension-notice": "extension notice", "expedite-decision": "expedite decision",
+                 "expedite-asked": "expedited processing asked",
                  "fee": "fees", "documents": "documents received"}
 
 
@@ -394,7 +402,7 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
     state = State()
     # One pass over the history (a bulk import derives a hundred thousand requests).
     marks: list[Event] = []
-    received_ev = first_ev = decision_ev = waiver_ev = None
+    received_ev = first_ev = decision_ev = waiver_ev = asked_ev = None
     extensions: list[Event] = []
     draft = False
     for e in evs:
@@ -414,6 +422,9 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
         elif t == "expedite-decision":
             if decision_ev is None:
                 decision_ev = e
+        elif t == "expedite-asked":
+            if asked_ev is None:
+                asked_ev = e
         elif t == "fee" and e.data.get("kind") == "waiver-denied":
             waiver_ev = e
     if draft:
@@ -430,13 +441,19 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
         acknowledged = next((e for e in marks if e.status == "acknowledged"), None)
     state.received = (received_ev.occurred_on if received_ev else
                       state.filed_on or (acknowledged.occurred_on if acknowledged else None))
+    # No receipt recorded: the clock counts from the sending date, which is earlier than the
+    # statute's start (receipt, 552(a)(6)(A)(ii)); show, due and exports say so.
+    state.from_sending = received_ev is None and submitted is not None
     if rules is None or state.received is None:
         return state
     try:
-        _clocks(state, marks, first_ev, decision_ev, waiver_ev, extensions, expedite=expedite, rules=rules,
+        _clocks(state, marks, first_ev, decision_ev, waiver_ev, extensions, expedite=expedite or asked_ev is not None,
+                expedite_asked=asked_ev.occurred_on if asked_ev else None, rules=rules,
                 calendar=calendar, explain=explain)
     except FoiaError as exc:    # an impossible combination of dates: say so, keep the rest
         state.warnings.append(f"deadlines not computed: {exc.message}")
+    if explain and state.deadlines:
+        state.notes.extend(litigation_notes(state.deadlines, marks))
     if explain:
         # The engine's own warnings (an extension notice dated after the date it extends, which
         # moves an overdue determination back into time; a tolled period that moves nothing)
@@ -450,7 +467,7 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
 
 
 def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, extensions, *, expedite, rules,
-            calendar, explain: bool = True) -> None:
+            calendar, explain: bool = True, expedite_asked: date | None = None) -> None:
     if calendar is None:
         from foia.deadlines import default_calendar
 
@@ -495,7 +512,9 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
             else:
                 stops.append(period)
                 stop_status.append(status)
-        if status in ADVERSE:
+        if status in ADVERSE or status == "fulfilled":
+            # A full grant opens a window too: 6 CFR 5.8(a)(1) counts from the component's
+            # response, and an inadequate search may be appealed (noted below).
             adverse = e
         elif status == "appealed":
             appeal = e
@@ -515,6 +534,8 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
             ext = e
     determination = _determination(received, rules, cal, first_received,
                                    ext.occurred_on if ext else None, tolled, explain)
+    if state.from_sending:
+        determination = replace(determination, rule=f"{determination.rule}; {FROM_SENDING}")
     out.append(Tracked(determination, AGENCY, closer is None, closed_on, closer.status if closer else None))
     if ext is not None:
         state.extension_notice = ext.occurred_on
@@ -533,7 +554,9 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     if expedite:
         ended = decision_ev.occurred_on if decision_ev else closed_on
         by = "decision" if decision_ev else (closer.status if closer else None)
-        out.append(Tracked(_expedite(received, rules, cal, explain), AGENCY, ended is None, ended, by))
+        # Asked after the request (an `expedite-asked` event): its 10 days run from that date.
+        asked_on = max(expedite_asked, received) if expedite_asked else received
+        out.append(Tracked(_expedite(asked_on, rules, cal, explain), AGENCY, ended is None, ended, by))
         if decision_ev is not None and decision_ev.data.get("decision") == "denied":
             _window(out, marks, decision_ev, "appeal_expedite", "Appeal deadline (expedite denial)", rules, cal,
                     explain)
@@ -547,7 +570,7 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
 
     # -- appeal windows ------------------------------------------------------------------
     if adverse is not None:
-        _window(out, marks, adverse, "appeal", _ADVERSE_LABELS[adverse.status], rules, cal, explain)
+        _window(out, marks, adverse, "appeal", _WINDOW_LABELS[adverse.status], rules, cal, explain)
     if waiver_ev is not None:
         _window(out, marks, waiver_ev, "appeal_fee_waiver", "Appeal deadline (fee waiver denial)", rules, cal,
                 explain)
@@ -559,12 +582,16 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
                            "sources), so it shows none; follow up with the office. An appeal needs the new "
                            "determination.")
 
-    if explain and answer is not None and answer.status == "fulfilled":
-        # The statute ties the appeal window to an adverse determination; foia's sources do not
-        # say a full grant is one, so no window is computed, and the user is told where to look.
-        state.notes.append(f"No appeal window: foia computes one after an adverse determination "
-                           f"(5 U.S.C. 552(a)(6)(A)(i)(III)(aa)), and a full grant is not one in its sources. To "
-                           f"contest the search's adequacy, check the office's appeal rule ({rules.appeal_rule}).")
+    if explain and adverse is not None and adverse.status == "fulfilled":
+        state.notes.append(f"Appeal window after a full grant: {rules.appeal_rule} counts the appeal time from the "
+                           f"office's response, so the adequacy of the search may be appealed in it; the statute's "
+                           f"window (5 U.S.C. 552(a)(6)(A)(i)(III)(aa)) follows an adverse determination, and a full "
+                           f"grant is not one: appeal only if records are missing.")
+    if explain and state.from_sending and closer is None:
+        state.notes.append(f"Determination due {FROM_SENDING}: the office's receipt date is not recorded, so the "
+                           f"clock counts from the day the request was sent ({state.filed_on.isoformat()}); the "
+                           "statute's clock starts on receipt (5 U.S.C. 552(a)(6)(A)(ii)), which may be later: "
+                           "do not sue before the receipt date is known (record it as the date received).")
 
     # -- appeal decision -----------------------------------------------------------------
     if appeal is not None:
@@ -579,8 +606,58 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
         if ext is not None:
             state.appeal_extension_notice = ext.occurred_on
         decision = _appeal_decision(appeal_received, rules, cal, ext.occurred_on if ext else None, explain)
+        if tuple(appeal.data.get("of") or ()) == ("expedite-denial",):
+            # An appeal of an expedite denial is owed "expeditious consideration"
+            # (552(a)(6)(E)(ii)(II)): the appeal limit's date is the latest, not an allowance.
+            decision = replace(decision, label=EXPEDITIOUS_LABEL,
+                               rule=f"5 U.S.C. 552(a)(6)(E)(ii)(II); at the latest {decision.rule}")
+            if explain and outcome is None:
+                state.notes.append(f"The appeal of the expedite denial ({appeal.occurred_on.isoformat()}) is owed "
+                                   "expeditious consideration (5 U.S.C. 552(a)(6)(E)(ii)(II)), not a 20-working-day "
+                                   f"allowance: {decision.due.isoformat()} is the latest the appeal limit allows.")
         ended = outcome.occurred_on if outcome else None
         out.append(Tracked(decision, AGENCY, ended is None, ended, outcome.status if outcome else None))
+
+
+def _six_years(d: date) -> date:
+    """The end of the limitations period: 6 years after the right of action accrues (28 U.S.C.
+    2401(a)); an accrual on Feb 29 ends on Feb 28."""
+    try:
+        return d.replace(year=d.year + 6)
+    except ValueError:
+        return d.replace(year=d.year + 6, day=28)
+
+
+def litigation_notes(deadlines: Sequence[Tracked], marks: Sequence[Event]) -> list[str]:
+    """When the requester may sue and until when: exhaustion, actual (an appeal denied) or
+    constructive (the office or the appeal missed its limit, 552(a)(6)(C)(i)), and the end of the
+    6-year limitations period from that day (28 U.S.C. 2401(a))."""
+    from datetime import timedelta
+
+    by_key = {t.key: t for t in deadlines}
+    denied = next((m for m in reversed(marks) if m.status == "appeal-denied"), None)
+    decision, det = by_key.get("appeal_decision"), by_key.get("determination")
+    if det is not None and det.due and det.closed_on is not None and det.closed_on > det.due:
+        # The office's silence past its limit exhausted the remedies then; a later answer or an
+        # appeal of the silence does not take that back.
+        accrued, pending = det.due + timedelta(days=1), False
+        how = f"constructive, no determination by {det.due.isoformat()}, 5 U.S.C. 552(a)(6)(C)(i)"
+    elif denied is not None:
+        accrued, how, pending = denied.occurred_on, f"actual, the appeal was denied on {denied.occurred_on.isoformat()}", False
+    elif decision is not None and decision.due and (decision.closed_on is None or decision.closed_on > decision.due):
+        accrued = decision.due + timedelta(days=1)
+        pending = decision.closed_on is None
+        how = f"constructive, {'if there is ' if pending else ''}no appeal decision by {decision.due.isoformat()}, " \
+              "5 U.S.C. 552(a)(6)(C)(i)"
+    elif det is not None and det.due and (det.closed_on is None or det.closed_on > det.due):
+        accrued = det.due + timedelta(days=1)
+        pending = det.closed_on is None
+        how = f"constructive, {'if there is ' if pending else ''}no determination by {det.due.isoformat()}, " \
+              "5 U.S.C. 552(a)(6)(C)(i)"
+    else:
+        return []
+    return [f"Exhaustion: from {accrued.isoformat()} ({how}); the 6-year limitations period (28 U.S.C. 2401(a)) then ends on "
+            f"{_six_years(accrued).isoformat()}."]
 
 
 def _within(since: date, until: date | None, applied) -> bool:
@@ -593,7 +670,8 @@ def _within(since: date, until: date | None, applied) -> bool:
 
 
 _ADVERSE_LABELS = {status: f"Appeal deadline ({status.replace('-', ' ')})" for status in ADVERSE}
-ADVERSE_BY_LABEL = {label: status for status, label in _ADVERSE_LABELS.items()}     # the stored label -> status
+_WINDOW_LABELS = {**_ADVERSE_LABELS, "fulfilled": "Appeal deadline (full grant: adequacy of the search)"}
+ADVERSE_BY_LABEL = {label: status for status, label in _WINDOW_LABELS.items()}     # the stored label -> status
 # A window ends with an appeal of what opened it, a withdrawal, or a lawsuit (the requester
 # chose the court: foia no longer proposes an appeal).
 _ENDS_WINDOW = ("appealed", "withdrawn", "in-litigation")

@@ -38,7 +38,8 @@ TRACKING_REASONS = {
     "appeal": "appeal number",
 }
 # The appeal letter's ground that fits each adverse determination (foia.letters.APPEAL_GROUNDS).
-APPEAL_GROUND_FOR = {"denied": "withholding", "partial": "partial-withholding", "no-records": "no-records"}
+APPEAL_GROUND_FOR = {"denied": "withholding", "partial": "partial-withholding", "no-records": "no-records",
+                     "fulfilled": "inadequate-search"}
 
 def appeal_ground(key: str, label: str) -> str | None:
     """The appeal letter's ground for an appeal window, from what opened it (not from the
@@ -51,7 +52,32 @@ def appeal_ground(key: str, label: str) -> str | None:
     return APPEAL_GROUND_FOR.get(dv.ADVERSE_BY_LABEL.get(label, ""))
 
 
-FEE_KINDS = ("estimated", "assessed", "paid", "waived", "waiver-denied")
+FEE_KINDS = ("estimated", "assessed", "paid", "waived", "waiver-denied", "advance")
+
+# Fee thresholds (fact sheet): filing commits to pay up to $25, and the office gives notice above
+# that (6 CFR 5.11); advance payment may be required only when the fee is likely to exceed $250
+# or the requester failed to pay before (5 U.S.C. 552(a)(4)(A)(v)).
+FEE_NOTICE_ABOVE = Decimal("25")
+ADVANCE_PAYMENT_ABOVE = Decimal("250")
+
+
+def fee_problems(fee_list, earlier: Sequence[Any], *, dhs: bool, fee_limit=None) -> list[str]:
+    """What an office asked for beyond what the law allows, for the fees just recorded."""
+    out = []
+    noticed = any(e.type == "fee" and e.data.get("kind") == "estimated" for e in earlier)
+    for kind, amount in fee_list:
+        value = Decimal(str(amount))
+        if kind == "advance" and value <= ADVANCE_PAYMENT_ABOVE:
+            out.append(f"the office asks ${value} in advance: advance payment may be required only when the fee is "
+                       f"likely to exceed $250 or you failed to pay before (5 U.S.C. 552(a)(4)(A)(v))")
+        if kind == "assessed" and dhs and value > FEE_NOTICE_ABOVE and not noticed:
+            out.append(f"the office assessed ${value} without an earlier estimate: filing commits you to pay up to $25, "
+                       "and above that the office must tell you first (6 CFR 5.11)")
+        if kind in ("assessed", "advance") and fee_limit is not None and value > Decimal(str(fee_limit)):
+            out.append(f"${value} is above the ${fee_limit} you agreed to pay in the request")
+        if kind == "estimated":
+            noticed = True
+    return out
 EXPEDITE_DECISIONS = ("granted", "denied")
 _KIND = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 _TAG = re.compile(r"[^\s,;]{1,100}")
@@ -284,8 +310,12 @@ class Tracker:
             letter_text: str | None = None, sent_via: str | None = None, fee_category: str | None = None,
             fee_limit=None, fee_waiver: bool = False, expedite: bool = False, systems: Sequence[str] = (),
             vendors: Sequence[str] = (), contracts: Sequence[str] = (), tracking: Sequence[str] = (),
-            note: str | None = None, by: str | None = None, snapshot: dict | None = None) -> Change:
-        """Record a new request: submitted on ``on`` (default today), or a draft."""
+            note: str | None = None, by: str | None = None, snapshot: dict | None = None,
+            referred_from=None) -> Change:
+        """Record a new request: submitted on ``on`` (default today), or a draft. ``referred_from``:
+        the request an office referred to this one (ICE to the FBI for NCIC entries): the child
+        has its own office, tracking number, receipt date and clock, and is shown under its
+        parent, whose history records the referral."""
         from foia.profile import normalize_fee_category
 
         today = self.today()
@@ -314,6 +344,9 @@ class Tracker:
         if letter_text and "\x00" in letter_text:
             raise UsageError("--letter: the text contains a NUL character; give the letter as plain text")
         actor = self.actor(by)
+        parent_id = self.get(referred_from) if referred_from not in (None, "") else None
+        if parent_id is not None and draft:
+            raise UsageError("--referred-from: a referral was made by the office; record it as submitted (no --draft)")
         row = {
             # The office named (HSI, ERO), not only the one it is filed with (ICE): `list --office
             # hsi` finds it, letters name the directorate, and the clock is the filing office's.
@@ -343,9 +376,18 @@ class Tracker:
         def run(conn):
             from sqlalchemy import insert
 
+            parent = self._lock(conn, parent_id) if parent_id is not None else None
+            if parent is not None and parent.filed_on is not None and filed_on < parent.filed_on:
+                raise UsageError(f"--on {filed_on.isoformat()}: a referral comes after request {parent.id} was filed "
+                                 f"({parent.filed_on.isoformat()})")
             rid = conn.execute(insert(requests).values(**row).returning(requests.c.id)).scalar_one()
             new = [self._event(rid, "created", today if not draft else filed_on, actor,
-                               status="draft" if draft else None, note=note if draft else None)]
+                               status="draft" if draft else None, note=note if draft else None,
+                               data={"referred_from": parent.uid} if parent is not None else None)]
+            if parent is not None:
+                # The parent's history says where part of it went (append-only, like every fact).
+                conn.execute(insert(events), [self._event(parent.id, "referral", filed_on, actor,
+                                                          data={"request_uid": row["uid"], "office": agency.id})])
             if not draft:
                 new.append(self._event(rid, "status", filed_on, actor, status="submitted", note=note,
                                        data={"from": None, "to": "submitted"}))
@@ -370,7 +412,7 @@ class Tracker:
                pages: int | None = None, files: Sequence[str] = (), received=None, first_received=None,
                expedite_decision: str | None = None, assignee: str | None = None,
                add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (), by: str | None = None,
-               appeal_of: Sequence[str] = ()) -> Change:
+               appeal_of: Sequence[str] = (), expedite_asked=None) -> Change:
         """Append what happened to a request (one event per fact) and recompute its deadlines.
 
         ``appeal_of`` (with status appealed): what the appeal is of, from dv.APPEAL_TARGETS;
@@ -398,6 +440,9 @@ class Tracker:
         extension = _date(extension_notice, what="--extension-notice")
         if extension is not None:
             self._not_future(extension, "--extension-notice")
+        asked = _date(expedite_asked, what="--expedite-asked")
+        if asked is not None:
+            self._not_future(asked, "--expedite-asked")
         got = _date(received, what="--received")
         if got is not None:
             self._not_future(got, "--received")
@@ -415,7 +460,7 @@ class Tracker:
         note = _text(note, what="--note", limit=5000)
         assignee_value = None if assignee is None else (_text(assignee, what="--assignee", limit=200) or "")
         add_t, remove_t = normalize_tags(add_tags), normalize_tags(remove_tags, what="--untag")
-        nothing = not any([new_status, numbers, fee_list, estimated, extension, got, first, documents is not None,
+        nothing = not any([new_status, numbers, fee_list, estimated, extension, got, first, asked, documents is not None,
                            pages is not None, file_refs, expedite_decision, note, assignee is not None, add_t, remove_t])
         if nothing:
             raise UsageError("nothing to record; give --status, --note, --tracking-number, a fee, a date or documents "
@@ -462,8 +507,16 @@ class Tracker:
                     raise FoiaError(f"tracking number {number} is already recorded on request {rid}")
                 known.add(number)
                 new.append(self._event(rid, "tracking-number", on, actor, data={"number": number, "reason": reason}))
+            fee_warnings = fee_problems(fee_list, evs, dhs=bool(self.rules(row.office) and
+                                                            "6 CFR" in self.rules(row.office).appeal_rule),
+                                        fee_limit=row.fee_limit) if fee_list else []
             for kind, amount in fee_list:
                 new.append(self._event(rid, "fee", on, actor, data={"kind": kind, "amount": amount}))
+            if asked is not None:
+                if row.expedite and not any(e.type == "expedite-asked" for e in evs):
+                    raise UsageError(f"--expedite-asked: request {rid} asked for expedited processing when it was "
+                                     "filed; its decision clock runs from receipt")
+                new.append(self._event(rid, "expedite-asked", asked, actor))
             if estimated is not None:
                 new.append(self._event(rid, "estimated-completion", on, actor, data={"date": estimated.isoformat()}))
             if extension is not None:
@@ -516,13 +569,14 @@ class Tracker:
             if removed:
                 conn.execute(delete(request_tags).where(request_tags.c.request_id == rid,
                                                         request_tags.c.tag.in_(removed)))
-            if expedite_decision is not None and not row.expedite:
+            if (expedite_decision is not None or asked is not None) and not row.expedite:
                 conn.execute(update(requests).where(requests.c.id == rid).values(expedite=True))
             after = self._refresh(conn, rid)
             _refuse_new_problems(rid, state, after)
             return Change(rid, row.title, row.office, after.status, [_summary(e) for e in new],
                           after.deadlines, after.warnings + _news(state.notices, after.notices)
-                          + _same_number_elsewhere(conn, rid, numbers, self.filing_ids()), _news(state.notes, after.notes))
+                          + _same_number_elsewhere(conn, rid, numbers, self.filing_ids()) + fee_warnings,
+                          _news(state.notes, after.notes))
 
         return self.store.write(run)
 
@@ -717,7 +771,32 @@ class Tracker:
         out["office_name"] = agency.name if agency else row.office
         out["office_abbreviation"] = agency.abbreviation if agency else row.office
         out["clock"] = "none" if self.rules(row.office) is None else "statutory"
+        out["referrals"], out["referred_from"] = self._referrals(evs)
         return out, state, evs
+
+    def _referrals(self, evs) -> tuple[list[dict], int | None]:
+        """The requests this one was referred to (each with its office, status, tracking numbers
+        and next agency deadline), and the request it was referred from."""
+        from sqlalchemy import select
+
+        children = [e.data.get("request_uid") for e in evs if e.type == "referral" and e.data.get("request_uid")]
+        parent = next((e.data.get("referred_from") for e in evs if e.type == "created" and e.data.get("referred_from")),
+                      None)
+        if not children and not parent:
+            return [], None
+        out, parent_id = [], None
+        with self.store.read() as conn:
+            if parent:
+                parent_id = conn.execute(select(requests.c.id).where(requests.c.uid == parent)).scalar()
+            for uid in children:
+                r = conn.execute(select(requests).where(requests.c.uid == uid)).one_or_none()
+                if r is None:
+                    continue
+                numbers = [n for (n,) in conn.execute(select(tracking_numbers.c.number).where(
+                    tracking_numbers.c.request_id == r.id).order_by(tracking_numbers.c.id))]
+                out.append({"id": r.id, "office": r.office, "status": r.status, "tracking_numbers": numbers,
+                            "agency_due": r.agency_due.isoformat() if getattr(r, "agency_due", None) else None})
+        return out, parent_id
 
     def _deadline_dict(self, t: dv.Tracked) -> dict:
         today = self.today()
@@ -1312,6 +1391,10 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
         return f"first received by another office{when}"
     if type_ == "expedite-decision":
         return f"expedited processing {data.get('decision')}{when}"
+    if type_ == "referral":
+        return f"referred to {data.get('office')}{when}"
+    if type_ == "expedite-asked":
+        return f"expedited processing asked{when}"
     if type_ == "documents":
         parts = []
         if data.get("count") is not None:
