@@ -472,6 +472,13 @@ def _m009_vault(conn) -> None:
                              "tokenize='porter unicode61')")
 
 
+def _m010_web_accounts(conn) -> None:
+    from foia.tracker.models import metadata
+    from foia.web.models import WEB_TABLES
+
+    metadata.create_all(conn, tables=list(WEB_TABLES), checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
     (2, "index only the open deadlines", _m002_open_deadlines_index),
@@ -481,6 +488,7 @@ MIGRATIONS: list[tuple[int, str, Callable]] = [
     (6, "requests keep the requester's contact details (identity data)", _m006_requester_contact),
     (8, "the inbox: agencies' mail kept as received, its matches and proposals", _m008_inbox),
     (9, "evidence vault: documents, their pages and the full-text index", _m009_vault),
+    (10, "web app: accounts, sessions and lockouts, calendar tokens, settings", _m010_web_accounts),
 ]
 LATEST = MIGRATIONS[-1][0]
 # Stored deadlines written before this schema version were counted by older rules (the derive
