@@ -312,7 +312,11 @@ def test_draft_preview_download_and_file_in_the_tracker(web):
     assert re.fullmatch(r'attachment; filename="2026-11-02-ice-records\.docx"', docx.headers["Content-Disposition"])
     body = "\n".join(p.text for p in Document(io.BytesIO(docx.data)).paragraphs)
     assert "Maria Staff" in body
-    eml = b.post("/draft/records", {**form, "action": "eml"}, page="/draft/records")
+    # ICE takes requests online only: no .eml unless the user names an address, and the page says why.
+    refused = b.post("/draft/records", {**form, "action": "eml"}, page="/draft/records")
+    assert "online only" in text(refused) and refused.headers["Content-Type"].startswith("text/html")
+    eml = b.post("/draft/records", {**form, "to_email": "ice-foia@ice.dhs.gov", "action": "eml"},
+                 page="/draft/records")
     assert eml.headers["Content-Type"] == "message/rfc822" and b"Subject:" in eml.data
     filed = b.post("/draft/records", {**form, "action": "file", "filed": "1", "filed_on": "2026-11-02"},
                    page="/draft/records")
