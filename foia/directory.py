@@ -34,7 +34,7 @@ class Source:
     via: str | None = None
 
     def label(self) -> str:
-        # The citation a reader can follow (foia/sources.yaml), not a path into the project's
+        # The citation a reader can follow (foia/sources.json), not a path into the project's
         # working files, which are not shipped.
         from foia.sources import citation
 
