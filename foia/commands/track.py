@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from foia.output import emit, output_options, to_json
-from foia.tracker.derive import APPEAL_TARGETS
+from foia.tracker.derive import APPEAL_TARGETS, FROM_SENDING
 from foia.tracker.lifecycle import SENT_VIA
 
 DATE = "DATE"
@@ -409,6 +409,8 @@ def track_due(ctx, within, limit, as_json, today):
                 when = f"{it['due']}, {_n(it['working_days_late'], 'working day')} late"
             else:
                 when = f"{it['due']}, {_n(it['days_left'], 'day')} left"
+            if it.get("counted_from_sending"):
+                when += f" ({FROM_SENDING})"
             click.echo(f"  #{it['id']} {it['title']} ({it['office']}, {it['status']}): {it['label'].lower()} {when}")
             if it.get("command"):
                 click.echo(f"      run: {it['command'].replace('foia track ', prefix, 1)}")
