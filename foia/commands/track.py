@@ -409,9 +409,10 @@ def track_due(ctx, within, limit, as_json, today):
                 when = f"{it['due']}, {_n(it['working_days_late'], 'working day')} late"
             else:
                 when = f"{it['due']}, {_n(it['days_left'], 'day')} left"
-            if it.get("counted_from_sending"):
-                when += f" ({FROM_SENDING})"
             click.echo(f"  #{it['id']} {it['title']} ({it['office']}, {it['status']}): {it['label'].lower()} {when}")
+            if it.get("counted_from_sending"):
+                click.echo(f"      {FROM_SENDING} (no receipt date recorded); record it: "
+                           f"{prefix}update {it['id']} --received DATE")
             if it.get("command"):
                 click.echo(f"      run: {it['command'].replace('foia track ', prefix, 1)}")
         if s["total"] > len(s["items"]):

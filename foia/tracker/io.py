@@ -49,15 +49,14 @@ FORMAT = "foia-tracker"
 FORMAT_VERSION = 1
 MAX_REPORTED = 20
 
+# Derived, as `show` gives them: exhaustion (actual or constructive, 552(a)(6)(C)(i)), the end of
+# the 6-year limitations period (28 U.S.C. 2401(a)), and whether the next deadline is counted from
+# sending (no receipt recorded). The JSON export has them too, under "derived".
+LITIGATION_COLUMNS = ["exhaustion_on", "exhaustion_how", "limitations_period_ends", "next_deadline_note"]
 CSV_COLUMNS = ["id", "uid", "title", "office", "kind", "status", "status_on", "filed_on", "sent_via", "assignee",
                "tags", "requester", "client_name", "client_dob", "client_a_number", "fee_category", "fee_limit",
                "fee_waiver", "expedite", "systems", "vendors", "contracts", "tracking_numbers",
-               "estimated_completion", "next_deadline", "next_deadline_key"]
-# Derived, as `show` gives them: a date counted from sending (no receipt recorded), exhaustion
-# (actual or constructive, 552(a)(6)(C)(i)) and the end of the 6-year limitations period
-# (28 U.S.C. 2401(a)). The JSON export has them too, under "derived".
-LITIGATION_COLUMNS = ["next_deadline_note", "exhaustion_on", "exhaustion_how", "limitations_period_ends"]
-CSV_COLUMNS += LITIGATION_COLUMNS
+               "estimated_completion", *LITIGATION_COLUMNS, "next_deadline", "next_deadline_key"]
 CSV_IMPORT_ONLY = ["note"]
 CSV_DERIVED = {"next_deadline", "next_deadline_key"} | set(LITIGATION_COLUMNS)     # written by export, ignored by import
 REQUEST_FIELDS = ["id", "uid", "title", "office", "kind", "status", "status_on", "filed_on", "sent_via",
@@ -254,8 +253,8 @@ def litigation_fields(kind: str | None, evs, clocks: dict, next_key: str | None)
     recorded), exhaustion and the end of the limitations period. None for a Privacy Act
     amendment: foia's sources give the FOIA's rules, not the Privacy Act's."""
     nxt = clocks.get(next_key) if next_key else None
-    out = {"next_deadline_note": dv.FROM_SENDING if nxt is not None and dv.FROM_SENDING in nxt.rule else None,
-           "exhaustion_on": None, "exhaustion_how": None, "limitations_period_ends": None}
+    out = {"exhaustion_on": None, "exhaustion_how": None, "limitations_period_ends": None,
+           "next_deadline_note": dv.FROM_SENDING if nxt is not None and dv.FROM_SENDING in nxt.rule else None}
     if not clocks or kind in dv.AMENDMENT_KINDS:
         return out
     # Only an appeal's denial is read from the history (a million-row export: skip the rest).
