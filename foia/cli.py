@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "draft": ("foia.commands.letters:draft", "Write letters (records, contract, self, appeal...) to one or more offices."),
     "letters": ("foia.commands.letters:letters", "Letter kinds, their fields and templates (your overrides included)."),
     "profile": ("foia.commands.profile:profile", "Your requester profile: name, address, fee category, statements."),
+    "docs": ("foia.commands.docs:docs", "Records agencies released: stored by SHA-256, per-page text, OCR, exemptions."),
+    "inbox": ("foia.commands.inbox:inbox", "The agencies' replies: import or fetch mail, match it, accept proposals."),
 }
 
 
@@ -93,7 +95,9 @@ class LazyGroup(click.Group):
             click.echo(exc.report(), err=True)
             ctx.exit(exc.exit_code)
         except FoiaError as exc:
-            click.echo(f"Error: {exc.message}", err=True)
+            from foia.naming import as_flags  # the library names fields; the user sees --flags
+
+            click.echo(f"Error: {as_flags(exc)}", err=True)
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
             # `foia ... | head` closes the pipe early: not an error worth a traceback.

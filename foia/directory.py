@@ -80,6 +80,18 @@ class Filing:
 
 
 @dataclass(frozen=True)
+class TrackingPattern:
+    """How an office writes its tracking numbers (a regular expression matched whole, as a
+    word), with one example it must match: `foia inbox` finds them in the agencies' mail."""
+
+    pattern: str
+    example: str
+    reason: str  # the tracker's reason for the number: assigned (a request) | appeal
+    sources: tuple[str, ...]
+    verified: bool
+
+
+@dataclass(frozen=True)
 class Appeal:
     route: str
     sources: tuple[str, ...]
@@ -170,6 +182,7 @@ class Agency:
     usaspending: USAspendingAgency | None = None
     origin: str = ""
     overridden: tuple[str, ...] = ()
+    tracking_patterns: tuple[TrackingPattern, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -532,6 +545,23 @@ def _contact(ctx, v, line, path):
     return c
 
 
+def _tracking_pattern(ctx, v, line, path):
+    t = _record({"pattern": (_text, True), "example": (_text, True), "reason": (_enum("assigned", "appeal"), True),
+                 "sources": _SOURCES, "verified": _VERIFIED}, TrackingPattern)(ctx, v, line, path)
+    if t is None:
+        return None
+    try:
+        compiled = re.compile(t.pattern)
+    except re.error as exc:
+        ctx.err(v.line_of("pattern"), f"{path}.pattern", f"not a regular expression ({exc}); fix {t.pattern!r}")
+        return None
+    if not compiled.fullmatch(t.example):
+        ctx.err(v.line_of("example"), f"{path}.example",
+                f"{t.example!r} does not match the pattern {t.pattern!r}; fix one of them")
+        return None
+    return t
+
+
 # A clock of 0 days would put a due date on its start day; only the misdirected-request limit
 # and the extension may be 0 (no such allowance).
 _clock = _record({
@@ -571,6 +601,7 @@ AGENCY_SPEC = {
     "usaspending": (_record({"toptier_name": (_text, True), "toptier_code": (_text, False),
                              "subtier_name": (_text, False), "subtier_code": (_text, False),
                              "sources": _SOURCES, "verified": _VERIFIED}, USAspendingAgency), False),
+    "tracking_patterns": (_list_of(_tracking_pattern), False),
 }
 SYSTEM_SPEC = {
     "id": (_id, True), "name": (_text, True), "abbreviation": (_text, True),
@@ -834,7 +865,7 @@ def _check_references(parsed: _Parsed) -> list[str]:
             f = getattr(obj, name, None)
             if f is not None:
                 yield name, f
-        for name in ("contacts", "notes", "description", "pias", "sorns", "claims"):
+        for name in ("contacts", "notes", "description", "pias", "sorns", "claims", "tracking_patterns"):
             for i, f in enumerate(getattr(obj, name, ()) or ()):
                 yield f"{name}[{i}]", f
 

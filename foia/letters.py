@@ -1894,8 +1894,10 @@ def target_path(letter: Letter, out_dir: Path, fmt: str, stem: str | None = None
     return inside(Path(out_dir), name)
 
 
-def letter_bytes(letter: Letter, fmt: str, *, reproducible: bool = False, attach_docx: bool = False) -> bytes:
-    """The file content of ``letter`` in ``fmt`` (txt, md, docx, eml)."""
+def letter_bytes(letter: Letter, fmt: str, *, reproducible: bool = False, attach_docx: bool = False,
+                 message_id: str | None = None, request_id: int | None = None) -> bytes:
+    """The file content of ``letter`` in ``fmt`` (txt, md, docx, eml); an .eml gets
+    ``message_id`` and the tracked ``request_id``'s subject tag (foia.render.email.to_eml)."""
     if fmt == "txt":
         return letter.text.encode("utf-8")
     if fmt == "md":
@@ -1907,12 +1909,14 @@ def letter_bytes(letter: Letter, fmt: str, *, reproducible: bool = False, attach
     if fmt == "eml":
         from foia.render.email import to_eml
 
-        return to_eml(letter, reproducible=reproducible, attach_docx=attach_docx)
+        return to_eml(letter, reproducible=reproducible, attach_docx=attach_docx, message_id=message_id,
+                      request_id=request_id)
     raise UsageError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
 def write_letter(letter: Letter, out_dir: Path, fmt: str, *, stem: str | None = None, overwrite: bool = False,
-                 reproducible: bool = False, attach_docx: bool = False) -> Path:
+                 reproducible: bool = False, attach_docx: bool = False, message_id: str | None = None,
+                 request_id: int | None = None) -> Path:
     """Write ``letter`` into ``out_dir`` atomically, user-only (0600); returns the path."""
     from foia.files import atomic_write
     from foia.paths import ensure_private_dir
@@ -1920,7 +1924,8 @@ def write_letter(letter: Letter, out_dir: Path, fmt: str, *, stem: str | None = 
     path = target_path(letter, out_dir, fmt, stem)
     if path.exists() and not overwrite:
         raise FoiaError(f"{path} already exists; pass --overwrite or choose another --out folder")
-    data = letter_bytes(letter, fmt, reproducible=reproducible, attach_docx=attach_docx)
+    data = letter_bytes(letter, fmt, reproducible=reproducible, attach_docx=attach_docx, message_id=message_id,
+                        request_id=request_id)
     ensure_private_dir(path.parent)
     return atomic_write(path, data, mode=0o600, overwrite=overwrite)
 

@@ -160,9 +160,11 @@ def _open_tracker(params: dict, d):
     return Tracker(store, directory=d)
 
 
-def _track_letters(tracker, built: list, options: dict, params: dict) -> dict[int, int]:
-    """File each letter in the tracker, linking the systems, vendors and award it names;
-    returns request ids keyed by id(letter)."""
+def _track_letters(tracker, built: list, options: dict, params: dict,
+                   message_ids: dict[int, str] | None = None) -> dict[int, int]:
+    """File each letter in the tracker, linking the systems, vendors and award it names, with
+    the Message-ID of its .eml (``message_ids`` keyed by id(letter)); returns request ids keyed
+    by id(letter)."""
     from foia.tracker.service import file_request
 
     systems = [options["system"]] if options.get("system") else list(options.get("systems") or [])
@@ -192,7 +194,8 @@ def _track_letters(tracker, built: list, options: dict, params: dict) -> dict[in
                                      tags=params.get("tags") or (), systems=systems, vendors=vendors,
                                      contracts=contracts, expedite=bool(options.get("expedite")),
                                      fee_waiver=bool(options.get("fee_waiver")),
-                                     requester=(letter.fields.get("requester") or {}).get("name"), **client)
+                                     requester=(letter.fields.get("requester") or {}).get("name"),
+                                     message_id=(message_ids or {}).get(id(letter)), **client)
             for letter in built}
 
 
@@ -320,8 +323,21 @@ def _run_draft(kind: LetterKind, params: dict) -> None:
                                                   attach_docx=params["attach_docx"]))
                 for letter, fmt, path in jobs]
     tracker = _open_tracker(params, d) if params.get("track") else None
+    tracked = {}
+    if tracker:
+        # Filed before the files are written: a tracked .eml carries its request's subject tag
+        # and a Message-ID the tracker recorded, which replies quote (`foia inbox`). Every
+        # payload was rendered once above, so a letter that cannot be written stops the run
+        # before anything is filed.
+        from foia.render.email import message_id_for
+
+        message_ids = {id(letter): message_id_for(letter) for letter in built} if "eml" in formats else {}
+        tracked = _track_letters(tracker, built, options, params, message_ids)
+        payloads = [(letter, fmt, path, data if fmt != "eml" else letter_bytes(
+                        letter, fmt, reproducible=params["reproducible"], attach_docx=params["attach_docx"],
+                        message_id=message_ids[id(letter)], request_id=tracked[id(letter)]))
+                    for letter, fmt, path, data in payloads]
     _write_all(payloads, out, progress=len(built) >= PROGRESS_FROM)
-    tracked = _track_letters(tracker, built, options, params) if tracker else {}
 
     for letter in built:
         written = {fmt: path for l2, fmt, path, _ in payloads if l2 is letter}

@@ -485,10 +485,64 @@ def track_followup(ctx, request, out, fmt, overwrite, requester_name, requester_
 @click.pass_context
 def track_appeal(ctx, request, grounds, exemptions, details, out, fmt, overwrite, requester_name, requester_email,
                  requester_address, by):
-    """Write an appeal for a request (tracking number, dates and determination from its history)."""
+    """Write an appeal for a request (tracking number, dates and determination from its history).
+
+    Appealing a withholding without --exemption cites the FOIA exemptions marked on the pages
+    of the request's documents (`foia docs add`)."""
+    if not exemptions and {"withholding", "partial-withholding"} & set(grounds):
+        exemptions = _document_exemptions(ctx, request)
     _letter_command(ctx, request, "appeal", out, fmt, overwrite, by, grounds=grounds, exemptions=exemptions,
                     details=details, requester_name=requester_name,
                     requester={"requester_email": requester_email, "requester_address": requester_address})
+
+
+def _document_exemptions(ctx, request) -> tuple[str, ...]:
+    """The FOIA (b) exemptions marked in the request's documents, announced on stderr."""
+    from foia.vault.documents import exemptions_of
+
+    found = exemptions_of(_tracker(ctx), request)
+    foia_marks = tuple(k for k in found if k.startswith("(b)"))
+    if found:
+        click.echo("Exemptions marked in this request's documents: " + ", ".join(f"{k} x{v}" for k, v in found.items())
+                   + (f"; citing {', '.join(foia_marks)} (choose with --exemption)" if foia_marks else ""), err=True)
+    return foia_marks
+
+
+@track.command("bundle")
+@click.argument("request", required=False)
+@click.option("--out", type=click.Path(dir_okay=False), help="The case file to write (a .zip, created user-only).")
+@click.option("--bates-prefix", default="", metavar="PREFIX", help="Put before each Bates number (e.g. ICE-).")
+@click.option("--bates-start", default=1, show_default=True, type=int, metavar="N", help="The first Bates number.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@click.option("--verify", "verify_zip", type=click.Path(dir_okay=False), metavar="ZIP",
+              help="Instead: re-check a case file's MANIFEST.sha256.")
+@click.pass_context
+def track_bundle(ctx, request, out, bates_prefix, bates_start, overwrite, verify_zip):
+    """Write a request's case file for an appeal or a lawsuit: chronology (CSV, DOCX), the
+    correspondence, the production Bates-stamped with its log, the withheld pages (a Vaughn
+    index request) and a SHA-256 manifest."""
+    from foia.errors import UsageError
+
+    if verify_zip:
+        from foia.vault.bundle import verify
+
+        r = verify(verify_zip)
+        for p in r["problems"]:
+            click.echo(f"FAILED {p}")
+        if r["problems"]:
+            raise UsageError(f"{verify_zip}: {_n(len(r['problems']), 'problem')} in {r['files']} files")
+        click.echo(f"{verify_zip}: all {r['files']} files match MANIFEST.sha256.")
+        return
+    if not request or not out:
+        raise UsageError("give REQUEST and --out case.zip (or --verify case.zip)")
+    from foia.vault.bundle import bundle
+
+    r = bundle(_tracker(ctx), request, out, prefix=bates_prefix, start=bates_start, overwrite=overwrite)
+    bates = f", Bates {r['first']}-{r['last']}" if r["first"] else ""
+    click.echo(f"Wrote {out}: request {r['request_id']}, {_n(r['stamped'], 'PDF')} ({_n(r['pages'], 'page')}{bates}), "
+               f"{_n(r['withheld_pages'], 'page')} withheld or redacted, {r['files']} files with MANIFEST.sha256.")
+    if r["exhaustion"]:
+        click.echo(f"Exhaustion ({r['exhaustion']['kind']}): {r['exhaustion']['date']} ({r['exhaustion']['rule']}).")
 
 
 @track.command("export")
@@ -528,6 +582,8 @@ def track_import(ctx, file, fmt):
         f"request {result['first_id']}"
     click.echo(f"Imported {_n(result['requests'], 'request')} ({ids}) with {_n(result['events'], 'event')} "
                f"from {file}.")
+    if result.get("messages"):
+        click.echo(f"Restored {_n(result['messages'], 'mail message')} kept by the inbox (foia inbox list).")
     if result["renumbered"]:
         click.echo("The file's request ids were taken in this database: the requests got new ids.")
     if (fmt or file.rsplit(".", 1)[-1]).lower() == "csv":

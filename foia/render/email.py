@@ -4,6 +4,8 @@ body, optionally the DOCX attached. Mail clients open it as a draft (X-Unsent: 1
 from __future__ import annotations
 
 import hashlib
+import re
+import uuid
 from datetime import datetime, time, timezone
 from email import policy
 from email.headerregistry import Address
@@ -28,7 +30,32 @@ def _address(name: str | None, email: str, *, name_from: str = "--requester-name
         raise FoiaError(f"{email!r} is not an email address; fix it (--to-email / profile email)") from None
 
 
-def to_eml(letter, *, reproducible: bool = False, attach_docx: bool = False, now: datetime | None = None) -> bytes:
+# The tag foia puts in the subject of mail filed in the tracker: replies keep the subject
+# ("RE: ... [foia #12]"), so `foia inbox` can match a reply whose headers were stripped.
+SUBJECT_TAG = "[foia #{id}]"
+_DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+def message_id_for(letter, *, reproducible: bool = False) -> str:
+    """The Message-ID of the .eml written for ``letter``: a reply quotes it (In-Reply-To,
+    References), which is how `foia inbox` finds the request it answers. Random, or derived
+    from the letter for reproducible output; on the requester's mail domain (RFC 5322 3.6.4)."""
+    requester = letter.fields.get("requester") or {}
+    domain = str(requester.get("email") or "").rpartition("@")[2]
+    if not _DOMAIN.match(domain):
+        domain = "foia.invalid"     # RFC 2606: a name that can never be someone else's
+    if reproducible:
+        seed = f"{letter.office_id}\n{letter.kind}\n{letter.date}\n{letter.text}".encode()
+        token = hashlib.sha256(seed).hexdigest()[:32]
+    else:
+        token = uuid.uuid4().hex
+    return f"<foia.{token}@{domain}>"
+
+
+def to_eml(letter, *, reproducible: bool = False, attach_docx: bool = False, now: datetime | None = None,
+           message_id: str | None = None, request_id: int | None = None) -> bytes:
+    """The .eml bytes; ``message_id`` (default :func:`message_id_for`) and, for a request filed
+    in the tracker, ``request_id`` (its tag goes in the subject)."""
     if not letter.to_email:
         where = f" at {letter.portal}" if letter.portal else ""
         raise FoiaError(f"{letter.office_name} has no email address in the directory; write txt or docx and "
@@ -40,12 +67,13 @@ def to_eml(letter, *, reproducible: bool = False, attach_docx: bool = False, now
     msg["To"] = _address(letter.office_name, letter.to_email, name_from="the office's name in your directory file")
     if requester.get("email"):
         msg["From"] = _address(requester.get("name"), requester["email"])
-    msg["Subject"] = letter.subject
+    msg["Subject"] = letter.subject + (f" {SUBJECT_TAG.format(id=request_id)}" if request_id is not None else "")
     if reproducible and letter.date:
         stamp = datetime.combine(letter.date, time(0, 0), tzinfo=timezone.utc)
     else:
         stamp = (now or datetime.now(timezone.utc)).replace(microsecond=0)
     msg["Date"] = format_datetime(stamp)
+    msg["Message-ID"] = message_id or message_id_for(letter, reproducible=reproducible)
     msg["X-Unsent"] = "1"
     msg.set_content(letter.text, subtype="plain", charset="utf-8")
     if attach_docx:

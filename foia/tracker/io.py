@@ -218,7 +218,20 @@ def _export_json(tracker, out, *, redact: bool, keep_notes: bool) -> int:
             fh.write(json.dumps(request_json(row, evs, tags, tns, redact=redact, keep_notes=keep_notes,
                                              derived=derived), ensure_ascii=False, sort_keys=True))
             count += 1
-        fh.write("\n]}\n")
+        fh.write("\n]")
+        if not redact:
+            # The inbox's mail, raw bytes included, so a backup restores the proof (`foia inbox`);
+            # a redacted export leaves it out: mail names the people it is about.
+            from foia.inbox.service import export_messages
+
+            first = True
+            for m in export_messages(tracker):
+                fh.write(', "inbox": [\n' if first else ",\n")
+                fh.write(json.dumps(m, ensure_ascii=False, sort_keys=True))
+                first = False
+            if not first:
+                fh.write("\n]")
+        fh.write("}\n")
     return count
 
 
@@ -1152,6 +1165,7 @@ class _JsonSource:
         # Texts are scanned for NUL and lone surrogates only when the file has such an escape.
         self.scan = _ODD_ESCAPE.search(text) is not None
         self.items = list(enumerate(doc["requests"], start=1))
+        self.inbox = doc.get("inbox")      # the mail `foia inbox` kept (foia.inbox.service.restore_messages)
 
     def wanted_ids(self) -> list[int] | None:
         out = []
@@ -1743,9 +1757,13 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
         for table in ("requests", "events", "tracking_numbers"):
             conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                  f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)")
+    if getattr(source, "inbox", None) is not None:
+        from foia.inbox.service import restore_messages
+
+        counts["messages"] = restore_messages(conn, source.inbox, path)
     return {"requests": counts["requests"], "events": counts["events"],
             "renumbered": bool(seen_ids) and not keep,
-            "first_id": counts["first_id"], "last_id": counts["last_id"]}
+            "first_id": counts["first_id"], "last_id": counts["last_id"], "messages": counts.get("messages", 0)}
 
 
 def _check_taken(conn, chunk: dict, problems: _Problems, filing: dict[str, str]) -> None:

@@ -330,11 +330,12 @@ class Tracker:
             fee_limit=None, fee_waiver: bool = False, expedite: bool = False, systems: Sequence[str] = (),
             vendors: Sequence[str] = (), contracts: Sequence[str] = (), tracking: Sequence[str] = (),
             note: str | None = None, by: str | None = None, snapshot: dict | None = None,
-            referred_from=None) -> Change:
+            referred_from=None, message_id: str | None = None) -> Change:
         """Record a new request: submitted on ``on`` (default today), or a draft. ``referred_from``:
         the request an office referred to this one (ICE to the FBI for NCIC entries): the child
         has its own office, tracking number, receipt date and clock, and is shown under its
-        parent, whose history records the referral."""
+        parent, whose history records the referral. ``message_id``: the Message-ID of the .eml
+        it was filed with, which replies quote (`foia inbox`)."""
         from foia.profile import normalize_fee_category
 
         today = self.today()
@@ -407,7 +408,8 @@ class Tracker:
             rid = conn.execute(insert(requests).values(**row).returning(requests.c.id)).scalar_one()
             new = [self._event(rid, "created", today if not draft else filed_on, actor,
                                status="draft" if draft else None, note=note if draft else None,
-                               data={"referred_from": parent.uid} if parent is not None else None)]
+                               data={**({"referred_from": parent.uid} if parent is not None else {}),
+                                     **({"message_id": message_id} if message_id else {})} or None)]
             if parent is not None:
                 # The parent's history says where part of it went (append-only, like every fact).
                 conn.execute(insert(events), [self._event(parent.id, "referral", filed_on, actor,
@@ -436,11 +438,13 @@ class Tracker:
                pages: int | None = None, files: Sequence[str] = (), received=None, first_received=None,
                expedite_decision: str | None = None, assignee: str | None = None,
                add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (), by: str | None = None,
-               appeal_of: Sequence[str] = (), expedite_asked=None) -> Change:
+               appeal_of: Sequence[str] = (), expedite_asked=None,
+               also: Callable[[Any, int], None] | None = None) -> Change:
         """Append what happened to a request (one event per fact) and recompute its deadlines.
 
         ``appeal_of`` (with status appealed): what the appeal is of, from dv.APPEAL_TARGETS;
-        default: everything open to appeal on its day."""
+        default: everything open to appeal on its day. ``also(conn, request_id)`` runs in the same
+        transaction once every check passed (`foia inbox accept` marks its proposal done)."""
         today = self.today()
         on = _date(on, what="--on") or today
         self._not_future(on, "--on")
@@ -597,6 +601,8 @@ class Tracker:
                 conn.execute(update(requests).where(requests.c.id == rid).values(expedite=True))
             after = self._refresh(conn, rid)
             _refuse_new_problems(rid, state, after)
+            if also is not None:
+                also(conn, rid)
             return Change(rid, row.title, row.office, after.status, [_summary(e) for e in new],
                           after.deadlines, after.warnings + _news(state.notices, after.notices)
                           + _same_number_elsewhere(conn, rid, numbers, self.filing_ids()) + fee_warnings,
@@ -691,17 +697,27 @@ class Tracker:
                 if values:
                     touched += 1
                     conn.execute(update(events).where(events.c.id == ev.id).values(**values))
-            if not cleared and not touched:
+            from foia.vault.documents import purge_request
+
+            # The documents' pages naming the client leave the search index while the names are known.
+            vault_lines = purge_request(conn, row)
+            # The mail filed with the request names the client too: erased, not blanked.
+            from foia.inbox.service import erase_mail
+
+            erased = erase_mail(conn, rid)
+            if not cleared and not touched and not erased:
                 when = f" (already purged {row.purged_at})" if row.purged_at else ""
                 raise FoiaError(f"request {rid} holds no identity data{when}; nothing to purge")
             stamp = utcnow()
             conn.execute(update(requests).where(requests.c.id == rid).values(
                 **{c: None for c in IDENTITY_COLUMNS}, purged_at=stamp, updated_at=stamp))
             ev = self._event(rid, "purged", self.today(), actor,
-                             data={"fields": cleared, "events": touched, "notes": bool(notes)})
+                             data={"fields": cleared, "events": touched, "notes": bool(notes),
+                                   **({"messages": erased} if erased else {})})
             conn.execute(insert(events), [ev])
             state = self._refresh(conn, rid)
-            return Change(rid, row.title, row.office, state.status, [_summary(ev)], state.deadlines)
+            return Change(rid, row.title, row.office, state.status, [_summary(ev)], state.deadlines,
+                          notes=vault_lines)
 
         change = self.store.write(run)
         problem = self._scrub_after_purge()
@@ -1488,6 +1504,11 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
         return "; ".join(parts) or "edited"
     if type_ == "note":
         return "note"
+    if type_ == "mail-received":
+        return f"mail received from {data.get('from') or 'the office'} (foia inbox show {data.get('message')})"
+    if type_ == "delivery-failed":
+        return (f"delivery failed: {data.get('reason') or 'the mail bounced'}"
+                f" (foia inbox show {data.get('message')})")
     return type_
 
 
@@ -1511,13 +1532,19 @@ def _rewrite_request_tables(conn) -> None:
     for table in metadata.sorted_tables:        # parents before the tables that refer to them
         if table is requests_table or any(fk.column.table in tables for fk in table.foreign_keys):
             tables.append(table)
+    names = [t.name for t in tables]
+    from sqlalchemy import inspect
+
+    if inspect(conn).has_table("document_tsv"):
+        # The vault's search index (migration 9) refers to document_pages from outside the models.
+        names.append("document_tsv")
     conn.exec_driver_sql("SET LOCAL lock_timeout = '60s'")
-    for table in tables:
-        conn.exec_driver_sql(f'CREATE TEMPORARY TABLE "foia_keep_{table.name}" ON COMMIT DROP AS '
-                             f'SELECT * FROM "{table.name}"')
-    conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables))
-    for table in tables:
-        conn.exec_driver_sql(f'INSERT INTO "{table.name}" SELECT * FROM "foia_keep_{table.name}"')
+    for name in names:
+        conn.exec_driver_sql(f'CREATE TEMPORARY TABLE "foia_keep_{name}" ON COMMIT DROP AS '
+                             f'SELECT * FROM "{name}"')
+    conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{n}"' for n in names))
+    for name in names:
+        conn.exec_driver_sql(f'INSERT INTO "{name}" SELECT * FROM "foia_keep_{name}"')
 
 
 # Request ids are INTEGER columns (PostgreSQL: at most 2**31 - 1).
@@ -1632,7 +1659,7 @@ def file_request(store_or_url, *, letter, title: str | None = None, requester: s
                  assignee: str | None = None, tags: Sequence[str] = (), fee_category: str | None = None,
                  fee_limit=None, fee_waiver: bool | None = None, expedite: bool | None = None,
                  systems: Sequence[str] = (), vendors: Sequence[str] = (), contracts: Sequence[str] = (),
-                 by: str | None = None, today: date | None = None) -> int:
+                 by: str | None = None, today: date | None = None, message_id: str | None = None) -> int:
     """Record the request a letter (``foia.letters.Letter``) makes, with the letter's text and the
     office's contact details as they are now; returns the request id.
 
@@ -1673,7 +1700,7 @@ def file_request(store_or_url, *, letter, title: str | None = None, requester: s
         fee_category=fee_cat if isinstance(fee_cat, str) else None,
         fee_limit=limit if isinstance(limit, (str, int, float, Decimal)) and not isinstance(limit, bool) else None,
         fee_waiver=_asked(pick(fee_waiver, "fee_waiver")), expedite=_asked(pick(expedite, "expedite")),
-        systems=systems, vendors=vendors, contracts=contracts, by=by,
+        systems=systems, vendors=vendors, contracts=contracts, by=by, message_id=message_id,
     )
     return change.request_id
 
@@ -1910,7 +1937,13 @@ def draft_letter(tracker: Tracker, key, kind: str, *, out_dir, fmt: str = "txt",
     letter = build_letter(kind, directory=tracker.directory, office=info["office"], profile=load_profile(),
                           options=options, today=tracker.today())
     stem = f"request-{rid}-{kind}-{tracker.today().isoformat()}"
-    path = write_letter(letter, Path(out_dir), fmt, stem=stem, overwrite=overwrite)
+    message_id = None
+    if fmt == "eml":
+        from foia.render.email import message_id_for
+
+        message_id = message_id_for(letter)
+    path = write_letter(letter, Path(out_dir), fmt, stem=stem, overwrite=overwrite, message_id=message_id,
+                        request_id=rid)
     actor = tracker.actor(by)
 
     def run(conn):
@@ -1919,7 +1952,8 @@ def draft_letter(tracker: Tracker, key, kind: str, *, out_dir, fmt: str = "txt",
         tracker._lock(conn, rid)
         ev = tracker._event(rid, "letter", tracker.today(), actor,
                             data={"kind": kind, "path": str(path), "format": fmt,
-                                  "grounds": list(grounds) or None})
+                                  "grounds": list(grounds) or None,
+                                  **({"message_id": message_id} if message_id else {})})
         conn.execute(insert(events), [ev])
 
     tracker.store.write(run)
