@@ -110,7 +110,9 @@ def track_path(ctx):
 @track.command("add")
 @click.option("--title", required=True, help="What the request asks for, in a few words (no client names).")
 @click.option("--office", required=True, metavar="ID", help="Office it was filed with (`foia agencies list`).")
-@click.option("--kind", default="records", show_default=True, help="Kind: records, contract, self, third-party.")
+@click.option("--kind", default="records", show_default=True,
+              help="Kind: records, contract, self, third-party; amendment and amendment-appeal run the Privacy "
+                   "Act clocks (552a(d)(2)-(3)).")
 @click.option("--on", metavar=DATE, help="Date it was filed (default today).")
 @click.option("--draft", is_flag=True, help="Not sent yet: record a draft (no clock runs).")
 @click.option("--sent-via", type=click.Choice(SENT_VIA), help="How it was sent.")
