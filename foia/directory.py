@@ -36,9 +36,11 @@ class Source:
     via: str | None = None
 
     def label(self) -> str:
-        where = self.url or (f"shared/{self.file}" if self.file else None)
-        via = f" (via {self.via})" if self.via else ""
-        return f"{self.title}{via}" + (f" <{where}>" if where else "")
+        # The citation a reader can follow (foia/sources.yaml), not a path into the project's
+        # working files, which are not shipped.
+        from foia.sources import citation
+
+        return citation(self)
 
 
 @dataclass(frozen=True)

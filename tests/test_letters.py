@@ -131,7 +131,9 @@ def test_self_request_carries_the_identity_block_declaration_and_both_statutes(d
         assert name in text
     assert "- IDENT / HART, a system of the Office of Biometric Identity Management (the records of it that you " \
            "hold or obtained)" in text
-    assert any("Certification of Identity" in w for w in lt.warnings)
+    assert ("note: ICE asks first-person and third-party requesters for its Certification of Identity form. (form "
+            "number and download link not on file: the fact sheet names the form only; ICE FOIA page "
+            "https://www.ice.gov/foia)") in lt.warnings
 
 
 def test_self_outside_the_us_uses_the_1746_foreign_wording(d):
@@ -390,6 +392,7 @@ def test_same_input_same_bytes(d):
     for fmt in ("txt", "md"):
         assert letter_bytes(a, fmt) == letter_bytes(b, fmt)
     assert letter_bytes(a, "docx", reproducible=True) == letter_bytes(b, "docx", reproducible=True)
+    a, b = letter(d, "self", to_email="ice-foia@ice.dhs.gov"), letter(d, "self", to_email="ice-foia@ice.dhs.gov")
     assert letter_bytes(a, "eml", reproducible=True, attach_docx=True) == \
         letter_bytes(b, "eml", reproducible=True, attach_docx=True)
 

@@ -414,6 +414,15 @@ def _m005_tracker_state(conn) -> None:
     tracker_state.create(conn, checkfirst=True)
 
 
+def _m006_requester_contact(conn) -> None:
+    from sqlalchemy import inspect
+
+    # Migration 1 builds the current tables, so a new database has the column already.
+    if "requester_contact" not in {c["name"] for c in inspect(conn).get_columns("requests")}:
+        # JSON on both backends, as create_all makes it (the old and new schemas must be identical).
+        conn.exec_driver_sql("ALTER TABLE requests ADD COLUMN requester_contact JSON")
+
+
 def _m008_inbox(conn) -> None:
     from foia.inbox.models import INBOX_TABLES, metadata
 
@@ -445,6 +454,7 @@ MIGRATIONS: list[tuple[int, str, Callable]] = [
     (3, "cache the latest open requester deadline", _m003_requester_due_last),
     (4, "requests keep the office named (HSI, ERO), not only the one it files with", _m004_office_named),
     (5, "work in progress (an unfinished recompute)", _m005_tracker_state),
+    (6, "requests keep the requester's contact details (identity data)", _m006_requester_contact),
     (8, "the inbox: agencies' mail kept as received, its matches and proposals", _m008_inbox),
     (9, "evidence vault: documents, their pages and the full-text index", _m009_vault),
 ]
