@@ -138,10 +138,10 @@ class ClockRules:
 
 @lru_cache(maxsize=1)
 def last_year_known() -> int:
-    """The last year with federal holiday data (the holidays package's range)."""
-    import holidays
+    """The last year with federal holiday data (the holidays package's range, see holiday_table)."""
+    from foia.holiday_table import table_years
 
-    return int(getattr(holidays.US, "end_year", 2100)) - 1
+    return table_years()[1] - 1
 
 
 def calendar_years() -> tuple[int, int]:
@@ -170,10 +170,11 @@ def in_calendar(d: date, what: str) -> None:
 def _year_holidays(year: int) -> dict[int, str]:
     """ordinal -> name of the federal legal public holidays the holidays package lists in
     ``year`` (observed days included: Saturday 1 January 2028 is observed on Friday
-    31 December 2027 and listed in 2027)."""
-    import holidays  # imported here: the CLI's other commands never pay for it
+    31 December 2027 and listed in 2027), read from the table generated from the package:
+    ``holidays.US`` itself imports every country's module (foia.holiday_table)."""
+    from foia.holiday_table import year_holidays
 
-    return {d.toordinal(): name for d, name in holidays.US(years=year, observed=True).items()}
+    return year_holidays(year)
 
 
 class WorkingCalendar:

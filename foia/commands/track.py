@@ -606,6 +606,26 @@ def track_bundle(ctx, request, out, bates_prefix, bates_start, overwrite, verify
         click.echo(f"Exhaustion ({r['exhaustion']['kind']}): {r['exhaustion']['date']} ({r['exhaustion']['rule']}).")
 
 
+@track.command("remind")
+@click.option("--smtp", "smtp_url", required=True, envvar="FOIA_SMTP", metavar="URL",
+              help="SMTP server: smtp://host:25, smtp+starttls://user:pass@host:587 or smtps://user:pass@host "
+                   "(env FOIA_SMTP).")
+@click.option("--from", "sender", required=True, envvar="FOIA_MAIL_FROM", help="Sender address (env FOIA_MAIL_FROM).")
+@click.option("--within", default=14, show_default=True, type=click.IntRange(min=0, max=MAX_DAYS), metavar="DAYS",
+              help="Look this many days ahead, as `due --within`.")
+@click.option("--dry-run", is_flag=True, help="Say who would get how many items; send nothing.")
+@_today_option
+@click.pass_context
+def track_remind(ctx, smtp_url, sender, within, dry_run, today):
+    """Email each assignee their part of the `due` view (for cron). Addresses are the accounts'
+    (`foia users add NAME --email ...`, NAME as the requests' assignee); nothing due, no mail."""
+    from foia.tracker.remind import send_reminders
+
+    for row in send_reminders(_tracker(ctx, today), smtp_url, sender=sender, within=within, dry_run=dry_run):
+        done = "sent" if row["sent"] else ("would send" if dry_run and row["items"] else "nothing due")
+        click.echo(f"{row['name']} <{row['email']}>: {_n(row['items'], 'item')}, {done}")
+
+
 @track.command("export")
 @click.option("--format", "fmt", required=True, type=click.Choice(["csv", "json", "ics"]), help="Output format.")
 @click.option("--out", type=click.Path(dir_okay=False), help="File to write (created user-only); default stdout.")

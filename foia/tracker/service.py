@@ -252,6 +252,12 @@ class Change:
     notes: list[str] = field(default_factory=list)         # plain lines (no clock after a remand...)
 
 
+# What `list` can sort by (its ``order``): the name -> the requests column ("deadline": the next
+# deadline, agency's or requester's, computed for --today).
+LIST_ORDERS = {"deadline": None, "id": "id", "filed": "filed_on", "status": "status",
+               "status_on": "status_on", "office": "office", "assignee": "assignee", "title": "title"}
+
+
 class Tracker:
     """The request tracker on one store.
 
@@ -926,8 +932,12 @@ class Tracker:
 
     def list(self, *, status: Sequence[str] = (), office: str | None = None, assignee: str | None = None,
              tag: str | None = None, overdue: bool = False, due_within: int | None = None,
-             limit: int | None = None, identity: bool = False) -> list[dict]:
-        """Requests sorted by their next deadline (soonest first, none last), filtered."""
+             limit: int | None = None, identity: bool = False, order: str = "deadline",
+             descending: bool = False) -> list[dict]:
+        """Requests sorted by their next deadline (soonest first, none last), filtered.
+
+        ``order`` sorts instead by one of LIST_ORDERS (``descending``: latest or highest first),
+        then by id."""
         from sqlalchemy import case, exists, or_, select, union
 
         today = self.today()
@@ -966,8 +976,16 @@ class Tracker:
                 raise UsageError("--due-within: give a number of days >= 0")
             horizon = today + timedelta(days=due_within)
             where.append(or_(r.agency_due <= horizon, req_due <= horizon))
+        if order not in LIST_ORDERS:
+            raise UsageError(f"--sort: {order!r} is not a column to sort by; use one of {', '.join(LIST_ORDERS)}")
         q = select(*cols).where(*where)
-        if limit and not (codes or office or assignee or tag):
+        if order != "deadline":
+            column = getattr(r, LIST_ORDERS[order])
+            sort = column.desc() if descending else column.asc()
+            q = q.order_by(sort.nulls_last(), r.id.desc() if descending else r.id)
+            if limit:
+                q = q.limit(limit)
+        elif limit and not descending and not (codes or office or assignee or tag):
             # Sorting a million rows by an expression of --today reads them all. The first
             # `limit` by next deadline are among the first `limit` by agency deadline (an
             # index), the first `limit` by requester window (only requests with a window still
@@ -981,9 +999,11 @@ class Tracker:
                     r.requester_due_last.is_(None), r.requester_due_last < today)).order_by(r.id))
             found = union(*(select(part.limit(limit).subquery().c.id) for part in parts))
             q = q.where(r.id.in_(select(found.subquery().c.id)))
-        q = q.order_by(next_due.asc().nulls_last(), r.id)      # the label: the expression is evaluated once
-        if limit:
-            q = q.limit(limit)
+        if order == "deadline":
+            q = q.order_by((next_due.desc() if descending else next_due.asc()).nulls_last(),
+                           r.id.desc() if descending else r.id)      # the label: evaluated once
+            if limit:
+                q = q.limit(limit)
         with self.store.read() as conn:
             rows = conn.execute(q).all()
             ids = [row.id for row in rows]
