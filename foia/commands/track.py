@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from foia.output import emit, output_options, to_json
-from foia.tracker.derive import APPEAL_TARGETS
+from foia.tracker.derive import APPEAL_TARGETS, FROM_SENDING
 from foia.tracker.lifecycle import SENT_VIA
 
 DATE = "DATE"
@@ -110,7 +110,9 @@ def track_path(ctx):
 @track.command("add")
 @click.option("--title", required=True, help="What the request asks for, in a few words (no client names).")
 @click.option("--office", required=True, metavar="ID", help="Office it was filed with (`foia agencies list`).")
-@click.option("--kind", default="records", show_default=True, help="Kind: records, contract, self, third-party.")
+@click.option("--kind", default="records", show_default=True,
+              help="Kind: records, contract, self, third-party; amendment and amendment-appeal run the Privacy "
+                   "Act clocks (552a(d)(2)-(3)).")
 @click.option("--on", metavar=DATE, help="Date it was filed (default today).")
 @click.option("--draft", is_flag=True, help="Not sent yet: record a draft (no clock runs).")
 @click.option("--sent-via", type=click.Choice(SENT_VIA), help="How it was sent.")
@@ -450,6 +452,9 @@ def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_js
                 else:
                     when = f"{it['due']}, {_n(it['days_left'], 'day')} left"
                 click.echo(f"{head}: {it['label'].lower()} {when}")
+                if it.get("counted_from_sending"):
+                    click.echo(f"      {FROM_SENDING} (no receipt date recorded); record it: "
+                               f"{prefix}update {it['id']} --received DATE")
             if it.get("command"):
                 click.echo(f"      run: {it['command'].replace('foia track ', prefix, 1)}")
         if s["total"] > len(s["items"]):

@@ -53,12 +53,16 @@ FORMAT = "foia-tracker"
 FORMAT_VERSION = 1
 MAX_REPORTED = 20
 
+# Derived, as `show` gives them: exhaustion (actual or constructive, 552(a)(6)(C)(i)), the end of
+# the 6-year limitations period (28 U.S.C. 2401(a)), and whether the next deadline is counted from
+# sending (no receipt recorded). The JSON export has them too, under "derived".
+LITIGATION_COLUMNS = ["exhaustion_on", "exhaustion_how", "limitations_period_ends", "next_deadline_note"]
 CSV_COLUMNS = ["id", "uid", "title", "office", "kind", "status", "status_on", "filed_on", "sent_via", "assignee",
                "tags", "requester", "client_name", "client_dob", "client_a_number", "fee_category", "fee_limit",
                "fee_waiver", "expedite", "systems", "vendors", "contracts", "tracking_numbers",
-               "estimated_completion", "next_deadline", "next_deadline_key"]
+               "estimated_completion", *LITIGATION_COLUMNS, "next_deadline", "next_deadline_key"]
 CSV_IMPORT_ONLY = ["note"]
-CSV_DERIVED = {"next_deadline", "next_deadline_key"}     # written by export, ignored by import
+CSV_DERIVED = {"next_deadline", "next_deadline_key"} | set(LITIGATION_COLUMNS)     # written by export, ignored by import
 REQUEST_FIELDS = ["id", "uid", "title", "office", "kind", "status", "status_on", "filed_on", "sent_via",
                   "assignee", "requester", "client_name", "client_dob", "client_a_number", "fee_category",
                   "fee_limit", "fee_waiver", "expedite", "systems", "vendors", "contracts", "letter_text",
@@ -114,7 +118,7 @@ def _batches(seq: list, n: int) -> Iterator[list]:
         yield seq[i:i + n]
 
 
-def _request_bundles(conn, ids: list[int]) -> tuple[dict, dict, dict]:
+def _request_bundles(conn, ids: list[int], *, clocks: bool = False) -> tuple[dict, ...]:
     from sqlalchemy import select
 
     ev: dict[int, list] = {}
@@ -129,13 +133,18 @@ def _request_bundles(conn, ids: list[int]) -> tuple[dict, dict, dict]:
     for r in conn.execute(select(tracking_numbers).where(tracking_numbers.c.request_id.in_(ids))
                           .order_by(tracking_numbers.c.id)):
         tn.setdefault(r.request_id, []).append(r)
-    return ev, tags, tn
+    if not clocks:
+        return ev, tags, tn
+    dl: dict[int, dict] = {}
+    for r in conn.execute(select(deadlines).where(deadlines.c.request_id.in_(ids))):
+        dl.setdefault(r.request_id, {})[r.key] = r
+    return ev, tags, tn, dl
 
 
-def iter_requests(store, *, batch: int = 1000) -> Iterator[tuple[Any, list, list, list]]:
+def iter_requests(store, *, batch: int = 1000, clocks: bool = False) -> Iterator[tuple]:
     """(request row, event rows, tags, tracking rows) for every request, by id, read in batches
     from one snapshot (one read transaction), so an export or backup is consistent even while
-    others write."""
+    others write. ``clocks``: a fifth item, the stored deadlines by key."""
     from sqlalchemy import select
 
     last = 0
@@ -145,9 +154,13 @@ def iter_requests(store, *, batch: int = 1000) -> Iterator[tuple[Any, list, list
                                 .limit(batch)).all()
             if not rows:
                 return
-            ev, tags, tn = _request_bundles(conn, [r.id for r in rows])
+            found = _request_bundles(conn, [r.id for r in rows], clocks=clocks)
+            ev, tags, tn = found[:3]
             for r in rows:
-                yield r, ev.get(r.id, []), tags.get(r.id, []), tn.get(r.id, [])
+                if clocks:
+                    yield r, ev.get(r.id, []), tags.get(r.id, []), tn.get(r.id, []), found[3].get(r.id, {})
+                else:
+                    yield r, ev.get(r.id, []), tags.get(r.id, []), tn.get(r.id, [])
             last = rows[-1].id
 
 
@@ -162,7 +175,8 @@ def _event_json(r, *, redact: bool, keep_notes: bool) -> dict:
             "recorded_at": r.recorded_at, "actor": r.actor, "note": note, "data": data}
 
 
-def request_json(row, evs, tags, tns, *, redact: bool = False, keep_notes: bool = False) -> dict:
+def request_json(row, evs, tags, tns, *, redact: bool = False, keep_notes: bool = False,
+                 derived: dict | None = None) -> dict:
     m = dict(row._mapping)
     out = {k: _iso(m.get(k)) for k in REQUEST_FIELDS}
     for k in ("systems", "vendors", "contracts"):
@@ -174,6 +188,8 @@ def request_json(row, evs, tags, tns, *, redact: bool = False, keep_notes: bool 
     out["tracking_numbers"] = [{"number": t.number, "reason": t.reason,
                                 "recorded_on": _iso(t.recorded_on)} for t in tns]
     out["events"] = [_event_json(e, redact=redact, keep_notes=keep_notes) for e in evs]
+    if derived is not None:
+        out["derived"] = derived       # what the clocks say; the import ignores it
     return out
 
 
@@ -194,16 +210,20 @@ def export(tracker, fmt: str, out=None, *, redact: bool = False, keep_notes: boo
 
 
 def _export_json(tracker, out, *, redact: bool, keep_notes: bool) -> int:
+    today, behind = tracker.today(), _behind(tracker)
     count = 0
     with private_output(out) as fh:
         head = {"format": FORMAT, "version": FORMAT_VERSION, "schema_version": LATEST, "exported_at": utcnow(),
                 "redacted": bool(redact)}
         fh.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "requests": [\n')
-        for row, evs, tags, tns in iter_requests(tracker.store):
+        for row, evs, tags, tns, clocks in iter_requests(tracker.store, clocks=True):
             if count:
                 fh.write(",\n")
-            fh.write(json.dumps(request_json(row, evs, tags, tns, redact=redact, keep_notes=keep_notes),
-                                ensure_ascii=False, sort_keys=True))
+            nd, nk = _next_deadline(row._mapping, today, behind)
+            derived = {"next_deadline": _iso(nd), "next_deadline_key": nk,
+                       **litigation_fields(row.kind, evs, clocks, nk)}
+            fh.write(json.dumps(request_json(row, evs, tags, tns, redact=redact, keep_notes=keep_notes,
+                                             derived=derived), ensure_ascii=False, sort_keys=True))
             count += 1
         fh.write("\n]")
         if not redact:
@@ -222,19 +242,62 @@ def _export_json(tracker, out, *, redact: bool, keep_notes: bool) -> int:
     return count
 
 
-def csv_row(row, evs, tags, tns, *, today: date, behind: dict | None = None) -> dict:
-    """``behind``: {request id: (next deadline, key)} for the requests whose earliest requester
-    window has lapsed while a later one is open (`list` reads those from the deadlines table)."""
-    m = row._mapping
-    estimated = None
-    for e in evs:
-        if e.type == "estimated-completion":
-            estimated = (e.data or {}).get("date")
+def _next_deadline(m, today: date, behind: dict | None) -> tuple[date | None, str | None]:
+    """A request's next deadline and its key, from its row's cached columns (as `list` sorts)."""
     nd, nk = m["agency_due"], m["agency_due_key"]
     if m["requester_due"] and m["requester_due"] >= today and (nd is None or m["requester_due"] < nd):
         nd, nk = m["requester_due"], m["requester_due_key"]
     elif behind and m["id"] in behind:
         nd, nk = behind[m["id"]]
+    return nd, nk
+
+
+def _behind(tracker) -> dict:
+    """{request id: (next deadline, key)} for the requests whose earliest requester window has
+    lapsed while a later one is open (`list` reads those from the deadlines table)."""
+    from sqlalchemy import select
+
+    from foia.tracker.service import next_deadline_sql
+
+    today = tracker.today()
+    due, key, _ = next_deadline_sql(today)
+    r = requests.c
+    with tracker.store.read() as conn:
+        return {i: (d, k) for i, d, k in conn.execute(select(r.id, due, key).where(
+            r.requester_due < today, r.requester_due_last >= today))}
+
+
+def litigation_fields(kind: str | None, evs, clocks: dict, next_key: str | None) -> dict:
+    """The export's LITIGATION_COLUMNS from a request's event rows and stored deadlines by key,
+    as `show` gives them: the next deadline's note when it counts from sending (no receipt
+    recorded), exhaustion and the end of the limitations period. None for a Privacy Act
+    amendment: foia's sources give the FOIA's rules, not the Privacy Act's."""
+    nxt = clocks.get(next_key) if next_key else None
+    out = {"exhaustion_on": None, "exhaustion_how": None, "limitations_period_ends": None,
+           "next_deadline_note": dv.FROM_SENDING if nxt is not None and dv.FROM_SENDING in nxt.rule else None}
+    if not clocks or kind in dv.AMENDMENT_KINDS:
+        return out
+    # Only an appeal's denial is read from the history (a million-row export: skip the rest).
+    marks = dv.status_events(dv.effective(dv.event_from_row(e) for e in evs)) \
+        if any(e.status == "appeal-denied" for e in evs) else ()
+    det = clocks.get("determination")
+    found = dv.exhaustion(clocks, marks, from_sending=det is not None and dv.FROM_SENDING in det.rule)
+    if found is not None:
+        out.update(exhaustion_on=found.on.isoformat(), exhaustion_how=found.how,
+                   limitations_period_ends=found.limitations_end.isoformat())
+    return out
+
+
+def csv_row(row, evs, tags, tns, *, today: date, behind: dict | None = None, clocks: dict | None = None) -> dict:
+    """``behind``: see :func:`_behind`. ``clocks``: the stored deadlines by key, for the
+    LITIGATION_COLUMNS (left empty without them)."""
+    m = row._mapping
+    estimated = None
+    for e in evs:
+        if e.type == "estimated-completion":
+            estimated = (e.data or {}).get("date")
+    nd, nk = _next_deadline(m, today, behind)
+    derived = litigation_fields(m["kind"], evs, clocks, nk) if clocks is not None else {}
     return {
         "id": m["id"], "uid": m["uid"], "title": m["title"], "office": m["office"], "kind": m["kind"],
         "status": m["status"], "status_on": _iso(m["status_on"]), "filed_on": _iso(m["filed_on"]),
@@ -246,28 +309,21 @@ def csv_row(row, evs, tags, tns, *, today: date, behind: dict | None = None) -> 
         "contracts": "; ".join(m["contracts"] or []),
         "tracking_numbers": "; ".join(f"{t.number}:{t.reason}" for t in tns),
         "estimated_completion": estimated, "next_deadline": _iso(nd), "next_deadline_key": nk,
+        **derived,
     }
 
 
 def _export_csv(tracker, out, *, redact: bool) -> int:
-    from sqlalchemy import select
-
     from foia.output import CsvWriter
-    from foia.tracker.service import next_deadline_sql
 
     columns = [c for c in CSV_COLUMNS if not (redact and c in IDENTITY_COLUMNS)]
-    today = tracker.today()
-    due, key, _ = next_deadline_sql(today)
-    r = requests.c
-    with tracker.store.read() as conn:
-        behind = {i: (d, k) for i, d, k in conn.execute(select(r.id, due, key).where(
-            r.requester_due < today, r.requester_due_last >= today))}
+    today, behind = tracker.today(), _behind(tracker)
     count = 0
     with private_output(out) as fh:
         writer = CsvWriter(fh, columns)
         writer.writeheader()
-        for row, evs, tags, tns in iter_requests(tracker.store):
-            writer.writerow(csv_row(row, evs, tags, tns, today=today, behind=behind))
+        for row, evs, tags, tns, clocks in iter_requests(tracker.store, clocks=True):
+            writer.writerow(csv_row(row, evs, tags, tns, today=today, behind=behind, clocks=clocks))
             count += 1
     return count
 
@@ -1539,7 +1595,7 @@ def _chunk_rows(tracker, prepared: list[_Prepared], ids: _Ids, dialect: str, pat
         # The deadlines table keeps dates, not explanations (`track show --explain` recomputes
         # them live): the day-by-day text would be built only to be thrown away.
         state = dv.derive(evs, expedite=p.row["expedite"], rules=rules(p.row["office"]), calendar=calendar,
-                          already_effective=True, explain=False)
+                          already_effective=True, explain=False, kind=p.row["kind"])
         for warning in state.warnings:
             warnings.add(p.where, warning)
         p.row.update(cache_values(state))

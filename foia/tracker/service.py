@@ -546,7 +546,7 @@ class Tracker:
             rid = row.id
             evs = dv.effective(self._events(conn, rid))
             state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=self.calendar(),
-                              already_effective=True)
+                              already_effective=True, kind=row.kind)
             new: list[dict] = []
             status_event = None
             self._check_dates(rid, state, on=on, new_status=new_status, received=got, first_received=first,
@@ -705,7 +705,7 @@ class Tracker:
                                 "(nothing was recorded)")
             conn.execute(insert(events), [fix])
             previous = dv.derive(before, expedite=row.expedite, rules=self.rules(row.office),
-                                 calendar=self.calendar(), already_effective=True)
+                                 calendar=self.calendar(), already_effective=True, kind=row.kind)
             state = self._refresh(conn, rid)
             _refuse_new_problems(rid, previous, state)
             return Change(rid, row.title, row.office, state.status, [_summary(fix)], state.deadlines,
@@ -857,7 +857,7 @@ class Tracker:
                 request_tags.c.request_id == rid)))
         evs = dv.effective(raw)
         state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=self.calendar(),
-                          already_effective=True)
+                          already_effective=True, kind=row.kind)
         out = request_dict(row, identity=identity)
         out["tags"] = tags
         out["tracking_numbers"] = [{"number": n.number, "reason": n.reason,
@@ -1061,6 +1061,9 @@ class Tracker:
             ("overdue_appeal_decisions", "Overdue appeal decisions", ("appeal_decision",), None, today, "followup"),
             ("clarifications_due", f"Clarification answers due within {within} days", ("clarification_close",),
              today, horizon, None),
+            # Privacy Act amendment: no FOIA follow-up letter fits them, so no command.
+            ("overdue_amendment_clocks", "Overdue Privacy Act amendment clocks", dv.AMENDMENT_CLOCKS, None, today,
+             None),
         ]
         if lapsed_days:
             # A requester window stays open in the table once its day has passed (nothing closed
@@ -1094,6 +1097,8 @@ class Tracker:
                     item = {"id": row.request_id, "title": row.title, "office": row.office, "status": row.status,
                             "assignee": row.assignee, "key": row.key, "label": row.label,
                             "start": row.start.isoformat(), "due": row.due.isoformat(), "rule": row.rule}
+                    # No receipt recorded: the date counts from sending, earlier than the statute's start.
+                    item["counted_from_sending"] = dv.FROM_SENDING in row.rule
                     if row.due < today:
                         if key == "lapsed_windows":
                             item["days_ago"] = (today - row.due).days
@@ -1364,7 +1369,7 @@ class Tracker:
         from sqlalchemy import bindparam, delete, insert, select, update
 
         r = requests.c
-        rows = conn.execute(select(r.id, r.office, r.expedite).where(r.id.between(first, last))
+        rows = conn.execute(select(r.id, r.office, r.expedite, r.kind).where(r.id.between(first, last))
                             .with_for_update()).all()
         history: dict[int, list[dv.Event]] = {}
         for e in conn.execute(select(events).where(events.c.request_id.between(first, last))
@@ -1375,7 +1380,7 @@ class Tracker:
             evs = dv.effective(history.get(row.id, ()))
             # The stored rows hold dates, not explanations (show recomputes those).
             state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=calendar,
-                              already_effective=True, explain=False)
+                              already_effective=True, explain=False, kind=row.kind)
             dl += deadline_rows(row.id, state)
             tn += tracking_rows(row.id, evs)
             cache.append({"b_" + k: v for k, v in cache_values(state).items()} | {"b_id": row.id})
@@ -1394,10 +1399,11 @@ class Tracker:
         """Recompute status, tracking numbers and deadlines of one request from its events."""
         from sqlalchemy import delete, insert, select, update
 
-        row = conn.execute(select(requests.c.office, requests.c.expedite).where(requests.c.id == rid)).one()
+        row = conn.execute(select(requests.c.office, requests.c.expedite, requests.c.kind)
+                           .where(requests.c.id == rid)).one()
         evs = dv.effective(self._events(conn, rid))
         state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=self.calendar(),
-                          already_effective=True)
+                          already_effective=True, kind=row.kind)
         conn.execute(delete(deadlines).where(deadlines.c.request_id == rid))
         dl = deadline_rows(rid, state)
         if dl:
@@ -1986,6 +1992,10 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
     determination is recorded, as `update --status appealed` is."""
     info, state, evs = tracker._view(key, identity=True)
     rid = info["id"]
+    if info.get("kind") in dv.AMENDMENT_KINDS:
+        # Their letters would cite the FOIA's limits and remedies to a Privacy Act request.
+        raise FoiaError(f"request {rid} is a Privacy Act amendment ({info['kind']}, 5 U.S.C. 552a(d)); the {kind} "
+                        "letters are FOIA letters: ask for a review of a refusal with `foia draft amendment-appeal`")
     if not info.get("filed_on"):
         raise FoiaError(f"request {rid} has not been submitted (it is a {info['status']}); record the filing "
                         f"with `foia track update {rid} --status submitted --on DATE`")
