@@ -596,11 +596,16 @@ def determination_due(received: date, *, rules: ClockRules = ClockRules(),
             # a notice dated after it ran out extends nothing, and the requester is deemed to
             # have exhausted the administrative remedies from the next day (552(a)(6)(C)(i)).
             if explain:
-                claimed = cal.add_working_days(due, ext)
+                try:
+                    claimed = cal.add_working_days(due, ext).isoformat()
+                except UsageError:
+                    # The explanation must not refuse what the clock itself accepts (the
+                    # unexplained path never counts the claimed date).
+                    claimed = "a date past the years the calendar covers"
                 lines.append(f"Warning: the extension notice is dated {extension_notice.isoformat()}, after the "
                              f"time limit ran out on {due.isoformat()}: it does not extend it ({RULE_EXTENSION} "
                              f"requires notice while the limit runs). Statutory due date {due.isoformat()}; the "
-                             f"notice would claim up to {claimed.isoformat()}. Exhaustion accrued on "
+                             f"notice would claim up to {claimed}. Exhaustion accrued on "
                              f"{(due + timedelta(days=1)).isoformat()} (5 U.S.C. 552(a)(6)(C)(i)).")
         else:
             original = due

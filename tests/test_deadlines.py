@@ -640,3 +640,17 @@ def test_clocks_without_explanations_give_the_same_dates_and_errors(day, rules, 
             assert bare == full[:-1] + (False,), fn.__name__
         else:
             assert bare == full, fn.__name__
+
+
+def test_a_late_extension_notice_at_the_calendar_edge_is_explained_not_refused():
+    # Found by the property above: the explanation counted the date a late notice would claim,
+    # which past 2099 raised where the clock itself (explain=False) answered.
+    rules = ClockRules(determination_working_days=1, misdirected_max_working_days=0, extension_working_days=1,
+                       expedite_decision_days=1, expedite_decision_unit="calendar", appeal_window_days=1,
+                       appeal_window_unit="working", appeal_decision_working_days=1,
+                       clarification_close_working_days=None, appeal_rule="6 CFR 5.8(a)")
+    day = date(2100, 1, 1)
+    kwargs = dict(first_received=day - timedelta(days=2), extension_notice=day, tolled=[], rules=rules, calendar=CAL)
+    full = determination_due(day, **kwargs)
+    assert full.due == determination_due(day, explain=False, **kwargs).due == date(2099, 12, 31)
+    assert any("past the years the calendar covers" in line for line in full.explanation)
