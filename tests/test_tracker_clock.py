@@ -5,6 +5,9 @@ fixed at 2026-11-30 unless a test says otherwise.
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -458,6 +461,55 @@ def test_an_imported_appeal_is_what_the_row_states_not_an_appeal_of_the_silence(
     assert "2026-11-30  #2     appealed [from a CSV summary]" in shown
     assert "Determination due: 2026-12-02 (Wed) [closed 2026-11-30 (appealed)]" in shown
     assert "Overdue determinations" not in track("due", "--today", "2027-01-04").output
+
+
+def test_a_csv_export_re_imported_keeps_its_extension_and_expedite_decision(track, new_db_url, tmp_path):
+    from tracker_support import track_runner
+
+    # Filed Thu 2026-10-01: due Fri 2026-10-30 (Columbus Day); the extension notice of 2026-10-20
+    # adds 10 working days (Veterans Day skipped): Mon 2026-11-16. Expedite denied on 2026-10-05.
+    track("add", "--title", "t", "--office", "ice", "--on", "2026-10-01", "--expedite")
+    track("update", "1", "--expedite-decision", "denied", "--on", "2026-10-05")
+    track("update", "1", "--extension-notice", "2026-10-20")
+    out = tmp_path / "q.csv"
+    track("export", "--format", "csv", "--out", str(out))
+    exported = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert exported[0]["extension_notices"] == "2026-10-20:request"
+    assert exported[0]["expedite_decisions"] == "2026-10-05:denied"
+    other = track_runner(new_db_url())
+    other("import", str(out))
+    shown = other("show", "1").output
+    assert "Determination due: 2026-11-16 (Mon)" in shown
+    assert "Expedite decision due: 2026-10-11 (Sun) [met 2026-10-05 (decision)]" in shown
+    assert "Appeal deadline (expedite denial): 2027-02-17 (Wed) [open]" in shown
+    assert "2026-10-20  #2     extension notice [from a CSV summary]" in shown
+    assert "2026-10-05  #3     expedited processing denied [from a CSV summary]" in shown
+    due = other("due", "--today", "2026-10-20").output
+    assert "expedite" not in due.lower()
+    # Exported again, the same facts.
+    again = list(csv.DictReader(io.StringIO(other("export", "--format", "csv").output)))
+    assert (again[0]["extension_notices"], again[0]["expedite_decisions"]) == ("2026-10-20:request",
+                                                                               "2026-10-05:denied")
+
+
+def test_a_csv_row_states_extensions_and_expedite_decisions_on_past_dates_after_filing(track, rows, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("title,office,filed_on,expedite,extension_notices,expedite_decisions\n"
+                   "a,ice,2026-10-01,yes,2026-09-30,2026-10-05:maybe\n"
+                   "b,ice,2026-10-01,yes,2026-12-20:request,2026-10-05\n"
+                   "c,ice,,yes,2026-10-20:later,\n", encoding="utf-8")
+    shown = track("import", str(bad), ok=False).output
+    assert "row 2, column extension_notices: 2026-09-30 is before filed_on 2026-10-01" in shown
+    assert "row 2, column expedite_decisions: '2026-10-05:maybe' is not DATE:granted|denied" in shown
+    assert "row 3, column extension_notices: 2026-12-20 is in the future" in shown
+    assert "row 3, column expedite_decisions: '2026-10-05' is not DATE:granted|denied" in shown
+    assert "row 4, column extension_notices: '2026-10-20:later' is not DATE[:request|appeal]" in shown
+    assert rows("select count(*) from requests") == [(0,)]
+    # A bare date: the notice extends the clock running on that day (here the determination's).
+    good = tmp_path / "good.csv"
+    good.write_text("title,office,filed_on,extension_notices\na,ice,2026-10-01,2026-10-20\n", encoding="utf-8")
+    track("import", str(good))
+    assert "Determination due: 2026-11-16 (Mon)" in track("show", "1").output
 
 
 # -- 9. litigation closes appeal windows; the appeal ground comes from what opened the window ------

@@ -682,9 +682,10 @@ def track_import(ctx, file, fmt):
     if (fmt or file.rsplit(".", 1)[-1]).lower() == "csv":
         click.echo("Note: a CSV row holds a request's status, not its history: each history was rebuilt as "
                    "submitted on filed_on, then the status on status_on (marked 'from a CSV summary' in `show`), "
-                   "and the deadlines counted from those; nothing the row does not state was added (receipt "
-                   "dates, extensions, stops, fees and what an appeal is of are not in a CSV; move a queue with "
-                   "its history by `export --format json`).", err=True)
+                   "with the extension notices and expedite decisions its columns give, and the deadlines counted "
+                   "from those; nothing the row does not state was added (receipt dates, stops, fees and what an "
+                   "appeal is of are not in a CSV; move a queue with its history by `export --format json`).",
+                   err=True)
 
 
 @track.command("backup")

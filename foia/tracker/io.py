@@ -60,7 +60,8 @@ LITIGATION_COLUMNS = ["exhaustion_on", "exhaustion_how", "limitations_period_end
 CSV_COLUMNS = ["id", "uid", "title", "office", "kind", "status", "status_on", "filed_on", "sent_via", "assignee",
                "tags", "requester", "client_name", "client_dob", "client_a_number", "fee_category", "fee_limit",
                "fee_waiver", "expedite", "systems", "vendors", "contracts", "tracking_numbers",
-               "estimated_completion", *LITIGATION_COLUMNS, "next_deadline", "next_deadline_key"]
+               "estimated_completion", "extension_notices", "expedite_decisions", *LITIGATION_COLUMNS,
+               "next_deadline", "next_deadline_key"]
 CSV_IMPORT_ONLY = ["note"]
 CSV_DERIVED = {"next_deadline", "next_deadline_key"} | set(LITIGATION_COLUMNS)     # written by export, ignored by import
 REQUEST_FIELDS = ["id", "uid", "title", "office", "kind", "status", "status_on", "filed_on", "sent_via",
@@ -296,6 +297,7 @@ def csv_row(row, evs, tags, tns, *, today: date, behind: dict | None = None, clo
     for e in evs:
         if e.type == "estimated-completion":
             estimated = (e.data or {}).get("date")
+    extensions, decisions = _clock_facts(evs)
     nd, nk = _next_deadline(m, today, behind)
     derived = litigation_fields(m["kind"], evs, clocks, nk) if clocks is not None else {}
     return {
@@ -308,9 +310,29 @@ def csv_row(row, evs, tags, tns, *, today: date, behind: dict | None = None, clo
         "systems": "; ".join(m["systems"] or []), "vendors": "; ".join(m["vendors"] or []),
         "contracts": "; ".join(m["contracts"] or []),
         "tracking_numbers": "; ".join(f"{t.number}:{t.reason}" for t in tns),
-        "estimated_completion": estimated, "next_deadline": _iso(nd), "next_deadline_key": nk,
-        **derived,
+        "estimated_completion": estimated, "extension_notices": extensions, "expedite_decisions": decisions,
+        "next_deadline": _iso(nd), "next_deadline_key": nk, **derived,
     }
+
+
+def _clock_facts(evs) -> tuple[str, str]:
+    """The export's extension_notices (``DATE:stage``) and expedite_decisions
+    (``DATE:decision``) from a request's event rows, as the deadlines count them (corrections
+    applied): without them a re-imported row loses its extension and shows its expedite
+    decision overdue again."""
+    if not any(e.type in ("extension-notice", "expedite-decision") for e in evs):
+        return "", ""
+    if any(e.type == "correction" for e in evs):
+        evs = dv.effective(dv.event_from_row(e) for e in evs)
+    extensions, decisions = [], []
+    for e in evs:
+        data = e.data or {}
+        if e.type == "extension-notice":
+            stage = data.get("stage")
+            extensions.append(e.occurred_on.isoformat() + (f":{stage}" if stage else ""))
+        elif e.type == "expedite-decision":
+            decisions.append(f"{e.occurred_on.isoformat()}:{data.get('decision')}")
+    return "; ".join(extensions), "; ".join(decisions)
 
 
 def _export_csv(tracker, out, *, redact: bool) -> int:
@@ -805,6 +827,36 @@ class _CsvSource:
                 self.days[raw] = found
         return found
 
+    def _clock_facts(self, get, problems: _Problems, where, filed: date | None) -> list[tuple[str, date, dict]]:
+        """(event type, date, data) for the row's extension_notices (``DATE[:request|appeal]``)
+        and expedite_decisions (``DATE:granted|denied``), as the export writes them."""
+        from foia.tracker.service import EXPEDITE_DECISIONS
+
+        out = []
+        for name, type_, key, choices in (("extension_notices", "extension-notice", "stage", ("request", "appeal")),
+                                          ("expedite_decisions", "expedite-decision", "decision", EXPEDITE_DECISIONS)):
+            for item in _split(get(name)):
+                text, _, value = item.partition(":")
+                value = value.strip().lower()
+                expected = "DATE[:request|appeal]" if key == "stage" else "DATE:granted|denied"
+                if (value or key == "decision") and value not in choices:
+                    problems.add(where(name), f"{item!r} is not {expected} (e.g. 2025-03-04:"
+                                              f"{choices[0]})")
+                    continue
+                before = len(problems.items)
+                on = _parse_day(text.strip(), problems, where(name), today=self.today)
+                if on is None:
+                    if len(problems.items) == before:
+                        problems.add(where(name), f"{item!r} is not {expected}")
+                    continue
+                if filed is None:
+                    problems.add(where(name), f"{on.isoformat()}: give the date the request was filed (filed_on)")
+                elif on < filed:
+                    problems.add(where(name), f"{on.isoformat()} is before filed_on {filed.isoformat()}")
+                else:
+                    out.append((type_, on, {key: value} if value else {}))
+        return out
+
     def prepare(self, items: list, problems: _Problems) -> list[_Prepared]:
         from foia.tracker.service import parse_tracking
 
@@ -862,6 +914,7 @@ class _CsvSource:
                                                             "split, referral, appeal")
             if len(numbers) > 1 and len({x for x, _ in numbers}) != len(numbers):
                 problems.add(where("tracking_numbers"), "the same number appears twice")
+            facts = self._clock_facts(get, problems, where, filed)
             tags = _tags(get("tags"), problems, where("tags"))
             uid = (get("uid") or "").strip().lower() or None
             if uid and not _valid_uid(uid):
@@ -895,6 +948,10 @@ class _CsvSource:
                 evs.append({"uid": new_uid(), "type": "estimated-completion", "status": None,
                             "occurred_on": status_on or filed or today, "recorded_at": now, "actor": actor,
                             "note": None, "data": {"date": estimated.isoformat()}})
+            # The extensions and expedite decisions the row states, on the dates it gives.
+            for type_, on, data in facts:
+                evs.append({"uid": new_uid(), "type": type_, "status": None, "occurred_on": on, "recorded_at": now,
+                            "actor": actor, "note": None, "data": dict(data, **imported)})
             out.append(_Prepared(int(src_id) if src_id else None, row, evs, tags, f"row {n}", given_uids=bool(uid)))
         return out
 
