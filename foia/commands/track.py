@@ -388,6 +388,8 @@ def track_due(ctx, within, limit, as_json, today):
     from foia.deadlines import weekday
     from datetime import date
 
+    from foia.tracker.derive import FROM_SENDING
+
     tracker = _tracker(ctx, today)
     _warn_unfinished_recompute(tracker)
     report = tracker.due(within=within, limit=limit)
@@ -409,6 +411,9 @@ def track_due(ctx, within, limit, as_json, today):
                 when = f"{it['due']}, {_n(it['working_days_late'], 'working day')} late"
             else:
                 when = f"{it['due']}, {_n(it['days_left'], 'day')} left"
+            if FROM_SENDING in it["rule"]:
+                # Nobody should sue on a date the receipt may still move (issue 14, item 9).
+                when += f" ({FROM_SENDING})"
             click.echo(f"  #{it['id']} {it['title']} ({it['office']}, {it['status']}): {it['label'].lower()} {when}")
             if it.get("command"):
                 click.echo(f"      run: {it['command'].replace('foia track ', prefix, 1)}")

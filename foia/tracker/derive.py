@@ -632,6 +632,23 @@ def litigation_notes(deadlines: Sequence[Tracked], marks: Sequence[Event]) -> li
     """When the requester may sue and until when: exhaustion, actual (an appeal denied) or
     constructive (the office or the appeal missed its limit, 552(a)(6)(C)(i)), and the end of the
     6-year limitations period from that day (28 U.S.C. 2401(a))."""
+    found = exhaustion(deadlines, marks)
+    if found is None:
+        return []
+    accrued, how = found
+    return [f"Exhaustion: from {accrued.isoformat()} ({how}); the 6-year limitations period (28 U.S.C. 2401(a)) then ends on "
+            f"{limitations_end(accrued).isoformat()}."]
+
+
+def limitations_end(accrued: date) -> date:
+    """The last day of the 6-year limitations period from ``accrued`` (28 U.S.C. 2401(a))."""
+    return _six_years(accrued)
+
+
+def exhaustion(deadlines: Sequence[Any], marks: Sequence[Any]) -> tuple[date, str] | None:
+    """(the day exhaustion accrues, how) or None: see :func:`litigation_notes`. ``deadlines``
+    need only ``key``, ``due`` and ``closed_on`` and ``marks`` only ``status`` and
+    ``occurred_on``, so the stored rows serve too (the CSV export)."""
     from datetime import timedelta
 
     by_key = {t.key: t for t in deadlines}
@@ -655,9 +672,8 @@ def litigation_notes(deadlines: Sequence[Tracked], marks: Sequence[Event]) -> li
         how = f"constructive, {'if there is ' if pending else ''}no determination by {det.due.isoformat()}, " \
               "5 U.S.C. 552(a)(6)(C)(i)"
     else:
-        return []
-    return [f"Exhaustion: from {accrued.isoformat()} ({how}); the 6-year limitations period (28 U.S.C. 2401(a)) then ends on "
-            f"{_six_years(accrued).isoformat()}."]
+        return None
+    return accrued, how
 
 
 def _within(since: date, until: date | None, applied) -> bool:

@@ -52,9 +52,11 @@ MAX_REPORTED = 20
 CSV_COLUMNS = ["id", "uid", "title", "office", "kind", "status", "status_on", "filed_on", "sent_via", "assignee",
                "tags", "requester", "client_name", "client_dob", "client_a_number", "fee_category", "fee_limit",
                "fee_waiver", "expedite", "systems", "vendors", "contracts", "tracking_numbers",
+               "exhaustion_on", "limitations_end", "next_deadline_note",
                "estimated_completion", "next_deadline", "next_deadline_key"]
 CSV_IMPORT_ONLY = ["note"]
-CSV_DERIVED = {"next_deadline", "next_deadline_key"}     # written by export, ignored by import
+# Written by export, ignored by import.
+CSV_DERIVED = {"next_deadline", "next_deadline_key", "next_deadline_note", "exhaustion_on", "limitations_end"}
 REQUEST_FIELDS = ["id", "uid", "title", "office", "kind", "status", "status_on", "filed_on", "sent_via",
                   "assignee", "requester", "client_name", "client_dob", "client_a_number", "fee_category",
                   "fee_limit", "fee_waiver", "expedite", "systems", "vendors", "contracts", "letter_text",
@@ -202,9 +204,13 @@ def _export_json(tracker, out, *, redact: bool, keep_notes: bool) -> int:
     return count
 
 
-def csv_row(row, evs, tags, tns, *, today: date, behind: dict | None = None) -> dict:
+def csv_row(row, evs, tags, tns, *, today: date, behind: dict | None = None, clocks: dict | None = None) -> dict:
     """``behind``: {request id: (next deadline, key)} for the requests whose earliest requester
-    window has lapsed while a later one is open (`list` reads those from the deadlines table)."""
+    window has lapsed while a later one is open (`list` reads those from the deadlines table).
+    ``clocks``: {request id: its stored determination and appeal-decision rows}, for the notes
+    a spreadsheet needs to act on (a date counted from sending; exhaustion, issue 14)."""
+    from foia.tracker.derive import FROM_SENDING, exhaustion, limitations_end
+
     m = row._mapping
     estimated = None
     for e in evs:
@@ -215,6 +221,11 @@ def csv_row(row, evs, tags, tns, *, today: date, behind: dict | None = None) -> 
         nd, nk = m["requester_due"], m["requester_due_key"]
     elif behind and m["id"] in behind:
         nd, nk = behind[m["id"]]
+    stored = (clocks or {}).get(m["id"], ())
+    note = next((FROM_SENDING for d in stored if d.key == nk and FROM_SENDING in d.rule), None)
+    # Exhaustion once it has accrued (a future "if there is no determination by" is no date yet).
+    found = exhaustion(stored, [e for e in evs if e.status])
+    accrued = found[0] if found and found[0] <= today else None
     return {
         "id": m["id"], "uid": m["uid"], "title": m["title"], "office": m["office"], "kind": m["kind"],
         "status": m["status"], "status_on": _iso(m["status_on"]), "filed_on": _iso(m["filed_on"]),
@@ -226,6 +237,8 @@ def csv_row(row, evs, tags, tns, *, today: date, behind: dict | None = None) -> 
         "contracts": "; ".join(m["contracts"] or []),
         "tracking_numbers": "; ".join(f"{t.number}:{t.reason}" for t in tns),
         "estimated_completion": estimated, "next_deadline": _iso(nd), "next_deadline_key": nk,
+        "next_deadline_note": note, "exhaustion_on": _iso(accrued),
+        "limitations_end": _iso(limitations_end(accrued)) if accrued else None,
     }
 
 
@@ -242,12 +255,17 @@ def _export_csv(tracker, out, *, redact: bool) -> int:
     with tracker.store.read() as conn:
         behind = {i: (d, k) for i, d, k in conn.execute(select(r.id, due, key).where(
             r.requester_due < today, r.requester_due_last >= today))}
+        dl = deadlines.c
+        clocks: dict[int, list] = {}
+        for d in conn.execute(select(dl.request_id, dl.key, dl.due, dl.closed_on, dl.rule).where(
+                dl.key.in_(("determination", "appeal_decision")))):
+            clocks.setdefault(d.request_id, []).append(d)
     count = 0
     with private_output(out) as fh:
         writer = CsvWriter(fh, columns)
         writer.writeheader()
         for row, evs, tags, tns in iter_requests(tracker.store):
-            writer.writerow(csv_row(row, evs, tags, tns, today=today, behind=behind))
+            writer.writerow(csv_row(row, evs, tags, tns, today=today, behind=behind, clocks=clocks))
             count += 1
     return count
 
