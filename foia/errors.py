@@ -9,9 +9,11 @@ class FoiaError(Exception):
     """Something the user can fix; the message says what and how."""
 
     exit_code = 1
+    field: str | None = None  # the input the error is about ("until", "base_url"), when one is
 
-    def __init__(self, message: str | None = None):
+    def __init__(self, message: str | None = None, *, field: str | None = None):
         super().__init__(message or (self.__doc__ or "foia failed").strip())
+        self.field = field
 
     @property
     def message(self) -> str:

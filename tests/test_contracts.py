@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from email.utils import formatdate
 
+import click
 import httpx
 import pytest
 
@@ -21,6 +23,7 @@ from foia.contracts import (
 )
 from foia.directory import load_directory, parse_directory
 from foia.errors import FoiaError, NotFound, UsageError
+from foia.naming import as_flags
 
 try:
     from .test_contracts_fakes import (DHS, GID, ICE, PARENT, PIID, FakeUSAspending, Recorder, award, body_of,
@@ -108,8 +111,9 @@ def test_hsi_inherits_ice_and_cbp_widens_to_dhs_saying_so(d):
 
 
 def test_agency_without_usaspending_record_or_unknown_is_one_line(d):
-    with pytest.raises(FoiaError, match=r"^no USAspending agency on file for FBI or its parents; search without --agency"):
+    with pytest.raises(FoiaError) as exc:
         build_search(d, agencies=["FBI"])
+    assert re.match(r"^no USAspending agency on file for FBI or its parents; search without --agency", as_flags(exc.value))
     with pytest.raises(NotFound, match="no agency 'NASA'"):
         build_search(d, agencies=["NASA"])
 
@@ -140,8 +144,8 @@ def test_directory_vendor_uses_its_usaspending_names(d):
 def test_bad_search_words_are_one_line_usage_errors(d, kwargs, message):
     with pytest.raises(UsageError) as exc:
         build_search(d, **kwargs)
-    assert exc.value.message.startswith(message)
-    assert "\n" not in exc.value.message
+    assert as_flags(exc.value).startswith(message)
+    assert "\n" not in as_flags(exc.value)
 
 
 def test_until_alone_starts_at_the_earliest_date(d):
@@ -200,7 +204,7 @@ def test_date_sorts_keep_page_numbers_and_say_when_10000_is_reached():
     assert out.summary() == ("10000 contract awards fetched from USAspending (100 pages); there may be more: "
                              "narrow the search or sort by amount")
     assert all("last_record_unique_id" not in b for b in fake.bodies)
-    assert out.notes == ["USAspending lists at most 10,000 awards by page when sorted by date, and there may be "
+    assert [as_flags(n) for n in out.notes] == ["USAspending lists at most 10,000 awards by page when sorted by date, and there may be "
                          "more; narrow the search (--since/--until, --keyword, --agency) or sort by amount, "
                          "award-id or recipient to get them all"]
     small = fake_client(FakeUSAspending(light_awards(250))).search_awards(ice_query(sort="End Date"), max_results=0)
@@ -216,7 +220,7 @@ def test_max_results_caps_the_fetch_and_says_more_exist():
     out = client.search_awards(ice_query(), max_results=250)
     assert [b["page"] for b in rec.bodies] == [1, 2, 3]
     assert (len(out.awards), out.more) == (250, True)
-    assert out.summary().endswith("; more exist: raise --max-results or narrow the search (--since, --keyword)")
+    assert as_flags(out.summary()).endswith("; more exist: raise --max-results or narrow the search (--since, --keyword)")
     small, rec2 = client_for(handler)
     assert len(small.search_awards(ice_query(), max_results=7).awards) == 7
     assert rec2.bodies[0]["limit"] == 7  # no point asking for 100 rows to show 7
@@ -279,7 +283,7 @@ def test_refusals_quote_usaspending_in_one_line(status, body, message):
     client, rec = client_for(lambda r: respond(status, body))
     with pytest.raises(FoiaError) as exc:
         client.search_awards(ice_query())
-    assert exc.value.message == message
+    assert as_flags(exc.value) == message
     assert len(rec.requests) == 1  # a refusal is not retried
 
 
@@ -303,8 +307,8 @@ def test_malformed_answers_are_one_line(body, message):
     client, _ = client_for(lambda r: respond(200, body))
     with pytest.raises(FoiaError) as exc:
         client.search_awards(ice_query())
-    assert exc.value.message.startswith(message)
-    assert "\n" not in exc.value.message
+    assert as_flags(exc.value).startswith(message)
+    assert "\n" not in as_flags(exc.value)
 
 
 def test_numeric_text_amounts_and_null_amounts_are_accepted():
@@ -331,7 +335,7 @@ def test_503_four_times_gives_up_with_backoff():
     client, rec = client_for(lambda r: respond(503, b""))
     with pytest.raises(FoiaError) as exc:
         client.search_awards(ice_query())
-    assert exc.value.message == "USAspending did not answer after 4 tries (HTTP 503); try again later or use --base-url"
+    assert as_flags(exc.value) == "USAspending did not answer after 4 tries (HTTP 503); try again later or use --base-url"
     assert len(rec.requests) == 4
     assert client.sleep == [1.0, 2.0, 4.0]
 
@@ -366,7 +370,7 @@ def test_timeouts_and_refused_connections_give_up_in_one_line():
     client, _ = client_for(timeout, retries=1)
     with pytest.raises(FoiaError) as exc:
         client.search_awards(ice_query())
-    assert exc.value.message == ("USAspending did not answer after 2 tries (timed out after 30 s); "
+    assert as_flags(exc.value) == ("USAspending did not answer after 2 tries (timed out after 30 s); "
                                  "try again later or use --base-url")
 
     def refused(request):
@@ -375,7 +379,7 @@ def test_timeouts_and_refused_connections_give_up_in_one_line():
     client, _ = client_for(refused, retries=0)
     with pytest.raises(FoiaError) as exc:
         client.search_awards(ice_query())
-    assert exc.value.message == ("USAspending did not answer after 1 try (could not connect: [Errno 111] Connection refused); "
+    assert as_flags(exc.value) == ("USAspending did not answer after 1 try (could not connect: [Errno 111] Connection refused); "
                                  "try again later or use --base-url")
 
 
@@ -405,7 +409,7 @@ def test_a_retry_after_over_the_bound_is_refused_at_once(retry_after):
     client, rec = client_for(lambda r: respond(429, {"detail": "Request was throttled."}, {"Retry-After": retry_after}))
     with pytest.raises(FoiaError) as exc:
         client.search_awards(ice_query())
-    assert exc.value.message == (f"USAspending answered the search with HTTP 429 and asks to wait {retry_after} s "
+    assert as_flags(exc.value) == (f"USAspending answered the search with HTTP 429 and asks to wait {retry_after} s "
                                  "before trying again, longer than foia waits (120 s); try again later")
     assert client.sleep == [] and len(rec.requests) == 1
 
@@ -418,8 +422,9 @@ def test_500_and_504_are_retried_then_succeed():
 
 
 def test_bad_base_url_is_a_usage_error(monkeypatch):
-    with pytest.raises(UsageError, match=r"^--base-url 'ftp://example' is not an http\(s\) URL"):
+    with pytest.raises(UsageError) as exc:
         USAspendingClient("ftp://example")
+    assert re.match(r"^--base-url 'ftp://example' is not an http\(s\) URL", as_flags(exc.value))
     monkeypatch.setenv("FOIA_USASPENDING_URL", "http://127.0.0.1:9/")
     assert USAspendingClient().base_url == "http://127.0.0.1:9"
 
@@ -506,8 +511,9 @@ def test_make_client_reads_env_and_options(tmp_path, monkeypatch):
     monkeypatch.setenv("FOIA_CACHE_TTL", "forever")
     with pytest.raises(UsageError, match=r"^FOIA_CACHE_TTL 'forever' is not a duration"):
         make_client()
-    with pytest.raises(UsageError, match=r"^--cache-ttl '-5' is not a duration"):
+    with pytest.raises(UsageError) as exc:
         make_client(cache_ttl="-5")
+    assert re.match(r"^--cache-ttl '-5' is not a duration", as_flags(exc.value))
     assert [parse_duration(x) for x in ("90", "90s", "2m", "1.5h", "1d")] == [90, 90, 120, 5400, 86400]
 
 
@@ -581,7 +587,7 @@ def test_award_404_quotes_detail():
     client, _ = client_for(lambda r: respond(404, {"detail": detail}))
     with pytest.raises(NotFound) as exc:
         client.award_detail("CONT_AWD_NOPE")
-    assert exc.value.message == f"no award 'CONT_AWD_NOPE' on USAspending (HTTP 404): {detail}"
+    assert as_flags(exc.value) == f"no award 'CONT_AWD_NOPE' on USAspending (HTTP 404): {detail}"
 
 
 def test_malformed_award_and_transactions_are_one_line():
@@ -770,3 +776,81 @@ def test_importing_the_cli_and_the_library_does_not_import_httpx():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": os.getcwd()})
     assert out.stdout.strip() == "False"
+
+
+# ---- errors name fields, the CLI names flags ----------------------------------------------------
+
+
+@pytest.mark.parametrize("call, field, message", [
+    (lambda d: build_search(d, vendors=["x"], since="2020-01-01", until="2019-01-01"), "until",
+     "until 2019-01-01 is before since 2020-01-01; swap them"),
+    (lambda d: build_search(d, vendors=["x"], since="2014/01/01"), "since",
+     "since '2014/01/01' is not a date; use YYYY-MM-DD, e.g. 2014-01-01"),
+    (lambda d: build_search(d, keywords=["ab"]), "keyword",
+     "keyword 'ab' is too short: USAspending needs at least 3 characters"),
+    (lambda d: build_search(d, vendors=["x"], sort="size"), "sort",
+     "sort 'size' is not one of amount, start-date, end-date, award-id, recipient"),
+    (lambda d: build_search(d, agencies=["FBI"]), "agency",
+     "no USAspending agency on file for FBI or its parents; search without agency or add `usaspending` "
+     "to your directory override"),
+    (lambda d: USAspendingClient("ftp://example"), "base_url",
+     "base_url 'ftp://example' is not an http(s) URL; e.g. https://api.usaspending.gov"),
+    (lambda d: make_client(timeout=0), "timeout", "timeout must be more than 0 seconds"),
+    (lambda d: make_client(cache_ttl="forever"), "cache_ttl",
+     "cache_ttl 'forever' is not a duration; use seconds or e.g. 30m, 24h, 7d"),
+    (lambda d: client_for(lambda r: respond(200, page([])))[0].search_awards(ice_query(), max_results=-1),
+     "max_results", "max_results must be 0 (no cap) or more"),
+])
+def test_library_errors_name_the_field_and_no_flag(d, call, field, message):
+    with pytest.raises(FoiaError) as exc:
+        call(d)
+    assert (exc.value.field, exc.value.message) == (field, message)
+
+
+def test_the_refusal_of_a_late_end_date_is_about_until():
+    client, _ = client_for(lambda r: respond(422, {"detail": "Field 'end_date' value '2031-01-01' is above max "
+                                                             "'2030-09-30'"}))
+    with pytest.raises(FoiaError) as exc:
+        client.search_awards(ice_query())
+    assert exc.value.field == "until"
+    assert exc.value.message.endswith("its searches end on 2030-09-30 at the latest: give until 2030-09-30 or earlier")
+
+
+def test_no_contracts_module_writes_a_command_line_flag():
+    import io
+    import tokenize
+    from pathlib import Path
+
+    import foia.contracts
+
+    # Python 3.12 tokenizes an f-string's text as FSTRING_MIDDLE, older ones as one STRING.
+    strings = {tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)}
+    flags = []
+    for path in sorted(Path(foia.contracts.__file__).parent.glob("*.py")):
+        for tok in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+            text = tok.string.lstrip("rbfRBF")[1:] if tok.type == tokenize.STRING else tok.string
+            if tok.type in strings and re.search(r"(^|[^`\w])--[a-z]", text):
+                flags.append(f"{path.name}:{tok.start[0]}: {tok.string[:60]}")
+    assert flags == []
+
+
+def test_every_field_the_library_names_is_an_option_of_contracts_search():
+    # The CLI shows a field as --field-name (foia.naming.flag): each must be a real option.
+    import ast
+    from pathlib import Path
+
+    import foia.contracts
+    from foia.commands.contracts import contracts_search
+
+    named = set()
+    for path in Path(foia.contracts.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            args = [*node.args[:1]] if getattr(node.func, "id", "") == "Field" else []
+            args += [k.value for k in node.keywords if k.arg == "field"]
+            args += node.args[1:2] if getattr(node.func, "id", "") in ("parse_date", "parse_duration") else []
+            named |= {a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+    options = {p.name for p in contracts_search.params if isinstance(p, click.Option)}
+    assert named >= {"since", "until", "max_results", "base_url", "timeout", "cache_ttl"}
+    assert named <= options, named - options

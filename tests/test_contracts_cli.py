@@ -175,7 +175,7 @@ def test_show_unknown_award(server):
 def test_unreachable_server_gives_up_in_one_line(monkeypatch):
     import foia.contracts
 
-    monkeypatch.setattr(foia.contracts.time, "sleep", lambda s: None)
+    monkeypatch.setattr(foia.contracts.client.time, "sleep", lambda s: None)
     with LocalServer(FakeUSAspending([]).routes) as s:
         url = s.url  # a port that was just free: nothing listens on it now
     r = run("contracts", "search", "--vendor", "palantir", "--base-url", url, "--no-cache")
@@ -209,7 +209,7 @@ def test_vendors_show_check_compares_directory_claims_with_usaspending(server):
 def test_vendors_show_check_unreachable_is_one_line(monkeypatch):
     import foia.contracts
 
-    monkeypatch.setattr(foia.contracts.time, "sleep", lambda s: None)
+    monkeypatch.setattr(foia.contracts.client.time, "sleep", lambda s: None)
     r = run("vendors", "show", "github", "--check", "--base-url", "http://127.0.0.1:9")
     assert r.exit_code == 1 and "Traceback" not in r.output
     # each wait is said before it starts, then one error line
@@ -234,6 +234,18 @@ def test_draft_contract_lookup_fills_the_letter_from_usaspending(server, tmp_pat
     assert "- Modifications listed: 2" in text
     # the directory's claims about the same award are still listed with their sources
     assert "Source: USAspending figures as cited by third parties (unconfirmed)" in text
+
+
+def test_draft_contract_lookup_names_the_option_of_a_bad_base_url(tmp_path):
+    # The library says base_url; every command that calls it shows its own --base-url.
+    out = tmp_path / "letters"
+    r = run("draft", "contract", "--award", PIID, "--to", "ICE", "--lookup", "--base-url", "ftp://example",
+            "--no-profile", "--requester-name", "Sam Doe", "--requester-email", "sam@example.org",
+            "--date", "2026-11-23", "--out", str(out))
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr == ("Error: --base-url 'ftp://example' is not an http(s) URL; "
+                        "e.g. https://api.usaspending.gov\n")
+    assert not out.exists()
 
 
 def test_draft_contract_lookup_unknown_award_writes_nothing(server, tmp_path):

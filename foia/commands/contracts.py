@@ -64,16 +64,17 @@ def contracts_search(ctx, vendor_args, vendor, agency, keyword, since, until, ma
     Example: foia contracts search palantir --agency ICE --since 2014-01-01
     """
     from foia.contracts import AwardRow, build_search
+    from foia.naming import as_flags  # the library names fields (max_results); users see --max-results
 
     query, notes = build_search(_directory(ctx), vendors=(*vendor_args, *vendor), agencies=agency, keywords=keyword,
                                 since=since, until=until, sort=sort, order=order)
     # The client checks --base-url and --cache-ttl: a bad one fails before anything is printed.
     with _client(base_url, cache_ttl, refresh, no_cache, timeout) as client:
         for note in notes:
-            click.echo(note, err=True)
+            click.echo(as_flags(note), err=True)
         result = client.search_awards(query, max_results=max_results)
     for note in result.notes:
-        click.echo(note, err=True)
+        click.echo(as_flags(note), err=True)
     if fmt in ("json", "csv"):
         emit([a.to_dict() for a in result.awards], AwardRow.COLUMNS, fmt)
     else:
@@ -81,7 +82,7 @@ def contracts_search(ctx, vendor_args, vendor, agency, keyword, since, until, ma
              ["award_id", "recipient", "amount", "start_date", "end_date", "awarding_sub_agency", "description"],
              None, headers=["AWARD ID", "RECIPIENT", "AMOUNT", "START", "END", "SUB AGENCY", "DESCRIPTION"],
              empty="No contract awards found on USAspending.")
-    click.echo(result.summary(), err=True)
+    click.echo(as_flags(result.summary()), err=True)
 
 
 @contracts.command("show")
