@@ -1792,6 +1792,13 @@ def build_context(kind_name: str, *, directory: "Directory", office: str, profil
         c = _pick_contact(d, addressee_office, purpose, "email", w, put="used as the email recipient")
         email = c.value if c else None
         ctx["to_email_verified"] = bool(c and c.verified)
+        if email and kind.request and ctx["office"].get("portal_only"):
+            # An emailed request may not count as received (issue 14, item 7): no To: to send to.
+            w.add(f"note: {ctx['office']['abbreviation']} takes requests online only since "
+                  f"{ctx['office'].get('portal_only_since')}: an .eml of this letter is addressed to nobody, "
+                  "since a request emailed to the office may not count as received; file it online, or give "
+                  "--to-email if the office tells you to email it")
+            email = None
     ctx["to_email"] = email
     return ctx, list(w)
 

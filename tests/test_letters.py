@@ -92,7 +92,8 @@ def test_directorate_is_addressed_to_ice_and_named_in_the_letter(d):
 def test_portal_only_offices_say_so_and_keep_the_mail_address_as_fallback(d):
     lt = letter(d, "records", "ice")
     assert lt.portal_only and lt.portal == "https://www.dhs.gov/foia"
-    assert lt.to_email == "ice-foia@ice.dhs.gov"
+    # Online only: no email to send the request to (the .eml is addressed to nobody; issue 14).
+    assert lt.to_email is None and any("ICE takes requests online only" in w for w in lt.warnings)
     fbi = letter(d, "records", "fbi")
     assert not fbi.portal_only and fbi.portal == "https://efoia.fbi.gov"
 
@@ -413,7 +414,8 @@ def test_write_letter_is_private_refuses_overwrite_and_path_traversal(d, tmp_pat
 
 
 def test_eml_needs_an_email_address(d, tmp_path):
-    lt = letter(d, "records", "cbp")
+    # A follow-up (a request to an online-only office gets an .eml addressed to nobody instead).
+    lt = letter(d, "follow-up", "cbp", request_subject="x", request_date="2026-10-01")
     assert lt.to_email is None
     with pytest.raises(FoiaError, match="CBP FOIA has no email address in the directory"):
         write_letter(lt, tmp_path, "eml")

@@ -58,7 +58,7 @@ def test_draft_infers_the_office_from_a_contract(env):
     assert r.exit_code == 0, r.output
     assert r.stdout.splitlines() == [str(env / "2026-11-23-hsi-contract.md"), str(env / "2026-11-23-hsi-contract.eml")]
     msg = email.message_from_bytes((env / "2026-11-23-hsi-contract.eml").read_bytes(), policy=policy.default)
-    assert msg["To"] == "ICE FOIA Office <ice-foia@ice.dhs.gov>"
+    assert msg["To"] is None     # ICE takes requests online only: no email to send it to
     assert msg["Subject"] == "Freedom of Information Act Request: award 70CTD022FR0000170 (Palantir Technologies)"
     assert "conflict: palantir-icm-om-2022" in r.stderr
 
@@ -108,8 +108,9 @@ def test_existing_files_are_refused_before_anything_is_written(env):
 
 def test_a_failing_office_stops_the_run_with_nothing_written(env):
     out = env / "out"
-    r = run("draft", "records", "--subject", "x", "--to", "ICE", "--to", "CBP", "--out", str(out),
-            "--format", "txt", "--format", "eml")
+    # (A follow-up: a request to an office that takes requests online only gets an .eml to nobody.)
+    r = run("draft", "follow-up", "--request-subject", "x", "--request-date", "2026-10-01", "--to", "ICE",
+            "--to", "CBP", "--out", str(out), "--format", "txt", "--format", "eml")
     assert r.exit_code == 1 and "CBP FOIA has no email address in the directory" in r.stderr
     assert not out.exists() or not list(out.iterdir())
 

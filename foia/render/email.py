@@ -29,7 +29,7 @@ def _address(name: str | None, email: str, *, name_from: str = "--requester-name
 
 
 def to_eml(letter, *, reproducible: bool = False, attach_docx: bool = False, now: datetime | None = None) -> bytes:
-    if not letter.to_email:
+    if not letter.to_email and not letter.portal_only:
         where = f" at {letter.portal}" if letter.portal else ""
         raise FoiaError(f"{letter.office_name} has no email address in the directory; write txt or docx and "
                         f"file{where}, or give one with --to-email")
@@ -37,7 +37,8 @@ def to_eml(letter, *, reproducible: bool = False, attach_docx: bool = False, now
     # RFC 5322 allows lines up to 998 characters; folding at 78 splits a long RE line before
     # its first word, which some readers show with a leading space.
     msg = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
-    msg["To"] = _address(letter.office_name, letter.to_email, name_from="the office's name in your directory file")
+    if letter.to_email:     # none for an office that takes requests online only (see build_letter)
+        msg["To"] = _address(letter.office_name, letter.to_email, name_from="the office's name in your directory file")
     if requester.get("email"):
         msg["From"] = _address(requester.get("name"), requester["email"])
     msg["Subject"] = letter.subject
