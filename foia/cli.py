@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "draft": ("foia.commands.letters:draft", "Write letters (records, contract, self, appeal...) to one or more offices."),
     "letters": ("foia.commands.letters:letters", "Letter kinds, their fields and templates (your overrides included)."),
     "profile": ("foia.commands.profile:profile", "Your requester profile: name, address, fee category, statements."),
+    "docs": ("foia.commands.docs:docs", "Records agencies released: stored by SHA-256, per-page text, OCR, exemptions."),
+    "inbox": ("foia.commands.inbox:inbox", "The agencies' replies: import or fetch mail, match it, accept proposals."),
 }
 
 

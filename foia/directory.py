@@ -36,9 +36,11 @@ class Source:
     via: str | None = None
 
     def label(self) -> str:
-        where = self.url or (f"shared/{self.file}" if self.file else None)
-        via = f" (via {self.via})" if self.via else ""
-        return f"{self.title}{via}" + (f" <{where}>" if where else "")
+        # The citation a reader can follow (foia/sources.yaml), not a path into the project's
+        # working files, which are not shipped.
+        from foia.sources import citation
+
+        return citation(self)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,18 @@ class Filing:
     verified: bool
     portal: str | None = None
     portal_only_since: str | None = None
+
+
+@dataclass(frozen=True)
+class TrackingPattern:
+    """How an office writes its tracking numbers (a regular expression matched whole, as a
+    word), with one example it must match: `foia inbox` finds them in the agencies' mail."""
+
+    pattern: str
+    example: str
+    reason: str  # the tracker's reason for the number: assigned (a request) | appeal
+    sources: tuple[str, ...]
+    verified: bool
 
 
 @dataclass(frozen=True)
@@ -170,6 +184,7 @@ class Agency:
     usaspending: USAspendingAgency | None = None
     origin: str = ""
     overridden: tuple[str, ...] = ()
+    tracking_patterns: tuple[TrackingPattern, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -532,6 +547,23 @@ def _contact(ctx, v, line, path):
     return c
 
 
+def _tracking_pattern(ctx, v, line, path):
+    t = _record({"pattern": (_text, True), "example": (_text, True), "reason": (_enum("assigned", "appeal"), True),
+                 "sources": _SOURCES, "verified": _VERIFIED}, TrackingPattern)(ctx, v, line, path)
+    if t is None:
+        return None
+    try:
+        compiled = re.compile(t.pattern)
+    except re.error as exc:
+        ctx.err(v.line_of("pattern"), f"{path}.pattern", f"not a regular expression ({exc}); fix {t.pattern!r}")
+        return None
+    if not compiled.fullmatch(t.example):
+        ctx.err(v.line_of("example"), f"{path}.example",
+                f"{t.example!r} does not match the pattern {t.pattern!r}; fix one of them")
+        return None
+    return t
+
+
 # A clock of 0 days would put a due date on its start day; only the misdirected-request limit
 # and the extension may be 0 (no such allowance).
 _clock = _record({
@@ -571,6 +603,7 @@ AGENCY_SPEC = {
     "usaspending": (_record({"toptier_name": (_text, True), "toptier_code": (_text, False),
                              "subtier_name": (_text, False), "subtier_code": (_text, False),
                              "sources": _SOURCES, "verified": _VERIFIED}, USAspendingAgency), False),
+    "tracking_patterns": (_list_of(_tracking_pattern), False),
 }
 SYSTEM_SPEC = {
     "id": (_id, True), "name": (_text, True), "abbreviation": (_text, True),
@@ -834,7 +867,7 @@ def _check_references(parsed: _Parsed) -> list[str]:
             f = getattr(obj, name, None)
             if f is not None:
                 yield name, f
-        for name in ("contacts", "notes", "description", "pias", "sorns", "claims"):
+        for name in ("contacts", "notes", "description", "pias", "sorns", "claims", "tracking_patterns"):
             for i, f in enumerate(getattr(obj, name, ()) or ()):
                 yield f"{name}[{i}]", f
 

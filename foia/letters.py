@@ -221,7 +221,9 @@ KINDS: dict[str, LetterKind] = {k.name: k for k in (
     LetterKind("follow-up", "Status inquiry asking for the estimated date of completion.", "follow-up.j2", (
         _TRACKING_FIELD,
         Field("request_date", "Date you filed the request, YYYY-MM-DD.", type="date", required=True),
-        Field("request_subject", "Short description of the request.", required=True),
+        # Not required: the tracking number and filing date identify a request, and the tracker
+        # leaves it out rather than paste a queue title the office never saw.
+        Field("request_subject", "Short description of the request, as filed."),
         Field("estimated_completion", "Estimated completion date the agency gave, YYYY-MM-DD.", type="date"),
         *_FILED_FIELDS,
         # From the tracker (`foia track followup`): its deadlines, not a count from the filing date.
@@ -422,6 +424,8 @@ def address_lines(value: str | None) -> list[str]:
     "City, ST ZIP" split at the last two commas."""
     if not value:
         return []
+    # A typed "\n" (a shell does not turn it into a line break) separates lines too: no address has one.
+    value = value.replace("\\n", "\n")
     if "\n" in value:
         return [ln.strip() for ln in value.splitlines() if ln.strip()]
     parts = [p.strip() for p in value.split(",") if p.strip()]
@@ -887,7 +891,8 @@ def _ctx_contract(d, o, ctx, w, kind):
 def _person(o: dict, prefix: str, ctx_prefix: str) -> Section:
     values = {name: o.get(prefix + name) for name, _, _ in _PERSON}
     values["full_name"] = o.get(prefix + "full_name")
-    values["address"] = o.get(prefix + "address")
+    # Lines as address_lines reads them (a typed "\n" included), so the identity block joins them.
+    values["address"] = "\n".join(address_lines(o.get(prefix + "address"))) or None
     values["outside_us"] = bool(o.get(prefix + "outside_us"))
     values["us_citizen"] = _is_us(values.get("citizenship"))
     return _compact(ctx_prefix, values)
@@ -949,7 +954,7 @@ def _first_party(d, o, ctx, w, person, *, first_person: bool):
     office = d.filing_office(about)
     form, _ = d.inherited(office, "identity_form")
     if form is not None:
-        w.add(("note: " if form.verified else "unverified: ") + form.text)
+        w.add(("note: " if form.verified else "unverified: ") + form.text + (f" ({form.note})" if form.note else ""))
     cite = "6 CFR 5.21(e); 28 U.S.C. 1746" if ctx["office"].get("dhs") else "28 U.S.C. 1746"
     signer = "sign the declaration" if first_person else "have the subject sign the consent and declaration"
     # Portal-only offices take the letter's text as the request description; a pasted text is
@@ -1792,14 +1797,8 @@ def build_context(kind_name: str, *, directory: "Directory", office: str, profil
         c = _pick_contact(d, addressee_office, purpose, "email", w, put="used as the email recipient")
         email = c.value if c else None
         ctx["to_email_verified"] = bool(c and c.verified)
-        if email and kind.request and ctx["office"].get("portal_only"):
-            # An emailed request may not count as received (issue 14, item 7): no To: to send to.
-            w.add(f"note: {ctx['office']['abbreviation']} takes requests online only since "
-                  f"{ctx['office'].get('portal_only_since')}: an .eml of this letter is addressed to nobody, "
-                  "since a request emailed to the office may not count as received; file it online, or give "
-                  "--to-email if the office tells you to email it")
-            email = None
     ctx["to_email"] = email
+    ctx["to_email_given"] = bool(o.get("to_email"))
     return ctx, list(w)
 
 
@@ -1901,8 +1900,12 @@ def target_path(letter: Letter, out_dir: Path, fmt: str, stem: str | None = None
     return inside(Path(out_dir), name)
 
 
-def letter_bytes(letter: Letter, fmt: str, *, reproducible: bool = False, attach_docx: bool = False) -> bytes:
-    """The file content of ``letter`` in ``fmt`` (txt, md, docx, eml)."""
+def letter_bytes(letter: Letter, fmt: str, *, reproducible: bool = False, attach_docx: bool = False,
+                 message_id: str | None = None, request_id: int | None = None,
+                 attachment_name: str | None = None) -> bytes:
+    """The file content of ``letter`` in ``fmt`` (txt, md, docx, eml); an .eml gets
+    ``message_id`` and the tracked ``request_id``'s subject tag (foia.render.email.to_eml);
+    ``attachment_name``: the name of the DOCX attached to an .eml (the file written beside it)."""
     if fmt == "txt":
         return letter.text.encode("utf-8")
     if fmt == "md":
@@ -1914,12 +1917,14 @@ def letter_bytes(letter: Letter, fmt: str, *, reproducible: bool = False, attach
     if fmt == "eml":
         from foia.render.email import to_eml
 
-        return to_eml(letter, reproducible=reproducible, attach_docx=attach_docx)
+        return to_eml(letter, reproducible=reproducible, attach_docx=attach_docx, message_id=message_id,
+                      request_id=request_id, attachment_name=attachment_name)
     raise UsageError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
 
 
 def write_letter(letter: Letter, out_dir: Path, fmt: str, *, stem: str | None = None, overwrite: bool = False,
-                 reproducible: bool = False, attach_docx: bool = False) -> Path:
+                 reproducible: bool = False, attach_docx: bool = False, message_id: str | None = None,
+                 request_id: int | None = None) -> Path:
     """Write ``letter`` into ``out_dir`` atomically, user-only (0600); returns the path."""
     from foia.files import atomic_write
     from foia.paths import ensure_private_dir
@@ -1927,7 +1932,8 @@ def write_letter(letter: Letter, out_dir: Path, fmt: str, *, stem: str | None = 
     path = target_path(letter, out_dir, fmt, stem)
     if path.exists() and not overwrite:
         raise FoiaError(f"{path} already exists; pass --overwrite or choose another --out folder")
-    data = letter_bytes(letter, fmt, reproducible=reproducible, attach_docx=attach_docx)
+    data = letter_bytes(letter, fmt, reproducible=reproducible, attach_docx=attach_docx, message_id=message_id,
+                        request_id=request_id, attachment_name=target_path(letter, out_dir, "docx", stem).name)
     ensure_private_dir(path.parent)
     return atomic_write(path, data, mode=0o600, overwrite=overwrite)
 

@@ -103,6 +103,9 @@ def profile_from_dict(data: object, *, where: str = "profile") -> Profile:
         if isinstance(value, (dict, list, bool)):
             raise FoiaError(f"{where}: {key} must be text; fix it with `foia profile edit`")
         text = str(value).strip()
+        if key == "address":
+            # One line per line; a typed "\n" (from a shell or an old `profile init`) is a line break.
+            text = "\n".join(ln.strip() for ln in text.replace("\\n", "\n").splitlines() if ln.strip())
         values[key] = text or None
     try:
         values["fee_category"] = normalize_fee_category(values.get("fee_category"), what=f"{where}: fee_category")

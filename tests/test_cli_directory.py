@@ -74,7 +74,8 @@ def test_agencies_show_says_where_to_file_and_what_is_unverified():
     assert "request fax: (202) 732-4265 [unverified]  vs  (202) 732-4266 [unverified]" in out
     assert "Regulation: 6 CFR Part 5" in out
     assert "appeal within 90 working days" in out
-    assert "fact-sheet: DHS/ICE FOIA and Privacy Act fact sheet (compiled 2026-11-23)" in out
+    assert ("fact-sheet: foia project, \"DHS / ICE FOIA and Privacy Act fact sheet, compiled from public sources\", "
+            "2026-11-23, URL not on file") in out
 
 
 def test_agencies_show_directorate_names_the_filing_office():
@@ -189,3 +190,37 @@ def test_click_usage_errors_are_one_line_with_a_help_hint(argv, message):
     result = CliRunner().invoke(cli, argv)
     assert result.exit_code == 2
     assert result.output == message + "\n"
+
+
+def test_the_identity_form_says_what_is_on_file():
+    from click.testing import CliRunner
+
+    from foia.cli import cli
+
+    out = CliRunner().invoke(cli, ["agencies", "show", "ice"]).output
+    line = next(x for x in out.splitlines() if x.startswith("Identity: "))
+    assert "Certification of Identity form" in line
+    assert "form number and download link not on file" in line and "https://www.ice.gov/foia" in line
+
+
+def test_sources_are_cited_as_a_reader_can_find_them_not_by_working_file_paths():
+    from click.testing import CliRunner
+
+    from foia.cli import cli
+    from foia.directory import load_directory
+    from foia.sources import catalogue
+
+    d = load_directory()
+    assert set(d.sources) <= set(catalogue()), "every source in agencies.yaml has a citation"
+    for args in (["vendors", "show", "palantir"], ["agencies", "show", "ice"], ["systems", "show", "falcon"]):
+        out = CliRunner().invoke(cli, args).output
+        block = out.split("\nSources\n")[1]
+        assert "shared/" not in out and "(via fact-sheet)" not in out
+        assert all(line.startswith("  ") for line in block.splitlines() if line)
+    out = CliRunner().invoke(cli, ["vendors", "show", "palantir"]).output
+    assert ("  seed-000: Bay City News (BCN), \"Activists again call for Palo Alto's Palantir to end contracts with "
+            "ICE\", date not on file, URL not on file") in out
+    assert "  fcw-2019: FCW, title not on file, 2019-08-21, URL not on file; as cited in fact-sheet" in out
+    src = d.sources["mijente-2018"]
+    assert src.label() == ("Mijente et al., \"Who's Behind ICE? The Tech and Data Companies Fueling Deportations\", "
+                           "2018-10-23, URL not on file; as cited in fact-sheet")

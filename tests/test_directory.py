@@ -196,7 +196,7 @@ contracts: []
 """
 
 AGENCY_FIELDS = ("id, name, abbreviation, kind, aliases, parent, files_through, office, contacts, regulation, "
-                 "filing, clock, appeal, identity_form, notes, usaspending")
+                 "filing, clock, appeal, identity_form, notes, usaspending, tracking_patterns")
 
 
 def test_base_fixture_is_valid():

@@ -92,8 +92,7 @@ def test_directorate_is_addressed_to_ice_and_named_in_the_letter(d):
 def test_portal_only_offices_say_so_and_keep_the_mail_address_as_fallback(d):
     lt = letter(d, "records", "ice")
     assert lt.portal_only and lt.portal == "https://www.dhs.gov/foia"
-    # Online only: no email to send the request to (the .eml is addressed to nobody; issue 14).
-    assert lt.to_email is None and any("ICE takes requests online only" in w for w in lt.warnings)
+    assert lt.to_email == "ice-foia@ice.dhs.gov"
     fbi = letter(d, "records", "fbi")
     assert not fbi.portal_only and fbi.portal == "https://efoia.fbi.gov"
 
@@ -132,7 +131,9 @@ def test_self_request_carries_the_identity_block_declaration_and_both_statutes(d
         assert name in text
     assert "- IDENT / HART, a system of the Office of Biometric Identity Management (the records of it that you " \
            "hold or obtained)" in text
-    assert any("Certification of Identity" in w for w in lt.warnings)
+    assert ("note: ICE asks first-person and third-party requesters for its Certification of Identity form. (form "
+            "number and download link not on file: the fact sheet names the form only; ICE FOIA page "
+            "https://www.ice.gov/foia)") in lt.warnings
 
 
 def test_self_outside_the_us_uses_the_1746_foreign_wording(d):
@@ -391,6 +392,7 @@ def test_same_input_same_bytes(d):
     for fmt in ("txt", "md"):
         assert letter_bytes(a, fmt) == letter_bytes(b, fmt)
     assert letter_bytes(a, "docx", reproducible=True) == letter_bytes(b, "docx", reproducible=True)
+    a, b = letter(d, "self", to_email="ice-foia@ice.dhs.gov"), letter(d, "self", to_email="ice-foia@ice.dhs.gov")
     assert letter_bytes(a, "eml", reproducible=True, attach_docx=True) == \
         letter_bytes(b, "eml", reproducible=True, attach_docx=True)
 
@@ -414,8 +416,7 @@ def test_write_letter_is_private_refuses_overwrite_and_path_traversal(d, tmp_pat
 
 
 def test_eml_needs_an_email_address(d, tmp_path):
-    # A follow-up (a request to an online-only office gets an .eml addressed to nobody instead).
-    lt = letter(d, "follow-up", "cbp", request_subject="x", request_date="2026-10-01")
+    lt = letter(d, "records", "cbp")
     assert lt.to_email is None
     with pytest.raises(FoiaError, match="CBP FOIA has no email address in the directory"):
         write_letter(lt, tmp_path, "eml")

@@ -56,9 +56,17 @@ def test_draft_infers_the_office_from_a_contract(env):
     r = run("draft", "contract", "--award", "70CTD022FR0000170", "--out", str(env), "--date", "2026-11-23",
             "--format", "md", "--format", "eml")
     assert r.exit_code == 0, r.output
-    assert r.stdout.splitlines() == [str(env / "2026-11-23-hsi-contract.md"), str(env / "2026-11-23-hsi-contract.eml")]
-    msg = email.message_from_bytes((env / "2026-11-23-hsi-contract.eml").read_bytes(), policy=policy.default)
-    assert msg["To"] is None     # ICE takes requests online only: no email to send it to
+    # DHS takes requests online only: no .eml is addressed to the office's email, and the user is told why.
+    assert r.stdout.splitlines() == [str(env / "2026-11-23-hsi-contract.md")]
+    assert ("HSI: no .eml written: ICE FOIA Office takes requests online only (DHS rule since 2026-01-22), so a "
+            "request emailed to ice-foia@ice.dhs.gov is not filed") in r.stderr
+    r = run("draft", "contract", "--award", "70CTD022FR0000170", "--out", str(env), "--date", "2026-11-23",
+            "--format", "eml", "--to-email", "ice-foia@ice.dhs.gov")
+    assert r.exit_code == 0, r.output
+    raw = (env / "2026-11-23-hsi-contract.eml").read_bytes()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert msg["To"] == "ICE FOIA Office <ice-foia@ice.dhs.gov>"
     assert msg["Subject"] == "Freedom of Information Act Request: award 70CTD022FR0000170 (Palantir Technologies)"
     assert "conflict: palantir-icm-om-2022" in r.stderr
 
@@ -106,12 +114,27 @@ def test_existing_files_are_refused_before_anything_is_written(env):
     assert r.exit_code == 0 and "Border Data Project" in (out / "2026-11-23-cbp-records.txt").read_text()
 
 
+def test_each_office_gets_the_formats_it_can_take(env):
+    out = env / "out"
+    r = run("draft", "self", "--to", "ICE", "--to", "CBP", "--out", str(out), "--date", "2026-11-23",
+            "--format", "txt", "--format", "eml", *SELF)
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["2026-11-23-cbp-self.txt", "2026-11-23-ice-self.txt"]
+    assert "CBP: no .eml written: CBP FOIA has no email address in the directory" in r.stderr
+    assert "ICE: no .eml written: ICE FOIA Office takes requests online only" in r.stderr
+    # Only .eml asked and no office can take one: nothing is written, and the reasons are given.
+    only = env / "only"
+    r = run("draft", "records", "--subject", "x", "--to", "ICE", "--to", "CBP", "--out", str(only), "--format", "eml")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("Error: nothing written: ICE FOIA Office takes requests online only")
+    assert "; CBP FOIA has no email address in the directory" in r.stderr
+    assert not only.exists() or not list(only.iterdir())
+
+
 def test_a_failing_office_stops_the_run_with_nothing_written(env):
     out = env / "out"
-    # (A follow-up: a request to an office that takes requests online only gets an .eml to nobody.)
-    r = run("draft", "follow-up", "--request-subject", "x", "--request-date", "2026-10-01", "--to", "ICE",
-            "--to", "CBP", "--out", str(out), "--format", "txt", "--format", "eml")
-    assert r.exit_code == 1 and "CBP FOIA has no email address in the directory" in r.stderr
+    r = run("draft", "records", "--subject", "x", "--to", "ICE", "--to", "NOPE", "--out", str(out))
+    assert r.exit_code != 0 and "NOPE" in r.stderr
     assert not out.exists() or not list(out.iterdir())
 
 

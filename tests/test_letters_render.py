@@ -150,25 +150,61 @@ def test_docx_drops_characters_xml_cannot_hold(d):
 # ---- eml ---------------------------------------------------------------------------------------
 
 
+def _line_lengths_ok(raw: bytes) -> None:
+    # RFC 5322 2.1.1: lines of at most 78 characters (998 the hard limit); RFC 2045 6.8: base64 at 76.
+    # A header of one unbreakable word (the DOCX Content-Type, 85 characters) cannot be folded.
+    lines = raw.split(b"\r\n") if b"\r\n" in raw else raw.split(b"\n")
+    long = [line for line in lines if len(line) > 78 and b" " in line.split(b": ", 1)[-1]]
+    assert not long, long
+    assert max(len(line) for line in lines) <= 998
+
+
 def test_eml_parses_with_the_right_headers_and_attachment(d):
-    lt = letter(d)
-    raw = letter_bytes(lt, "eml", reproducible=True, attach_docx=True)
+    # ICE takes requests online only: an .eml to it is addressed only to an address the user gives.
+    lt = letter(d, to_email="ice-foia@ice.dhs.gov")
+    raw = letter_bytes(lt, "eml", reproducible=True, attach_docx=True, attachment_name="2026-11-23-ice-records.docx")
+    _line_lengths_ok(raw)
     msg = email.message_from_bytes(raw, policy=policy.default)
-    assert msg["To"] is None     # ICE takes requests online only: the .eml is addressed to nobody
+    assert msg["To"] == "ICE FOIA Office <ice-foia@ice.dhs.gov>"
     assert msg["From"] == "Ana Ruiz <ana@example.org>"
     assert msg["Subject"] == lt.subject
     assert msg["Date"] == "Mon, 23 Nov 2026 00:00:00 +0000"
     assert msg["X-Unsent"] == "1"
     assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n") == lt.text
     attachments = list(msg.iter_attachments())
-    assert len(attachments) == 1 and attachments[0].get_filename() == "2026-11-23-records.docx"
+    assert len(attachments) == 1 and attachments[0].get_filename() == "2026-11-23-ice-records.docx"
     doc = _doc(attachments[0].get_content())
     assert doc.paragraphs[0].text == "Ana Ruiz"
 
 
 def test_eml_without_attachment_is_single_part(d):
-    msg = email.message_from_bytes(letter_bytes(letter(d), "eml"), policy=policy.default)
+    raw = letter_bytes(letter(d, to_email="ice-foia@ice.dhs.gov"), "eml")
+    _line_lengths_ok(raw)
+    msg = email.message_from_bytes(raw, policy=policy.default)
     assert msg.get_content_type() == "text/plain" and not list(msg.iter_attachments())
+
+
+def test_eml_folds_a_long_subject_and_names_the_attachment_as_the_file(d):
+    lt = letter(d, to_email="ice-foia@ice.dhs.gov", subject="all records of license-plate reader queries " * 3)
+    assert len(lt.subject) > 78
+    raw = letter_bytes(lt, "eml", attach_docx=True)
+    _line_lengths_ok(raw)
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert msg["Subject"] == lt.subject
+    assert [a.get_filename() for a in msg.iter_attachments()] == ["2026-11-23-ice-records.docx"]
+
+
+def test_eml_to_an_online_only_office_is_refused_with_the_reason(d):
+    from foia.errors import FoiaError
+
+    with pytest.raises(FoiaError, match=r"ICE FOIA Office takes requests online only \(DHS rule since 2026-01-22\), "
+                                        r"so a request emailed to ice-foia@ice.dhs.gov is not filed; file at https://"):
+        letter_bytes(letter(d), "eml")
+    # A follow-up is not a request: it goes to the office's email.
+    follow = build_letter("follow-up", directory=d, office="ice", profile=PROFILE, today=TODAY,
+                          options=OPTIONS["follow-up"])
+    msg = email.message_from_bytes(letter_bytes(follow, "eml"), policy=policy.default)
+    assert msg["To"] == "ICE FOIA Office <ice-foia@ice.dhs.gov>"
 
 
 # ---- user templates ----------------------------------------------------------------------------

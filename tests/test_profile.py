@@ -62,6 +62,28 @@ def test_init_asks_for_missing_fields(env):
         ("Ana Ruiz", "Border Data Project", "ana@example.org", "other", None)
 
 
+def test_init_takes_a_multi_line_address_and_prompts_read_cleanly(env):
+    answers = "Ana Ruiz\n\n\n1 Main St\nApt 4\nTucson, AZ 85701\n\nana@example.org\n\nother\n\n\n"
+    r = run("profile", "init", input=answers)
+    assert r.exit_code == 0, r.output
+    assert load_profile().address == "1 Main St\nApt 4\nTucson, AZ 85701"
+    assert ".:" not in r.output and "Your full name, as it will be signed:" in r.output
+    assert "Postal address, one line at a time (an empty line ends it" in r.output
+    r = run("profile", "show")
+    assert "address:            1 Main St\n                    Apt 4\n" in r.stdout
+
+
+def test_a_typed_backslash_n_is_a_line_break_in_the_address(env):
+    r = run("profile", "init", "--no-input", "--name", "Ana Ruiz", "--address", "1 Main St\\nTucson, AZ 85701")
+    assert r.exit_code == 0, r.output
+    assert load_profile().address == "1 Main St\nTucson, AZ 85701"
+    r = run("draft", "records", "--subject", "x", "--to", "ICE", "--out", str(env / "out"),
+            "--requester-address", "9 Side Rd\\nMesa, AZ 85201")
+    assert r.exit_code == 0, r.output
+    text = next((env / "out").glob("*.txt")).read_text()
+    assert "9 Side Rd\nMesa, AZ 85201\n" in text and "\\n" not in text
+
+
 def test_show_prints_fields_and_json(env):
     save_profile(Profile(name="Ana Ruiz", address="1 Main St\nTucson, AZ 85701", fee_category="educational"))
     r = run("profile", "show")
@@ -123,3 +145,13 @@ def test_draft_uses_an_explicit_profile_file(env, tmp_path):
             "--date", "2026-11-23")
     assert r.exit_code == 0, r.output
     assert (tmp_path / "o" / "2026-11-23-ice-records.txt").read_text().startswith("Clinic Intake\n")
+
+
+def test_a_typed_backslash_n_in_a_first_party_address_reads_as_lines(env):
+    args = ["draft", "self", "--to", "ICE", "--out", str(env / "self"), "--full-name", "Ana Ruiz",
+            "--address", "1 Main St\\nTucson, AZ 85701", "--date-of-birth", "1988-04-09", "--place-of-birth",
+            "Hermosillo, Mexico", "--citizenship", "Mexico", "--requester-email", "ana@example.org"]
+    r = run(*args)
+    assert r.exit_code == 0, r.output
+    text = next((env / "self").glob("*.txt")).read_text()
+    assert "Current address: 1 Main St, Tucson, AZ 85701" in text and "\\n" not in text

@@ -42,7 +42,33 @@ def test_wheel_ships_the_directory_and_templates(tmp_path):
     wheel = next(tmp_path.glob("foia-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "foia/_data/agencies.yaml" in names
+    assert "foia/sources.yaml" in names          # the sources' citations (issue 19)
     templates = {n for n in names if n.startswith("foia/_data/templates/")}
     packaged = {"foia/_data/templates/" + p.relative_to(ROOT / "templates").as_posix()
                 for p in (ROOT / "templates").rglob("*") if p.is_file()}
     assert packaged and packaged <= templates
+
+
+def test_the_readme_main_job_runs_twice_in_one_checkout(tmp_path, monkeypatch):
+    """The first block's foia commands, run twice in the same folder with the same queue: the
+    second run replaces its demo letter and does not file the request twice."""
+    import json
+    import shlex
+
+    setup, _ = _readme_commands()
+    steps = [step.strip() for step in setup.split("&&") if step.strip().startswith(".venv/bin/foia ")]
+    assert [s.split()[1] for s in steps] == ["draft", "track"]
+    monkeypatch.chdir(tmp_path)
+    foia = [sys.executable, "-m", "foia"]
+    runs = []
+    for _ in (1, 2):
+        for step in steps:
+            proc = subprocess.run(foia + shlex.split(step)[1:], capture_output=True, text=True)
+            assert proc.returncode == 0, (step, proc.stderr)
+            runs.append(proc)
+    assert "ICE: tracked as request 1" in runs[0].stderr
+    assert "ICE: already tracked, the same letter on the same day as request 1" in runs[2].stderr
+    assert "1 open request; next: #1 determination due" in runs[3].stdout
+    listed = subprocess.run(foia + ["track", "list", "--json"], capture_output=True, text=True)
+    assert len(json.loads(listed.stdout)) == 1
+    assert [p.name for p in (tmp_path / "letters").iterdir()] == [runs[0].stdout.strip().rsplit("/", 1)[1]]

@@ -64,32 +64,3 @@ def test_csv_export_says_counted_from_sending_and_gives_exhaustion(track, new_db
     other("import", str(tmp_path / "e0.csv"))
     assert sorted(r["title"] for r in _rows(other("list", "--csv").output)) == ["denied", "fresh", "mailed"]
 
-
-# -- 7. no .eml addressed to an office that takes requests online only ------------------------------
-
-
-def test_an_eml_to_an_online_only_office_is_addressed_to_nobody_and_says_why(tmp_path):
-    import email
-    from email import policy
-
-    from click.testing import CliRunner
-
-    from foia.cli import cli
-
-    who = ["--no-profile", "--requester-name", "Ana Ruiz", "--requester-email", "ana@example.org",
-           "--requester-address", "1 Main St, Tucson, AZ 85701"]
-    r = CliRunner().invoke(cli, ["draft", "records", "--subject", "license plate reader queries", "--to", "CBP",
-                                 "--to", "hsi", "--format", "eml", "--out", str(tmp_path / "a"), *who])
-    assert r.exit_code == 0, r.output
-    for office in ("cbp", "hsi"):
-        [eml] = (tmp_path / "a").glob(f"*-{office}-records.eml")
-        msg = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
-        assert msg["To"] is None and msg["From"] == "Ana Ruiz <ana@example.org>"
-    assert "ice-foia@ice.dhs.gov" not in r.stderr + r.stdout
-    assert "HSI: note: ICE takes requests online only since 2026-01-22" in r.stderr and "addressed to nobody" in r.stderr
-    # An address the user gives is the user's choice.
-    r = CliRunner().invoke(cli, ["draft", "records", "--subject", "x", "--to", "hsi", "--format", "eml",
-                                 "--to-email", "foia@example.gov", "--out", str(tmp_path / "b"), *who])
-    assert r.exit_code == 0, r.output
-    [eml] = (tmp_path / "b").glob("*.eml")
-    assert email.message_from_bytes(eml.read_bytes(), policy=policy.default)["To"] == "ICE FOIA Office <foia@example.gov>"

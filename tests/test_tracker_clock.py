@@ -162,7 +162,7 @@ def test_appeal_of_must_name_what_is_open_to_appeal(track):
             "open to appeal: expedite-denial")
     bad = track("update", "1", "--status", "in-progress", "--appeal-of", "expedite-denial", ok=False)
     refused(bad, "--appeal-of: give it with --status appealed")
-    assert statuses(track) == ["submitted", "expedited", "recorded"]
+    assert statuses(track) == ["recorded", "submitted", "expedited"]     # the created event opens the timeline
 
 
 def test_a_determination_may_follow_an_appeal_of_the_agency_silence(track):
@@ -424,7 +424,7 @@ def test_a_draft_cannot_be_acknowledged_before_it_is_submitted(track):
             "submission first (foia track update 1 --status submitted --on DATE)")
 
 
-# -- 8. CSV import: an appeal's outcome closes the determination; an early appeal is refused ------
+# -- 8. CSV import: an appeal's outcome closes the determination; an appeal is what the row states -
 
 
 def test_an_imported_appeal_outcome_closes_the_determination_clock(track, rows, tmp_path):
@@ -437,25 +437,27 @@ def test_an_imported_appeal_outcome_closes_the_determination_clock(track, rows, 
     shown = track("show", "1").output
     assert "Determination due: 2026-06-30 (Tue) [closed 2026-11-01 (appeal-denied)]" in shown
     assert "Determination due: 2026-06-30 (Tue) [closed 2026-11-01 (remanded)]" in track("show", "2").output
-    # Request 3 appealed the silence: filed Thu 2026-10-01, due Fri 2026-10-30 (Columbus Day).
+    # Request 3 was appealed: filed Thu 2026-10-01, due Fri 2026-10-30 (Columbus Day). The row does not say
+    # what the appeal is of (a denial, or the silence): the history does not claim either.
     shown = track("show", "3").output
     assert "Determination due: 2026-10-30 (Fri) [closed 2026-11-30 (appealed)]" in shown
-    assert "appealed (of the agency's silence)" in shown
+    assert "silence" not in shown and "appealed [from a CSV summary]" in shown
     assert rows("select id from requests where agency_due < '2026-11-30' order by id") == []
     assert track("due").output.count("Overdue determinations") == 0
 
 
-def test_an_imported_appeal_before_the_determination_was_due_is_refused(track, rows, tmp_path):
+def test_an_imported_appeal_is_what_the_row_states_not_an_appeal_of_the_silence(track, rows, tmp_path):
+    # Denied, then appealed a day later: the CSV row says "appealed" only. It is not turned into an
+    # appeal of the agency's silence, nor refused for coming before the determination was due.
     csv = tmp_path / "q.csv"
     csv.write_text("title,office,status,status_on,filed_on\n"
-                   "a,ice,denied,2026-11-20,2026-11-02\n"
-                   "b,ice,appealed,2026-11-30,2026-11-29\n", encoding="utf-8")
-    bad = track("import", str(csv), ok=False)
-    assert bad.output.splitlines() == [
-        f"{csv}: row 3, column status: cannot record appealed on 2026-11-30: there is no determination to appeal "
-        "yet, and it is not due until 2026-12-28; give the determination's status, or a status_on after that day",
-        f"{csv}: nothing imported (1 problem); fix the file and run the import again"]
-    assert rows("select count(*) from requests") == [(0,)]
+                   "b,ice,appealed,2026-11-30,2026-11-02\n", encoding="utf-8")
+    track("import", str(csv))
+    shown = track("show", "1").output
+    assert "silence" not in shown
+    assert "2026-11-30  #2     appealed [from a CSV summary]" in shown
+    assert "Determination due: 2026-12-02 (Wed) [closed 2026-11-30 (appealed)]" in shown
+    assert "Overdue determinations" not in track("due", "--today", "2027-01-04").output
 
 
 # -- 9. litigation closes appeal windows; the appeal ground comes from what opened the window ------
@@ -466,7 +468,8 @@ def test_litigation_closes_the_appeal_window(track):
     track("update", "1", "--status", "denied", "--on", "2026-11-05")
     assert "Appeal windows closing" in track("due", "--today", "2027-01-25", "--within", "30").output
     track("update", "1", "--status", "in-litigation", "--on", "2026-11-30")
-    assert track("due", "--today", "2027-01-25", "--within", "30").output.splitlines()[-1] == "Nothing due."
+    assert track("due", "--today", "2027-01-25", "--within", "30").output.splitlines()[-2:] == [
+        "Nothing due.", "1 open request; no deadline ahead."]
     assert "[closed 2026-11-30 (in-litigation)]" in track("show", "1").output
 
 

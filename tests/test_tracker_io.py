@@ -187,15 +187,51 @@ def test_ics_has_one_event_per_open_deadline_with_stable_uids(db_url, tmp_path):
     cal = Calendar.from_ical(first.read_bytes())
     evs = [c for c in cal.walk("VEVENT")]
     got = sorted((str(e["SUMMARY"]), e.decoded("DTSTART")) for e in evs)
+    # Today (2026 or later) all three are past: the agency's are OVERDUE, the requester's LAPSED.
     assert got == [
-        ("Appeal deadline (denied): Denied (CBP) #2", date(2025, 7, 10)),
-        ("Determination due: ICM records (ICE) #1", date(2025, 1, 31)),
-        ("Expedite decision due: ICM records (ICE) #1", date(2025, 1, 12)),
+        ("LAPSED: Appeal deadline (denied): Denied (CBP) #2", date(2025, 7, 10)),
+        ("OVERDUE: Determination due: ICM records (ICE) #1", date(2025, 1, 31)),
+        ("OVERDUE: Expedite decision due: ICM records (ICE) #1", date(2025, 1, 12)),
     ]
     uids = sorted(str(e["UID"]) for e in evs)
     assert uids == sorted(str(e["UID"]) for e in Calendar.from_ical(second.read_bytes()).walk("VEVENT"))
     assert all(u.endswith("@foia") for u in uids)
     assert (first.stat().st_mode & 0o777) == 0o600
+
+
+def test_ics_reminds_before_your_deadlines_names_the_assignee_and_filters(db_url, tmp_path):
+    from datetime import timedelta
+
+    from icalendar import Calendar
+
+    run = runner(db_url)
+    run("add", "--title", "Denied", "--office", "cbp", "--on", "2025-01-02", "--assignee", "Maria")
+    run("update", "1", "--status", "denied", "--on", "2025-03-03")          # appeal window: 2025-07-10
+    run("add", "--title", "Other", "--office", "ice", "--on", "2025-06-02", "--assignee", "bo")
+    out = tmp_path / "d.ics"
+
+    def events(*args):
+        run("export", "--format", "ics", "--out", str(out), "--today", "2025-06-20", *args)
+        return {str(e["SUMMARY"]): e for e in Calendar.from_ical(out.read_bytes()).walk("VEVENT")}
+
+    evs = events()
+    appeal = evs["Appeal deadline (denied): Denied (CBP) #1 [Maria]"]
+    assert str(appeal["CONTACT"]) == "Maria" and "Assignee: Maria" in str(appeal["DESCRIPTION"])
+    alarms = appeal.walk("VALARM")
+    assert sorted(a.decoded("TRIGGER") for a in alarms) == [timedelta(days=-7), timedelta(days=-1)]
+    assert all(str(a["ACTION"]) == "DISPLAY" for a in alarms)
+    assert "Appeal deadline (denied) in 7 days: Denied (CBP) #1" in [str(a["DESCRIPTION"]) for a in alarms]
+    # The agency's deadlines carry no alarm: the requester has nothing to do by then.
+    assert not evs["Determination due: Other (ICE) #2 [bo]"].walk("VALARM")
+    assert [a.decoded("TRIGGER") for a in events("--remind", "3")[
+        "Appeal deadline (denied): Denied (CBP) #1 [Maria]"].walk("VALARM")] == [timedelta(days=-3)]
+    assert not events("--no-reminders")["Appeal deadline (denied): Denied (CBP) #1 [Maria]"].walk("VALARM")
+    assert list(events("--assignee", "maria")) == ["Appeal deadline (denied): Denied (CBP) #1 [Maria]"]
+    later = events("--today", "2025-07-14")
+    assert "LAPSED: Appeal deadline (denied): Denied (CBP) #1 [Maria]" in later
+    assert not later["LAPSED: Appeal deadline (denied): Denied (CBP) #1 [Maria]"].walk("VALARM")
+    bad = run("export", "--format", "csv", "--remind", "3", ok=False)
+    assert "use them with --format ics" in bad.output
 
 
 def test_export_counts_read_in_the_singular(db_url, tmp_path):

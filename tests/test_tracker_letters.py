@@ -35,7 +35,8 @@ def test_followup_uses_tracking_number_dates_and_estimate(track, tmp_path):
     assert (path.stat().st_mode & 0o777) == 0o600
     text = path.read_text()
     assert "2025-ICFO-12345" in text and "January 2, 2025" in text and "June 1, 2025" in text
-    assert "ICM records" in text and "Ana Reporter" in text
+    # The queue's title is the team's label, not what the office received: not pasted.
+    assert "ICM records" not in text and "Ana Reporter" in text
     shown = track("show", "1").output
     assert "follow-up letter drafted" in shown and str(path) not in shown       # the path is hidden
     assert str(path) in track("show", "1", "--identity").output
@@ -49,7 +50,7 @@ def test_followup_without_a_tracking_number_names_the_filing(track, tmp_path):
     text = next(tmp_path.glob("request-1-follow-up-*.txt")).read_text()
     assert "RE: Status of Freedom of Information Act request filed on January 2, 2025\n" in text
     assert ("I write about my Freedom of Information Act request filed on January 2, 2025 through the portal at "
-            "https://www.dhs.gov/foia, for ICM audit logs.") in text
+            "https://www.dhs.gov/foia.") in text
     assert "Please also tell me the tracking number you gave it (5 U.S.C. 552(a)(7)(A))." in text
     assert "ended on January 31, 2025" in text
     assert "Wrote " in result.output
@@ -219,8 +220,8 @@ def test_followup_about_an_overdue_appeal_decision_asks_about_the_appeal(track, 
     assert "RE: Status of Freedom of Information Act Appeal 2025-ICAP-00154 (request 2025-ICFO-1)\n" in text
     assert "Dear Appeals Officer:" in text
     assert ("I write about my appeal 2025-ICAP-00154, sent on March 3, 2025 and received on March 5, 2025, "
-            "concerning my Freedom of Information Act request 2025-ICFO-1, filed on January 2, 2025, for ICM audit "
-            "logs. Counting from the day you received it, the 20 working days the statute allows for a decision on "
+            "concerning my Freedom of Information Act request 2025-ICFO-1, filed on January 2, 2025. "
+            "Counting from the day you received it, the 20 working days the statute allows for a decision on "
             "an appeal (5 U.S.C. 552(a)(6)(A)(ii); 6 CFR 5.8(d)) ended on April 2, 2025.") in text
     assert "Please tell me the status of the appeal" in text
     assert "determination (5 U.S.C. 552(a)(6)(A)(i))" not in text and "552(a)(7)(B)" not in text
@@ -304,7 +305,7 @@ def test_followup_after_the_answer_does_not_recount_the_deadline(track, tmp_path
     track("update", "1", "--status", "partial", "--on", "2025-03-03")
     track("followup", "1", "--out", str(tmp_path), *SIGNER)
     text = next(tmp_path.glob("request-1-follow-up-*.txt")).read_text()
-    assert "I write about my Freedom of Information Act request T-1, filed on January 2, 2025, for A.\n" in text
+    assert "I write about my Freedom of Information Act request T-1, filed on January 2, 2025.\n" in text
     assert "working days" not in text
 
 
@@ -421,3 +422,98 @@ def test_followup_during_a_side_appeal_asks_the_appeals_officer_while_the_determ
     assert "Dear Appeals Officer:" in text
     assert ("I write about my appeal of the denial of my request for a fee waiver, sent on November 6, 2026, "
             "concerning my Freedom of Information Act request N1") in text
+
+
+def test_followup_describes_the_request_as_filed_not_by_its_queue_title(track, tmp_path):
+    letter = tmp_path / "sent.txt"
+    letter.write_text("Ana Reporter\n\nRE: Freedom of Information Act Request: award 70CTD022FR0000170 (Palantir "
+                      "Technologies)\n\nDear FOIA Officer:\n")
+    track("add", "--title", "ICE Palantir ImmigrationOS contract", "--office", "ice", "--on", "2025-01-02",
+          "--tracking-number", "2025-ICFO-7", "--letter", str(letter))
+    track("followup", "1", "--out", str(tmp_path / "out"), *SIGNER)
+    text = next((tmp_path / "out").glob("request-1-follow-up-*.txt")).read_text()
+    assert ("request 2025-ICFO-7, filed on January 2, 2025, for records about award 70CTD022FR0000170 (Palantir "
+            "Technologies).") in text
+    assert "ImmigrationOS" not in text
+
+
+def test_followup_writes_every_format_asked(track, tmp_path):
+    import email
+    from email import policy
+
+    track("add", "--title", "ICM records", "--office", "ice", "--on", "2025-01-02", "--tracking-number", "T-2")
+    out = tmp_path / "out"
+    result = track("followup", "1", "--out", str(out), "--format", "docx", "--format", "eml", "--format", "txt",
+                   *SIGNER)
+    names = sorted(p.name for p in out.iterdir())
+    stem = names[0].rsplit(".", 1)[0]
+    assert names == [f"{stem}.docx", f"{stem}.eml", f"{stem}.txt"]
+    assert f"Wrote {out / names[0]}, {out / names[1]}, {out / names[2]} (follow-up letter" in result.output
+    raw = (out / f"{stem}.eml").read_bytes()
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert msg["To"] == "ICE FOIA Office <ice-foia@ice.dhs.gov>"
+    assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n") == (out / f"{stem}.txt").read_text()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+    # One letter event for the three files; asking again refuses before writing anything.
+    assert track("show", "1").output.count("follow-up letter drafted") == 1
+    again = track("followup", "1", "--out", str(out), "--format", "md", "--format", "txt", *SIGNER, ok=False)
+    assert "already exists; pass --overwrite" in again.output
+    assert not (out / f"{stem}.md").exists()
+
+
+def _profile(path, name, email, address):
+    from foia.profile import Profile, save_profile
+
+    return save_profile(Profile(name=name, email=email, address=address), path)
+
+
+def test_letters_carry_the_requesters_contact_details_recorded_with_the_request(track, tmp_path):
+    _profile(None, "Ana Ruiz", "ana@example.org", "9 Side Rd\nMesa, AZ 85201")        # whoever runs the command
+    track("add", "--title", "ICM records", "--office", "ice", "--on", "2025-01-02", "--tracking-number", "T-3",
+          "--requester", "Atty Jane Roe", "--requester-email", "jane@clinic.example.org",
+          "--requester-address", "1 Court St\\nTucson, AZ 85701", "--requester-phone", "520-555-0100")
+    track("followup", "1", "--out", str(tmp_path / "a"))
+    text = next((tmp_path / "a").glob("*.txt")).read_text()
+    assert text.startswith("Atty Jane Roe\n1 Court St\nTucson, AZ 85701\njane@clinic.example.org\n520-555-0100\n")
+    assert "ana@example.org" not in text and "Mesa" not in text and text.rstrip().endswith("Atty Jane Roe")
+    # Identity data: shown on request only, gone after a purge.
+    assert "jane@clinic" not in track("show", "1").output
+    assert ("  Reply to:  jane@clinic.example.org; 520-555-0100; 1 Court St, Tucson, AZ 85701"
+            in track("show", "1", "--identity").output)
+    track("purge", "1", "--yes")
+    assert "Reply to" not in track("show", "1", "--identity").output
+
+
+def test_a_signer_who_is_not_the_profiles_owner_is_refused_unless_confirmed(track, tmp_path):
+    _profile(None, "Ana Ruiz", "ana@example.org", "9 Side Rd\nMesa, AZ 85201")
+    jane = _profile(tmp_path / "jane.yaml", "Atty Jane Roe", "jane@clinic.example.org", "1 Court St\nTucson, AZ")
+    track("add", "--title", "ICM records", "--office", "ice", "--on", "2025-01-02", "--tracking-number", "T-4",
+          "--requester", "Atty Jane Roe")
+    refused = track("followup", "1", "--out", str(tmp_path / "x"), ok=False)
+    assert refused.output.strip() == (
+        "Error: request 1 is signed by its requester, who is not the person in the profile used: the letter would "
+        "give the agency the profile's email and address for the reply; pass --profile FILE (the signer's), "
+        "--requester-email/--requester-address, or --confirm-signer to send it so")
+    assert not (tmp_path / "x").exists()
+    track("followup", "1", "--out", str(tmp_path / "j"), "--profile", str(jane))
+    assert "jane@clinic.example.org" in next((tmp_path / "j").glob("*.txt")).read_text()
+    track("followup", "1", "--out", str(tmp_path / "c"), "--confirm-signer", "--format", "md")
+    assert "ana@example.org" in next((tmp_path / "c").glob("*.md")).read_text()
+    missing = track("appeal", "1", "--ground", "no-response", "--profile", str(tmp_path / "none.yaml"), ok=False)
+    assert "none.yaml not found; create it with `foia profile init` or check --profile" in missing.output
+
+
+def test_draft_track_keeps_the_contact_details_of_the_letter(tmp_path, monkeypatch):
+    import json
+
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    r = CliRunner().invoke(cli, ["draft", "records", "--system", "icm", "--to", "ICE", "--requester-name", "Bo Lee",
+                                 "--requester-email", "bo@example.org", "--requester-phone", "555-0101",
+                                 "--out", str(tmp_path / "l"), "--track", "--db", url])
+    assert r.exit_code == 0, r.output
+    shown = json.loads(CliRunner().invoke(cli, ["track", "--db", url, "show", "1", "--identity", "--json"]).output)
+    assert shown["requester"] == "Bo Lee"
+    assert shown["requester_contact"] == {"email": "bo@example.org", "phone": "555-0101"}
+    redacted = json.loads(CliRunner().invoke(cli, ["track", "--db", url, "export", "--format", "json",
+                                                   "--redact"]).output)
+    assert "requester_contact" not in redacted["requests"][0]

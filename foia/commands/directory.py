@@ -129,12 +129,39 @@ def vendors_show(ctx, vendor_id, as_json, check, base_url, refresh):
 
 @click.command()
 @click.argument("text")
+@click.option("--in", "where", type=click.Choice(["directory", "documents"]), default="directory", show_default=True,
+              help="documents: every page of every stored document, with the tracker's titles and notes.")
+@click.option("--request", metavar="ID", help="With --in documents: only this request.")
+@click.option("--office", metavar="ID", help="With --in documents: only documents from this office (ICE, HSI...).")
+@click.option("--identity", is_flag=True, help="With --in documents: also match and show clients' identity fields.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="At most this many hits.")
+@click.option("--db", envvar="FOIA_DB", metavar="URL", help="With --in documents: the tracker database (env FOIA_DB).")
 @output_options()
 @click.pass_context
-def search(ctx, text, fmt):
-    """Search agencies, systems, vendors and contracts (names, SORNs, PIAs, award numbers, claims)."""
+def search(ctx, text, where, request, office, identity, limit, db, fmt):
+    """Search agencies, systems, vendors and contracts (names, SORNs, PIAs, award numbers, claims);
+    with --in documents, the pages of the records received (words, "a phrase", OR, -word)."""
+    if where == "documents":
+        return _search_documents(ctx, text, request, office, identity, limit, db, fmt)
+    if request or office or identity:
+        raise click.UsageError("--request, --office and --identity go with --in documents")
     d = _directory(ctx)
     if len(text.strip()) < 2:
         raise click.BadParameter("give at least 2 characters to search for", param_hint="TEXT")
     rows = describe.search(d, text)
     emit(rows, ["type", "id", "name", "match"], fmt, empty=f"Nothing in the directory matches {text!r}.")
+
+
+def _search_documents(ctx, text, request, office, identity, limit, db, fmt):
+    from foia.commands.track import _tracker
+    from foia.vault.search import search as search_documents
+
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+    rows = search_documents(_tracker(ctx), text, request=request, office=office, identity=identity, limit=limit)
+    if fmt != "json":
+        for r in rows:
+            r["where"] = (f"doc {r['document_id']} p. {r['page']}" if r["type"] == "page"
+                          else f"event #{r['event_id']}" if r["type"] == "note" else r["type"])
+    emit(rows, ["request_id", "where", "office", "snippet"], fmt, headers=["request", "where", "office", "snippet"],
+         empty=f"Nothing in the documents or the tracker matches {text!r}.")

@@ -160,10 +160,13 @@ def _open_tracker(params: dict, d):
     return Tracker(store, directory=d)
 
 
-def _track_letters(tracker, built: list, options: dict, params: dict) -> dict[int, int]:
-    """File each letter in the tracker, linking the systems, vendors and award it names;
-    returns request ids keyed by id(letter)."""
-    from foia.tracker.service import file_request
+def _track_letters(tracker, built: list, options: dict, params: dict,
+                   message_ids: dict[int, str] | None = None) -> dict[int, tuple[int, bool]]:
+    """File each letter in the tracker, linking the systems, vendors and award it names, with
+    the Message-ID of its .eml (``message_ids`` keyed by id(letter)); returns (request id,
+    already tracked) keyed by id(letter). A letter already recorded (the same command run
+    again) is not filed twice."""
+    from foia.tracker.service import file_request, find_filed
 
     systems = [options["system"]] if options.get("system") else list(options.get("systems") or [])
     vendors = [options["vendor"]] if options.get("vendor") else []
@@ -187,13 +190,21 @@ def _track_letters(tracker, built: list, options: dict, params: dict) -> dict[in
         client = {"client_name": options.get(prefix + "full_name"),
                   "client_dob": options.get(prefix + "date_of_birth"),
                   "client_a_number": options.get(prefix + "a_number")}
-    return {id(letter): file_request(tracker, letter=letter, sent_via=params.get("sent_via"),
-                                     filed_on=params.get("filed_on"), assignee=params.get("assignee"),
-                                     tags=params.get("tags") or (), systems=systems, vendors=vendors,
-                                     contracts=contracts, expedite=bool(options.get("expedite")),
-                                     fee_waiver=bool(options.get("fee_waiver")),
-                                     requester=(letter.fields.get("requester") or {}).get("name"), **client)
-            for letter in built}
+    out = {}
+    for letter in built:
+        known = find_filed(tracker, letter, filed_on=params.get("filed_on"))
+        if known is not None:
+            out[id(letter)] = (known, True)
+            continue
+        out[id(letter)] = (file_request(tracker, letter=letter, sent_via=params.get("sent_via"),
+                                        filed_on=params.get("filed_on"), assignee=params.get("assignee"),
+                                        tags=params.get("tags") or (), systems=systems, vendors=vendors,
+                                        contracts=contracts, expedite=bool(options.get("expedite")),
+                                        fee_waiver=bool(options.get("fee_waiver")),
+                                        requester=(letter.fields.get("requester") or {}).get("name"),
+                                        message_id=(message_ids or {}).get(id(letter)), **client),
+                           False)
+    return out
 
 
 # Only the contract letter can be filled from USAspending.
@@ -262,6 +273,7 @@ def _instructions(letter, written: dict[str, Path]) -> list[str]:
 def _run_draft(kind: LetterKind, params: dict) -> None:
     from foia.letters import build_letter, letter_bytes, target_path
     from foia.profile import load_profile
+    from foia.render.email import eml_refusal
 
     ctx = click.get_current_context()
     options = {}
@@ -309,32 +321,62 @@ def _run_draft(kind: LetterKind, params: dict) -> None:
         built.append(build_letter(kind.name, directory=d, office=agency.id, profile=profile, options=options,
                                   today=today))
     out = Path(params["out"])
-    jobs = []
+    jobs, skipped = [], {}
     for letter in built:
         for fmt in formats:
+            # Each office gets what it can take: no .eml for one with no email or online-only filing.
+            refusal = eml_refusal(letter) if fmt == "eml" else None
+            if refusal:
+                skipped[id(letter)] = refusal
+                continue
             path = target_path(letter, out, fmt, params["stem"])
             if path.exists() and not params["overwrite"]:
                 raise FoiaError(f"{path} already exists; pass --overwrite or choose another --out folder")
             jobs.append((letter, fmt, path))
+    if not jobs:
+        raise FoiaError("nothing written: " + "; ".join(skipped.values()))
     payloads = [(letter, fmt, path, letter_bytes(letter, fmt, reproducible=params["reproducible"],
-                                                  attach_docx=params["attach_docx"]))
+                                                  attach_docx=params["attach_docx"],
+                                                  attachment_name=target_path(letter, out, "docx",
+                                                                              params["stem"]).name))
                 for letter, fmt, path in jobs]
     tracker = _open_tracker(params, d) if params.get("track") else None
+    tracked = {}
+    if tracker:
+        # Filed before the files are written: a tracked .eml carries its request's subject tag
+        # and a Message-ID the tracker recorded, which replies quote (`foia inbox`). Every
+        # payload was rendered once above, so a letter that cannot be written stops the run
+        # before anything is filed. A letter none of whose formats could be written is not filed.
+        from foia.render.email import message_id_for
+
+        written_letters = [letter for letter in built if any(l2 is letter for l2, _, _, _ in payloads)]
+        with_eml = {id(l2) for l2, fmt, _, _ in payloads if fmt == "eml"}
+        message_ids = {id(letter): message_id_for(letter) for letter in written_letters if id(letter) in with_eml}
+        tracked = _track_letters(tracker, written_letters, options, params, message_ids)
+        payloads = [(letter, fmt, path, data if fmt != "eml" else letter_bytes(
+                        letter, fmt, reproducible=params["reproducible"], attach_docx=params["attach_docx"],
+                        attachment_name=target_path(letter, out, "docx", params["stem"]).name,
+                        message_id=message_ids[id(letter)], request_id=tracked[id(letter)][0]))
+                    for letter, fmt, path, data in payloads]
     _write_all(payloads, out, progress=len(built) >= PROGRESS_FROM)
-    tracked = _track_letters(tracker, built, options, params) if tracker else {}
 
     for letter in built:
         written = {fmt: path for l2, fmt, path, _ in payloads if l2 is letter}
         for path in written.values():
             click.echo(str(path))
         prefix = letter.fields["about"]["abbreviation"]
+        if id(letter) in skipped:
+            click.echo(f"{prefix}: no .eml written: {skipped[id(letter)]}", err=True)
+        if not written:
+            continue
         for warning in (*letter.warnings, *notes):
             click.echo(f"{prefix}: {warning}", err=True)
         for line in _instructions(letter, written):
             click.echo(line, err=True)
         if id(letter) in tracked:
-            rid = tracked[id(letter)]
-            click.echo(f"{prefix}: tracked as request {rid} (foia track show {rid})", err=True)
+            rid, again = tracked[id(letter)]
+            what = "already tracked, the same letter on the same day" if again else "tracked"
+            click.echo(f"{prefix}: {what} as request {rid} (foia track show {rid})", err=True)
 
 
 def _write_all(payloads, out: Path, *, progress: bool) -> None:

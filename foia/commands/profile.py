@@ -45,11 +45,27 @@ def profile_init(profile_file, force, no_input, **values):
     for name, help_text in PROFILE_FIELDS.items():
         value = values.get(name)
         if value is None and not no_input:
-            value = click.prompt(help_text, default="", show_default=False)
+            value = _ask_lines(help_text) if name == "address" else _ask(help_text)
         if value:
             data[name] = value
     saved = save_profile(profile_from_dict(data, where="profile"), profile_file)
     click.echo(f"Saved {saved}")
+
+
+def _ask(help_text: str) -> str:
+    # click adds ": " after the text: "Phone number:" rather than "Phone number.:".
+    return click.prompt(help_text.rstrip("."), default="", show_default=False)
+
+
+def _ask_lines(help_text: str) -> str:
+    """A multi-line answer (the postal address): one line per prompt, an empty line ends it."""
+    click.echo(help_text.split(";")[0].rstrip(".") + ", one line at a time (an empty line ends it; Enter now skips it)")
+    lines = []
+    while True:
+        line = click.prompt(f"  line {len(lines) + 1}", default="", show_default=False).strip()
+        if not line:
+            return "\n".join(lines)
+        lines.append(line)
 
 
 @profile.command("show")

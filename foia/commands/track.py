@@ -115,6 +115,9 @@ def track_path(ctx):
 @click.option("--draft", is_flag=True, help="Not sent yet: record a draft (no clock runs).")
 @click.option("--sent-via", type=click.Choice(SENT_VIA), help="How it was sent.")
 @click.option("--requester", help="Who filed it (identity field).")
+@click.option("--requester-email", help="The requester's email for replies (identity field; the letters use it).")
+@click.option("--requester-address", help="The requester's postal address (identity field; the letters use it).")
+@click.option("--requester-phone", help="The requester's phone (identity field; the letters use it).")
 @click.option("--client-name", help="The client the records are about (identity field).")
 @click.option("--client-dob", metavar=DATE, help="The client's date of birth (identity field).")
 @click.option("--client-a-number", help="The client's A-Number (identity field).")
@@ -136,7 +139,8 @@ def track_path(ctx):
               "the FBI for NCIC entries): tracked with its own clock and shown under its parent.")
 @_by_option
 @click.pass_context
-def track_add(ctx, title, office, kind, on, draft, sent_via, requester, client_name, client_dob, client_a_number,
+def track_add(ctx, title, office, kind, on, draft, sent_via, requester, requester_email, requester_address,
+              requester_phone, client_name, client_dob, client_a_number,
               assignee, tags, letter_file, fee_category, fee_limit, fee_waiver, expedite, systems, vendors,
               contracts, tracking, note, referred_from, by):
     """Record a request (submitted on --on, default today; or --draft)."""
@@ -147,6 +151,8 @@ def track_add(ctx, title, office, kind, on, draft, sent_via, requester, client_n
                          client_a_number=client_a_number, assignee=assignee, tags=tags, letter_text=letter_text,
                          fee_category=fee_category, fee_limit=fee_limit, fee_waiver=fee_waiver, expedite=expedite,
                          systems=systems, vendors=vendors, contracts=contracts, tracking=tracking, note=note, by=by,
+                         requester_contact={"email": requester_email, "address": requester_address,
+                                            "phone": requester_phone},
                          referred_from=referred_from)
     click.echo(f"Request {change.request_id} recorded: {change.title} ({change.office}), {change.status}.")
     _print_change(change, tracker)
@@ -258,6 +264,10 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
         for k in ("requester", "client_name", "client_dob", "client_a_number"):
             if info.get(k):
                 lines.append(f"  {k.replace('_', ' ').capitalize() + ':':<10} {info[k]}")
+        contact = info.get("requester_contact") or {}
+        if contact:
+            shown = [contact[k].replace("\n", ", ") for k in ("email", "phone", "address") if contact.get(k)]
+            lines.append(f"  Reply to:  {'; '.join(shown)}")
     if info.get("purged_at"):
         lines.append(f"  Identity data purged {info['purged_at']}")
     snap = info.get("office_snapshot") or {}
@@ -294,6 +304,8 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
         who = f" ({e['actor']})" if e.get("actor") else ""
         flag = " [voided]" if e.get("voided") else ""
         flag += " [date corrected]" if e.get("corrected") else ""
+        # A CSV row gives a status and its date only: the history before it is not known.
+        flag += " [from a CSV summary]" if (e.get("data") or {}).get("summary") == "csv" else ""
         text = e["summary"]
         if e["type"] == "status":
             from foia.tracker.service import appeal_of_text
@@ -377,27 +389,46 @@ def track_correct(ctx, request, event, on, void, note, by):
 @track.command("due")
 @click.option("--within", default=14, show_default=True, type=click.IntRange(min=0, max=MAX_DAYS), metavar="DAYS",
               help="Look this many days ahead for appeal windows and clarification answers.")
+@click.option("--assignee", metavar="NAME", help="Only the requests handed to NAME (any case).")
+@click.option("--mine", is_flag=True, help="Only your requests: the assignee named by FOIA_USER (else your login).")
+@click.option("--lapsed-days", default=7, show_default=True, type=click.IntRange(min=0, max=MAX_DAYS),
+              metavar="DAYS", help="Show requester windows (appeal, clarification) that closed in the last DAYS "
+              "days (0: none).")
+@click.option("--stale-days", default=30, show_default=True, type=click.IntRange(min=0, max=MAX_DAYS),
+              metavar="DAYS", help="Show requests remanded, awaiting fees or a clarification, in mediation, or "
+              "still drafts, with no event for DAYS days (0: none).")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1),
               help="At most this many requests per section.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_today_option
 @click.pass_context
-def track_due(ctx, within, limit, as_json, today):
+def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_json, today):
     """The morning view: overdue determinations (with the follow-up to run), appeal windows
-    closing soon, late expedite decisions, overdue appeal decisions, clarifications due."""
+    closing soon, late expedite decisions, overdue appeal decisions, clarifications due, windows
+    that just lapsed and requests with no movement; each with its assignee."""
     from foia.deadlines import weekday
     from datetime import date
 
     from foia.tracker.derive import FROM_SENDING
+    from foia.errors import UsageError
 
+    if mine:
+        if assignee:
+            raise UsageError("give --assignee NAME or --mine, not both")
+        from foia.tracker.service import default_actor
+
+        assignee = default_actor()
+        if not assignee:
+            raise UsageError("--mine: set FOIA_USER to your name as the queue's assignees spell it")
     tracker = _tracker(ctx, today)
     _warn_unfinished_recompute(tracker)
-    report = tracker.due(within=within, limit=limit)
+    report = tracker.due(within=within, limit=limit, assignee=assignee, lapsed_days=lapsed_days,
+                         stale_days=stale_days)
     if as_json:
         click.echo(to_json(report))
         return
     day = date.fromisoformat(report["today"])
-    click.echo(f"Due as of {report['today']} ({weekday(day)})")
+    click.echo(f"Due as of {report['today']} ({weekday(day)})" + (f" for {assignee}" if assignee else ""))
     prefix = f"foia track {_db_flag(ctx)}"
     anything = False
     for s in report["sections"]:
@@ -407,20 +438,33 @@ def track_due(ctx, within, limit, as_json, today):
         click.echo("")
         click.echo(f"{s['title']} ({s['total']}):")
         for it in s["items"]:
-            if "working_days_late" in it:
-                when = f"{it['due']}, {_n(it['working_days_late'], 'working day')} late"
+            who = f"; {it['assignee']}" if it.get("assignee") and not assignee else ""
+            head = f"  #{it['id']} {it['title']} ({it['office']}, {it['status']}{who})"
+            if s["key"] == "stale":
+                click.echo(f"{head}: nothing since {it['last_event_on']} ({_n(it['days_quiet'], 'day')}); "
+                           f"{it['why']}")
             else:
-                when = f"{it['due']}, {_n(it['days_left'], 'day')} left"
-            if FROM_SENDING in it["rule"]:
-                # Nobody should sue on a date the receipt may still move (issue 14, item 9).
-                when += f" ({FROM_SENDING})"
-            click.echo(f"  #{it['id']} {it['title']} ({it['office']}, {it['status']}): {it['label'].lower()} {when}")
+                if "working_days_late" in it:
+                    when = f"{it['due']}, {_n(it['working_days_late'], 'working day')} late"
+                elif "days_ago" in it:
+                    when = f"{it['due']}, lapsed {_n(it['days_ago'], 'day')} ago"
+                else:
+                    when = f"{it['due']}, {_n(it['days_left'], 'day')} left"
+                if FROM_SENDING in (it.get("rule") or ""):
+                    # Nobody should sue on a date the receipt may still move (issue 14, item 9).
+                    when += f" ({FROM_SENDING})"
+                click.echo(f"{head}: {it['label'].lower()} {when}")
             if it.get("command"):
                 click.echo(f"      run: {it['command'].replace('foia track ', prefix, 1)}")
         if s["total"] > len(s["items"]):
             click.echo(f"  ... and {s['total'] - len(s['items'])} more (foia track list --overdue / --due-within)")
     if not anything:
         click.echo("Nothing due.")
+        if report["open"]:
+            nxt = report["next"]
+            ahead = (f"; next: #{nxt['id']} {nxt['label'].lower()} {nxt['due']} ({nxt['office']})" if nxt
+                     else "; no deadline ahead")
+            click.echo(f"{_n(report['open'], 'open request')}{ahead}.")
     else:
         overdue = next(s for s in report["sections"] if s["key"] == "overdue_determinations")
         if overdue["total"]:
@@ -430,18 +474,25 @@ def track_due(ctx, within, limit, as_json, today):
 
 
 def _signer_option(f):
-    f = click.option("--requester-address", help="Postal address for the reply (default: your profile's).")(f)
-    f = click.option("--requester-email", help="Email for the reply (default: your profile's).")(f)
-    return click.option("--requester-name", help="Who signs (default: the request's requester, else your "
+    f = click.option("--confirm-signer", is_flag=True, help="Send it with your profile's contact details although "
+                     "the request's requester signs it.")(f)
+    f = click.option("--profile", "profile_file", type=click.Path(dir_okay=False),
+                     help="The signer's profile file, for what the request does not store (default: yours).")(f)
+    f = click.option("--requester-phone", help="Phone for the reply (default: the request's, else the profile's).")(f)
+    f = click.option("--requester-address", help="Postal address for the reply (default: the request's, else the "
+                     "profile's).")(f)
+    f = click.option("--requester-email", help="Email for the reply (default: the request's, else the profile's).")(f)
+    return click.option("--requester-name", help="Who signs (default: the request's requester, else the "
                         "profile's name).")(f)
 
 
 def _letter_command(ctx, request, kind, out, fmt, overwrite, by, **kw):
-    from foia.tracker.service import draft_letter
+    from foia.tracker.service import draft_letters
 
     tracker = _tracker(ctx)
-    path, letter, rid = draft_letter(tracker, request, kind, out_dir=out, fmt=fmt, overwrite=overwrite, by=by, **kw)
-    click.echo(f"Wrote {path} ({kind} letter for request {rid}; recorded in its history).")
+    paths, letter, rid = draft_letters(tracker, request, kind, out_dir=out, formats=fmt, overwrite=overwrite, by=by,
+                                       **kw)
+    click.echo(f"Wrote {', '.join(map(str, paths))} ({kind} letter for request {rid}; recorded in its history).")
     for w in letter.warnings:
         click.echo(f"Warning: {w}", err=True)
     where = letter.portal or letter.to_email
@@ -454,8 +505,8 @@ def _letter_command(ctx, request, kind, out, fmt, overwrite, by, **kw):
 def _letter_output_options(f):
     """--out, --format and --overwrite for the letters a request's state writes."""
     f = click.option("--overwrite", is_flag=True, help="Replace a letter of the same name.")(f)
-    f = click.option("--format", "fmt", default="txt", show_default=True,
-                     type=click.Choice(["txt", "md", "docx", "eml"]), help="Letter format.")(f)
+    f = click.option("--format", "fmt", multiple=True, default=("txt",), show_default=True,
+                     type=click.Choice(["txt", "md", "docx", "eml"]), help="Letter format (repeatable).")(f)
     return click.option("--out", default=".", show_default=True, type=click.Path(file_okay=False),
                         help="Folder for the letter.")(f)
 
@@ -466,11 +517,15 @@ def _letter_output_options(f):
 @_signer_option
 @_by_option
 @click.pass_context
-def track_followup(ctx, request, out, fmt, overwrite, requester_name, requester_email, requester_address, by):
+def track_followup(ctx, request, out, fmt, overwrite, requester_name, requester_email, requester_address,
+                   requester_phone, profile_file, confirm_signer, by):
     """Write a status inquiry for a request from its history: its tracking number (or, with none, its
-    filing date), the tracker's due dates; about the appeal while one awaits its decision."""
+    filing date), the tracker's due dates; about the appeal while one awaits its decision. The reply
+    details are the request's requester's, as recorded with it."""
     _letter_command(ctx, request, "follow-up", out, fmt, overwrite, by, requester_name=requester_name,
-                    requester={"requester_email": requester_email, "requester_address": requester_address})
+                    requester={"requester_email": requester_email, "requester_address": requester_address,
+                               "requester_phone": requester_phone},
+                    profile_file=profile_file, confirm_signer=confirm_signer)
 
 
 @track.command("appeal")
@@ -486,11 +541,68 @@ def track_followup(ctx, request, out, fmt, overwrite, requester_name, requester_
 @_by_option
 @click.pass_context
 def track_appeal(ctx, request, grounds, exemptions, details, out, fmt, overwrite, requester_name, requester_email,
-                 requester_address, by):
-    """Write an appeal for a request (tracking number, dates and determination from its history)."""
+                 requester_address, requester_phone, profile_file, confirm_signer, by):
+    """Write an appeal for a request (tracking number, dates and determination from its history; the
+    reply details of its requester, as recorded with it).
+
+    Appealing a withholding without --exemption cites the FOIA exemptions marked on the pages
+    of the request's documents (`foia docs add`)."""
+    if not exemptions and {"withholding", "partial-withholding"} & set(grounds):
+        exemptions = _document_exemptions(ctx, request)
     _letter_command(ctx, request, "appeal", out, fmt, overwrite, by, grounds=grounds, exemptions=exemptions,
                     details=details, requester_name=requester_name,
-                    requester={"requester_email": requester_email, "requester_address": requester_address})
+                    requester={"requester_email": requester_email, "requester_address": requester_address,
+                               "requester_phone": requester_phone},
+                    profile_file=profile_file, confirm_signer=confirm_signer)
+
+
+def _document_exemptions(ctx, request) -> tuple[str, ...]:
+    """The FOIA (b) exemptions marked in the request's documents, announced on stderr."""
+    from foia.vault.documents import exemptions_of
+
+    found = exemptions_of(_tracker(ctx), request)
+    foia_marks = tuple(k for k in found if k.startswith("(b)"))
+    if found:
+        click.echo("Exemptions marked in this request's documents: " + ", ".join(f"{k} x{v}" for k, v in found.items())
+                   + (f"; citing {', '.join(foia_marks)} (choose with --exemption)" if foia_marks else ""), err=True)
+    return foia_marks
+
+
+@track.command("bundle")
+@click.argument("request", required=False)
+@click.option("--out", type=click.Path(dir_okay=False), help="The case file to write (a .zip, created user-only).")
+@click.option("--bates-prefix", default="", metavar="PREFIX", help="Put before each Bates number (e.g. ICE-).")
+@click.option("--bates-start", default=1, show_default=True, type=int, metavar="N", help="The first Bates number.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@click.option("--verify", "verify_zip", type=click.Path(dir_okay=False), metavar="ZIP",
+              help="Instead: re-check a case file's MANIFEST.sha256.")
+@click.pass_context
+def track_bundle(ctx, request, out, bates_prefix, bates_start, overwrite, verify_zip):
+    """Write a request's case file for an appeal or a lawsuit: chronology (CSV, DOCX), the
+    correspondence, the production Bates-stamped with its log, the withheld pages (a Vaughn
+    index request) and a SHA-256 manifest."""
+    from foia.errors import UsageError
+
+    if verify_zip:
+        from foia.vault.bundle import verify
+
+        r = verify(verify_zip)
+        for p in r["problems"]:
+            click.echo(f"FAILED {p}")
+        if r["problems"]:
+            raise UsageError(f"{verify_zip}: {_n(len(r['problems']), 'problem')} in {r['files']} files")
+        click.echo(f"{verify_zip}: all {r['files']} files match MANIFEST.sha256.")
+        return
+    if not request or not out:
+        raise UsageError("give REQUEST and --out case.zip (or --verify case.zip)")
+    from foia.vault.bundle import bundle
+
+    r = bundle(_tracker(ctx), request, out, prefix=bates_prefix, start=bates_start, overwrite=overwrite)
+    bates = f", Bates {r['first']}-{r['last']}" if r["first"] else ""
+    click.echo(f"Wrote {out}: request {r['request_id']}, {_n(r['stamped'], 'PDF')} ({_n(r['pages'], 'page')}{bates}), "
+               f"{_n(r['withheld_pages'], 'page')} withheld or redacted, {r['files']} files with MANIFEST.sha256.")
+    if r["exhaustion"]:
+        click.echo(f"Exhaustion ({r['exhaustion']['kind']}): {r['exhaustion']['date']} ({r['exhaustion']['rule']}).")
 
 
 @track.command("export")
@@ -498,15 +610,27 @@ def track_appeal(ctx, request, grounds, exemptions, details, out, fmt, overwrite
 @click.option("--out", type=click.Path(dir_okay=False), help="File to write (created user-only); default stdout.")
 @click.option("--redact", is_flag=True, help="Leave out identity fields, letter text, file references and notes.")
 @click.option("--keep-notes", is_flag=True, help="With --redact: keep the notes (check them for names first).")
+@click.option("--remind", "reminders", multiple=True, type=click.IntRange(min=0, max=366), metavar="DAYS",
+              help="ics: an alarm DAYS days before each requester deadline (repeatable; default 7 and 1).")
+@click.option("--no-reminders", is_flag=True, help="ics: no alarms.")
+@click.option("--assignee", metavar="NAME", help="ics: only the deadlines of requests handed to NAME.")
+@_today_option
 @click.pass_context
-def track_export(ctx, fmt, out, redact, keep_notes):
-    """Export every request: json (everything, re-importable), csv (one row per request), ics (deadlines)."""
-    from foia.tracker.io import export
+def track_export(ctx, fmt, out, redact, keep_notes, reminders, no_reminders, assignee, today):
+    """Export every request: json (everything, re-importable), csv (one row per request), ics (deadlines,
+    with reminders before yours, the assignee, OVERDUE and LAPSED marked)."""
+    from foia.tracker.io import DEFAULT_REMINDERS, export
 
     if keep_notes and not redact:
         raise click.UsageError("--keep-notes works with --redact (an export without --redact keeps everything)")
-    tracker = _tracker(ctx)
-    n = export(tracker, fmt, out, redact=redact, keep_notes=keep_notes)
+    if fmt != "ics" and (reminders or no_reminders or assignee):
+        raise click.UsageError("--remind, --no-reminders and --assignee shape the calendar: use them with "
+                               "--format ics")
+    if reminders and no_reminders:
+        raise click.UsageError("give --remind DAYS or --no-reminders, not both")
+    tracker = _tracker(ctx, today)
+    n = export(tracker, fmt, out, redact=redact, keep_notes=keep_notes, assignee=assignee,
+               reminders=() if no_reminders else (reminders or DEFAULT_REMINDERS))
     if out:
         what = "calendar event" if fmt == "ics" else "request"
         click.echo(f"Wrote {_n(n, what)} to {out}" + (" (redacted)" if redact else ""), err=True)
@@ -530,13 +654,16 @@ def track_import(ctx, file, fmt):
         f"request {result['first_id']}"
     click.echo(f"Imported {_n(result['requests'], 'request')} ({ids}) with {_n(result['events'], 'event')} "
                f"from {file}.")
+    if result.get("messages"):
+        click.echo(f"Restored {_n(result['messages'], 'mail message')} kept by the inbox (foia inbox list).")
     if result["renumbered"]:
         click.echo("The file's request ids were taken in this database: the requests got new ids.")
     if (fmt or file.rsplit(".", 1)[-1]).lower() == "csv":
         click.echo("Note: a CSV row holds a request's status, not its history: each history was rebuilt as "
-                   "submitted on filed_on, then the status on status_on, and the deadlines counted from those "
-                   "(receipt dates, extensions, stops and fees are not in a CSV; move a queue with its history "
-                   "by `export --format json`).", err=True)
+                   "submitted on filed_on, then the status on status_on (marked 'from a CSV summary' in `show`), "
+                   "and the deadlines counted from those; nothing the row does not state was added (receipt "
+                   "dates, extensions, stops, fees and what an appeal is of are not in a CSV; move a queue with "
+                   "its history by `export --format json`).", err=True)
 
 
 @track.command("backup")
@@ -596,3 +723,19 @@ def track_recompute(ctx, request):
         if bar is not None:
             bar.render_finish()
     click.echo(f"Recomputed the deadlines of {n} request{'s' if n != 1 else ''}.")
+
+
+def _db_after_subcommand(ctx: click.Context, param, value):
+    # `foia track due --db X` as well as `foia track --db X due`: the place users type it after
+    # `foia draft ... --db X`. Given here, it wins over the group's (and FOIA_DB).
+    if value is not None:
+        ctx.ensure_object(dict)
+        ctx.obj["db"] = value
+        ctx.obj["db_from_option"] = True
+    return value
+
+
+for _command in track.commands.values():
+    _command.params.append(click.Option(
+        ["--db"], metavar="URL", expose_value=False, is_eager=True, callback=_db_after_subcommand,
+        help="Tracker database (as `foia track --db URL`; either place works)."))

@@ -4,6 +4,8 @@ body, optionally the DOCX attached. Mail clients open it as a draft (X-Unsent: 1
 from __future__ import annotations
 
 import hashlib
+import re
+import uuid
 from datetime import datetime, time, timezone
 from email import policy
 from email.headerregistry import Address
@@ -28,32 +30,108 @@ def _address(name: str | None, email: str, *, name_from: str = "--requester-name
         raise FoiaError(f"{email!r} is not an email address; fix it (--to-email / profile email)") from None
 
 
-def to_eml(letter, *, reproducible: bool = False, attach_docx: bool = False, now: datetime | None = None) -> bytes:
-    if not letter.to_email and not letter.portal_only:
-        where = f" at {letter.portal}" if letter.portal else ""
-        raise FoiaError(f"{letter.office_name} has no email address in the directory; write txt or docx and "
-                        f"file{where}, or give one with --to-email")
+# The tag foia puts in the subject of mail filed in the tracker: replies keep the subject
+# ("RE: ... [foia #12]"), so `foia inbox` can match a reply whose headers were stripped.
+SUBJECT_TAG = "[foia #{id}]"
+_DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+
+
+def message_id_for(letter, *, reproducible: bool = False) -> str:
+    """The Message-ID of the .eml written for ``letter``: a reply quotes it (In-Reply-To,
+    References), which is how `foia inbox` finds the request it answers. Random, or derived
+    from the letter for reproducible output; on the requester's mail domain (RFC 5322 3.6.4)."""
     requester = letter.fields.get("requester") or {}
-    # RFC 5322 allows lines up to 998 characters; folding at 78 splits a long RE line before
-    # its first word, which some readers show with a leading space.
-    msg = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
-    if letter.to_email:     # none for an office that takes requests online only (see build_letter)
-        msg["To"] = _address(letter.office_name, letter.to_email, name_from="the office's name in your directory file")
+    domain = str(requester.get("email") or "").rpartition("@")[2]
+    if not _DOMAIN.match(domain):
+        domain = "foia.invalid"     # RFC 2606: a name that can never be someone else's
+    if reproducible:
+        seed = f"{letter.office_id}\n{letter.kind}\n{letter.date}\n{letter.text}".encode()
+        token = hashlib.sha256(seed).hexdigest()[:32]
+    else:
+        token = uuid.uuid4().hex
+    return f"<foia.{token}@{domain}>"
+
+
+class _FoldingPolicy(policy.EmailPolicy):
+    """SMTP's policy, but an ASCII Subject is folded at the last space that fits: the standard
+    folder moves a Subject of 70-77 characters whole onto a continuation line, which readers
+    then show with a leading space."""
+
+    def fold(self, name, value):
+        folded = self._fold_subject(name, value)
+        return folded if folded is not None else super().fold(name, value)
+
+    def fold_binary(self, name, value):
+        folded = self._fold_subject(name, value)
+        return folded.encode("ascii") if folded is not None else super().fold_binary(name, value)
+
+    def _fold_subject(self, name, value) -> str | None:
+        import textwrap
+
+        text = str(value)
+        if name.lower() != "subject" or not text.isascii() or "  " in text or text != text.strip():
+            return None
+        lines = textwrap.wrap(text, width=self.max_line_length, initial_indent=f"{name}: ",
+                              subsequent_indent=" ", break_long_words=False, break_on_hyphens=False)
+        return self.linesep.join(lines) + self.linesep
+
+
+_POLICY = _FoldingPolicy(linesep="\r\n")
+
+
+def eml_refusal(letter) -> str | None:
+    """Why no .eml can be addressed for ``letter``, or None: the office has no email in the
+    directory, or it takes requests online only (an email there would not be a filing). An
+    address given with --to-email is the user's choice and always used."""
+    office = letter.fields.get("office") or {}
+    if not letter.to_email:
+        where = f" at {letter.portal}" if letter.portal else ""
+        return (f"{letter.office_name} has no email address in the directory; write txt or docx and "
+                f"file{where}, or give one with --to-email")
+    if letter.portal_only and not letter.fields.get("to_email_given"):
+        rule_by = "DHS" if office.get("dhs") else office.get("abbreviation", letter.office_name)
+        since = f" since {office['portal_only_since']}" if office.get("portal_only_since") else ""
+        return (f"{letter.office_name} takes requests online only ({rule_by} rule{since}), so a request "
+                f"emailed to {letter.to_email} is not filed; file at {letter.portal}, or give an address with "
+                "--to-email")
+    return None
+
+
+def to_eml(letter, *, reproducible: bool = False, attach_docx: bool = False, now: datetime | None = None,
+           message_id: str | None = None, request_id: int | None = None,
+           attachment_name: str | None = None) -> bytes:
+    """The .eml bytes; ``message_id`` (default :func:`message_id_for`) and, for a request filed
+    in the tracker, ``request_id`` (its tag goes in the subject); ``attachment_name`` is the
+    DOCX's file name (default: the letter's own default file name), so the attachment is called
+    what the file beside it is."""
+    refusal = eml_refusal(letter)
+    if refusal:
+        raise FoiaError(refusal)
+    requester = letter.fields.get("requester") or {}
+    # Lines of at most 78 characters (RFC 5322 2.1.1): a long Subject is folded, base64 is cut at
+    # 76 (RFC 2045 6.8) and long paragraphs go quoted-printable; readers unfold all three.
+    msg = EmailMessage(policy=_POLICY)
+    msg["To"] = _address(letter.office_name, letter.to_email, name_from="the office's name in your directory file")
     if requester.get("email"):
         msg["From"] = _address(requester.get("name"), requester["email"])
-    msg["Subject"] = letter.subject
+    msg["Subject"] = letter.subject + (f" {SUBJECT_TAG.format(id=request_id)}" if request_id is not None else "")
     if reproducible and letter.date:
         stamp = datetime.combine(letter.date, time(0, 0), tzinfo=timezone.utc)
     else:
         stamp = (now or datetime.now(timezone.utc)).replace(microsecond=0)
     msg["Date"] = format_datetime(stamp)
+    msg["Message-ID"] = message_id or message_id_for(letter, reproducible=reproducible)
     msg["X-Unsent"] = "1"
     msg.set_content(letter.text, subtype="plain", charset="utf-8")
     if attach_docx:
         from foia.render.docx import to_docx
 
         data = to_docx(letter, reproducible=reproducible, now=stamp)
-        filename = f"{letter.date.isoformat() if letter.date else 'letter'}-{letter.kind}.docx"
+        if attachment_name is None:
+            from foia.letters import default_stem
+
+            attachment_name = f"{default_stem(letter)}.docx"
+        filename = attachment_name
         msg.add_attachment(data, maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename=filename)
         if reproducible:
             # The MIME boundary is random unless set: derive it from the content instead.

@@ -60,6 +60,10 @@ EVENT_TYPES: dict[str, str] = {
     "purged": "Identity data purged",
     "expedite-asked": "Expedited processing asked (after the request)",
     "referral": "Referred to another office (tracked as its own request)",
+    # Mail from the office kept by `foia inbox` (no clock reads them; the proposals they bring
+    # are recorded as the events above, through Tracker.update).
+    "mail-received": "Mail received",
+    "delivery-failed": "Delivery failed (bounced mail)",
 }
 
 AGENCY, REQUESTER = "agency", "requester"

@@ -42,8 +42,12 @@ from foia.tracker import derive as dv
 from foia.tracker import lifecycle as lc
 from foia.tracker.models import (IDENTITY_COLUMNS, IDENTITY_EVENT_KEYS, deadlines, events, request_tags,
                                  requests, tracking_numbers)
-from foia.tracker.service import MAX_ID, a_number_problem, dob_problem
+from foia.tracker.service import (MAX_ID, REQUESTER_CONTACT_KEYS, a_number_problem, dob_problem,
+                                   requester_contact_value)
 from foia.tracker.store import LATEST, utcnow
+
+# Calendar alarms before a requester deadline (an appeal window, a clarification answer), in days.
+DEFAULT_REMINDERS = (7, 1)
 
 FORMAT = "foia-tracker"
 FORMAT_VERSION = 1
@@ -60,7 +64,7 @@ CSV_DERIVED = {"next_deadline", "next_deadline_key", "next_deadline_note", "exha
 REQUEST_FIELDS = ["id", "uid", "title", "office", "kind", "status", "status_on", "filed_on", "sent_via",
                   "assignee", "requester", "client_name", "client_dob", "client_a_number", "fee_category",
                   "fee_limit", "fee_waiver", "expedite", "systems", "vendors", "contracts", "letter_text",
-                  "office_snapshot", "created_at", "updated_at", "purged_at"]
+                  "office_snapshot", "created_at", "updated_at", "purged_at", "requester_contact"]
 _UID = re.compile(r"[0-9a-fA-F-]{8,36}")
 _TRUE = {"yes", "y", "true", "1", "x"}
 _FALSE = {"no", "n", "false", "0", ""}
@@ -175,16 +179,19 @@ def request_json(row, evs, tags, tns, *, redact: bool = False, keep_notes: bool 
     return out
 
 
-def export(tracker, fmt: str, out=None, *, redact: bool = False, keep_notes: bool = False) -> int:
+def export(tracker, fmt: str, out=None, *, redact: bool = False, keep_notes: bool = False,
+           reminders: Sequence[int] = DEFAULT_REMINDERS, assignee: str | None = None) -> int:
     """Write every request as ``fmt`` (csv, json, ics) to ``out`` (a path; None = stdout).
-    Returns the number of requests (json/csv) or calendar events (ics) written."""
+    Returns the number of requests (json/csv) or calendar events (ics) written. For ics:
+    ``reminders`` are the days before a requester deadline its alarms go off (empty: none) and
+    ``assignee`` keeps one person's requests."""
     fmt = (fmt or "").lower()
     if fmt == "json":
         return _export_json(tracker, out, redact=redact, keep_notes=keep_notes)
     if fmt == "csv":
         return _export_csv(tracker, out, redact=redact)
     if fmt == "ics":
-        return _export_ics(tracker, out)
+        return _export_ics(tracker, out, reminders=reminders, assignee=assignee)
     raise UsageError(f"--format: {fmt!r} is not an export format; use csv, json or ics")
 
 
@@ -200,7 +207,20 @@ def _export_json(tracker, out, *, redact: bool, keep_notes: bool) -> int:
             fh.write(json.dumps(request_json(row, evs, tags, tns, redact=redact, keep_notes=keep_notes),
                                 ensure_ascii=False, sort_keys=True))
             count += 1
-        fh.write("\n]}\n")
+        fh.write("\n]")
+        if not redact:
+            # The inbox's mail, raw bytes included, so a backup restores the proof (`foia inbox`);
+            # a redacted export leaves it out: mail names the people it is about.
+            from foia.inbox.service import export_messages
+
+            first = True
+            for m in export_messages(tracker):
+                fh.write(', "inbox": [\n' if first else ",\n")
+                fh.write(json.dumps(m, ensure_ascii=False, sort_keys=True))
+                first = False
+            if not first:
+                fh.write("\n]")
+        fh.write("}\n")
     return count
 
 
@@ -270,24 +290,35 @@ def _export_csv(tracker, out, *, redact: bool) -> int:
     return count
 
 
-def _export_ics(tracker, out) -> int:
-    from icalendar import Calendar, Event as VEvent
+def _export_ics(tracker, out, *, reminders: Sequence[int] = DEFAULT_REMINDERS, assignee: str | None = None) -> int:
+    from icalendar import Alarm, Calendar, Event as VEvent
     from sqlalchemy import select, true
     from datetime import timedelta
 
+    from foia.tracker.service import _spellings
+
+    for days in reminders:
+        if not 0 <= days <= 366:
+            raise UsageError(f"--remind: {days} is not a number of days from 0 to 366")
+    reminders = sorted(set(reminders), reverse=True)
     cal = Calendar()
     cal.add("prodid", "-//foia//request tracker//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", "FOIA deadlines")
+    cal.add("x-wr-calname", "FOIA deadlines" + (f" ({assignee})" if assignee else ""))
     stamp = datetime.now(timezone.utc).replace(microsecond=0)
+    today = tracker.today()
     names = {a.id: a.abbreviation for a in tracker.directory.agencies.values()}
     count = 0
+    r_ = requests.c
+    where = [deadlines.c.open == true(), deadlines.c.due.is_not(None)]
+    if assignee:
+        where.append(r_.assignee.in_(_spellings(r_.assignee, assignee)))
     with tracker.store.read() as conn:
         rows = conn.execute(
             select(deadlines.c.request_id, deadlines.c.key, deadlines.c.label, deadlines.c.due, deadlines.c.rule,
-                   deadlines.c.party, requests.c.uid, requests.c.title, requests.c.office, requests.c.status)
-            .join(requests, requests.c.id == deadlines.c.request_id)
-            .where(deadlines.c.open == true(), deadlines.c.due.is_not(None))
+                   deadlines.c.party, r_.uid, r_.title, r_.office, r_.status, r_.assignee)
+            .join(requests, r_.id == deadlines.c.request_id)
+            .where(*where)
             .order_by(deadlines.c.due, deadlines.c.request_id, deadlines.c.key))
         for r in rows:
             ev = VEvent()
@@ -296,13 +327,29 @@ def _export_ics(tracker, out) -> int:
             ev.add("dtstamp", stamp)
             ev.add("dtstart", r.due)
             ev.add("dtend", r.due + timedelta(days=1))
-            ev.add("summary", f"{r.label}: {r.title} ({office}) #{r.request_id}")
-            who = "the agency must act" if r.party == dv.AGENCY else "you must act"
+            yours = r.party != dv.AGENCY
+            # A day past: the agency's deadline is overdue (it still owes the answer); the
+            # requester's window has lapsed (what is left is a late appeal or a new request).
+            flag = ("LAPSED: " if yours else "OVERDUE: ") if r.due < today else ""
+            who = f" [{r.assignee}]" if r.assignee else ""
+            ev.add("summary", f"{flag}{r.label}: {r.title} ({office}) #{r.request_id}{who}")
+            acts = "you must act" if yours else "the agency must act"
             ev.add("description", f"Request {r.request_id} ({lc.label(r.status)}), {office}: {r.title}\n"
-                                  f"{r.label} {r.due.isoformat()}: {who}.\nRule: {r.rule}\n"
-                                  f"Details: foia track show {r.request_id} --explain")
+                                  f"{r.label} {r.due.isoformat()}: {acts}.\nRule: {r.rule}\n"
+                                  + (f"Assignee: {r.assignee}\n" if r.assignee else "")
+                                  + f"Details: foia track show {r.request_id} --explain")
+            if r.assignee:
+                ev.add("contact", r.assignee)
             ev.add("categories", ["FOIA", office])
             ev.add("transp", "TRANSPARENT")
+            if yours and r.due >= today:
+                for days in reminders:
+                    alarm = Alarm()
+                    alarm.add("action", "DISPLAY")
+                    alarm.add("trigger", timedelta(days=-days))
+                    when = "today" if days == 0 else f"in {days} day{'s' if days != 1 else ''}"
+                    alarm.add("description", f"{r.label} {when}: {r.title} ({office}) #{r.request_id}")
+                    ev.add_component(alarm)
             cal.add_component(ev)
             count += 1
     with private_output(out, binary=True) as fh:
@@ -641,14 +688,15 @@ class _CsvSource:
         self.now = utcnow()
         self.rules = tracker.rules
         self.calendar = tracker.calendar
-        # An appealed row's event says what the appeal is of: the agency's silence (checked below).
-        self.of_silence = {"imported": True, "of": ["no-response"]}
         # A few thousand distinct dates among 100,000 rows: each cell text already found to be
         # a past date is looked up, not parsed again.
         self.days: dict[str, date] = {}
         # One data object for every "imported" event: nothing changes it, and the insert encodes
         # it to JSON once per chunk.
-        self.imported = {"imported": True}
+        # "summary": the history was rebuilt from a CSV row (a status and its date), not recorded.
+        # What the row does not state is not invented: an appealed row's appeal says nothing of
+        # what it appeals (a denial before it, or the agency's silence, are not in the row).
+        self.imported = {"imported": True, "summary": "csv"}
         if "\n" not in text and "\r" in text:
             # Excel for Mac's "CSV (Macintosh)" ends lines with CR alone.
             text = text.replace("\r", "\n")
@@ -719,17 +767,6 @@ class _CsvSource:
                 self.days[raw] = found
         return found
 
-    def _determination_due(self, office: str, filed: date) -> date | None:
-        """The determination's due date for a request filed on ``filed`` with nothing else known
-        (None: an office without a statutory clock). Memoised in the engine's cache."""
-        rules = self.rules(office)
-        if rules is None:
-            return None
-        try:
-            return dv._determination(filed, rules, self.calendar(), None, None, (), False).due
-        except FoiaError:
-            return None         # a clock past the calendar's years: derive reports it
-
     def prepare(self, items: list, problems: _Problems) -> list[_Prepared]:
         from foia.tracker.service import parse_tracking
 
@@ -772,16 +809,6 @@ class _CsvSource:
                 problems.add(where("filed_on"), "a draft has not been filed; leave filed_on empty or give a status")
             if filed and status_on and status_on < filed:
                 problems.add(where("status_on"), f"{status_on.isoformat()} is before filed_on {filed.isoformat()}")
-            elif status == "appealed" and filed and fields["office"]:
-                # A row's history is "submitted, then appealed": that appeal is of the agency's
-                # silence, possible only once the determination is overdue (as `update` checks).
-                due = self._determination_due(fields["office"], filed)
-                appealed_on = status_on or filed
-                if due is not None and appealed_on <= due:
-                    problems.add(where("status"), f"cannot record appealed on {appealed_on.isoformat()}: there is no "
-                                                  "determination to appeal yet, and it is not due until "
-                                                  f"{due.isoformat()}; give the determination's status, or a "
-                                                  "status_on after that day")
             estimated = get("estimated_completion")
             if estimated:
                 estimated = _parse_day(estimated, problems, where("estimated_completion"), today=today,
@@ -821,7 +848,7 @@ class _CsvSource:
                 if status != "submitted":
                     evs.append({"uid": new_uid(), "type": "status", "status": status,
                                 "occurred_on": status_on or filed, "recorded_at": now, "actor": actor,
-                                "note": None, "data": self.of_silence if status == "appealed" else imported})
+                                "note": None, "data": imported})
             for number, reason in numbers:
                 evs.append({"uid": new_uid(), "type": "tracking-number", "status": None,
                             "occurred_on": filed or today, "recorded_at": now, "actor": actor, "note": None,
@@ -1114,6 +1141,7 @@ class _JsonSource:
         # Texts are scanned for NUL and lone surrogates only when the file has such an escape.
         self.scan = _ODD_ESCAPE.search(text) is not None
         self.items = list(enumerate(doc["requests"], start=1))
+        self.inbox = doc.get("inbox")      # the mail `foia inbox` kept (foia.inbox.service.restore_messages)
 
     def wanted_ids(self) -> list[int] | None:
         out = []
@@ -1226,6 +1254,16 @@ class _JsonSource:
                     break
             evs = self._events(rec, label, where, problems, new_uid, today, now, scan)
             letter = rec.get("letter_text")
+            raw_contact, contact = rec.get("requester_contact"), None
+            if raw_contact is not None:
+                if not isinstance(raw_contact, dict) or set(raw_contact) - set(REQUESTER_CONTACT_KEYS):
+                    problems.add(where("requester_contact"), "expected an object with email, address and phone")
+                else:
+                    try:
+                        contact = requester_contact_value(raw_contact)
+                    except UsageError as exc:
+                        problems.add(where("requester_contact"), exc.message.split(": ", 1)[-1])
+            fields["requester_contact"] = contact
             row = dict(fields, uid=uid, status="draft", letter_text=letter if isinstance(letter, str) else None,
                        office_snapshot=rec.get("office_snapshot"), created_at=str(rec.get("created_at") or now),
                        updated_at=str(rec.get("updated_at") or now), purged_at=rec.get("purged_at") or None)
@@ -1705,9 +1743,13 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
         for table in ("requests", "events", "tracking_numbers"):
             conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                  f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)")
+    if getattr(source, "inbox", None) is not None:
+        from foia.inbox.service import restore_messages
+
+        counts["messages"] = restore_messages(conn, source.inbox, path)
     return {"requests": counts["requests"], "events": counts["events"],
             "renumbered": bool(seen_ids) and not keep,
-            "first_id": counts["first_id"], "last_id": counts["last_id"]}
+            "first_id": counts["first_id"], "last_id": counts["last_id"], "messages": counts.get("messages", 0)}
 
 
 def _check_taken(conn, chunk: dict, problems: _Problems, filing: dict[str, str]) -> None:

@@ -26,7 +26,7 @@ metadata = MetaData()
 # Identity fields of a request: never printed unless asked (--identity), removed by
 # `export --redact`, blanked by `purge`. The letter text is one: a first-party (Privacy Act)
 # letter carries the subject's date and place of birth and A-Number (6 CFR 5.21(e)).
-IDENTITY_COLUMNS = ("requester", "client_name", "client_dob", "client_a_number", "letter_text")
+IDENTITY_COLUMNS = ("requester", "client_name", "client_dob", "client_a_number", "letter_text", "requester_contact")
 
 # Keys inside events' ``data`` that can identify a client: file names of received records
 # ("Garcia A-File.pdf"), paths of drafted letters, and the identity fields a ``created``
@@ -69,6 +69,9 @@ requests = Table(
     # may have lapsed while a later window is still open: `list` then looks that one up in
     # `deadlines`, and only for the few requests where the two columns straddle --today.
     Column("requester_due_last", Date),
+    # The requester's email, postal address and phone as filed (migration 6): in a shared queue
+    # the follow-up and the appeal give the agency these, not whoever runs the command.
+    Column("requester_contact", JSON),
     # Never reuse the id of a request, even the highest one (SQLite AUTOINCREMENT).
     sqlite_autoincrement=True,
 )

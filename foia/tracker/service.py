@@ -37,6 +37,17 @@ TRACKING_REASONS = {
     "referral": "referred to another office",
     "appeal": "appeal number",
 }
+# Statuses in which a request waits with no clock to make it show in `due` (remand has none in
+# foia, a fee or clarification wait stops the agency's, mediation and drafts have none): after
+# `stale_days` without an event they are listed, with what is usually the next step. (Litigation
+# is left out: the court sets its pace, and months without an event are ordinary.)
+STALE_STATUSES = {
+    "draft": "not sent yet",
+    "remanded": "remanded: the agency reprocesses it, with no deadline foia can count",
+    "awaiting-fees": "the agency awaits a fee answer or payment (its clock is stopped)",
+    "awaiting-clarification": "the agency awaits a clarification (its clock is stopped)",
+    "in-mediation": "in OGIS mediation",
+}
 # The appeal letter's ground that fits each adverse determination (foia.letters.APPEAL_GROUNDS).
 APPEAL_GROUND_FOR = {"denied": "withholding", "partial": "partial-withholding", "no-records": "no-records",
                      "fulfilled": "inadequate-search"}
@@ -204,6 +215,29 @@ def _text(value, *, what: str, limit: int = 2000) -> str | None:
     return text
 
 
+REQUESTER_CONTACT_KEYS = ("email", "address", "phone")
+
+
+def requester_contact_value(contact: dict | None) -> dict | None:
+    """The requester's contact details to store (email, address, phone), checked; None when empty."""
+    from foia.directory import EMAIL_RE
+
+    if not contact:
+        return None
+    out = {}
+    for key in REQUESTER_CONTACT_KEYS:
+        value = _text(contact.get(key), what=f"--requester-{key}", limit=1000)
+        if value:
+            out[key] = value
+    if out.get("email") and not EMAIL_RE.match(out["email"]):
+        raise UsageError("--requester-email: not an email address; use name@example.org")
+    if out.get("address"):
+        # Lines as typed; a "\n" typed in a shell is a line break too.
+        out["address"] = "\n".join(ln.strip() for ln in out["address"].replace("\\n", "\n").splitlines()
+                                   if ln.strip())
+    return out or None
+
+
 @dataclass
 class Change:
     """What one add/update/correct/purge did, for the CLI to report."""
@@ -330,11 +364,14 @@ class Tracker:
             fee_limit=None, fee_waiver: bool = False, expedite: bool = False, systems: Sequence[str] = (),
             vendors: Sequence[str] = (), contracts: Sequence[str] = (), tracking: Sequence[str] = (),
             note: str | None = None, by: str | None = None, snapshot: dict | None = None,
-            referred_from=None) -> Change:
-        """Record a new request: submitted on ``on`` (default today), or a draft. ``referred_from``:
+            requester_contact: dict | None = None, referred_from=None, message_id: str | None = None) -> Change:
+        """Record a new request: submitted on ``on`` (default today), or a draft.
+        ``requester_contact``: the requester's ``email``, ``address`` and ``phone`` as filed
+        (identity data), which the tracker's letters give the agency. ``referred_from``:
         the request an office referred to this one (ICE to the FBI for NCIC entries): the child
         has its own office, tracking number, receipt date and clock, and is shown under its
-        parent, whose history records the referral."""
+        parent, whose history records the referral. ``message_id``: the Message-ID of the .eml
+        it was filed with, which replies quote (`foia inbox`)."""
         from foia.profile import normalize_fee_category
 
         today = self.today()
@@ -378,6 +415,7 @@ class Tracker:
             "status": "draft", "sent_via": sent_via,
             "assignee": _text(assignee, what="--assignee", limit=200),
             "requester": _text(requester, what="--requester", limit=500),
+            "requester_contact": requester_contact_value(requester_contact),
             "client_name": _text(client_name, what="--client-name", limit=500),
             "client_dob": dob.isoformat() if dob else None,
             "client_a_number": client_a_number,
@@ -407,7 +445,8 @@ class Tracker:
             rid = conn.execute(insert(requests).values(**row).returning(requests.c.id)).scalar_one()
             new = [self._event(rid, "created", today if not draft else filed_on, actor,
                                status="draft" if draft else None, note=note if draft else None,
-                               data={"referred_from": parent.uid} if parent is not None else None)]
+                               data={**({"referred_from": parent.uid} if parent is not None else {}),
+                                     **({"message_id": message_id} if message_id else {})} or None)]
             if parent is not None:
                 # The parent's history says where part of it went (append-only, like every fact).
                 conn.execute(insert(events), [self._event(parent.id, "referral", filed_on, actor,
@@ -422,7 +461,8 @@ class Tracker:
             if tag_list:
                 conn.execute(insert(request_tags), [{"request_id": rid, "tag": t} for t in tag_list])
             state = self._refresh(conn, rid)
-            return Change(rid, title, agency.id, state.status, [_summary(e) for e in new],
+            # The `created` event is the line "Request N recorded" itself: not repeated below it.
+            return Change(rid, title, agency.id, state.status, [_summary(e) for e in new if e["type"] != "created"],
                           state.deadlines, warnings + state.warnings + state.notices
                           + _same_number_elsewhere(conn, rid, numbers, self.filing_ids()), state.notes)
 
@@ -436,11 +476,13 @@ class Tracker:
                pages: int | None = None, files: Sequence[str] = (), received=None, first_received=None,
                expedite_decision: str | None = None, assignee: str | None = None,
                add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (), by: str | None = None,
-               appeal_of: Sequence[str] = (), expedite_asked=None) -> Change:
+               appeal_of: Sequence[str] = (), expedite_asked=None,
+               also: Callable[[Any, int], None] | None = None) -> Change:
         """Append what happened to a request (one event per fact) and recompute its deadlines.
 
         ``appeal_of`` (with status appealed): what the appeal is of, from dv.APPEAL_TARGETS;
-        default: everything open to appeal on its day."""
+        default: everything open to appeal on its day. ``also(conn, request_id)`` runs in the same
+        transaction once every check passed (`foia inbox accept` marks its proposal done)."""
         today = self.today()
         on = _date(on, what="--on") or today
         self._not_future(on, "--on")
@@ -597,6 +639,8 @@ class Tracker:
                 conn.execute(update(requests).where(requests.c.id == rid).values(expedite=True))
             after = self._refresh(conn, rid)
             _refuse_new_problems(rid, state, after)
+            if also is not None:
+                also(conn, rid)
             return Change(rid, row.title, row.office, after.status, [_summary(e) for e in new],
                           after.deadlines, after.warnings + _news(state.notices, after.notices)
                           + _same_number_elsewhere(conn, rid, numbers, self.filing_ids()) + fee_warnings,
@@ -691,17 +735,27 @@ class Tracker:
                 if values:
                     touched += 1
                     conn.execute(update(events).where(events.c.id == ev.id).values(**values))
-            if not cleared and not touched:
+            from foia.vault.documents import purge_request
+
+            # The documents' pages naming the client leave the search index while the names are known.
+            vault_lines = purge_request(conn, row)
+            # The mail filed with the request names the client too: erased, not blanked.
+            from foia.inbox.service import erase_mail
+
+            erased = erase_mail(conn, rid)
+            if not cleared and not touched and not erased:
                 when = f" (already purged {row.purged_at})" if row.purged_at else ""
                 raise FoiaError(f"request {rid} holds no identity data{when}; nothing to purge")
             stamp = utcnow()
             conn.execute(update(requests).where(requests.c.id == rid).values(
                 **{c: None for c in IDENTITY_COLUMNS}, purged_at=stamp, updated_at=stamp))
             ev = self._event(rid, "purged", self.today(), actor,
-                             data={"fields": cleared, "events": touched, "notes": bool(notes)})
+                             data={"fields": cleared, "events": touched, "notes": bool(notes),
+                                   **({"messages": erased} if erased else {})})
             conn.execute(insert(events), [ev])
             state = self._refresh(conn, rid)
-            return Change(rid, row.title, row.office, state.status, [_summary(ev)], state.deadlines)
+            return Change(rid, row.title, row.office, state.status, [_summary(ev)], state.deadlines,
+                          notes=vault_lines)
 
         change = self.store.write(run)
         problem = self._scrub_after_purge()
@@ -805,7 +859,10 @@ class Tracker:
                                    for n in numbers]
         live = {e.uid: e for e in evs}
         timeline = []
-        for e in sorted(raw, key=lambda e: (live[e.uid].occurred_on if e.uid in live else e.occurred_on, e.id)):
+        # The `created` event is dated the day it was typed, often after the events it records
+        # (a request added with --on months back): it opens the timeline instead of closing it.
+        for e in sorted(raw, key=lambda e: (e.type != "created",
+                                            live[e.uid].occurred_on if e.uid in live else e.occurred_on, e.id)):
             shown = live.get(e.uid)
             timeline.append(event_dict(shown or e, identity=identity, voided=shown is None and e.type != "correction"))
         out["timeline"] = timeline
@@ -871,15 +928,21 @@ class Tracker:
              tag: str | None = None, overdue: bool = False, due_within: int | None = None,
              limit: int | None = None, identity: bool = False) -> list[dict]:
         """Requests sorted by their next deadline (soonest first, none last), filtered."""
-        from sqlalchemy import exists, or_, select, union
+        from sqlalchemy import case, exists, or_, select, union
 
         today = self.today()
         codes = [lc.normalize_status(s) for s in status]
         r = requests.c
         next_due, next_key, req_due = next_deadline_sql(today)
         next_due = next_due.label("next_due")
-        first_number = (select(tracking_numbers.c.number).where(tracking_numbers.c.request_id == r.id)
-                        .order_by(tracking_numbers.c.id).limit(1).scalar_subquery())
+        # While an appeal awaits its decision the office answers to the appeal's number: it is shown.
+        # (SQLite cannot read the outer row in a subquery's ORDER BY: two subqueries, one chosen.)
+        tn = tracking_numbers.c
+        numbers_of = select(tn.number).where(tn.request_id == r.id)
+        first_number = case(
+            (r.status == "appealed", numbers_of.order_by(case((tn.reason == "appeal", 0), else_=1), tn.id)
+             .limit(1).scalar_subquery()),
+            else_=numbers_of.order_by(tn.id).limit(1).scalar_subquery())
         cols = [r.id, r.title, r.office, r.status, r.status_on, r.filed_on, r.assignee, r.kind,
                 next_due, next_key.label("next_key"), first_number.label("tracking_number")]
         if identity:
@@ -947,21 +1010,29 @@ class Tracker:
             out.append(m)
         return out
 
-    def due(self, *, within: int = 14, limit: int = 50) -> dict:
+    def due(self, *, within: int = 14, limit: int = 50, assignee: str | None = None,
+            lapsed_days: int = 7, stale_days: int = 30) -> dict:
         """The morning view: what needs doing today.
 
         Sections: overdue determinations (with the follow-up command), appeal windows closing
-        within ``within`` days, late expedite decisions, overdue appeal decisions, and
-        clarification answers due within ``within`` days. Each lists at most ``limit`` requests,
-        oldest first, with the total count.
+        within ``within`` days, late expedite decisions, overdue appeal decisions, clarification
+        answers due within ``within`` days, requester windows that lapsed in the last
+        ``lapsed_days`` days (0: none shown), and requests waiting in a status where nothing
+        moves by itself (``STALE_STATUSES``) with no event for ``stale_days`` days (0: none
+        shown). Each lists at most ``limit`` requests, oldest first, with the total count and
+        each request's assignee. ``assignee`` keeps one person's requests (any case).
+        ``open`` counts the requests still open and ``next`` is the soonest deadline ahead, so
+        a quiet morning still says where the queue stands.
         """
         from sqlalchemy import and_, func, select, true
 
-        if within < 0:
-            raise UsageError("--within: give a number of days >= 0")
+        for value, what in ((within, "--within"), (lapsed_days, "--lapsed-days"), (stale_days, "--stale-days")):
+            if value < 0:
+                raise UsageError(f"{what}: give a number of days >= 0")
         today = self.today()
         horizon = today + timedelta(days=within)
-        d = deadlines.c
+        d, r = deadlines.c, requests.c
+        mine = [r.assignee.in_(_spellings(r.assignee, assignee))] if assignee else []
         sections = [
             ("overdue_determinations", "Overdue determinations", ("determination",), None, today, "followup"),
             ("appeal_windows", f"Appeal windows closing within {within} days", dv.APPEAL_WINDOWS, today, horizon,
@@ -971,7 +1042,15 @@ class Tracker:
             ("clarifications_due", f"Clarification answers due within {within} days", ("clarification_close",),
              today, horizon, None),
         ]
-        out = {"today": today.isoformat(), "within": within, "sections": []}
+        if lapsed_days:
+            # A requester window stays open in the table once its day has passed (nothing closed
+            # it): the days just after are when a late appeal can still be argued or a new
+            # request filed, so it is shown instead of vanishing.
+            sections.append(("lapsed_windows", f"Lapsed in the last {lapsed_days} days",
+                             dv.APPEAL_WINDOWS + ("clarification_close",), today - timedelta(days=lapsed_days),
+                             today - timedelta(days=1), None))
+        out = {"today": today.isoformat(), "within": within, "assignee": assignee, "lapsed_days": lapsed_days,
+               "stale_days": stale_days, "sections": []}
         cal = self.calendar()
         with self.store.read() as conn:
             for key, title, keys, lo, hi, action in sections:
@@ -982,19 +1061,24 @@ class Tracker:
                     cond.append(d.due < hi)
                 else:
                     cond += [d.due >= lo, d.due <= hi]
+                if mine:
+                    cond.append(d.request_id.in_(select(r.id).where(*mine)))
                 total = conn.execute(select(func.count()).select_from(deadlines).where(and_(*cond))).scalar()
                 rows = conn.execute(
-                    select(d.request_id, d.key, d.label, d.start, d.due, d.rule, requests.c.title,
-                           requests.c.office, requests.c.status)
-                    .join(requests, requests.c.id == d.request_id)
+                    select(d.request_id, d.key, d.label, d.start, d.due, d.rule, r.title, r.office, r.status,
+                           r.assignee)
+                    .join(requests, r.id == d.request_id)
                     .where(and_(*cond)).order_by(d.due, d.request_id).limit(limit)).all()
                 items = []
                 for row in rows:
                     item = {"id": row.request_id, "title": row.title, "office": row.office, "status": row.status,
-                            "key": row.key, "label": row.label, "start": row.start.isoformat(),
-                            "due": row.due.isoformat(), "rule": row.rule}
+                            "assignee": row.assignee, "key": row.key, "label": row.label,
+                            "start": row.start.isoformat(), "due": row.due.isoformat(), "rule": row.rule}
                     if row.due < today:
-                        item["working_days_late"] = cal.working_days_between(row.due, today)
+                        if key == "lapsed_windows":
+                            item["days_ago"] = (today - row.due).days
+                        else:
+                            item["working_days_late"] = cal.working_days_between(row.due, today)
                     else:
                         item["working_days_left"] = cal.working_days_between(today, row.due)
                         item["days_left"] = (row.due - today).days
@@ -1006,7 +1090,61 @@ class Tracker:
                             item["command"] = f"foia track appeal {row.request_id} --ground {ground}"
                     items.append(item)
                 out["sections"].append({"key": key, "title": title, "total": total, "items": items})
+            if stale_days:
+                out["sections"].append(self._stale_section(conn, today, stale_days, limit, mine))
+            out["open"] = out["next"] = None
+            if not any(sec["total"] for sec in out["sections"]):
+                # Only a quiet morning says where the queue stands: counting every open request
+                # reads the whole status index, which a busy morning (a large queue) need not pay.
+                open_cond = [r.status.not_in(sorted(lc.END_STATES | {"draft"}))] + mine
+                out["open"] = conn.execute(select(func.count()).select_from(requests).where(*open_cond)).scalar()
+                ahead = [d.open == true(), d.due >= today]
+                if mine:
+                    ahead.append(d.request_id.in_(select(r.id).where(*mine)))
+                nxt = conn.execute(select(d.request_id, d.label, d.due, r.office)
+                                   .join(requests, r.id == d.request_id)
+                                   .where(*ahead).order_by(d.due, d.request_id).limit(1)).first()
+                out["next"] = ({"id": nxt.request_id, "label": nxt.label, "due": nxt.due.isoformat(),
+                                "office": nxt.office} if nxt else None)
         return out
+
+    def _stale_section(self, conn, today: date, stale_days: int, limit: int, mine: list) -> dict:
+        """Requests in a ``STALE_STATUSES`` status whose latest event is ``stale_days`` or more days
+        old and with no open deadline of either party (one would list them in its own section, now
+        or when it comes near)."""
+        from sqlalchemy import func, or_, select
+
+        r, e = requests.c, events.c
+        cutoff = today - timedelta(days=stale_days)
+        # Recording, correcting or purging is bookkeeping, not movement of the request. The
+        # latest event of each candidate is one look-up in ix_events_request; a request whose
+        # status changed after the cutoff moved (that change is an event) and is not a candidate.
+        last_on = (select(func.max(e.occurred_on)).where(
+            e.request_id == r.id, e.type.not_in(["correction", "purged"]),
+            or_(e.type != "created", e.status == "draft")).scalar_subquery()).label("last_on")
+        # The ids by status first: on "agency_due IS NULL" alone SQLite would read that index's
+        # entries for every closed request of an archive; the few waiting ones are what to read.
+        waiting = select(r.id).where(r.status.in_(sorted(STALE_STATUSES))).scalar_subquery()
+        candidates = select(r.id, r.title, r.office, r.status, r.assignee, r.status_on, last_on).where(
+            r.id.in_(waiting), or_(r.status_on.is_(None), r.status_on <= cutoff),
+            r.agency_due.is_(None), or_(r.requester_due_last.is_(None), r.requester_due_last < today),
+            *mine).subquery()
+        c = candidates.c
+        base = select(c.id, c.title, c.office, c.status, c.assignee, c.status_on, c.last_on).where(
+            c.last_on <= cutoff)
+        total = conn.execute(select(func.count()).select_from(base.subquery())).scalar()
+        items = []
+        for row in conn.execute(base.order_by(c.last_on, c.id).limit(limit)):
+            item = {"id": row.id, "title": row.title, "office": row.office, "status": row.status,
+                    "assignee": row.assignee, "last_event_on": row.last_on.isoformat(),
+                    "days_quiet": (today - row.last_on).days, "why": STALE_STATUSES[row.status]}
+            if row.status == "awaiting-clarification":
+                item["command"] = f"foia track update {row.id} --status in-progress --on DATE"
+            elif row.status in ("remanded", "awaiting-fees"):
+                item["command"] = f"foia track followup {row.id}"
+            items.append(item)
+        return {"key": "stale", "title": f"No movement for {stale_days} days or more", "total": total,
+                "items": items}
 
     # -- recompute -----------------------------------------------------------------------------
 
@@ -1482,6 +1620,11 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
         return "; ".join(parts) or "edited"
     if type_ == "note":
         return "note"
+    if type_ == "mail-received":
+        return f"mail received from {data.get('from') or 'the office'} (foia inbox show {data.get('message')})"
+    if type_ == "delivery-failed":
+        return (f"delivery failed: {data.get('reason') or 'the mail bounced'}"
+                f" (foia inbox show {data.get('message')})")
     return type_
 
 
@@ -1505,13 +1648,19 @@ def _rewrite_request_tables(conn) -> None:
     for table in metadata.sorted_tables:        # parents before the tables that refer to them
         if table is requests_table or any(fk.column.table in tables for fk in table.foreign_keys):
             tables.append(table)
+    names = [t.name for t in tables]
+    from sqlalchemy import inspect
+
+    if inspect(conn).has_table("document_tsv"):
+        # The vault's search index (migration 9) refers to document_pages from outside the models.
+        names.append("document_tsv")
     conn.exec_driver_sql("SET LOCAL lock_timeout = '60s'")
-    for table in tables:
-        conn.exec_driver_sql(f'CREATE TEMPORARY TABLE "foia_keep_{table.name}" ON COMMIT DROP AS '
-                             f'SELECT * FROM "{table.name}"')
-    conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables))
-    for table in tables:
-        conn.exec_driver_sql(f'INSERT INTO "{table.name}" SELECT * FROM "foia_keep_{table.name}"')
+    for name in names:
+        conn.exec_driver_sql(f'CREATE TEMPORARY TABLE "foia_keep_{name}" ON COMMIT DROP AS '
+                             f'SELECT * FROM "{name}"')
+    conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{n}"' for n in names))
+    for name in names:
+        conn.exec_driver_sql(f'INSERT INTO "{name}" SELECT * FROM "foia_keep_{name}"')
 
 
 # Request ids are INTEGER columns (PostgreSQL: at most 2**31 - 1).
@@ -1620,15 +1769,31 @@ def _asked(value) -> bool:
     return bool(value)
 
 
+def find_filed(tracker: Tracker, letter, *, filed_on=None) -> int | None:
+    """The request already recorded for this very letter (same office, kind, filing date and
+    text, not purged), or None: running the same `foia draft ... --track` twice files it once."""
+    from sqlalchemy import select
+
+    day = _date(filed_on, what="--filed-on") if filed_on else tracker.today()
+    r = requests.c
+    with tracker.store.read() as conn:
+        found = conn.execute(select(r.id).where(
+            r.office == (letter.about_id or letter.office_id), r.kind == letter.kind, r.filed_on == day,
+            r.letter_text == letter.text, r.purged_at.is_(None)).order_by(r.id).limit(1)).scalar()
+    return found
+
+
 def file_request(store_or_url, *, letter, title: str | None = None, requester: str | None = None,
                  sent_via: str | None = None, filed_on=None, draft: bool = False, directory=None,
                  client_name: str | None = None, client_dob=None, client_a_number: str | None = None,
                  assignee: str | None = None, tags: Sequence[str] = (), fee_category: str | None = None,
                  fee_limit=None, fee_waiver: bool | None = None, expedite: bool | None = None,
                  systems: Sequence[str] = (), vendors: Sequence[str] = (), contracts: Sequence[str] = (),
-                 by: str | None = None, today: date | None = None) -> int:
-    """Record the request a letter (``foia.letters.Letter``) makes, with the letter's text and the
-    office's contact details as they are now; returns the request id.
+                 by: str | None = None, today: date | None = None, requester_contact: dict | None = None,
+                 message_id: str | None = None) -> int:
+    """Record the request a letter (``foia.letters.Letter``) makes, with the letter's text, the
+    requester's contact details on it (unless ``requester_contact`` is given) and the office's
+    contact details as they are now; returns the request id.
 
     ``store_or_url``: a Store, a Tracker, a URL or None (FOIA_DB / the default file). The
     request is submitted on ``filed_on`` (default today) unless ``draft``. Fields the letter
@@ -1667,7 +1832,9 @@ def file_request(store_or_url, *, letter, title: str | None = None, requester: s
         fee_category=fee_cat if isinstance(fee_cat, str) else None,
         fee_limit=limit if isinstance(limit, (str, int, float, Decimal)) and not isinstance(limit, bool) else None,
         fee_waiver=_asked(pick(fee_waiver, "fee_waiver")), expedite=_asked(pick(expedite, "expedite")),
-        systems=systems, vendors=vendors, contracts=contracts, by=by,
+        systems=systems, vendors=vendors, contracts=contracts, by=by, message_id=message_id,
+        requester_contact=requester_contact if requester_contact is not None else {
+            k: (fields.get("requester") or {}).get(k) for k in REQUESTER_CONTACT_KEYS},
     )
     return change.request_id
 
@@ -1692,23 +1859,39 @@ def _numbers(numbers: Sequence[dict]) -> tuple[str | None, list[str], list[str]]
     return (main["number"] if main else None), others, [n["number"] for n in numbers if n["reason"] == "appeal"]
 
 
-def _request_subject(info: dict) -> str:
-    """What the request asked for, as "... for <this>" reads: titles name no person (they are not
-    identity fields), so a first-party or third-party request is described from its kind."""
+def _request_subject(info: dict) -> str | None:
+    """What the request asked for, as "... for <this>" reads, described as it was filed: the RE
+    line of the letter sent (kept with the request), else a title `foia draft --track` gave from
+    the letter's subject. A title typed into the queue is the team's own label ("ICE Palantir
+    ImmigrationOS contract"), not what the office received: then None, and the letter identifies
+    the request by its number and filing date. Titles name no person (they are not identity
+    fields), so a first-party or third-party request is described from its kind."""
     if info.get("kind") == "self":
         return "records about me"
     if info.get("kind") == "third-party":
         name = info.get("client_name")
         return f"records about {name}" if name else "records about the person named in my request"
-    title = str(info["title"])
-    # Titles `foia draft --track` gave before they stopped copying the letter's RE line.
-    for prefix in ("Freedom of Information Act Request: ",
-                   "Privacy Act Request and Freedom of Information Act Request: "):
+    filed = _re_line(info.get("letter_text"))
+    title = filed or str(info["title"])
+    prefixes = ("Freedom of Information Act Request: ", "Privacy Act Request and Freedom of Information Act Request: ")
+    for prefix in prefixes:
         if title.startswith(prefix):
-            title = "records about " + title[len(prefix):]
+            return "records about " + title[len(prefix):]
+    if filed:
+        return filed
+    # Titles `foia draft --track` gives (`tracked_title`), and those it gave before it stopped
+    # copying the letter's RE line (above).
     if title.startswith("Records about "):
-        title = "r" + title[1:]
-    return title
+        return "r" + title[1:]
+    return None
+
+
+def _re_line(text: str | None) -> str | None:
+    """The subject of a letter's "RE: ..." line (its first), or None."""
+    for line in (text or "").splitlines()[:60]:
+        if line.startswith("RE: ") and line[4:].strip():
+            return line[4:].strip()
+    return None
 
 
 def _last(events: Sequence[dict], test) -> dict | None:
@@ -1790,8 +1973,11 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
     live = [e for e in info["timeline"] if not e.get("voided") and e["type"] != "correction"]
     clocks = {d["key"]: d for d in info["deadlines"]}
     number, others, appeal_numbers = _numbers(info["tracking_numbers"])
-    options: dict[str, Any] = {"request_date": info["filed_on"], "request_subject": _request_subject(info),
-                               "privacy_act": info.get("kind") in ("self", "third-party")}
+    options: dict[str, Any] = {"request_date": info["filed_on"], "privacy_act": info.get("kind") in ("self",
+                                                                                                  "third-party")}
+    subject = _request_subject(info)
+    if subject:
+        options["request_subject"] = subject
     if number:
         options["tracking_number"] = number
     if others:
@@ -1886,31 +2072,98 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
 
 def draft_letter(tracker: Tracker, key, kind: str, *, out_dir, fmt: str = "txt", grounds: Sequence[str] = (),
                  exemptions: Sequence[str] = (), details: str | None = None, overwrite: bool = False,
-                 requester_name: str | None = None, requester: dict | None = None, by: str | None = None):
+                 requester_name: str | None = None, requester: dict | None = None, by: str | None = None,
+                 profile_file=None, confirm_signer: bool = False):
     """Render a follow-up or appeal letter from the request's state, write it (0600) and record
     a ``letter`` event. Returns (path, letter, request id)."""
+    paths, letter, rid = draft_letters(tracker, key, kind, out_dir=out_dir, formats=(fmt,), grounds=grounds,
+                                       exemptions=exemptions, details=details, overwrite=overwrite,
+                                       requester_name=requester_name, requester=requester, by=by,
+                                       profile_file=profile_file, confirm_signer=confirm_signer)
+    return paths[0], letter, rid
+
+
+def _contact_options(rid: int, info: dict, options: dict, given: dict, profile, *, confirm_signer: bool) -> dict:
+    """The requester_* options for a tracker letter: given ones, else the request's stored contact
+    details; and the refusal when a profile of someone else would fill what is left."""
+    from foia.letters import _same_name
+
+    stored = info.get("requester_contact") or {}
+    out = {}
+    for key in REQUESTER_CONTACT_KEYS:
+        value = given.get(f"requester_{key}") or stored.get(key)
+        if value:
+            out[f"requester_{key}"] = value
+    signer = options.get("requester_name")
+    owner = getattr(profile, "name", None)
+    borrowed = [k for k in REQUESTER_CONTACT_KEYS if f"requester_{k}" not in out and getattr(profile, k, None)]
+    if (info.get("kind") != "self" and signer and owner and borrowed and not _same_name(signer, owner)
+            and not confirm_signer):
+        # Names are identity data: the message says that they differ, not what they are.
+        raise FoiaError(f"request {rid} is signed by its requester, who is not the person in the profile used: the "
+                        f"letter would give the agency the profile's {' and '.join(borrowed)} for the reply; pass "
+                        "--profile FILE (the signer's), --requester-email/--requester-address, or --confirm-signer "
+                        "to send it so")
+    return out
+
+
+def draft_letters(tracker: Tracker, key, kind: str, *, out_dir, formats: Sequence[str] = ("txt",),
+                  grounds: Sequence[str] = (), exemptions: Sequence[str] = (), details: str | None = None,
+                  overwrite: bool = False, requester_name: str | None = None, requester: dict | None = None,
+                  by: str | None = None, profile_file=None, confirm_signer: bool = False):
+    """``draft_letter`` in several formats at once (txt, md, docx, eml): every file is built and
+    checked before the first is written, and one ``letter`` event records them. Returns (paths,
+    letter, request id).
+
+    The reply details are, field by field: ``requester`` (``requester_email``,
+    ``requester_address``, ``requester_phone``) as given, else those stored with the request,
+    else the profile's (``profile_file``, else yours). A letter signed by someone other than the
+    profile's owner that would carry the profile's details is refused unless ``confirm_signer``."""
     from pathlib import Path
 
-    from foia.letters import build_letter, write_letter
+    from foia.files import atomic_write
+    from foia.letters import build_letter, letter_bytes, target_path
+    from foia.paths import ensure_private_dir
     from foia.profile import load_profile
 
+    formats = list(dict.fromkeys(formats or ("txt",)))
     rid, options, info = letter_options(tracker, key, kind, grounds=grounds, exemptions=exemptions, details=details,
                                         requester_name=requester_name)
+    profile = load_profile(profile_file)
     options.update({k: v for k, v in (requester or {}).items() if v})
-    letter = build_letter(kind, directory=tracker.directory, office=info["office"], profile=load_profile(),
+    options.update(_contact_options(rid, info, options, requester or {}, profile, confirm_signer=confirm_signer))
+    letter = build_letter(kind, directory=tracker.directory, office=info["office"], profile=profile,
                           options=options, today=tracker.today())
     stem = f"request-{rid}-{kind}-{tracker.today().isoformat()}"
-    path = write_letter(letter, Path(out_dir), fmt, stem=stem, overwrite=overwrite)
+    message_id = None
+    if "eml" in formats:
+        from foia.render.email import message_id_for
+
+        message_id = message_id_for(letter)
+    out = Path(out_dir)
+    jobs = []
+    for fmt in formats:
+        path = target_path(letter, out, fmt, stem)
+        if path.exists() and not overwrite:
+            raise FoiaError(f"{path} already exists; pass --overwrite or choose another --out folder")
+        jobs.append((path, letter_bytes(letter, fmt, attachment_name=target_path(letter, out, "docx", stem).name,
+                                        **({"message_id": message_id, "request_id": rid} if fmt == "eml" else {}))))
+    ensure_private_dir(out)
+    paths = [atomic_write(path, data, mode=0o600, overwrite=overwrite) for path, data in jobs]
     actor = tracker.actor(by)
 
     def run(conn):
         from sqlalchemy import insert
 
         tracker._lock(conn, rid)
-        ev = tracker._event(rid, "letter", tracker.today(), actor,
-                            data={"kind": kind, "path": str(path), "format": fmt,
-                                  "grounds": list(grounds) or None})
+        data = {"kind": kind, "path": str(paths[0]), "format": formats[0], "grounds": list(grounds) or None}
+        if len(formats) > 1:
+            # The files share one name but for the extension: the first path names them all.
+            data["formats"] = formats
+        if message_id:
+            data["message_id"] = message_id
+        ev = tracker._event(rid, "letter", tracker.today(), actor, data=data)
         conn.execute(insert(events), [ev])
 
     tracker.store.write(run)
-    return path, letter, rid
+    return paths, letter, rid

@@ -414,12 +414,49 @@ def _m005_tracker_state(conn) -> None:
     tracker_state.create(conn, checkfirst=True)
 
 
+def _m006_requester_contact(conn) -> None:
+    from sqlalchemy import inspect
+
+    # Migration 1 builds the current tables, so a new database has the column already.
+    if "requester_contact" not in {c["name"] for c in inspect(conn).get_columns("requests")}:
+        # JSON on both backends, as create_all makes it (the old and new schemas must be identical).
+        conn.exec_driver_sql("ALTER TABLE requests ADD COLUMN requester_contact JSON")
+
+
+def _m008_inbox(conn) -> None:
+    from foia.inbox.models import INBOX_TABLES, metadata
+
+    metadata.create_all(conn, tables=list(INBOX_TABLES), checkfirst=True)
+
+
+def _m009_vault(conn) -> None:
+    from foia.vault.models import VAULT_TABLES
+
+    from foia.tracker.models import metadata
+
+    metadata.create_all(conn, tables=list(VAULT_TABLES))
+    # The full-text index of document pages (foia.vault.search): FTS5 with the Porter stemmer on
+    # SQLite (rowid = document_pages.id); on PostgreSQL the English tsvector of each page, stored
+    # (ranking re-parses nothing) and GIN-indexed. Both live beside document_pages, outside the
+    # models, and are written by the vault with the pages.
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS document_tsv (page_id INTEGER PRIMARY KEY "
+                             "REFERENCES document_pages (id), tsv TSVECTOR NOT NULL)")
+        conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_document_tsv ON document_tsv USING GIN (tsv)")
+    else:
+        conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS document_fts USING fts5(text, "
+                             "tokenize='porter unicode61')")
+
+
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
     (2, "index only the open deadlines", _m002_open_deadlines_index),
     (3, "cache the latest open requester deadline", _m003_requester_due_last),
     (4, "requests keep the office named (HSI, ERO), not only the one it files with", _m004_office_named),
     (5, "work in progress (an unfinished recompute)", _m005_tracker_state),
+    (6, "requests keep the requester's contact details (identity data)", _m006_requester_contact),
+    (8, "the inbox: agencies' mail kept as received, its matches and proposals", _m008_inbox),
+    (9, "evidence vault: documents, their pages and the full-text index", _m009_vault),
 ]
 LATEST = MIGRATIONS[-1][0]
 # Stored deadlines written before this schema version were counted by older rules (the derive
