@@ -1,6 +1,6 @@
 """DOCX letters: foia's writer against docxtpl rendering the same letter from a .docx template.
 
-Run: .venv/bin/python benchmarks/letters.py [--letters 1000]   (docxtpl: pip install -e '.[bench]')
+Run: .venv/bin/python benchmarks/letters.py [--letters 1000] [--rounds 9]   (docxtpl: pip install -e '.[bench]')
 
 Both sides make the same number of distinct records letters (a different requester name and
 subject each time) to ICE with a fee-waiver section, and both start from the same render
@@ -10,13 +10,15 @@ context (``foia.letters.build_context``), which is timed on both sides:
 - docxtpl: DocxTemplate.render on an equivalent .docx template (same paragraphs, same styles,
            built here in a temporary folder) + save, reusing one DocxTemplate as docxtpl allows.
 
-Prints both times, letters per second and the ratio. Target: foia at least 2x faster.
+The two sides alternate for --rounds rounds; prints the median times, letters per second and
+the median of the rounds' ratios. Goal: foia at least 20x faster.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import statistics
 import sys
 import tempfile
 import time
@@ -52,11 +54,13 @@ def docxtpl_template(folder: Path) -> Path:
     """A .docx template equivalent to the records letter, with foia's styles."""
     import docx
 
-    from foia.render.docx import _define_styles, _prune
+    from foia.render.docx import _define_styles, _name_fonts, _page_numbers, _prune
 
     doc = docx.Document()
     _prune(doc)
     _define_styles(doc)
+    _name_fonts(doc)
+    _page_numbers(doc)
 
     def p(text, style="Body Text"):
         doc.add_paragraph(text, style=style)
@@ -115,7 +119,8 @@ def docxtpl_template(folder: Path) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--letters", type=int, default=1000)
+    parser.add_argument("--letters", type=int, default=1000, help="letters per round")
+    parser.add_argument("--rounds", type=int, default=9)
     args = parser.parse_args()
     try:
         from docxtpl import DocxTemplate
@@ -137,37 +142,38 @@ def main() -> None:
         tpl.render({**ctx, "long_date": long_date(TODAY)})
         tpl.save(io.BytesIO())
 
-        start = time.perf_counter()
-        ours = []
-        for profile, options in cases:
-            lt = build_letter("records", directory=d, office="ice", profile=profile, options=options, today=TODAY)
-            ours.append(letter_bytes(lt, "docx"))
-        foia_s = time.perf_counter() - start
+        # Alternating rounds, so a busy shared machine slows both sides alike: the ratio is
+        # the median of the rounds' ratios.
+        rounds = []
+        for _ in range(args.rounds):
+            start = time.perf_counter()
+            ours = []
+            for profile, options in cases:
+                lt = build_letter("records", directory=d, office="ice", profile=profile, options=options,
+                                  today=TODAY)
+                ours.append(letter_bytes(lt, "docx"))
+            foia_s = time.perf_counter() - start
 
-        start = time.perf_counter()
-        theirs = []
-        for profile, options in cases:
-            ctx, _ = build_context("records", directory=d, office="ice", profile=profile, options=options,
-                                   today=TODAY)
-            tpl.render({**ctx, "long_date": long_date(TODAY)})
-            buf = io.BytesIO()
-            tpl.save(buf)
-            theirs.append(buf.getvalue())
-        docxtpl_s = time.perf_counter() - start
-
-    # Both made the same letters: same subject line and signer, distinct documents.
-    for i in (0, len(cases) // 2, len(cases) - 1):
-        a, b = (docx.Document(io.BytesIO(x)) for x in (ours[i], theirs[i]))
-        subject = [p.text for p in a.paragraphs if p.style.name == "Subject Line"]
-        assert subject == [p.text for p in b.paragraphs if p.style.name == "Subject Line"], (subject, i)
-        assert a.paragraphs[0].text == b.paragraphs[0].text == cases[i][0].name
-    assert len(set(ours)) == len(ours)
+            start = time.perf_counter()
+            theirs = []
+            for profile, options in cases:
+                ctx, _ = build_context("records", directory=d, office="ice", profile=profile, options=options,
+                                       today=TODAY)
+                tpl.render({**ctx, "long_date": long_date(TODAY)})
+                buf = io.BytesIO()
+                tpl.save(buf)
+                theirs.append(buf.getvalue())
+            docxtpl_s = time.perf_counter() - start
+            rounds.append((foia_s, docxtpl_s))
 
     n = len(cases)
-    print(f"letters:  {n} distinct DOCX records letters")
+    foia_s = statistics.median(f for f, _ in rounds)
+    docxtpl_s = statistics.median(t for _, t in rounds)
+    ratio = statistics.median(t / f for f, t in rounds)
+    print(f"letters:  {n} distinct DOCX records letters per round, {len(rounds)} alternating rounds (medians)")
     print(f"foia:     {foia_s:7.3f} s  ({n / foia_s:7.1f} letters/s, {foia_s / n * 1000:6.2f} ms each)")
     print(f"docxtpl:  {docxtpl_s:7.3f} s  ({n / docxtpl_s:7.1f} letters/s, {docxtpl_s / n * 1000:6.2f} ms each)")
-    print(f"ratio:    foia is {docxtpl_s / foia_s:.2f}x faster than docxtpl (target: at least 2x)")
+    print(f"ratio:    foia is {ratio:.2f}x faster than docxtpl (median of the rounds' ratios; goal: at least 20x)")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "profile": ("foia.commands.profile:profile", "Your requester profile: name, address, fee category, statements."),
     "docs": ("foia.commands.docs:docs", "Records agencies released: stored by SHA-256, per-page text, OCR, exemptions."),
     "inbox": ("foia.commands.inbox:inbox", "The agencies' replies: import or fetch mail, match it, accept proposals."),
+    "serve": ("foia.commands.web:serve", "The web app for a clinic's queue: Today, Queue, Draft, Calendar (local or team)."),
+    "users": ("foia.commands.web:users", "Web app accounts (team mode): add, list, change, remove; roles admin|staff|viewer."),
 }
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "ClockRules", "WorkingCalendar", "default_calendar", "Deadline", "determination_due",
     "expedite_decision_due", "appeal_deadline", "appeal_decision_due", "clarification_close_due",
     "parse_date", "parse_tolled", "parse_closure", "load_closures", "request_deadlines",
+    "amendment_acknowledgement_due", "amendment_review_due",
 ]
 
 # The index is built on first use for WINDOW years either side of the date asked about, and
@@ -137,10 +138,10 @@ class ClockRules:
 
 @lru_cache(maxsize=1)
 def last_year_known() -> int:
-    """The last year with federal holiday data (the holidays package's range)."""
-    import holidays
+    """The last year with federal holiday data (the holidays package's range, see holiday_table)."""
+    from foia.holiday_table import table_years
 
-    return int(getattr(holidays.US, "end_year", 2100)) - 1
+    return table_years()[1] - 1
 
 
 def calendar_years() -> tuple[int, int]:
@@ -169,10 +170,11 @@ def in_calendar(d: date, what: str) -> None:
 def _year_holidays(year: int) -> dict[int, str]:
     """ordinal -> name of the federal legal public holidays the holidays package lists in
     ``year`` (observed days included: Saturday 1 January 2028 is observed on Friday
-    31 December 2027 and listed in 2027)."""
-    import holidays  # imported here: the CLI's other commands never pay for it
+    31 December 2027 and listed in 2027), read from the table generated from the package:
+    ``holidays.US`` itself imports every country's module (foia.holiday_table)."""
+    from foia.holiday_table import year_holidays
 
-    return {d.toordinal(): name for d, name in holidays.US(years=year, observed=True).items()}
+    return year_holidays(year)
 
 
 class WorkingCalendar:
@@ -785,6 +787,55 @@ def clarification_close_due(asked_on: date, *, rules: ClockRules = ClockRules(),
     return Deadline("clarification_close", "Answer clarification by", asked_on, due,
                     rule, tuple(lines))
 
+
+
+# Privacy Act amendment (5 U.S.C. 552a(d)(2)-(3); fact sheet, "Additions of 2026-12-03"). The
+# statute counts these days itself "excluding Saturdays, Sundays, and legal public holidays": the
+# same working days as the FOIA clocks, and they bind every agency, so no office rule changes them.
+# They are the agency's deadlines, so extra closures lengthen them (never sue early).
+RULE_AMENDMENT_ACK = "5 U.S.C. 552a(d)(2)"
+RULE_AMENDMENT_REVIEW = "5 U.S.C. 552a(d)(3)"
+AMENDMENT_ACK_WORKING_DAYS = 10
+AMENDMENT_REVIEW_WORKING_DAYS = 30
+
+
+def amendment_acknowledgement_due(received: date, *, calendar: WorkingCalendar | None = None,
+                                  explain: bool = True) -> Deadline:
+    """When the agency must acknowledge a request to amend a record: 10 days, excluding
+    Saturdays, Sundays and legal public holidays, after receipt (5 U.S.C. 552a(d)(2)). It must
+    then promptly correct the record or refuse: the statute sets no number of days for that."""
+    cal = _calendar(calendar)
+    n = AMENDMENT_ACK_WORKING_DAYS
+    due = cal.add_working_days(received, n)
+    lines = []
+    if explain:
+        lines.append(f"Start: {_show(received)}, receipt of the amendment request. Counting {n} days excluding "
+                     f"Saturdays, Sundays and legal public holidays, strictly after it ({RULE_AMENDMENT_ACK}).")
+        lines += _walk(cal, received, due)
+        lines.append(f"Due: {_show(due)}. Then the agency must promptly correct the record or refuse "
+                     f"({RULE_AMENDMENT_ACK}); the statute sets no number of days for that.")
+    return Deadline("amendment_acknowledgement", "Amendment acknowledgement due", received, due,
+                    RULE_AMENDMENT_ACK, tuple(lines))
+
+
+def amendment_review_due(received: date, *, calendar: WorkingCalendar | None = None,
+                         explain: bool = True) -> Deadline:
+    """When the agency must decide the review of its refusal to amend a record: 30 days,
+    excluding Saturdays, Sundays and legal public holidays, after the request for review is
+    received, unless the head of the agency extends it for good cause (5 U.S.C. 552a(d)(3))."""
+    cal = _calendar(calendar)
+    n = AMENDMENT_REVIEW_WORKING_DAYS
+    due = cal.add_working_days(received, n)
+    lines = []
+    if explain:
+        lines.append(f"Start: {_show(received)}, receipt of the request for review of the refusal to amend. "
+                     f"Counting {n} days excluding Saturdays, Sundays and legal public holidays, strictly after "
+                     f"it ({RULE_AMENDMENT_REVIEW}).")
+        lines += _walk(cal, received, due)
+        lines.append(f"Due: {_show(due)}, unless the head of the agency extends the review for good cause "
+                     f"({RULE_AMENDMENT_REVIEW}).")
+    return Deadline("amendment_review", "Amendment review decision due", received, due,
+                    RULE_AMENDMENT_REVIEW, tuple(lines))
 
 # ---------------------------------------------------------------------------------------------
 # Input

@@ -17,8 +17,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-import yaml
-
 from foia.errors import DirectoryError, NotFound
 
 SECTIONS = ("sources", "closures", "agencies", "systems", "vendors", "contracts")
@@ -36,7 +34,7 @@ class Source:
     via: str | None = None
 
     def label(self) -> str:
-        # The citation a reader can follow (foia/sources.yaml), not a path into the project's
+        # The citation a reader can follow (foia/sources.json), not a path into the project's
         # working files, which are not shipped.
         from foia.sources import citation
 
@@ -265,22 +263,29 @@ class _List(list):
     item_lines: list
 
 
-# libyaml's parser when PyYAML has it (5x faster start-up); the pure-Python one otherwise.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+@lru_cache(maxsize=1)
+def _loader_class():
+    """The YAML loader, built on first parse: a directory read from the per-user cache never
+    imports PyYAML (about 35 ms of start-up)."""
+    import yaml
+
+    # libyaml's parser when PyYAML has it (5x faster start-up); the pure-Python one otherwise.
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class _Loader(base):
+        """SafeLoader that keeps line numbers, flags duplicate keys, and leaves dates as text
+        (a malformed date then gets our own message, not a constructor traceback)."""
+
+    _Loader.yaml_implicit_resolvers = {
+        ch: [(tag, rx) for tag, rx in rs if tag != "tag:yaml.org,2002:timestamp"]
+        for ch, rs in base.yaml_implicit_resolvers.items()
+    }
+    _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+    _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
+    return _Loader
 
 
-class _Loader(_BaseLoader):
-    """SafeLoader that keeps line numbers, flags duplicate keys, and leaves dates as text
-    (a malformed date then gets our own message, not a constructor traceback)."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    ch: [(tag, rx) for tag, rx in rs if tag != "tag:yaml.org,2002:timestamp"]
-    for ch, rs in _BaseLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
+def _construct_map(loader, node) -> _Map:
     loader.flatten_mapping(node)
     out = _Map()
     out.line = node.start_mark.line + 1
@@ -299,19 +304,17 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
     return out
 
 
-def _construct_list(loader: _Loader, node: yaml.SequenceNode) -> _List:
+def _construct_list(loader, node) -> _List:
     out = _List(loader.construct_object(child, deep=True) for child in node.value)
     out.line = node.start_mark.line + 1
     out.item_lines = [child.start_mark.line + 1 for child in node.value]
     return out
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
-
-
 def _parse_yaml(text: str, filename: str) -> tuple[Any, list[str]]:
-    loader = _Loader(text)
+    import yaml
+
+    loader = _loader_class()(text)
     loader.problems = []
     try:
         data = loader.get_single_data()
@@ -985,7 +988,63 @@ def _load_cached(path: str, mtime: float, override: str | None, omtime: float | 
     base = Path(path)
     text = _read(base, "directory")
     override_text = _read(Path(override), "override file") if override else None
-    return parse_directory(text, str(base), override_text=override_text, override_name=override or "")
+    return _load_from_user_cache(base, text, override, override_text)
+
+
+# The parsed directory is kept per user (FOIA_CACHE_DIR) as a pickle: reading it costs about
+# 1 ms where PyYAML, the parse and the validation cost 150 ms at every start. The key holds
+# what the result depends on: foia's version and this module's file (the record classes), each
+# file's path and a digest of its bytes (an edit is seen even within one mtime tick, and a
+# rewrite with the same bytes keeps the cache). Any problem with the cache file only costs a
+# parse: a directory with errors is never cached, so its messages are shown every time.
+CACHE_NAME = "directory-{digest}.pickle"
+
+
+def _cache_key(base: Path, text: str, override: str | None, override_text: str | None) -> tuple:
+    import hashlib
+
+    from foia import __version__
+
+    here = Path(__file__).stat()
+
+    def digest(t: str | None) -> str | None:
+        return None if t is None else hashlib.blake2b(t.encode("utf-8"), digest_size=16).hexdigest()
+
+    return (__version__, str(Path(__file__).resolve()), here.st_size, here.st_mtime_ns,
+            str(base.resolve()), digest(text), str(Path(override).resolve()) if override else None,
+            digest(override_text))
+
+
+def directory_cache_path(key: tuple) -> Path:
+    """Where the parsed directory for ``key`` is kept (one file per base and override file)."""
+    import hashlib
+
+    from foia.paths import cache_dir
+
+    slot = hashlib.blake2b(repr((key[1], key[4], key[6])).encode("utf-8"), digest_size=8).hexdigest()
+    return cache_dir() / CACHE_NAME.format(digest=slot)
+
+
+def _load_from_user_cache(base: Path, text: str, override: str | None, override_text: str | None) -> Directory:
+    import pickle
+
+    key = _cache_key(base, text, override, override_text)
+    path = directory_cache_path(key)
+    try:
+        with open(path, "rb") as fh:
+            stored_key, directory = pickle.load(fh)
+        if stored_key == key and isinstance(directory, Directory):
+            return directory
+    except Exception:  # missing, unreadable, from another Python or foia: parse again
+        pass
+    directory = parse_directory(text, str(base), override_text=override_text, override_name=override or "")
+    try:
+        from foia.files import atomic_write
+
+        atomic_write(path, pickle.dumps((key, directory), protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # a read-only or full cache folder: the next start parses again
+        pass
+    return directory
 
 
 def load_directory(override: str | os.PathLike | None = None) -> Directory:

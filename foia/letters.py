@@ -1217,6 +1217,7 @@ def _ctx_mediation(d, o, ctx, w, kind, today):
 # Templates
 
 
+@lru_cache(maxsize=1)  # the package does not move while foia runs
 def packaged_templates_dir() -> Path:
     """templates/ inside the installed package (foia/_data/templates), else at the repository root."""
     here = Path(__file__).resolve().parent

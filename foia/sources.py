@@ -1,7 +1,13 @@
-"""The catalogue of the sources the directory cites (``foia/sources.yaml``, shipped with the
+"""The catalogue of the sources the directory cites (``foia/sources.json``, shipped with the
 package): publisher, title, date and URL of each, where known, so a reader can find a source
 without the project's working files. ``citation`` turns an agencies.yaml source into the line
-users see; a part not on file is said to be so, never guessed."""
+users see; a part not on file is said to be so, never guessed.
+
+The catalogue holds the agencies.yaml ``sources:`` ids with what the project's fact sheet
+(shared/reference/dhs-foia-facts.md in the working files) or the seed article itself gives, and
+nothing where they do not ("not on file" is shown). Citations only: the articles' text is not
+shipped. It is JSON, not YAML, so showing a source costs no YAML parser: the directory commands
+start from the per-user directory cache without importing one."""
 
 from __future__ import annotations
 
@@ -14,9 +20,9 @@ PARTS = ("publisher", "author", "title", "date", "url", "note")
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, dict[str, str]]:
     """Source id -> its citation parts (all text)."""
-    import yaml
+    import json
 
-    data = yaml.safe_load((Path(__file__).with_name("sources.yaml")).read_text(encoding="utf-8")) or {}
+    data = json.loads(Path(__file__).with_name("sources.json").read_text(encoding="utf-8")) or {}
     return {sid: {k: str(v) for k, v in (entry or {}).items() if k in PARTS and v not in (None, "")}
             for sid, entry in data.items()}
 

@@ -303,7 +303,8 @@ def test_draft_track_eml_carries_a_message_id_that_replies_match(db_url, tmp_pat
     result = CliRunner().invoke(cli, ["draft", "records", "--to", "ICE", "--system", "icm", "--format", "eml",
                                       "--format", "txt", "--out", str(out), "--no-profile", "--requester-name",
                                       "Ana Ruiz", "--requester-email", "ana@clinic.example.org", "--track",
-                                      "--db", db_url])
+                                      # ICE takes requests online only: an .eml needs the address chosen.
+                                      "--to-email", "ice-foia@ice.dhs.gov", "--db", db_url])
     assert result.exit_code == 0, result.output
     (eml,) = out.glob("*.eml")
     sent = email.message_from_bytes(eml.read_bytes(), policy=policy.default)

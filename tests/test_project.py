@@ -42,7 +42,7 @@ def test_wheel_ships_the_directory_and_templates(tmp_path):
     wheel = next(tmp_path.glob("foia-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "foia/_data/agencies.yaml" in names
-    assert "foia/sources.yaml" in names          # the sources' citations (issue 19)
+    assert "foia/sources.json" in names          # the sources' citations (issue 19)
     templates = {n for n in names if n.startswith("foia/_data/templates/")}
     packaged = {"foia/_data/templates/" + p.relative_to(ROOT / "templates").as_posix()
                 for p in (ROOT / "templates").rglob("*") if p.is_file()}

@@ -340,40 +340,30 @@ def test_every_docs_command_has_help_and_documentation():
     assert "foia search" in text and "--in documents" in text and "foia track bundle" in text
 
 
-def _inbox_module(raw: bytes):
-    """A stand-in for foia.inbox (issue 15, built in parallel) answering its documented contract:
-    messages_of -> dicts with id and name, raw_message -> the RFC 822 bytes, attachments_of ->
-    (file name, media type, bytes), here read from a real MIME message by Python's email package."""
-    import email
-    import email.policy
-    import types
-
-    mod = types.ModuleType("foia.inbox")
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
-    mod.messages_of = lambda tracker, rid: [{"id": 7, "name": "2026-03-03-message-7.eml", "subject": msg["Subject"]}]
-    mod.raw_message = lambda tracker, mid: raw
-    mod.attachments_of = lambda tracker, mid: [(p.get_filename(), p.get_content_type(), p.get_payload(decode=True))
-                                               for p in msg.iter_attachments()]
-    return mod
-
-
-def test_inbox_attachments_are_added_and_received_mail_is_bundled(queue, tmp_path, monkeypatch):
-    import sys
+def test_inbox_attachments_are_added_and_received_mail_is_bundled(queue, tmp_path):
+    """A reply fetched into the inbox (matched to request 1 by its tracking number): its
+    attachments become documents, and the bundle carries the message raw, as received."""
     from email.message import EmailMessage
 
     url, pdf = queue
     m = EmailMessage()
     m["From"], m["To"], m["Subject"] = "ice-foia@ice.dhs.gov", "sam@example.org", "Interim release 2026-ICFO-00017"
+    m["Date"] = "Tue, 03 Mar 2026 10:00:00 -0500"
+    m["Message-ID"] = "<release-17@ice.example>"
     m.set_content("Please find the records attached.")
     m.add_attachment(pdf.read_bytes(), maintype="application", subtype="pdf", filename="release.pdf")
     m.add_attachment(b"Cover letter citing (b)(6)\n", maintype="text", subtype="plain", filename="cover.txt")
     raw = m.as_bytes()
-    monkeypatch.setitem(sys.modules, "foia.inbox", _inbox_module(raw))
+    reply = tmp_path / "reply.eml"
+    reply.write_bytes(raw)
+    run(url, "inbox", "import", str(reply))
+    assert json.loads(run(url, "inbox", "show", "1", "--json").output)["request_id"] == 1
     assert "give FILES or --message ID" in run(url, "docs", "add", "1", ok=False).output
-    out = run(url, "docs", "add", "1", "--message", "7", "--received", "2026-03-03").output
+    out = run(url, "docs", "add", "1", "--message", "1", "--received", "2026-03-03").output
     assert "Document 1: release.pdf, 5 pages" in out and "Document 2: cover.txt, 1 page" in out
     case = tmp_path / "case.zip"
     run(url, "track", "bundle", "1", "--out", str(case))
     with zipfile.ZipFile(case) as z:
-        assert z.read("correspondence/2026-03-03-message-7.eml") == raw
+        mail = [n for n in z.namelist() if n.startswith("correspondence/") and n.endswith(".eml")]
+        assert [z.read(n) for n in mail] == [raw]
     assert "files match MANIFEST.sha256" in run(url, "track", "bundle", "--verify", str(case)).output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from foia.output import emit, output_options, to_json
-from foia.tracker.derive import APPEAL_TARGETS
+from foia.tracker.derive import APPEAL_TARGETS, FROM_SENDING
 from foia.tracker.lifecycle import SENT_VIA
 
 DATE = "DATE"
@@ -110,7 +110,9 @@ def track_path(ctx):
 @track.command("add")
 @click.option("--title", required=True, help="What the request asks for, in a few words (no client names).")
 @click.option("--office", required=True, metavar="ID", help="Office it was filed with (`foia agencies list`).")
-@click.option("--kind", default="records", show_default=True, help="Kind: records, contract, self, third-party.")
+@click.option("--kind", default="records", show_default=True,
+              help="Kind: records, contract, self, third-party; amendment and amendment-appeal run the Privacy "
+                   "Act clocks (552a(d)(2)-(3)).")
 @click.option("--on", metavar=DATE, help="Date it was filed (default today).")
 @click.option("--draft", is_flag=True, help="Not sent yet: record a draft (no clock runs).")
 @click.option("--sent-via", type=click.Choice(SENT_VIA), help="How it was sent.")
@@ -409,7 +411,6 @@ def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_js
     from foia.deadlines import weekday
     from datetime import date
 
-    from foia.tracker.derive import FROM_SENDING
     from foia.errors import UsageError
 
     if mine:
@@ -450,10 +451,10 @@ def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_js
                     when = f"{it['due']}, lapsed {_n(it['days_ago'], 'day')} ago"
                 else:
                     when = f"{it['due']}, {_n(it['days_left'], 'day')} left"
-                if FROM_SENDING in (it.get("rule") or ""):
-                    # Nobody should sue on a date the receipt may still move (issue 14, item 9).
-                    when += f" ({FROM_SENDING})"
                 click.echo(f"{head}: {it['label'].lower()} {when}")
+                if it.get("counted_from_sending"):
+                    click.echo(f"      {FROM_SENDING} (no receipt date recorded); record it: "
+                               f"{prefix}update {it['id']} --received DATE")
             if it.get("command"):
                 click.echo(f"      run: {it['command'].replace('foia track ', prefix, 1)}")
         if s["total"] > len(s["items"]):
@@ -603,6 +604,26 @@ def track_bundle(ctx, request, out, bates_prefix, bates_start, overwrite, verify
                f"{_n(r['withheld_pages'], 'page')} withheld or redacted, {r['files']} files with MANIFEST.sha256.")
     if r["exhaustion"]:
         click.echo(f"Exhaustion ({r['exhaustion']['kind']}): {r['exhaustion']['date']} ({r['exhaustion']['rule']}).")
+
+
+@track.command("remind")
+@click.option("--smtp", "smtp_url", required=True, envvar="FOIA_SMTP", metavar="URL",
+              help="SMTP server: smtp://host:25, smtp+starttls://user:pass@host:587 or smtps://user:pass@host "
+                   "(env FOIA_SMTP).")
+@click.option("--from", "sender", required=True, envvar="FOIA_MAIL_FROM", help="Sender address (env FOIA_MAIL_FROM).")
+@click.option("--within", default=14, show_default=True, type=click.IntRange(min=0, max=MAX_DAYS), metavar="DAYS",
+              help="Look this many days ahead, as `due --within`.")
+@click.option("--dry-run", is_flag=True, help="Say who would get how many items; send nothing.")
+@_today_option
+@click.pass_context
+def track_remind(ctx, smtp_url, sender, within, dry_run, today):
+    """Email each assignee their part of the `due` view (for cron). Addresses are the accounts'
+    (`foia users add NAME --email ...`, NAME as the requests' assignee); nothing due, no mail."""
+    from foia.tracker.remind import send_reminders
+
+    for row in send_reminders(_tracker(ctx, today), smtp_url, sender=sender, within=within, dry_run=dry_run):
+        done = "sent" if row["sent"] else ("would send" if dry_run and row["items"] else "nothing due")
+        click.echo(f"{row['name']} <{row['email']}>: {_n(row['items'], 'item')}, {done}")
 
 
 @track.command("export")

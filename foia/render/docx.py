@@ -5,18 +5,25 @@ Address, Subject Line, Salutation, Body Text, Letter Heading, List Bullet, List 
 numbered list restarts at 1), Line Block, Closing and Signature. A user restyles a whole
 letter by editing a style in Word or LibreOffice.
 
-Speed: loading python-docx's default template and writing its 800 KB of styles dominates the
-cost of a small letter. So the styled base package is built once per process (styles pruned to
-those a letter uses, no thumbnail), its unchanged parts are kept as bytes, and each letter only
-rebuilds the body, the numbering and the core properties with python-docx before zipping.
+Layout: page numbers in the footer ("Page N of M"), an identity block and the declaration with
+the signature kept on one page (keep-with-next), and a font every reader has (Times New Roman;
+LibreOffice shows the metric-compatible Liberation Serif) instead of the template's theme fonts.
+
+Speed: python-docx builds the styled skeleton once (styles pruned to those a letter uses, no
+thumbnail, one serialized paragraph per style); it is kept per user in FOIA_CACHE_DIR, keyed on
+foia's version, this module and the installed python-docx, so later processes never import
+python-docx or lxml. Each letter is then its document.xml, numbering.xml and core.xml written as
+text from those prototypes, zipped with the static parts deflated once.
 """
 
 from __future__ import annotations
 
 import io
-import threading
+import os
+import re
+import struct
 import zipfile
-from copy import deepcopy
+import zlib
 from datetime import datetime, time, timezone
 from functools import lru_cache
 
@@ -103,151 +110,307 @@ def _prune(doc) -> None:
             root.remove(el)
 
 
-class _Writer:
-    """One styled base document, reused for every letter (guarded by a lock)."""
+# Fonts every reader has: Word and macOS ship Times New Roman, and LibreOffice substitutes
+# the metric-compatible Liberation Serif, so lines and pages break alike everywhere. The
+# template's theme fonts (Cambria/Calibri) fell back to DejaVu where they are missing, with
+# other line breaks and page counts.
+FONT = "Times New Roman"
+# The letter's last section (the declaration and the signature of a first-party letter) is kept
+# on one page when it has at most this many paragraphs; a longer one keeps only its last
+# paragraph with the closing and signature, so no page is left mostly empty.
+FINAL_SECTION_KEPT = 16
 
-    def __init__(self):
-        import docx
 
-        base = docx.Document()
-        _prune(base)
-        _define_styles(base)
-        buf = io.BytesIO()
-        base.save(buf)
-        with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
-            self.parts = [(info.filename, z.read(info.filename)) for info in z.infolist()]
-        self.doc = docx.Document(io.BytesIO(buf.getvalue()))
-        self.body = self.doc.element.body
-        self.style_ids = {kind: self.doc.styles[name].style_id for kind, name in STYLES.items()}
-        self.numbering = self.doc.part.numbering_part
-        num_id = self.doc.styles["List Number"].element.pPr.numPr.numId.val
-        self.list_number_abstract = self.numbering.element.num_having_numId(num_id).abstractNumId.val
-        self.core_part = self.doc.part.package._core_properties_part
-        self.live = {
-            self.doc.part.partname.lstrip("/"): lambda: self.doc.part.blob,
-            self.numbering.partname.lstrip("/"): lambda: self.numbering.blob,
-            self.core_part.partname.lstrip("/"): lambda: self.core_part.blob,
-        }
-        self.sect_pr = self.body.sectPr
-        self._added_nums = []
-        self._prototypes()
-        self.lock = threading.Lock()
+def _name_fonts(doc) -> None:
+    """Name FONT in the document defaults and drop every theme-font reference in the styles."""
+    from docx.oxml.ns import qn
 
-    # -- building ---------------------------------------------------------------------------
-    def _prototypes(self) -> None:
-        """One finished paragraph per style, made with python-docx once; each letter clones
-        them (lxml deepcopy keeps python-docx's element classes) and sets the text. Building
-        every paragraph through python-docx's element API costs ~0.3 ms each, a clone ~10 us."""
-        from docx.text.run import Run
+    root = doc.styles.element
+    for rfonts in root.iter(qn("w:rFonts")):
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            rfonts.attrib.pop(qn(attr), None)
+    defaults = root.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:rFonts"))
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        defaults.set(qn(attr), FONT)
+    doc.styles["Normal"].font.name = FONT
 
-        self.protos = {}
-        for kind, style_id in self.style_ids.items():
-            for bold in (False, True) if kind == "letterhead" else (False,):
-                p = self.body.add_p()
+
+def _page_numbers(doc) -> None:
+    """A centred "Page N of M" footer (PAGE and NUMPAGES fields, filled in by the reader)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    footer = doc.sections[0].footer
+    footer.is_linked_to_previous = False
+    p = footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.style = doc.styles["Footer"]
+    doc.styles["Footer"].font.size = Pt(9)
+    p.add_run("Page ")
+    for i, field in enumerate(("PAGE", "NUMPAGES")):
+        if i:
+            p.add_run(" of ")
+        fld = OxmlElement("w:fldSimple")
+        fld.set(qn("w:instr"), f" {field} ")
+        run = OxmlElement("w:r")
+        text = OxmlElement("w:t")
+        text.text = "1"
+        run.append(text)
+        fld.append(run)
+        p._p.append(fld)
+
+
+# Text markers the skeleton's prototypes carry where each letter's values go.
+_TEXT = "FOIA-TEXT-MARK"
+_NUM_ID = 'w:numId w:val="1"'
+_CORE = {"title": "FOIA-TITLE-MARK", "subject": "FOIA-SUBJECT-MARK", "author": "FOIA-AUTHOR-MARK",
+         "last_modified_by": "FOIA-EDITOR-MARK"}
+_CORE_STAMP = datetime(1999, 12, 31, 23, 59, 58)
+_STAMP_TEXT = "1999-12-31T23:59:58Z"
+_P = re.compile(r"<w:p>.*?</w:p>", re.S)
+_NUM = re.compile(r'<w:num w:numId="(\d+)">.*?</w:num>', re.S)
+
+
+def build_skeleton() -> dict:
+    """Everything the letters share, made once with python-docx: the static parts (styles,
+    settings, footer, fonts...) deflated once, the heads and tails of document.xml,
+    numbering.xml and core.xml, and one serialized paragraph per style (with and without
+    keep-with-next) split where the text goes. Plain data, so it is kept on disk per user."""
+    import docx
+    from docx.text.run import Run
+
+    base = docx.Document()
+    _prune(base)
+    _define_styles(base)
+    _name_fonts(base)
+    _page_numbers(base)
+    body = base.element.body
+    keys = []
+    for kind, name in STYLES.items():
+        style_id = base.styles[name].style_id
+        for bold in (False, True) if kind == "letterhead" else (False,):
+            for keep in (False, True):
+                p = body.add_p()
                 p.style = style_id
-                r = p.add_r()
-                r.text = "x"
-                if bold:
-                    Run(r, None).bold = True
+                if keep:
+                    p.get_or_add_pPr().keepNext_val = True
                 if kind == "numbers":
                     num_pr = p.get_or_add_pPr().get_or_add_numPr()
                     num_pr.get_or_add_ilvl().val = 0
                     num_pr.get_or_add_numId().val = 1
+                r = p.add_r()
+                r.text = _TEXT
+                if bold:
+                    Run(r, None).bold = True
                 r.t_lst[0].set(_XML_SPACE, "preserve")
-                self.body.remove(p)
-                self.protos[(kind, bold)] = p
+                keys.append((kind, bold, keep))
+    numbering = base.part.numbering_part
+    num_id = base.styles["List Number"].element.pPr.numPr.numId.val
+    num = numbering.element.add_num(numbering.element.num_having_numId(num_id).abstractNumId.val)
+    num.add_lvlOverride(ilvl=0).add_startOverride(1)
+    core = base.core_properties
+    for attr, mark in _CORE.items():
+        setattr(core, attr, mark)
+    core.comments, core.keywords, core.revision = "", "FOIA", 1
+    core.created = core.modified = _CORE_STAMP
+    buf = io.BytesIO()
+    base.save(buf)
 
-    def _para(self, kind: str, text: str, *, bold: bool = False):
-        p = deepcopy(self.protos[(kind, bold)])
-        r = p.r_lst[0]
-        text = XML_UNSAFE.sub("", text)
-        if text:
-            r.t_lst[0].text = text
-        else:
-            p.remove(r)
-        self.sect_pr.addprevious(p)
-        return p
+    live = {}
+    parts = []
+    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
+        for info in z.infolist():
+            data = z.read(info.filename)
+            if info.filename == "word/document.xml":
+                live[info.filename] = "document"
+                document = data.decode("utf-8")
+            elif info.filename == numbering.partname.lstrip("/"):
+                live[info.filename] = "numbering"
+                numbering_xml = data.decode("utf-8")
+            elif info.filename == base.part.package._core_properties_part.partname.lstrip("/"):
+                live[info.filename] = "core"
+                core_xml = data.decode("utf-8")
+            parts.append((info.filename, None if info.filename in live else _deflated(data)))
 
-    def _numbered(self, items) -> None:
-        # A new w:num over List Number's abstract numbering, starting again at 1, so each
-        # numbered list counts from 1 instead of continuing the previous one.
-        num = self.numbering.element.add_num(self.list_number_abstract)
-        num.add_lvlOverride(ilvl=0).add_startOverride(1)
-        self._added_nums.append(num)
-        for item in items:
-            p = self._para("numbers", item)
-            p.pPr.numPr.numId.val = num.numId
+    protos = {}
+    found = list(_P.finditer(document))
+    if len(found) != len(keys):
+        raise RuntimeError("python-docx wrote the prototype paragraphs in an unexpected form")
+    for key, m in zip(keys, found):
+        pre, post = m.group(0).split(_TEXT)
+        protos[key] = (pre.split(_NUM_ID), post)
+    nums = [m for m in _NUM.finditer(numbering_xml) if m.group(1) == str(num.numId)]
+    num_xml = nums[-1].group(0)
+    for mark, slot in zip(_CORE.values(), ("{title}", "{subject}", "{author}", "{editor}")):
+        core_xml = core_xml.replace(mark, slot)
+    return {
+        "parts": parts, "live": live, "protos": protos,
+        "document": (document[:found[0].start()], document[found[-1].end():]),
+        "numbering": (numbering_xml[:nums[-1].start()], numbering_xml[nums[-1].end():]),
+        "num": num_xml.split(f'w:numId="{num.numId}"'), "first_num": int(num.numId),
+        "core": core_xml.replace(_STAMP_TEXT, "{stamp}"),
+    }
 
-    def build(self, blocks: tuple[Block, ...]) -> None:
-        for el in list(self.body):
-            if not el.tag.endswith("}sectPr"):
-                self.body.remove(el)
-        self._added_nums = []
-        for b in blocks:
-            if b.kind == "subject":
-                self._para("subject", "RE: " + " ".join(b.lines))
-            elif b.kind == "letterhead":
-                for i, line in enumerate(b.lines):
-                    self._para("letterhead", line, bold=i == 0)
-            elif b.kind == "numbers":
-                self._numbered(b.lines)
-            elif b.kind == "signature":
-                lines = [ln for ln in b.lines if ln]
-                if lines:
-                    self._para("closing", lines[0])
-                for line in lines[1:]:
-                    self._para("signature", line)
-            elif b.kind in ("bullets", "lines", "address", "date", "salutation"):
-                for line in b.lines:
-                    self._para(b.kind, line)
-            else:
-                for line in b.lines:
-                    self._para(b.kind, line)
 
-    def reset_numbering(self) -> None:
-        for num in self._added_nums:
-            num.getparent().remove(num)
-        self._added_nums = []
+def _deflated(data: bytes) -> tuple[int, int, bytes]:
+    """(crc32, size, raw deflate stream) of ``data``, as a zip entry holds them."""
+    c = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+    return zlib.crc32(data), len(data), c.compress(data) + c.flush()
 
-    def package(self, *, stamp: datetime, reproducible: bool) -> bytes:
-        out = io.BytesIO()
-        date_time = _FIXED if reproducible else stamp.timetuple()[:6]
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-            for name, data in self.parts:
-                live = self.live.get(name)
-                info = zipfile.ZipInfo(name, date_time=date_time)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                z.writestr(info, live() if live else data)
-        return out.getvalue()
+
+def _escape(text: str) -> str:
+    return XML_UNSAFE.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _skeleton_key() -> tuple:
+    """What the skeleton depends on: foia's version, this module and the installed python-docx
+    (found without importing it)."""
+    import importlib.util
+
+    from foia import __version__
+
+    spec = importlib.util.find_spec("docx")
+    origin = spec.origin if spec and spec.origin else ""
+    stats = []
+    for path in (__file__, origin):
+        try:
+            st = os.stat(path)
+            stats.append((path, st.st_size, st.st_mtime_ns))
+        except OSError:
+            stats.append((path, None, None))
+    return (__version__, SKELETON_FORMAT, *stats)
+
+
+# Raised when the skeleton's shape changes, so an older cache file is never read.
+SKELETON_FORMAT = 1
 
 
 @lru_cache(maxsize=1)
-def _writer() -> _Writer:
-    return _Writer()
+def _skeleton() -> dict:
+    """The skeleton from the per-user cache (FOIA_CACHE_DIR), else built with python-docx and
+    kept there: a process that writes one letter then never imports python-docx and lxml."""
+    import hashlib
+    import pickle
+
+    from foia.paths import cache_dir
+
+    key = _skeleton_key()
+    path = cache_dir() / f"docx-skeleton-{hashlib.blake2b(repr(key).encode(), digest_size=8).hexdigest()}.pickle"
+    try:
+        with open(path, "rb") as fh:
+            stored_key, skeleton = pickle.load(fh)
+        if stored_key == key:
+            return skeleton
+    except Exception:  # missing, unreadable, from another Python: build it again
+        pass
+    skeleton = build_skeleton()
+    try:
+        from foia.files import atomic_write
+
+        atomic_write(path, pickle.dumps((key, skeleton), protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # a read-only or full cache folder: the next process builds it again
+        pass
+    return skeleton
+
+
+def _document(sk: dict, blocks: tuple[Block, ...]) -> tuple[str, list[int]]:
+    """document.xml's body for ``blocks``, and the numIds of its numbered lists."""
+    protos = sk["protos"]
+    made: list[tuple[tuple, str, int | None]] = []   # (prototype key, text, numId)
+    chained: set[int] = set()                       # paragraphs kept with the next one
+    last_heading = None
+    nums: list[int] = []
+
+    def add(kind, text, *, bold=False, num=None):
+        made.append(((kind, bold), text, num))
+
+    for b in blocks:
+        first = len(made)
+        if b.kind == "subject":
+            add("subject", "RE: " + " ".join(b.lines))
+        elif b.kind == "letterhead":
+            for i, line in enumerate(b.lines):
+                add("letterhead", line, bold=i == 0)
+        elif b.kind == "numbers":
+            # Each numbered list is a new w:num over List Number's numbering, starting again at 1.
+            nums.append(sk["first_num"] + len(nums))
+            for line in b.lines:
+                add("numbers", line, num=nums[-1])
+        elif b.kind == "signature":
+            lines = [ln for ln in b.lines if ln]
+            if lines:
+                add("closing", lines[0])
+            for line in lines[1:]:
+                add("signature", line)
+            chained.update(range(first, len(made) - 1))
+        else:
+            for line in b.lines:
+                add(b.kind, line)
+            if b.kind == "heading":
+                last_heading = first
+            elif b.kind == "lines":
+                # An identity block or a signature line is read as one: never split it.
+                chained.update(range(first, len(made) - 1))
+    if made:
+        # The declaration and the signature stay together (and with their heading); a long
+        # last section keeps only its last paragraph with the closing and signature.
+        start = last_heading if last_heading is not None else len(made) - 1
+        if len(made) - start > FINAL_SECTION_KEPT:
+            start = max(len(made) - FINAL_SECTION_KEPT, 0)
+        chained.update(range(start, len(made) - 1))
+    out = []
+    for i, ((kind, bold), text, num) in enumerate(made):
+        pre, post = protos[(kind, bold, i in chained)]
+        head = pre[0] if num is None else f'{pre[0]}w:numId w:val="{num}"{pre[1]}'
+        text = _escape(text)
+        # A paragraph without text has no run (as python-docx leaves it).
+        out.append(f"{head}{text}{post}" if text else head[:head.index("<w:r>")] + "</w:p>")
+    return "".join(out), nums
+
+
+def _zip(entries: list[tuple[str, tuple[int, int, bytes]]], date_time: tuple) -> bytes:
+    """A zip file of already-deflated entries (zipfile cannot take those): local headers, the
+    data, the central directory, the end record; no zip64 (a letter is far below 4 GB)."""
+    y, mo, d, h, mi, sec = date_time
+    dos_date, dos_time = (y - 1980) << 9 | mo << 5 | d, h << 11 | mi << 5 | sec // 2
+    out, central = [], []
+    offset = 0
+    for name, (crc, size, data) in entries:
+        raw = name.encode("ascii")
+        header = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, dos_time, dos_date, crc, len(data), size,
+                             len(raw), 0)
+        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 0x0314, 20, 0, 8, dos_time, dos_date, crc,
+                                   len(data), size, len(raw), 0, 0, 0, 0, 0o644 << 16, offset) + raw)
+        out += (header, raw, data)
+        offset += len(header) + len(raw) + len(data)
+    directory = b"".join(central)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries), len(directory), offset, 0)
+    return b"".join(out) + directory + end
 
 
 def to_docx(letter, *, reproducible: bool = False, now: datetime | None = None) -> bytes:
     """The letter as a .docx file. ``reproducible``: fixed timestamps (the letter's date at
     midnight UTC in the core properties, 1980-01-01 in the zip), so the same letter gives the
     same bytes."""
-    w = _writer()
+    sk = _skeleton()
     if reproducible:
         stamp = datetime.combine(letter.date, time(0, 0), tzinfo=timezone.utc) if letter.date \
             else datetime(2000, 1, 1, tzinfo=timezone.utc)
     else:
         stamp = (now or datetime.now(timezone.utc)).replace(microsecond=0)
-    with w.lock:
-        w.build(letter.blocks)
-        core = w.doc.core_properties
-        core.title = XML_UNSAFE.sub("", letter.subject)[:255]
-        core.subject = f"{letter.kind} letter to {letter.office_name}"
-        core.author = core.last_modified_by = XML_UNSAFE.sub(
-            "", (letter.fields.get("requester") or {}).get("name", ""))[:255]
-        core.comments = ""
-        core.keywords = "FOIA"
-        core.created = core.modified = stamp
-        core.revision = 1
-        try:
-            return w.package(stamp=stamp, reproducible=reproducible)
-        finally:
-            w.reset_numbering()
+    body, nums = _document(sk, letter.blocks)
+    num_a, num_b = sk["num"]
+    author = _escape(XML_UNSAFE.sub("", (letter.fields.get("requester") or {}).get("name", ""))[:255])
+    live = {
+        "document": sk["document"][0] + body + sk["document"][1],
+        "numbering": sk["numbering"][0] + "".join(f'{num_a}w:numId="{n}"{num_b}' for n in nums)
+        + sk["numbering"][1],
+        "core": sk["core"].format(title=_escape(XML_UNSAFE.sub("", letter.subject)[:255]), author=author, editor=author,
+                                  subject=_escape(f"{letter.kind} letter to {letter.office_name}"),
+                                  stamp=stamp.strftime("%Y-%m-%dT%H:%M:%SZ")),
+    }
+    entries = [(name, data if data is not None else _deflated(live[sk["live"][name]].encode("utf-8")))
+               for name, data in sk["parts"]]
+    return _zip(entries, _FIXED if reproducible else stamp.timetuple()[:6])

@@ -69,7 +69,8 @@ EVENT_TYPES: dict[str, str] = {
 AGENCY, REQUESTER = "agency", "requester"
 
 DEADLINE_KEYS = ("determination", "expedite_decision", "clarification_close", "appeal",
-                 "appeal_fee_waiver", "appeal_expedite", "appeal_decision")
+                 "appeal_fee_waiver", "appeal_expedite", "appeal_decision",
+                 "amendment_acknowledgement", "amendment_review")
 APPEAL_WINDOWS = ("appeal", "appeal_fee_waiver", "appeal_expedite")
 
 
@@ -397,11 +398,12 @@ def _determined(history: Sequence[Event]) -> bool:
 
 
 def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calendar=None,
-           already_effective: bool = False, explain: bool = True) -> State:
+           already_effective: bool = False, explain: bool = True, kind: str | None = None) -> State:
     """Status and deadlines from a request's events. ``rules`` None = an office without a
     statutory clock (e.g. OGIS): the status is derived, no deadline is. ``explain=False``: the
     same dates and warnings, each deadline without its explanation text (a caller that stores
-    only the dates, such as the bulk import, skips the day-by-day walk)."""
+    only the dates, such as the bulk import, skips the day-by-day walk). ``kind``: the request's
+    kind; a Privacy Act amendment (:data:`AMENDMENT_KINDS`) runs its own clocks, not the FOIA's."""
     evs = events if already_effective else effective(events)
     state = State()
     # One pass over the history (a bulk import derives a hundred thousand requests).
@@ -450,14 +452,18 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
     state.from_sending = received_ev is None and submitted is not None
     if rules is None or state.received is None:
         return state
+    amendment = kind in AMENDMENT_KINDS
     try:
-        _clocks(state, marks, first_ev, decision_ev, waiver_ev, extensions, expedite=expedite or asked_ev is not None,
-                expedite_asked=asked_ev.occurred_on if asked_ev else None, rules=rules,
-                calendar=calendar, explain=explain)
+        if amendment:
+            _amendment_clocks(state, marks, extensions, kind=kind, calendar=calendar, explain=explain)
+        else:
+            _clocks(state, marks, first_ev, decision_ev, waiver_ev, extensions, expedite=expedite or asked_ev is not None,
+                    expedite_asked=asked_ev.occurred_on if asked_ev else None, rules=rules,
+                    calendar=calendar, explain=explain)
     except FoiaError as exc:    # an impossible combination of dates: say so, keep the rest
         state.warnings.append(f"deadlines not computed: {exc.message}")
-    if explain and state.deadlines:
-        state.notes.extend(litigation_notes(state.deadlines, marks))
+    if explain and state.deadlines and not amendment:
+        state.notes.extend(litigation_notes(state.deadlines, marks, from_sending=state.from_sending))
     if explain:
         # The engine's own warnings (an extension notice dated after the date it extends, which
         # moves an overdue determination back into time; a tolled period that moves nothing)
@@ -623,6 +629,107 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
         out.append(Tracked(decision, AGENCY, ended is None, ended, outcome.status if outcome else None))
 
 
+# -- Privacy Act amendment ------------------------------------------------------------------
+# A request to amend a record (kind "amendment", 5 U.S.C. 552a(d)(2)) must be acknowledged within
+# 10 days excluding Saturdays, Sundays and legal public holidays; the review of a refusal (an
+# appeal recorded on it, or a request of kind "amendment-appeal", 552a(d)(3)) decided within 30
+# such days unless extended for good cause. None of the FOIA clocks applies to them: no 20-day
+# determination, no appeal window (foia's sources set no time for asking a review), no expedite
+# or clarification clock, and no FOIA exhaustion (fact sheet, "Additions of 2026-12-03").
+AMENDMENT_KINDS = frozenset({"amendment", "amendment-appeal"})
+# What shows that the office has the amendment request: the acknowledgement clock is met (or late).
+ACKNOWLEDGING = frozenset({"acknowledged", "in-progress", "awaiting-clarification", "awaiting-fees"}) | DETERMINATIONS
+AMENDMENT_CLOCKS = ("amendment_acknowledgement", "amendment_review")
+EXTENDED = "extended"     # closed_by of a review the agency extended for good cause (552a(d)(3))
+
+
+@lru_cache(maxsize=50_000)
+def _amendment_ack(received, calendar, explain=True):
+    from foia.deadlines import amendment_acknowledgement_due
+
+    return amendment_acknowledgement_due(received, calendar=calendar, explain=explain)
+
+
+@lru_cache(maxsize=50_000)
+def _amendment_review(received, calendar, explain=True):
+    from foia.deadlines import amendment_review_due
+
+    return amendment_review_due(received, calendar=calendar, explain=explain)
+
+
+def _amendment_clocks(state: State, marks: list[Event], extensions: list[Event], *, kind: str, calendar,
+                      explain: bool = True) -> None:
+    if calendar is None:
+        from foia.deadlines import default_calendar
+
+        calendar = default_calendar()
+    cal, out, received = calendar, state.deadlines, state.received
+    sent = f" ({state.filed_on.isoformat()})" if state.filed_on else ""
+    review = outcome = None
+    if kind == "amendment":
+        closer = next((m for m in marks if m.status not in ("draft", "submitted")), None)
+        ack = _amendment_ack(received, cal, explain)
+        if state.from_sending:
+            ack = replace(ack, rule=f"{ack.rule}; {FROM_SENDING}")
+        out.append(Tracked(ack, AGENCY, closer is None, closer.occurred_on if closer else None,
+                           closer.status if closer else None))
+        appeal = next((m for m in reversed(marks) if m.status == "appealed"), None)
+        if appeal is not None:
+            got = appeal.data.get("received")
+            review = _amendment_review(date.fromisoformat(got) if got else appeal.occurred_on, cal, explain)
+            outcome = next((m for m in marks if m.status in _ENDS_APPEAL and m.order() > appeal.order()), None)
+        for e in extensions:
+            if explain and (appeal is None or e.occurred_on < appeal.occurred_on):
+                state.notices.append(f"the extension notice of {e.occurred_on.isoformat()} does not move the "
+                                     "acknowledgement: 5 U.S.C. 552a(d)(2) provides no extension; only the review of a "
+                                     "refusal may be extended, for good cause (552a(d)(3))")
+        decided = [m for m in marks if m.status in DETERMINATIONS]
+        if explain and not decided and state.status != "withdrawn":
+            state.notes.append("After acknowledging, the agency must promptly correct the record or refuse "
+                               "(5 U.S.C. 552a(d)(2)): the statute sets no number of days, so foia shows no date for it.")
+        if explain and decided and decided[-1].status in ADVERSE and appeal is None:
+            state.notes.append(f"Refused ({decided[-1].status} on {decided[-1].occurred_on.isoformat()}): you may ask for "
+                               "a review of the refusal (5 U.S.C. 552a(d)(3)); foia's sources set no time limit for "
+                               "asking, so no window is shown. Draft it with `foia draft amendment-appeal` and record "
+                               "it here with --status appealed; the review clock then runs.")
+        start = appeal
+    else:       # "amendment-appeal": the request is the request for review
+        review = _amendment_review(received, cal, explain)
+        if state.from_sending:
+            review = replace(review, rule=f"{review.rule}; {FROM_SENDING}")
+        outcome = next((m for m in marks if m.status in _CLOSES_DETERMINATION | APPEAL_DECISIONS | {"appealed"}),
+                       None)
+        start = next((m for m in marks if m.status == "submitted"), None)
+    if review is not None:
+        ended = outcome.occurred_on if outcome else None
+        # The head of the agency may extend the review for good cause (552a(d)(3)), for no length
+        # the statute sets: the clock ends there, with no new date.
+        ext = next((e for e in extensions if start is not None and e.occurred_on >= start.occurred_on
+                    and (ended is None or e.occurred_on <= ended)), None)
+        if ext is not None and outcome is None:
+            out.append(Tracked(review, AGENCY, False, ext.occurred_on, EXTENDED))
+            if explain:
+                state.notes.append(f"The review was extended for good cause on {ext.occurred_on.isoformat()} (5 U.S.C. "
+                                   "552a(d)(3) allows it): the statute sets no length for the extension, so foia shows "
+                                   "no new date; follow up with the office.")
+                if review.due and ext.occurred_on > review.due:
+                    state.notices.append(f"the extension notice of {ext.occurred_on.isoformat()} is dated after the "
+                                         f"review was due ({review.due.isoformat()}, 5 U.S.C. 552a(d)(3)); check it")
+        else:
+            out.append(Tracked(review, AGENCY, outcome is None, ended, outcome.status if outcome else None))
+        if explain:
+            state.notes.append("No exhaustion or limitations date is computed for a Privacy Act amendment: foia's "
+                               "sources give the FOIA's rules (5 U.S.C. 552(a)(6)(C)(i); 28 U.S.C. 2401(a)), not the "
+                               "Privacy Act's; check them with counsel before relying on any date.")
+    if explain and state.from_sending:
+        first = out[0]
+        if first.open:
+            state.notes.append(f"{first.deadline.label} {FROM_SENDING}: the office's receipt date is not recorded, so "
+                               f"the clock counts from the day the request was sent{sent}; the statute counts from "
+                               f"receipt ({first.deadline.rule.split(';')[0]}), which may be later (record it as the "
+                               "date received).")
+
+
 def _six_years(d: date) -> date:
     """The end of the limitations period: 6 years after the right of action accrues (28 U.S.C.
     2401(a)); an accrual on Feb 29 ends on Feb 28."""
@@ -632,39 +739,33 @@ def _six_years(d: date) -> date:
         return d.replace(year=d.year + 6, day=28)
 
 
-def litigation_notes(deadlines: Sequence[Tracked], marks: Sequence[Event]) -> list[str]:
-    """When the requester may sue and until when: exhaustion, actual (an appeal denied) or
-    constructive (the office or the appeal missed its limit, 552(a)(6)(C)(i)), and the end of the
-    6-year limitations period from that day (28 U.S.C. 2401(a))."""
-    found = exhaustion(deadlines, marks)
-    if found is None:
-        return []
-    accrued, how = found
-    return [f"Exhaustion: from {accrued.isoformat()} ({how}); the 6-year limitations period (28 U.S.C. 2401(a)) then ends on "
-            f"{limitations_end(accrued).isoformat()}."]
+class Exhaustion(NamedTuple):
+    """When the requester may sue: the day the right of action accrued, how, and the end of the
+    6-year limitations period counted from it (28 U.S.C. 2401(a))."""
+
+    on: date
+    how: str
+    limitations_end: date
 
 
-def limitations_end(accrued: date) -> date:
-    """The last day of the 6-year limitations period from ``accrued`` (28 U.S.C. 2401(a))."""
-    return _six_years(accrued)
-
-
-def exhaustion(deadlines: Sequence[Any], marks: Sequence[Any]) -> tuple[date, str] | None:
-    """(the day exhaustion accrues, how) or None: see :func:`litigation_notes`. ``deadlines``
-    need only ``key``, ``due`` and ``closed_on`` and ``marks`` only ``status`` and
-    ``occurred_on``, so the stored rows serve too (the CSV export)."""
+def exhaustion(clocks: Mapping[str, Any], marks: Sequence[Event], *, from_sending: bool = False) -> Exhaustion | None:
+    """Exhaustion, actual (an appeal denied) or constructive (the office or the appeal missed its
+    limit, 552(a)(6)(C)(i)), from a FOIA request's clocks by key (a :class:`Tracked`, or a stored
+    deadline row: anything with ``due`` and ``closed_on``) and its status marks; None when neither
+    has happened or is due. ``from_sending``: the determination counts from the sending date (no
+    receipt recorded), so an exhaustion counted from it may come later: the text says so."""
     from datetime import timedelta
 
-    by_key = {t.key: t for t in deadlines}
     denied = next((m for m in reversed(marks) if m.status == "appeal-denied"), None)
-    decision, det = by_key.get("appeal_decision"), by_key.get("determination")
+    decision, det = clocks.get("appeal_decision"), clocks.get("determination")
+    sent = f" ({FROM_SENDING})" if from_sending else ""
     if det is not None and det.due and det.closed_on is not None and det.closed_on > det.due:
         # The office's silence past its limit exhausted the remedies then; a later answer or an
         # appeal of the silence does not take that back.
-        accrued, pending = det.due + timedelta(days=1), False
-        how = f"constructive, no determination by {det.due.isoformat()}, 5 U.S.C. 552(a)(6)(C)(i)"
+        accrued = det.due + timedelta(days=1)
+        how = f"constructive, no determination by {det.due.isoformat()}{sent}, 5 U.S.C. 552(a)(6)(C)(i)"
     elif denied is not None:
-        accrued, how, pending = denied.occurred_on, f"actual, the appeal was denied on {denied.occurred_on.isoformat()}", False
+        accrued, how = denied.occurred_on, f"actual, the appeal was denied on {denied.occurred_on.isoformat()}"
     elif decision is not None and decision.due and (decision.closed_on is None or decision.closed_on > decision.due):
         accrued = decision.due + timedelta(days=1)
         pending = decision.closed_on is None
@@ -673,11 +774,20 @@ def exhaustion(deadlines: Sequence[Any], marks: Sequence[Any]) -> tuple[date, st
     elif det is not None and det.due and (det.closed_on is None or det.closed_on > det.due):
         accrued = det.due + timedelta(days=1)
         pending = det.closed_on is None
-        how = f"constructive, {'if there is ' if pending else ''}no determination by {det.due.isoformat()}, " \
+        how = f"constructive, {'if there is ' if pending else ''}no determination by {det.due.isoformat()}{sent}, " \
               "5 U.S.C. 552(a)(6)(C)(i)"
     else:
         return None
-    return accrued, how
+    return Exhaustion(accrued, how, _six_years(accrued))
+
+
+def litigation_notes(deadlines: Sequence[Tracked], marks: Sequence[Event], *, from_sending: bool = False) -> list[str]:
+    """When the requester may sue and until when (:func:`exhaustion`), as a line for ``show``."""
+    found = exhaustion({t.key: t for t in deadlines}, marks, from_sending=from_sending)
+    if found is None:
+        return []
+    return [f"Exhaustion: from {found.on.isoformat()} ({found.how}); the 6-year limitations period (28 U.S.C. "
+            f"2401(a)) then ends on {found.limitations_end.isoformat()}."]
 
 
 def _within(since: date, until: date | None, applied) -> bool:

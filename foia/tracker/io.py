@@ -53,14 +53,16 @@ FORMAT = "foia-tracker"
 FORMAT_VERSION = 1
 MAX_REPORTED = 20
 
+# Derived, as `show` gives them: exhaustion (actual or constructive, 552(a)(6)(C)(i)), the end of
+# the 6-year limitations period (28 U.S.C. 2401(a)), and whether the next deadline is counted from
+# sending (no receipt recorded). The JSON export has them too, under "derived".
+LITIGATION_COLUMNS = ["exhaustion_on", "exhaustion_how", "limitations_period_ends", "next_deadline_note"]
 CSV_COLUMNS = ["id", "uid", "title", "office", "kind", "status", "status_on", "filed_on", "sent_via", "assignee",
                "tags", "requester", "client_name", "client_dob", "client_a_number", "fee_category", "fee_limit",
                "fee_waiver", "expedite", "systems", "vendors", "contracts", "tracking_numbers",
-               "exhaustion_on", "limitations_end", "next_deadline_note",
-               "estimated_completion", "next_deadline", "next_deadline_key"]
+               "estimated_completion", *LITIGATION_COLUMNS, "next_deadline", "next_deadline_key"]
 CSV_IMPORT_ONLY = ["note"]
-# Written by export, ignored by import.
-CSV_DERIVED = {"next_deadline", "next_deadline_key", "next_deadline_note", "exhaustion_on", "limitations_end"}
+CSV_DERIVED = {"next_deadline", "next_deadline_key"} | set(LITIGATION_COLUMNS)     # written by export, ignored by import
 REQUEST_FIELDS = ["id", "uid", "title", "office", "kind", "status", "status_on", "filed_on", "sent_via",
                   "assignee", "requester", "client_name", "client_dob", "client_a_number", "fee_category",
                   "fee_limit", "fee_waiver", "expedite", "systems", "vendors", "contracts", "letter_text",
@@ -116,7 +118,7 @@ def _batches(seq: list, n: int) -> Iterator[list]:
         yield seq[i:i + n]
 
 
-def _request_bundles(conn, ids: list[int]) -> tuple[dict, dict, dict]:
+def _request_bundles(conn, ids: list[int], *, clocks: bool = False) -> tuple[dict, ...]:
     from sqlalchemy import select
 
     ev: dict[int, list] = {}
@@ -131,13 +133,18 @@ def _request_bundles(conn, ids: list[int]) -> tuple[dict, dict, dict]:
     for r in conn.execute(select(tracking_numbers).where(tracking_numbers.c.request_id.in_(ids))
                           .order_by(tracking_numbers.c.id)):
         tn.setdefault(r.request_id, []).append(r)
-    return ev, tags, tn
+    if not clocks:
+        return ev, tags, tn
+    dl: dict[int, dict] = {}
+    for r in conn.execute(select(deadlines).where(deadlines.c.request_id.in_(ids))):
+        dl.setdefault(r.request_id, {})[r.key] = r
+    return ev, tags, tn, dl
 
 
-def iter_requests(store, *, batch: int = 1000) -> Iterator[tuple[Any, list, list, list]]:
+def iter_requests(store, *, batch: int = 1000, clocks: bool = False) -> Iterator[tuple]:
     """(request row, event rows, tags, tracking rows) for every request, by id, read in batches
     from one snapshot (one read transaction), so an export or backup is consistent even while
-    others write."""
+    others write. ``clocks``: a fifth item, the stored deadlines by key."""
     from sqlalchemy import select
 
     last = 0
@@ -147,9 +154,13 @@ def iter_requests(store, *, batch: int = 1000) -> Iterator[tuple[Any, list, list
                                 .limit(batch)).all()
             if not rows:
                 return
-            ev, tags, tn = _request_bundles(conn, [r.id for r in rows])
+            found = _request_bundles(conn, [r.id for r in rows], clocks=clocks)
+            ev, tags, tn = found[:3]
             for r in rows:
-                yield r, ev.get(r.id, []), tags.get(r.id, []), tn.get(r.id, [])
+                if clocks:
+                    yield r, ev.get(r.id, []), tags.get(r.id, []), tn.get(r.id, []), found[3].get(r.id, {})
+                else:
+                    yield r, ev.get(r.id, []), tags.get(r.id, []), tn.get(r.id, [])
             last = rows[-1].id
 
 
@@ -164,7 +175,8 @@ def _event_json(r, *, redact: bool, keep_notes: bool) -> dict:
             "recorded_at": r.recorded_at, "actor": r.actor, "note": note, "data": data}
 
 
-def request_json(row, evs, tags, tns, *, redact: bool = False, keep_notes: bool = False) -> dict:
+def request_json(row, evs, tags, tns, *, redact: bool = False, keep_notes: bool = False,
+                 derived: dict | None = None) -> dict:
     m = dict(row._mapping)
     out = {k: _iso(m.get(k)) for k in REQUEST_FIELDS}
     for k in ("systems", "vendors", "contracts"):
@@ -176,6 +188,8 @@ def request_json(row, evs, tags, tns, *, redact: bool = False, keep_notes: bool 
     out["tracking_numbers"] = [{"number": t.number, "reason": t.reason,
                                 "recorded_on": _iso(t.recorded_on)} for t in tns]
     out["events"] = [_event_json(e, redact=redact, keep_notes=keep_notes) for e in evs]
+    if derived is not None:
+        out["derived"] = derived       # what the clocks say; the import ignores it
     return out
 
 
@@ -196,16 +210,20 @@ def export(tracker, fmt: str, out=None, *, redact: bool = False, keep_notes: boo
 
 
 def _export_json(tracker, out, *, redact: bool, keep_notes: bool) -> int:
+    today, behind = tracker.today(), _behind(tracker)
     count = 0
     with private_output(out) as fh:
         head = {"format": FORMAT, "version": FORMAT_VERSION, "schema_version": LATEST, "exported_at": utcnow(),
                 "redacted": bool(redact)}
         fh.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "requests": [\n')
-        for row, evs, tags, tns in iter_requests(tracker.store):
+        for row, evs, tags, tns, clocks in iter_requests(tracker.store, clocks=True):
             if count:
                 fh.write(",\n")
-            fh.write(json.dumps(request_json(row, evs, tags, tns, redact=redact, keep_notes=keep_notes),
-                                ensure_ascii=False, sort_keys=True))
+            nd, nk = _next_deadline(row._mapping, today, behind)
+            derived = {"next_deadline": _iso(nd), "next_deadline_key": nk,
+                       **litigation_fields(row.kind, evs, clocks, nk)}
+            fh.write(json.dumps(request_json(row, evs, tags, tns, redact=redact, keep_notes=keep_notes,
+                                             derived=derived), ensure_ascii=False, sort_keys=True))
             count += 1
         fh.write("\n]")
         if not redact:
@@ -224,28 +242,62 @@ def _export_json(tracker, out, *, redact: bool, keep_notes: bool) -> int:
     return count
 
 
-def csv_row(row, evs, tags, tns, *, today: date, behind: dict | None = None, clocks: dict | None = None) -> dict:
-    """``behind``: {request id: (next deadline, key)} for the requests whose earliest requester
-    window has lapsed while a later one is open (`list` reads those from the deadlines table).
-    ``clocks``: {request id: its stored determination and appeal-decision rows}, for the notes
-    a spreadsheet needs to act on (a date counted from sending; exhaustion, issue 14)."""
-    from foia.tracker.derive import FROM_SENDING, exhaustion, limitations_end
-
-    m = row._mapping
-    estimated = None
-    for e in evs:
-        if e.type == "estimated-completion":
-            estimated = (e.data or {}).get("date")
+def _next_deadline(m, today: date, behind: dict | None) -> tuple[date | None, str | None]:
+    """A request's next deadline and its key, from its row's cached columns (as `list` sorts)."""
     nd, nk = m["agency_due"], m["agency_due_key"]
     if m["requester_due"] and m["requester_due"] >= today and (nd is None or m["requester_due"] < nd):
         nd, nk = m["requester_due"], m["requester_due_key"]
     elif behind and m["id"] in behind:
         nd, nk = behind[m["id"]]
-    stored = (clocks or {}).get(m["id"], ())
-    note = next((FROM_SENDING for d in stored if d.key == nk and FROM_SENDING in d.rule), None)
-    # Exhaustion once it has accrued (a future "if there is no determination by" is no date yet).
-    found = exhaustion(stored, [e for e in evs if e.status])
-    accrued = found[0] if found and found[0] <= today else None
+    return nd, nk
+
+
+def _behind(tracker) -> dict:
+    """{request id: (next deadline, key)} for the requests whose earliest requester window has
+    lapsed while a later one is open (`list` reads those from the deadlines table)."""
+    from sqlalchemy import select
+
+    from foia.tracker.service import next_deadline_sql
+
+    today = tracker.today()
+    due, key, _ = next_deadline_sql(today)
+    r = requests.c
+    with tracker.store.read() as conn:
+        return {i: (d, k) for i, d, k in conn.execute(select(r.id, due, key).where(
+            r.requester_due < today, r.requester_due_last >= today))}
+
+
+def litigation_fields(kind: str | None, evs, clocks: dict, next_key: str | None) -> dict:
+    """The export's LITIGATION_COLUMNS from a request's event rows and stored deadlines by key,
+    as `show` gives them: the next deadline's note when it counts from sending (no receipt
+    recorded), exhaustion and the end of the limitations period. None for a Privacy Act
+    amendment: foia's sources give the FOIA's rules, not the Privacy Act's."""
+    nxt = clocks.get(next_key) if next_key else None
+    out = {"exhaustion_on": None, "exhaustion_how": None, "limitations_period_ends": None,
+           "next_deadline_note": dv.FROM_SENDING if nxt is not None and dv.FROM_SENDING in nxt.rule else None}
+    if not clocks or kind in dv.AMENDMENT_KINDS:
+        return out
+    # Only an appeal's denial is read from the history (a million-row export: skip the rest).
+    marks = dv.status_events(dv.effective(dv.event_from_row(e) for e in evs)) \
+        if any(e.status == "appeal-denied" for e in evs) else ()
+    det = clocks.get("determination")
+    found = dv.exhaustion(clocks, marks, from_sending=det is not None and dv.FROM_SENDING in det.rule)
+    if found is not None:
+        out.update(exhaustion_on=found.on.isoformat(), exhaustion_how=found.how,
+                   limitations_period_ends=found.limitations_end.isoformat())
+    return out
+
+
+def csv_row(row, evs, tags, tns, *, today: date, behind: dict | None = None, clocks: dict | None = None) -> dict:
+    """``behind``: see :func:`_behind`. ``clocks``: the stored deadlines by key, for the
+    LITIGATION_COLUMNS (left empty without them)."""
+    m = row._mapping
+    estimated = None
+    for e in evs:
+        if e.type == "estimated-completion":
+            estimated = (e.data or {}).get("date")
+    nd, nk = _next_deadline(m, today, behind)
+    derived = litigation_fields(m["kind"], evs, clocks, nk) if clocks is not None else {}
     return {
         "id": m["id"], "uid": m["uid"], "title": m["title"], "office": m["office"], "kind": m["kind"],
         "status": m["status"], "status_on": _iso(m["status_on"]), "filed_on": _iso(m["filed_on"]),
@@ -257,34 +309,20 @@ def csv_row(row, evs, tags, tns, *, today: date, behind: dict | None = None, clo
         "contracts": "; ".join(m["contracts"] or []),
         "tracking_numbers": "; ".join(f"{t.number}:{t.reason}" for t in tns),
         "estimated_completion": estimated, "next_deadline": _iso(nd), "next_deadline_key": nk,
-        "next_deadline_note": note, "exhaustion_on": _iso(accrued),
-        "limitations_end": _iso(limitations_end(accrued)) if accrued else None,
+        **derived,
     }
 
 
 def _export_csv(tracker, out, *, redact: bool) -> int:
-    from sqlalchemy import select
-
     from foia.output import CsvWriter
-    from foia.tracker.service import next_deadline_sql
 
     columns = [c for c in CSV_COLUMNS if not (redact and c in IDENTITY_COLUMNS)]
-    today = tracker.today()
-    due, key, _ = next_deadline_sql(today)
-    r = requests.c
-    with tracker.store.read() as conn:
-        behind = {i: (d, k) for i, d, k in conn.execute(select(r.id, due, key).where(
-            r.requester_due < today, r.requester_due_last >= today))}
-        dl = deadlines.c
-        clocks: dict[int, list] = {}
-        for d in conn.execute(select(dl.request_id, dl.key, dl.due, dl.closed_on, dl.rule).where(
-                dl.key.in_(("determination", "appeal_decision")))):
-            clocks.setdefault(d.request_id, []).append(d)
+    today, behind = tracker.today(), _behind(tracker)
     count = 0
     with private_output(out) as fh:
         writer = CsvWriter(fh, columns)
         writer.writeheader()
-        for row, evs, tags, tns in iter_requests(tracker.store):
+        for row, evs, tags, tns, clocks in iter_requests(tracker.store, clocks=True):
             writer.writerow(csv_row(row, evs, tags, tns, today=today, behind=behind, clocks=clocks))
             count += 1
     return count
@@ -1469,7 +1507,9 @@ def import_file(tracker, path, *, fmt: str | None = None) -> dict:
             raise FoiaError(f"{path}: no requests in the file; nothing imported")
         # Computed here so a forked worker inherits them (and a bad closures.yaml is reported once).
         tracker.calendar()
-        return tracker.store.write(lambda conn: _write_all(tracker, conn, path, source))
+        counts = tracker.store.write(lambda conn: _write_all(tracker, conn, path, source))
+        tracker.store.analyze()  # PostgreSQL plans from statistics: give it the imported rows
+        return counts
     finally:
         if collecting:
             gc.enable()
@@ -1555,7 +1595,7 @@ def _chunk_rows(tracker, prepared: list[_Prepared], ids: _Ids, dialect: str, pat
         # The deadlines table keeps dates, not explanations (`track show --explain` recomputes
         # them live): the day-by-day text would be built only to be thrown away.
         state = dv.derive(evs, expedite=p.row["expedite"], rules=rules(p.row["office"]), calendar=calendar,
-                          already_effective=True, explain=False)
+                          already_effective=True, explain=False, kind=p.row["kind"])
         for warning in state.warnings:
             warnings.add(p.where, warning)
         p.row.update(cache_values(state))
@@ -1773,11 +1813,16 @@ def _check_taken(conn, chunk: dict, problems: _Problems, filing: dict[str, str])
     cursor = conn.connection.cursor()
     try:
         hits = []
-        for part in _batches(list(by_number), 500):
-            cursor.execute("SELECT t.number, r.office, r.id FROM tracking_numbers t JOIN requests r ON r.id = "
-                           f"t.request_id WHERE t.reason = 'assigned' AND t.number IN ({', '.join([mark] * len(part))})",
-                           part)
-            hits += cursor.fetchall()
+        if conn.dialect.name == "postgresql":
+            with _index_lookups(cursor):
+                cursor.execute(ASSIGNED_LOOKUP_PG, (list(by_number),))
+                hits += cursor.fetchall()
+        else:
+            for part in _batches(list(by_number), 500):
+                cursor.execute("SELECT t.number, r.office, r.id FROM tracking_numbers t JOIN requests r ON r.id = "
+                               f"t.request_id WHERE t.reason = 'assigned' AND t.number IN "
+                               f"({', '.join([mark] * len(part))})", part)
+                hits += cursor.fetchall()
     finally:
         cursor.close()
     for number, office, rid in hits:
@@ -1796,6 +1841,33 @@ def _check_taken(conn, chunk: dict, problems: _Problems, filing: dict[str, str])
     if taken:
         more = f" and {len(taken) - 1} more are" if len(taken) > 1 else " is"
         problems.add("events", f"event uid {taken[0]}{more} already in the database")
+
+
+# PostgreSQL: the numbers of a chunk looked up in one statement, by the index on
+# tracking_numbers(number). The rows this import wrote have no statistics until it commits, so
+# the planner took the growing tables for empty ones and read them whole for every chunk: a
+# first import of 100,000 rows took 230 s, quadratic. _index_lookups makes the index the plan
+# whatever the statistics say.
+# One lookup per number (LATERAL, kept apart from the outer query by OFFSET 0), so no plan can
+# scan the whole table, whatever the statistics say.
+ASSIGNED_LOOKUP_PG = ("SELECT n.number, x.office, x.id FROM unnest(%s::text[]) AS n(number) CROSS JOIN LATERAL "
+                      "(SELECT r.office, r.id FROM tracking_numbers t JOIN requests r ON r.id = t.request_id "
+                      "WHERE t.number = n.number AND t.reason = 'assigned' OFFSET 0) AS x")
+_LOOKUP_SETTINGS = ("enable_seqscan", "enable_hashjoin", "enable_mergejoin")
+
+
+@contextmanager
+def _index_lookups(cursor):
+    """Within the block, PostgreSQL plans index lookups and nested loops (each setting is put
+    back as it was afterwards, inside the same transaction)."""
+    before = []
+    for name in _LOOKUP_SETTINGS:
+        cursor.execute("SELECT current_setting(%s), set_config(%s, 'off', true)", (name, name))
+        before.append((name, cursor.fetchone()[0]))
+    yield
+    # Not on an error: PostgreSQL then rolls the transaction back, settings included.
+    for name, value in before:
+        cursor.execute("SELECT set_config(%s, %s, true)", (name, value))
 
 
 class _Memo(dict):

@@ -252,6 +252,12 @@ class Change:
     notes: list[str] = field(default_factory=list)         # plain lines (no clock after a remand...)
 
 
+# What `list` can sort by (its ``order``): the name -> the requests column ("deadline": the next
+# deadline, agency's or requester's, computed for --today).
+LIST_ORDERS = {"deadline": None, "id": "id", "filed": "filed_on", "status": "status",
+               "status_on": "status_on", "office": "office", "assignee": "assignee", "title": "title"}
+
+
 class Tracker:
     """The request tracker on one store.
 
@@ -540,7 +546,7 @@ class Tracker:
             rid = row.id
             evs = dv.effective(self._events(conn, rid))
             state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=self.calendar(),
-                              already_effective=True)
+                              already_effective=True, kind=row.kind)
             new: list[dict] = []
             status_event = None
             self._check_dates(rid, state, on=on, new_status=new_status, received=got, first_received=first,
@@ -699,7 +705,7 @@ class Tracker:
                                 "(nothing was recorded)")
             conn.execute(insert(events), [fix])
             previous = dv.derive(before, expedite=row.expedite, rules=self.rules(row.office),
-                                 calendar=self.calendar(), already_effective=True)
+                                 calendar=self.calendar(), already_effective=True, kind=row.kind)
             state = self._refresh(conn, rid)
             _refuse_new_problems(rid, previous, state)
             return Change(rid, row.title, row.office, state.status, [_summary(fix)], state.deadlines,
@@ -851,7 +857,7 @@ class Tracker:
                 request_tags.c.request_id == rid)))
         evs = dv.effective(raw)
         state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=self.calendar(),
-                          already_effective=True)
+                          already_effective=True, kind=row.kind)
         out = request_dict(row, identity=identity)
         out["tags"] = tags
         out["tracking_numbers"] = [{"number": n.number, "reason": n.reason,
@@ -926,8 +932,12 @@ class Tracker:
 
     def list(self, *, status: Sequence[str] = (), office: str | None = None, assignee: str | None = None,
              tag: str | None = None, overdue: bool = False, due_within: int | None = None,
-             limit: int | None = None, identity: bool = False) -> list[dict]:
-        """Requests sorted by their next deadline (soonest first, none last), filtered."""
+             limit: int | None = None, identity: bool = False, order: str = "deadline",
+             descending: bool = False) -> list[dict]:
+        """Requests sorted by their next deadline (soonest first, none last), filtered.
+
+        ``order`` sorts instead by one of LIST_ORDERS (``descending``: latest or highest first),
+        then by id."""
         from sqlalchemy import case, exists, or_, select, union
 
         today = self.today()
@@ -966,8 +976,16 @@ class Tracker:
                 raise UsageError("--due-within: give a number of days >= 0")
             horizon = today + timedelta(days=due_within)
             where.append(or_(r.agency_due <= horizon, req_due <= horizon))
+        if order not in LIST_ORDERS:
+            raise UsageError(f"--sort: {order!r} is not a column to sort by; use one of {', '.join(LIST_ORDERS)}")
         q = select(*cols).where(*where)
-        if limit and not (codes or office or assignee or tag):
+        if order != "deadline":
+            column = getattr(r, LIST_ORDERS[order])
+            sort = column.desc() if descending else column.asc()
+            q = q.order_by(sort.nulls_last(), r.id.desc() if descending else r.id)
+            if limit:
+                q = q.limit(limit)
+        elif limit and not descending and not (codes or office or assignee or tag):
             # Sorting a million rows by an expression of --today reads them all. The first
             # `limit` by next deadline are among the first `limit` by agency deadline (an
             # index), the first `limit` by requester window (only requests with a window still
@@ -981,9 +999,11 @@ class Tracker:
                     r.requester_due_last.is_(None), r.requester_due_last < today)).order_by(r.id))
             found = union(*(select(part.limit(limit).subquery().c.id) for part in parts))
             q = q.where(r.id.in_(select(found.subquery().c.id)))
-        q = q.order_by(next_due.asc().nulls_last(), r.id)      # the label: the expression is evaluated once
-        if limit:
-            q = q.limit(limit)
+        if order == "deadline":
+            q = q.order_by((next_due.desc() if descending else next_due.asc()).nulls_last(),
+                           r.id.desc() if descending else r.id)      # the label: evaluated once
+            if limit:
+                q = q.limit(limit)
         with self.store.read() as conn:
             rows = conn.execute(q).all()
             ids = [row.id for row in rows]
@@ -1041,6 +1061,9 @@ class Tracker:
             ("overdue_appeal_decisions", "Overdue appeal decisions", ("appeal_decision",), None, today, "followup"),
             ("clarifications_due", f"Clarification answers due within {within} days", ("clarification_close",),
              today, horizon, None),
+            # Privacy Act amendment: no FOIA follow-up letter fits them, so no command.
+            ("overdue_amendment_clocks", "Overdue Privacy Act amendment clocks", dv.AMENDMENT_CLOCKS, None, today,
+             None),
         ]
         if lapsed_days:
             # A requester window stays open in the table once its day has passed (nothing closed
@@ -1074,6 +1097,8 @@ class Tracker:
                     item = {"id": row.request_id, "title": row.title, "office": row.office, "status": row.status,
                             "assignee": row.assignee, "key": row.key, "label": row.label,
                             "start": row.start.isoformat(), "due": row.due.isoformat(), "rule": row.rule}
+                    # No receipt recorded: the date counts from sending, earlier than the statute's start.
+                    item["counted_from_sending"] = dv.FROM_SENDING in row.rule
                     if row.due < today:
                         if key == "lapsed_windows":
                             item["days_ago"] = (today - row.due).days
@@ -1344,7 +1369,7 @@ class Tracker:
         from sqlalchemy import bindparam, delete, insert, select, update
 
         r = requests.c
-        rows = conn.execute(select(r.id, r.office, r.expedite).where(r.id.between(first, last))
+        rows = conn.execute(select(r.id, r.office, r.expedite, r.kind).where(r.id.between(first, last))
                             .with_for_update()).all()
         history: dict[int, list[dv.Event]] = {}
         for e in conn.execute(select(events).where(events.c.request_id.between(first, last))
@@ -1355,7 +1380,7 @@ class Tracker:
             evs = dv.effective(history.get(row.id, ()))
             # The stored rows hold dates, not explanations (show recomputes those).
             state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=calendar,
-                              already_effective=True, explain=False)
+                              already_effective=True, explain=False, kind=row.kind)
             dl += deadline_rows(row.id, state)
             tn += tracking_rows(row.id, evs)
             cache.append({"b_" + k: v for k, v in cache_values(state).items()} | {"b_id": row.id})
@@ -1374,10 +1399,11 @@ class Tracker:
         """Recompute status, tracking numbers and deadlines of one request from its events."""
         from sqlalchemy import delete, insert, select, update
 
-        row = conn.execute(select(requests.c.office, requests.c.expedite).where(requests.c.id == rid)).one()
+        row = conn.execute(select(requests.c.office, requests.c.expedite, requests.c.kind)
+                           .where(requests.c.id == rid)).one()
         evs = dv.effective(self._events(conn, rid))
         state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=self.calendar(),
-                          already_effective=True)
+                          already_effective=True, kind=row.kind)
         conn.execute(delete(deadlines).where(deadlines.c.request_id == rid))
         dl = deadline_rows(rid, state)
         if dl:
@@ -1966,6 +1992,10 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
     determination is recorded, as `update --status appealed` is."""
     info, state, evs = tracker._view(key, identity=True)
     rid = info["id"]
+    if info.get("kind") in dv.AMENDMENT_KINDS:
+        # Their letters would cite the FOIA's limits and remedies to a Privacy Act request.
+        raise FoiaError(f"request {rid} is a Privacy Act amendment ({info['kind']}, 5 U.S.C. 552a(d)); the {kind} "
+                        "letters are FOIA letters: ask for a review of a refusal with `foia draft amendment-appeal`")
     if not info.get("filed_on"):
         raise FoiaError(f"request {rid} has not been submitted (it is a {info['status']}); record the filing "
                         f"with `foia track update {rid} --status submitted --on DATE`")

@@ -186,6 +186,10 @@ class Store:
         self.dialect = engine.dialect.name
         self.is_sqlite = self.dialect == "sqlite"
         self.is_postgresql = self.dialect == "postgresql"
+        if self.is_postgresql:
+            from foia.tracker.models import postgresql_options
+
+            postgresql_options()
 
     @property
     def path(self) -> Path | None:
@@ -262,8 +266,28 @@ class Store:
                 return 0
             return conn.execute(select(func.max(schema_migrations.c.version))).scalar() or 0
 
+    def analyze(self) -> None:
+        """PostgreSQL: refresh the planner's statistics of the tracker's tables. Without them
+        (a new database, or just after a large import, before autovacuum comes by) it plans
+        for empty tables: `list --limit 50` on 100,000 requests took 1.5 s instead of 7 ms.
+        SQLite plans from its indexes alone and is left as it is."""
+        if not self.is_postgresql:
+            return
+        from sqlalchemy.exc import DBAPIError
+
+        tables = ", ".join(ANALYZED_TABLES)
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(f"ANALYZE {tables}")
+        except DBAPIError:
+            pass  # only the plans suffer: a user who may not ANALYZE still has every row
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# The tables the queue's queries plan over (the small ones are planned well without figures).
+ANALYZED_TABLES = ("requests", "request_tags", "tracking_numbers", "events", "deadlines")
 
 
 def _sqlite_engine(url):
@@ -448,6 +472,13 @@ def _m009_vault(conn) -> None:
                              "tokenize='porter unicode61')")
 
 
+def _m010_web_accounts(conn) -> None:
+    from foia.tracker.models import metadata
+    from foia.web.models import WEB_TABLES
+
+    metadata.create_all(conn, tables=list(WEB_TABLES), checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
     (2, "index only the open deadlines", _m002_open_deadlines_index),
@@ -457,6 +488,7 @@ MIGRATIONS: list[tuple[int, str, Callable]] = [
     (6, "requests keep the requester's contact details (identity data)", _m006_requester_contact),
     (8, "the inbox: agencies' mail kept as received, its matches and proposals", _m008_inbox),
     (9, "evidence vault: documents, their pages and the full-text index", _m009_vault),
+    (10, "web app: accounts, sessions and lockouts, calendar tokens, settings", _m010_web_accounts),
 ]
 LATEST = MIGRATIONS[-1][0]
 # Stored deadlines written before this schema version were counted by older rules (the derive
@@ -499,7 +531,9 @@ def migrate_store(store: Store, *, notify: Callable[[str], None] | None = None) 
                 version = number
         return version
 
-    return store.write(apply)
+    version = store.write(apply)
+    store.analyze()  # a migration may add indexes and rewrite columns: plan from fresh figures
+    return version
 
 
 def _refuse_newer(store: Store, version: int) -> None:
