@@ -373,7 +373,11 @@ def test_follow_up_letter_from_a_request_is_recorded(web):
 def test_calendar_subscription_and_revocation(web):
     from icalendar import Calendar
 
-    app, _store, _ids = web
+    from foia.tracker.service import Tracker
+
+    app, store, ids = web
+    # A denial opens the requester's appeal window: a deadline of the requester's, with reminders.
+    Tracker(store, today=TODAY).update(ids["cbp"], status="denied", on="2026-10-20")
     b = as_(app, "Vic Viewer")
     page = text(b.post("/calendar/", {"action": "new"}, page="/calendar/"))
     url = re.search(r'<code id="ics-url">([^<]+)</code>', page).group(1)
@@ -385,6 +389,11 @@ def test_calendar_subscription_and_revocation(web):
     summaries = [str(e["summary"]) for e in cal.walk("VEVENT")]
     assert any("ICM audit logs" in s for s in summaries)
     assert CLIENT_NAME.encode() not in feed.data
+    # Reminders 7 days and 1 day before each requester deadline (the tracker's calendar export).
+    requester = [e for e in cal.walk("VEVENT") if e.walk("VALARM")]
+    assert requester, "the queue has a requester deadline (an appeal window): it must carry reminders"
+    for event in requester:
+        assert sorted(str(a["trigger"].dt) for a in event.walk("VALARM")) == ["-1 day, 0:00:00", "-7 days, 0:00:00"]
     b.post("/calendar/", {"action": "revoke"}, page="/calendar/")
     assert anonymous.get(path).status_code == 404
     assert anonymous.get("/calendar/not-a-token.ics").status_code == 404
