@@ -492,6 +492,15 @@ def test_a_csv_export_re_imported_keeps_its_extension_and_expedite_decision(trac
                                                                                "2026-10-05:denied")
 
 
+def test_a_voided_extension_notice_is_not_exported(track, tmp_path):
+    track("add", "--title", "t", "--office", "ice", "--on", "2026-10-01")
+    track("update", "1", "--extension-notice", "2026-10-20")
+    track("update", "1", "--extension-notice", "2026-10-22")
+    track("correct", "1", "3", "--void")     # event 3: the notice of 2026-10-20
+    out = track("export", "--format", "csv").output
+    assert list(csv.DictReader(io.StringIO(out)))[0]["extension_notices"] == "2026-10-22:request"
+
+
 def test_a_csv_row_states_extensions_and_expedite_decisions_on_past_dates_after_filing(track, rows, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("title,office,filed_on,expedite,extension_notices,expedite_decisions\n"
