@@ -898,7 +898,9 @@ def _person(o: dict, prefix: str, ctx_prefix: str) -> Section:
     return _compact(ctx_prefix, values)
 
 
-def _ctx_self(d, o, ctx, w, kind):
+def _subject_fields(o, ctx, kind) -> None:
+    """The person whose records a first-party letter concerns: their name and address default to
+    the requester's; the identity fields the letter needs must all be given."""
     req = ctx["requester"]
     for name, key in (("full_name", "name"), ("address", "address")):
         if not o.get(name) and req.get(key):
@@ -906,6 +908,10 @@ def _ctx_self(d, o, ctx, w, kind):
     for name in ("full_name", "address", "date_of_birth", "place_of_birth", "citizenship"):
         if not o.get(name):
             raise _missing(kind, name)
+
+
+def _ctx_self(d, o, ctx, w, kind):
+    _subject_fields(o, ctx, kind)
     person = _person(o, "", "person")
     ctx["person"] = person
     _first_party(d, o, ctx, w, person, first_person=True)
@@ -1690,13 +1696,7 @@ def _ctx_amendment(d, o, ctx, w, kind):
     refused promptly) or the appeal of a refusal (552a(d)(3): decided within 30 working days
     unless extended for good cause); the person whose record it is signs a 28 U.S.C. 1746
     declaration. Fact sheet, "Additions of 2026-12-03"."""
-    req = ctx["requester"]
-    for name, key in (("full_name", "name"), ("address", "address")):
-        if not o.get(name) and req.get(key):
-            o[name] = req[key]
-    for name in ("full_name", "address", "date_of_birth", "place_of_birth", "citizenship"):
-        if not o.get(name):
-            raise _missing(kind, name)
+    _subject_fields(o, ctx, kind)
     ctx["person"] = _person(o, "", "person")
     ctx["record"], ctx["correction"] = o["record"], o["correction"]
     if o.get("system"):

@@ -38,6 +38,18 @@ class ImportReport:
     duplicates: list[tuple[str, int]] = field(default_factory=list)    # (where, the stored message's id)
 
 
+def _message_columns(mail, sha256: str, raw: bytes) -> dict:
+    """The stored columns a parsed message gives (an import and a restore alike), cut to the
+    columns' sizes."""
+    return {"sha256": sha256, "message_id": mail.message_id, "raw": raw, "size": len(raw),
+            "sent_at": (mail.sent_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                        if mail.sent_at else None),
+            "sent_on": mail.sent_on, "sender": mail.sender[:500], "sender_domain": mail.sender_domain[:255],
+            "subject": mail.subject[:2000], "refs": mail.references[:100],
+            "attachments": [{"filename": a.filename, "media_type": a.media_type, "size": len(a.data)}
+                            for a in mail.attachments]}
+
+
 def _utcnow() -> str:
     from foia.tracker.store import utcnow
 
@@ -126,17 +138,9 @@ class Inbox:
         from sqlalchemy import insert
 
         found = matcher.match(conn, mail)
-        row = {
-            "sha256": mail.sha256, "message_id": mail.message_id, "raw": mail.raw, "size": len(mail.raw),
-            "sent_at": (mail.sent_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-                        if mail.sent_at else None),
-            "sent_on": mail.sent_on, "sender": mail.sender[:500], "sender_domain": mail.sender_domain[:255],
-            "subject": mail.subject[:2000], "refs": mail.references[:100],
-            "attachments": [{"filename": a.filename, "media_type": a.media_type, "size": len(a.data)}
-                            for a in mail.attachments],
-            "source": where[:1000], "imported_at": _utcnow(), "state": "unmatched", "request_id": None,
-            "match": found.to_dict(), "event_uid": None,
-        }
+        row = {**_message_columns(mail, mail.sha256, mail.raw),
+               "source": where[:1000], "imported_at": _utcnow(), "state": "unmatched", "request_id": None,
+               "match": found.to_dict(), "event_uid": None}
         mid = conn.execute(insert(inbox_messages).values(**row).returning(inbox_messages.c.id)).scalar_one()
         stored = Stored(mid, where, "unmatched", None, found.how)
         if found.request_id is not None:
@@ -455,13 +459,7 @@ def restore_messages(conn, items, path) -> int:
         if m.get("request_uid") and rid is None:
             raise FoiaError(f"{where}: its request {m['request_uid']} is not in the file or the database")
         mail = parse(raw, where=where)
-        row = {"sha256": m["sha256"], "message_id": mail.message_id, "raw": raw, "size": len(raw),
-               "sent_at": (mail.sent_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-                           if mail.sent_at else None),
-               "sent_on": mail.sent_on, "sender": mail.sender[:500], "sender_domain": mail.sender_domain[:255],
-               "subject": mail.subject[:2000], "refs": mail.references[:100],
-               "attachments": [{"filename": a.filename, "media_type": a.media_type, "size": len(a.data)}
-                               for a in mail.attachments],
+        row = {**_message_columns(mail, m["sha256"], raw),
                "source": m.get("source"), "imported_at": m.get("imported_at") or _utcnow(),
                "state": m.get("state") if m.get("state") in STATES else ("matched" if rid else "unmatched"),
                "request_id": rid, "match": m.get("match"), "event_uid": m.get("event_uid")}
