@@ -28,7 +28,7 @@ from foia.errors import FoiaError, UsageError
 from foia.render import ESC, FORMATS, XML_UNSAFE, Block, MarkupError, parse, subject_of
 from foia.render.markdown import to_markdown
 from foia.render.text import to_text
-from foia.tracker.lifecycle import SENT_VIA
+from foia.vocab import SENT_VIA
 
 if TYPE_CHECKING:
     from foia.directory import Agency, Contact, Directory

@@ -91,7 +91,7 @@ def test_file_request_reads_the_letters_own_expedite_and_fee_waiver(tmp_path):
     from foia.directory import load_directory
     from foia.letters import build_letter
     from foia.tracker import open_tracker
-    from foia.tracker.service import file_request
+    from foia.tracker.filing import file_request
 
     d = load_directory()
     base = {"system": "icm", "requester_name": "Sam", "requester_email": "sam@example.org"}

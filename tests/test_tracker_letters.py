@@ -123,7 +123,7 @@ def lib(tmp_path):
     from datetime import date
 
     from foia.tracker import open_tracker
-    from foia.tracker.service import draft_letter
+    from foia.tracker.filing import draft_letter
 
     url = f"sqlite:///{tmp_path / 'lib.db'}"
     opened = []

@@ -11,7 +11,7 @@ import click
 
 from foia.errors import FoiaError, NotFound, UsageError
 from foia.letters import KINDS, Field, LetterKind
-from foia.tracker.lifecycle import SENT_VIA
+from foia.vocab import SENT_VIA
 
 PROGRESS_FROM = 4  # letters; from this many on, show a progress bar on stderr
 
@@ -166,7 +166,7 @@ def _track_letters(tracker, built: list, options: dict, params: dict,
     the Message-ID of its .eml (``message_ids`` keyed by id(letter)); returns (request id,
     already tracked) keyed by id(letter). A letter already recorded (the same command run
     again) is not filed twice."""
-    from foia.tracker.service import file_request, find_filed
+    from foia.tracker.filing import file_request, find_filed
 
     systems = [options["system"]] if options.get("system") else list(options.get("systems") or [])
     vendors = [options["vendor"]] if options.get("vendor") else []

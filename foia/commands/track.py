@@ -6,7 +6,7 @@ import click
 
 from foia.output import emit, output_options, to_json
 from foia.tracker.derive import APPEAL_TARGETS, FROM_SENDING
-from foia.tracker.lifecycle import SENT_VIA
+from foia.vocab import SENT_VIA
 
 DATE = "DATE"
 MAX_DAYS = 3653     # how far ahead a look can reach: ten years
@@ -488,7 +488,7 @@ def _signer_option(f):
 
 
 def _letter_command(ctx, request, kind, out, fmt, overwrite, by, **kw):
-    from foia.tracker.service import draft_letters
+    from foia.tracker.filing import draft_letters
 
     tracker = _tracker(ctx)
     paths, letter, rid = draft_letters(tracker, request, kind, out_dir=out, formats=fmt, overwrite=overwrite, by=by,

@@ -28,6 +28,6 @@ def open_tracker(url: str | None = None, **kwargs):
 
 def file_request(store_or_url, **kwargs) -> int:
     """Record a request filed with a letter; see :func:`foia.tracker.service.file_request`."""
-    from foia.tracker.service import file_request as _file
+    from foia.tracker.filing import file_request as _file
 
     return _file(store_or_url, **kwargs)

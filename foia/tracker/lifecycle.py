@@ -18,7 +18,7 @@ from datetime import date
 from foia.errors import FoiaError, UsageError
 
 # How a request was sent (the request's ``sent_via``): the tracker, the letters and their options.
-SENT_VIA = ("portal", "email", "mail", "fax", "other")
+from foia.vocab import SENT_VIA  # noqa: F401  (the tracker speaks of it as lifecycle.SENT_VIA)
 
 STATUSES: dict[str, str] = {
     "draft": "Draft",

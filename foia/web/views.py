@@ -224,7 +224,7 @@ def request_letter(rid):
     """A follow-up or an appeal written from the request's state (`track followup|appeal`),
     recorded in its history and downloaded."""
     from foia.letters import FORMATS
-    from foia.tracker.service import draft_letter
+    from foia.tracker.filing import draft_letter
 
     f = request.form
     kind, fmt = f.get("kind", ""), f.get("format", "txt")
@@ -324,7 +324,7 @@ def kinds():
 def letter(kind):
     from foia.letters import FORMATS, KINDS, build_letter, default_stem, letter_bytes
     from foia.profile import load_profile
-    from foia.tracker.service import file_request
+    from foia.tracker.filing import file_request
 
     k = KINDS.get(kind) or abort(404)
     t = tracker()
