@@ -238,3 +238,13 @@ def request_problems(values: Mapping[str, Any], *, today: date) -> tuple[dict, l
         except BadValue as exc:
             problems.append((exc.field or name, str(exc.message).split(": ", 1)[-1]))
     return clean, problems
+
+
+def calendar_day(day: date, field: str) -> date:
+    """``day`` when foia's working-day calendar covers it (a clock can be counted from it)."""
+    from foia.deadlines import calendar_problem
+
+    problem = calendar_problem(day)
+    if problem:
+        raise bad(field, problem)
+    return day

@@ -245,12 +245,9 @@ def _export_json(tracker, out, *, redact: bool, keep_notes: bool) -> int:
 
 def _next_deadline(m, today: date, behind: dict | None) -> tuple[date | None, str | None]:
     """A request's next deadline and its key, from its row's cached columns (as `list` sorts)."""
-    nd, nk = m["agency_due"], m["agency_due_key"]
-    if m["requester_due"] and m["requester_due"] >= today and (nd is None or m["requester_due"] < nd):
-        nd, nk = m["requester_due"], m["requester_due_key"]
-    elif behind and m["id"] in behind:
-        nd, nk = behind[m["id"]]
-    return nd, nk
+    from foia.tracker.queries import next_deadline
+
+    return next_deadline(m, today, behind.get(m["id"]) if behind else None)
 
 
 def _behind(tracker) -> dict:
