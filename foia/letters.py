@@ -1179,10 +1179,11 @@ def _ctx_appeal(d, o, ctx, w, kind, today):
     exemptions = [normalize_exemption(e) for e in o.get("exemptions") or []]
     if exemptions:
         ctx["exemptions"] = list(dict.fromkeys(exemptions))
-        from foia import exemptions as _ex  # what the appeal asks about each (issue 14, item 16)
+        if {"withholding", "partial-withholding"} & set(grounds):
+            from foia import exemptions as _ex  # what the appeal asks about each (issue 14, item 16)
 
-        ctx["exemption_args"] = _ex.arguments(ctx["exemptions"])
-        w.add(_ex.warning(ctx["exemptions"]))
+            ctx["exemption_args"] = _ex.arguments(ctx["exemptions"])
+            w.add(_ex.warning(ctx["exemptions"]))
     elif {"withholding", "partial-withholding"} & set(grounds):
         w.add(f"note: name each exemption the agency cited ({kind.field('exemptions').option} \"(b)(6)\", "
               "repeated for each) so the appeal answers each")
