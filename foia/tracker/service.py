@@ -378,7 +378,8 @@ class Tracker(Reads, Refresh, Purge):
                 tracking_numbers.c.request_id == rid))}
             for number, reason in numbers:
                 if number in known:
-                    raise FoiaError(f"tracking number {number} is already recorded on request {rid}")
+                    raise FoiaError(f"tracking number {number} is already recorded on request {rid}",
+                                    field="tracking_number")
                 known.add(number)
                 new.append(self.new_event(rid, "tracking-number", on, actor, data={"number": number, "reason": reason}))
             fee_warnings = fee_problems(fee_list, evs, dhs=bool(self.rules(row.office) and
