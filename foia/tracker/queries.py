@@ -75,18 +75,22 @@ class _Sql:
     before = staticmethod(lambda a, b: a < b)
 
 
-class _Py:
-    """The same operations on Python values (None compares as SQL's NULL: false)."""
+class _Src:
+    """The same operations as Python source (None compares as SQL's NULL: false), compiled once
+    into :func:`next_deadline`: a conditional expression evaluates only the branch it takes."""
 
-    all = staticmethod(lambda *conds: all(conds))
-    any = staticmethod(lambda *conds: any(conds))
-    none = staticmethod(lambda a: a is None)
-    on_or_after = staticmethod(lambda a, b: a is not None and b is not None and a >= b)
-    before = staticmethod(lambda a, b: a is not None and b is not None and a < b)
+    all = staticmethod(lambda *conds: "(" + " and ".join(conds) + ")")
+    any = staticmethod(lambda *conds: "(" + " or ".join(conds) + ")")
+    none = staticmethod(lambda a: f"({a} is None)")
+    on_or_after = staticmethod(lambda a, b: f"({a} is not None and {b} is not None and {a} >= {b})")
+    before = staticmethod(lambda a, b: f"({a} is not None and {b} is not None and {a} < {b})")
 
     @staticmethod
     def case(*whens, else_):
-        return next((value for cond, value in whens if cond), else_)
+        out = str(else_)
+        for cond, value in reversed(whens):
+            out = f"({value} if {cond} else {out})"
+        return out
 
 
 def next_deadline_rule(r, today: date, first, first_key, op):
@@ -98,7 +102,7 @@ def next_deadline_rule(r, today: date, first, first_key, op):
     ``requester_due_key`` and ``requester_due_last``, the latest open requester window);
     ``first``/``first_key``: its earliest open requester window on or after ``today``, read
     from its deadlines only when the earliest window has lapsed while a later one has not.
-    ``op``: :class:`_Sql` (SQL expressions) or :class:`_Py` (values).
+    ``op``: :class:`_Sql` (SQL expressions) or :class:`_Src` (Python source).
 
     The cached columns answer for nearly every request, in the order a million-row scan
     evaluates them cheapest: the earliest requester window still open; else, when the latest
@@ -126,20 +130,31 @@ def next_deadline_sql(today: date):
     return next_deadline_rule(r, today, first, first_key, _Sql)
 
 
-class _Row:
-    __slots__ = ("agency_due", "agency_due_key", "requester_due", "requester_due_key", "requester_due_last")
+_CACHED = ("agency_due", "agency_due_key", "requester_due", "requester_due_key", "requester_due_last")
 
-    def __init__(self, m):
-        for k in self.__slots__:
-            setattr(self, k, m.get(k))
+
+def _compiled():
+    """:func:`next_deadline_rule` as a Python function of a row's cached columns (built once)."""
+    from types import SimpleNamespace
+
+    due, key, _ = next_deadline_rule(SimpleNamespace(**{c: c for c in _CACHED}), "today", "first", "first_key",
+                                     _Src)
+    source = (f"def rule({', '.join(_CACHED)}, today, first, first_key):\n"
+              f"    return {due}, {key}\n")
+    scope: dict = {}
+    exec(compile(source, "<next_deadline_rule>", "exec"), scope)     # our own source, from the rule above
+    return scope["rule"]
+
+
+_rule = _compiled()
 
 
 def next_deadline(m, today: date, first: tuple | None = None) -> tuple[date | None, str | None]:
     """:func:`next_deadline_rule` on a request row's mapping ``m`` (its cached columns): (due, key).
     ``first``: the request's earliest open requester window on or after ``today`` as (due, key),
     needed only when its earliest window has lapsed while a later one has not."""
-    due, key, _ = next_deadline_rule(_Row(m), today, *(first or (None, None)), _Py)
-    return due, key
+    return _rule(m["agency_due"], m["agency_due_key"], m["requester_due"], m["requester_due_key"],
+                 m["requester_due_last"], today, *(first or (None, None)))
 
 
 def same_number_elsewhere(conn, rid: int, numbers: Sequence[tuple[str, str]], filing: dict[str, str]) -> list[str]:
