@@ -981,7 +981,7 @@ def _first_party(d, o, ctx, w, person, *, first_person: bool):
 
 def _deadlines():
     try:
-        from foia import deadlines
+        from foia.clocks import due as deadlines
     except ImportError:  # pragma: no cover - the deadline engine ships with foia
         return None
     return deadlines

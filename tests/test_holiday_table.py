@@ -7,7 +7,7 @@ from datetime import date
 import holidays
 import pytest
 
-from foia import deadlines
+from foia.clocks import calendar as deadlines
 from foia.holiday_table import from_package, generate, table_years, year_holidays
 
 REGENERATE = "regenerate it: .venv/bin/python -m foia.holiday_table"

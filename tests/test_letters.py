@@ -203,7 +203,7 @@ def test_follow_up_quotes_the_tracking_number_and_asks_for_the_estimated_date(d)
     assert lt.subject == "Status of Freedom of Information Act request 2026-ICFO-01234"
     assert "filed on August 3, 2026" in lt.text
     assert "an estimated date on which you will complete action on it, as 5 U.S.C. 552(a)(7)(B) requires" in lt.text
-    from foia.deadlines import determination_due
+    from foia.clocks.due import determination_due
 
     due = determination_due(date(2026, 8, 3), rules=d.clock_rules(d.agency("ice"))).due
     assert f"ended on {due:%B} {due.day}, {due.year}" in lt.text
@@ -212,7 +212,7 @@ def test_follow_up_quotes_the_tracking_number_and_asks_for_the_estimated_date(d)
 
 
 def test_appeal_is_marked_and_states_the_window_from_the_directory(d):
-    from foia.deadlines import appeal_deadline
+    from foia.clocks.due import appeal_deadline
 
     lt = letter(d, "appeal", "ice")
     assert lt.subject.startswith("Freedom of Information Act Appeal")

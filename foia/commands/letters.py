@@ -134,7 +134,7 @@ _TRACK = [
 
 def _filed_on(params: dict) -> date | None:
     """--filed-on as a date, checked before any letter is built: it dates the letters too."""
-    from foia.deadlines import in_calendar, parse_date
+    from foia.clocks.calendar import in_calendar, parse_day as parse_date
 
     value = params.get("filed_on")
     if not value:
@@ -288,7 +288,7 @@ def _run_draft(kind: LetterKind, params: dict) -> None:
     filed_on = _filed_on(params)
     notes = []
     if params["letter_date"]:
-        from foia.deadlines import parse_date
+        from foia.clocks.calendar import parse_day as parse_date
 
         today = parse_date(params["letter_date"], what="--date")
         if filed_on and filed_on != today:

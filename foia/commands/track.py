@@ -27,7 +27,7 @@ def _tracker(ctx: click.Context, today: str | None = None):
 
     day = _date(today, what="--today") if today else None
     if day is not None:
-        from foia.deadlines import in_calendar
+        from foia.clocks.calendar import in_calendar
 
         in_calendar(day, "--today")
     obj = ctx.find_object(dict) or {}
@@ -408,7 +408,7 @@ def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_js
     """The morning view: overdue determinations (with the follow-up to run), appeal windows
     closing soon, late expedite decisions, overdue appeal decisions, clarifications due, windows
     that just lapsed and requests with no movement; each with its assignee."""
-    from foia.deadlines import weekday
+    from foia.clocks.calendar import weekday
     from datetime import date
 
     from foia.errors import UsageError

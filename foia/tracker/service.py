@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterable, Sequence
 
-from foia.deadlines import in_calendar
+from foia.clocks.calendar import in_calendar
 from foia.errors import FoiaError, NotFound, UsageError
 from foia.tracker import derive as dv
 from foia.tracker import lifecycle as lc
@@ -164,7 +164,7 @@ def parse_tracking(text: str, *, what: str = "--tracking-number") -> tuple[str, 
 
 
 def _date(value, *, what: str) -> date | None:
-    from foia.deadlines import parse_date
+    from foia.clocks.calendar import parse_day as parse_date
 
     if value is None:
         return None
@@ -220,7 +220,7 @@ REQUESTER_CONTACT_KEYS = ("email", "address", "phone")
 
 def requester_contact_value(contact: dict | None) -> dict | None:
     """The requester's contact details to store (email, address, phone), checked; None when empty."""
-    from foia.directory import EMAIL_RE
+    from foia.directory.schema import EMAIL_RE
 
     if not contact:
         return None
@@ -295,7 +295,7 @@ class Tracker:
     def calendar(self):
         """The federal working-day calendar with the directory's and the user's closures."""
         if self._calendar is None:
-            from foia.deadlines import default_calendar, load_closures
+            from foia.clocks.calendar import default_calendar, load_closures
             from foia.paths import config_dir
 
             closures = dict(self.directory.closures)
@@ -873,7 +873,7 @@ class Tracker:
             timeline.append(event_dict(shown or e, identity=identity, voided=shown is None and e.type != "correction"))
         out["timeline"] = timeline
         out["deadlines"] = [self._deadline_dict(t) for t in state.deadlines]
-        from foia.deadlines import RESUME_HINT
+        from foia.clocks.due import RESUME_HINT
 
         for d in out["deadlines"]:
             # The engine speaks to `foia deadline --tolled FROM:TO`; here the answer is recorded.

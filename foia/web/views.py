@@ -375,7 +375,7 @@ def _letter_field(message: str, kind) -> str | None:
 
 @directory.route("/")
 def index():
-    from foia import describe
+    from foia.directory import describe
 
     d = tracker().directory
     return render_template("directory.html", agencies=[describe.agency_row(d, a) for a in _offices(tracker())],
@@ -387,7 +387,7 @@ def index():
 
 @directory.route("/<what>/<key>")
 def record(what, key):
-    from foia import describe
+    from foia.directory import describe
 
     d = tracker().directory
     if what == "agencies":
