@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 
 import click
 
@@ -129,6 +128,8 @@ def deadline(ctx, received, office, first_received, extension_notice, tolled, ex
     found = request_deadlines(rules=rules, calendar=calendar, **inputs)
 
     if as_json:
+        import json
+
         shown = {k: _iso(v) for k, v in inputs.items()}
         click.echo(json.dumps({
             "inputs": shown,

@@ -259,37 +259,31 @@ def _load_cached(path: str, mtime: float, override: str | None, omtime: float | 
 # The parsed directory is kept per user (FOIA_CACHE_DIR) as a pickle: reading it costs about
 # 1 ms where PyYAML, the parse and the validation cost 150 ms at every start. The key holds
 # what the result depends on: foia's version, the files of the pickled classes (records.py and
-# this module), each
-# file's path and a digest of its bytes (an edit is seen even within one mtime tick, and a
-# rewrite with the same bytes keeps the cache). Any problem with the cache file only costs a
-# parse: a directory with errors is never cached, so its messages are shown every time.
+# this module), and each file's path and its whole text (an edit is seen even within one mtime
+# tick, and a rewrite with the same bytes keeps the cache; comparing the text costs less than
+# importing hashlib to digest it). Any problem with the cache file only costs a parse: a
+# directory with errors is never cached, so its messages are shown every time.
 CACHE_NAME = "directory-{digest}.pickle"
 
 
 def _cache_key(base: Path, text: str, override: str | None, override_text: str | None) -> tuple:
-    import hashlib
-
     from foia import __version__
 
     kinds = Path(records.__file__)
     here, own = kinds.stat(), Path(__file__).stat()
-
-    def digest(t: str | None) -> str | None:
-        return None if t is None else hashlib.blake2b(t.encode("utf-8"), digest_size=16).hexdigest()
-
     return (__version__, str(kinds.resolve()), here.st_size, here.st_mtime_ns,
-            str(base.resolve()), digest(text), str(Path(override).resolve()) if override else None,
-            digest(override_text), own.st_size, own.st_mtime_ns)
+            str(base.resolve()), text, str(Path(override).resolve()) if override else None,
+            override_text, own.st_size, own.st_mtime_ns)
 
 
 def directory_cache_path(key: tuple) -> Path:
     """Where the parsed directory for ``key`` is kept (one file per base and override file)."""
-    import hashlib
+    from zlib import crc32
 
     from foia.paths import cache_dir
 
-    slot = hashlib.blake2b(repr((key[1], key[4], key[6])).encode("utf-8"), digest_size=8).hexdigest()
-    return cache_dir() / CACHE_NAME.format(digest=slot)
+    slot = crc32(repr((key[1], key[4], key[6])).encode("utf-8"))
+    return cache_dir() / CACHE_NAME.format(digest=f"{slot:08x}")
 
 
 def _load_from_user_cache(base: Path, text: str, override: str | None, override_text: str | None) -> Directory:

@@ -9,7 +9,6 @@ values, the same ``repr``, and ``replace``/``as_dict`` in place of ``dataclasses
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 
@@ -169,7 +168,6 @@ class Claim(Record):
                  "award_number")
     DEFAULTS = {"amount": None, "basis": None, "qualifier": None, "date": None, "start": None, "end": None,
                 "award_number": None}
-    amount: Decimal | None
 
     def amount_text(self) -> str:
         if self.amount is None:
