@@ -52,10 +52,9 @@ def about(what: str, rest: str) -> str:
     return Text(Field(what), rest)
 
 
-def _field(what: str) -> str | None:
-    return None if what.startswith("-") else what
-
-
+def bad_input(what: str, rest: str) -> UsageError:
+    """The error for a value of the input ``what`` (see ``about``), carrying its field."""
+    return UsageError(about(what, rest), field=None if what.startswith("-") else what)
 
 
 @lru_cache(maxsize=1)
@@ -85,7 +84,7 @@ def in_calendar(d: date, what: str) -> None:
     deadline at all, and the tracker's history is never deleted), naming the field ``what``."""
     problem = calendar_problem(d)
     if problem:
-        raise UsageError(about(what, f": {problem}"), field=_field(what))
+        raise bad_input(what, f": {problem}")
 
 
 @lru_cache(maxsize=None)
@@ -298,10 +297,9 @@ def parse_day(text: str, what: str = "date") -> date:
     from foia.parse import parse_date
 
     try:
-        return parse_date(text or "", _field(what) or "date")
+        return parse_date(text or "", what.lstrip("-").replace("-", "_"))
     except UsageError:
-        raise UsageError(about(what, f": {text!r} is not a date; use YYYY-MM-DD, e.g. 2025-11-21"),
-                         field=_field(what)) from None
+        raise bad_input(what, f": {text!r} is not a date; use YYYY-MM-DD, e.g. 2025-11-21") from None
 
 
 @lru_cache(maxsize=1)
@@ -378,6 +376,5 @@ def parse_closure(text: str, what: str = "closure", *, default_name: str | None 
     try:
         d = parse_day(day, what)
     except UsageError:
-        raise UsageError(about(what, f": {text!r} is not DATE[:NAME]; use e.g. 2025-12-24:Executive order closure"),
-                         field=_field(what)) from None
+        raise bad_input(what, f": {text!r} is not DATE[:NAME]; use e.g. 2025-12-24:Executive order closure") from None
     return d, name.strip() or default_name or f"closure ({what})"

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable, Sequence
 
-from foia.clocks.calendar import (MIN_YEAR, WorkingCalendar, about, default_calendar, last_year_known,
-                                  weekday)
+from foia.clocks.calendar import MIN_YEAR, WorkingCalendar, bad_input, default_calendar, last_year_known, weekday
 from foia.clocks.rules import (AMENDMENT_ACK_WORKING_DAYS, AMENDMENT_REVIEW_WORKING_DAYS, RULE_AMENDMENT_ACK,
                                RULE_AMENDMENT_REVIEW, RULE_APPEAL_DECISION, RULE_APPEAL_FLOOR, RULE_CLARIFICATION,
                                RULE_DETERMINATION, RULE_EXPEDITE, RULE_EXTENSION, RULE_MISDIRECTED, RULE_TOLLING,
@@ -504,7 +503,6 @@ def parse_tolled(text: str, what: str = "tolled") -> tuple[date, date | None]:
     value = (text or "").strip()
     start, sep, stop = (p.strip() for p in value.partition(":"))
     form = "use FROM:TO as YYYY-MM-DD:YYYY-MM-DD, or YYYY-MM-DD: while the clock is still stopped"
-    field = None if what.startswith("-") else what
     try:
         if not sep:
             raise UsageError
@@ -515,9 +513,9 @@ def parse_tolled(text: str, what: str = "tolled") -> tuple[date, date | None]:
         shaped = sep and all(len(p) == 10 and p[4] == p[7] == "-" and (p[:4] + p[5:7] + p[8:]).isdigit()
                              for p in (start, stop) if p)
         problem = "is not a period of real dates" if shaped else "is not a period"
-        raise UsageError(about(what, f": {text!r} {problem}; {form}"), field=field) from None
+        raise bad_input(what, f": {text!r} {problem}; {form}") from None
     if last is not None and last < first:
-        raise UsageError(about(what, f": {text!r} ends before it starts; {form}"), field=field)
+        raise bad_input(what, f": {text!r} ends before it starts; {form}")
     return first, last
 
 
