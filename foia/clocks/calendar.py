@@ -10,7 +10,7 @@ holiday observed the Friday before, 6103(b)(1); a Sunday holiday the Monday afte
 Day is a holiday only for D.C.-area employees (6103(c)) and is not excluded. Extra closures (a
 day of mourning by executive order) come from configuration or the directory.
 
-A holiday comes from the table generated from the ``holidays`` package (``foia/holiday_table.py``
+A holiday comes from the table generated from the ``holidays`` package (``holiday_table.py``
 regenerates it when the package changes); an extra closure goes in the directory's
 ``closures`` section (with its source) or a user's closures.yaml (``load_closures``).
 
@@ -60,7 +60,7 @@ def bad_input(what: str, rest: str) -> UsageError:
 @lru_cache(maxsize=1)
 def last_year_known() -> int:
     """The last year with federal holiday data (the holidays package's range, see holiday_table)."""
-    from foia.holiday_table import table_years
+    from foia.clocks.holiday_table import table_years
 
     return table_years()[1] - 1
 
@@ -92,8 +92,8 @@ def _year_holidays(year: int) -> dict[int, str]:
     """ordinal -> name of the federal legal public holidays the holidays package lists in
     ``year`` (observed days included: Saturday 1 January 2028 is observed on Friday
     31 December 2027 and listed in 2027), read from the table generated from the package:
-    ``holidays.US`` itself imports every country's module (foia.holiday_table)."""
-    from foia.holiday_table import year_holidays
+    ``holidays.US`` itself imports every country's module (holiday_table.py)."""
+    from foia.clocks.holiday_table import year_holidays
 
     return year_holidays(year)
 
