@@ -26,6 +26,12 @@ def refusal_after_letter(field: str, what: str) -> UsageError:
     return UsageError(Text(Named(field), f" is after the letter date; give the date on {what}"), field=field)
 
 
+def build_fields(d, o, ctx, w, kind, today):
+    """The context a kind with no builder of its own gets: its own fields, as given (checked and
+    converted by type), beside what every letter has (office, about, requester, clock...)."""
+    ctx.update({f.name: o[f.name] for f in kind.fields if f.name in o})
+
+
 def build_records(d, o, ctx, w, kind, today):
     system = d.system(o["system"]) if o.get("system") else None
     vendor = d.vendor(o["vendor"]) if o.get("vendor") else None

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from foia.errors import UsageError
-from foia.letters.builders import (build_amendment, build_contract, build_records, build_self, build_third_party,
-                                   contract_office, system_office)
+from foia.letters.builders import (build_amendment, build_contract, build_fields, build_records, build_self,
+                                   build_third_party, contract_office, system_office)
 from foia.letters.context import amendment_addressee, office_addressee
 from foia.letters.fields import (APPEAL_GROUNDS, DETAILS_FIELD, FILED_FIELDS, FORMAT_FIELD, REQUEST_FIELDS,
                                  REQUESTER_FIELDS, SYSTEMS_FIELD, TRACKING_FIELD, Field, person_fields)
@@ -29,8 +29,9 @@ class LetterKind:
     title: str
     template: str
     fields: tuple[Field, ...]
-    # Fills the render context: (directory, options, context, warnings, kind, letter date).
-    build: Callable
+    # Fills the render context: (directory, options, context, warnings, kind, letter date); by
+    # default the kind's own fields go into it as given.
+    build: Callable = build_fields
     request: bool = False  # a new request: fee waiver, expedite, fee limit and news media apply
     trackable: bool = False  # `foia draft --track` files it as a new request
     purpose: str = "request"  # which of the office's contacts it goes to (request, appeal, mediation...)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Sequence
 
 from foia.errors import FoiaError, NotFound, UsageError
-from foia.letters import same_name
+from foia.letters import KINDS, same_name
 from foia.naming import Field as Named
 from foia.naming import Text
 from foia.parse import parse_date
@@ -27,12 +27,14 @@ def tracked_title(letter) -> str:
     fields = getattr(letter, "fields", None) or {}
     about = fields.get("about") or {}
     where = about.get("abbreviation") or getattr(letter, "office_name", "")
-    if letter.kind in ("self", "third-party"):
+    kind = KINDS.get(letter.kind)
+    if kind is not None and kind.client_prefix is not None:
         # Not the Judicial Redress Act either: the letter cites it for non-citizens only, so in
         # a title it would tell a reader the client's citizenship.
-        who = "First-party" if letter.kind == "self" else "Third-party"
-        return f"{who} request (Privacy Act + FOIA) to {where}"
-    if letter.kind in ("records", "contract") and fields.get("subject"):
+        who = "Third-party" if kind.client_prefix else "First-party"
+        acts = " (Privacy Act + FOIA)" if kind.privacy_act else ""
+        return f"{who} request{acts} to {where}"
+    if fields.get("subject"):
         return f"Records about {fields['subject']}"
     return getattr(letter, "subject", None) or f"{letter.kind} to {getattr(letter, 'office_name', where)}"
 
@@ -459,8 +461,6 @@ def _file_letters(tracker: Tracker, built: list, options: dict, *, filed_on=None
     the Message-ID of its .eml (``message_ids`` keyed by id(letter)); returns (request id,
     already tracked) keyed by id(letter). A letter already recorded (the same command run
     again) is not filed twice."""
-    from foia.letters import KINDS
-
     systems = [options["system"]] if options.get("system") else list(options.get("systems") or [])
     vendors = [options["vendor"]] if options.get("vendor") else []
     contracts = [options["award"]] if options.get("award") else []
