@@ -9,7 +9,7 @@ from foia.errors import UsageError
 from foia.letters.context import Section, Warnings, compact, data_brokers, holds, labels, system_context, \
     systems_for_person
 from foia.letters.fields import EXPEDITE_GROUNDS, PERSON
-from foia.letters.options import missing_field, refusal
+from foia.letters.options import missing_field
 from foia.letters.wording import address_lines, join_and, long_date, money
 from foia.naming import Field as Named
 from foia.naming import Text
@@ -36,8 +36,8 @@ def build_records(d, o, ctx, w, kind, today):
     system = d.system(o["system"]) if o.get("system") else None
     vendor = d.vendor(o["vendor"]) if o.get("vendor") else None
     if not (o.get("subject") or system or vendor):
-        raise UsageError(Text("records letter needs what records: pass ", Named("subject"), ", ", Named("system"), " or ",
-                              Named("vendor")), field="subject")
+        raise UsageError(Text("records letter needs what records: pass ", Named("subject"), ", ", Named("system"),
+                              " or ", Named("vendor")), field="subject")
     about = ctx["about"]
     agency = d.agencies[about["id"]]
     office_name = ctx["office"]["agency"]

@@ -329,8 +329,8 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
         answer = _last(live, lambda e: e.get("status") in lc.DETERMINATIONS)
         if answer is None:
             raise FoiaError(Text(f"request {rid} has no determination recorded; record it (`foia track update "
-                                 f"{rid} --status denied --on DATE`) or appeal with ", Named("grounds"), " no-response"),
-                            field="grounds")
+                                 f"{rid} --status denied --on DATE`) or appeal with ", Named("grounds"),
+                                 " no-response"), field="grounds")
         options["determination_date"] = answer["occurred_on"]
     if "fee-waiver-denied" in grounds:
         denial = _last(live, lambda e: e["type"] == "fee" and e["data"].get("kind") == "waiver-denied")
