@@ -213,6 +213,11 @@ def build_appeal(d, o, ctx, w, kind, today):
     exemptions = [normalize_exemption(e) for e in o.get("exemptions") or []]
     if exemptions:
         ctx["exemptions"] = list(dict.fromkeys(exemptions))
+        if {"withholding", "partial-withholding"} & set(grounds):
+            from foia import exemptions as _ex  # what the appeal asks about each (issue 14, item 16)
+
+            ctx["exemption_args"] = _ex.arguments(ctx["exemptions"])
+            w.add(_ex.warning(ctx["exemptions"]))
     elif {"withholding", "partial-withholding"} & set(grounds):
         w.add(Text("note: name each exemption the agency cited (", Named("exemptions"), " \"(b)(6)\", "
                    "repeated for each) so the appeal answers each"))

@@ -5,7 +5,6 @@ Errors name the field (``exemptions``, ``date_of_birth``); the command line show
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,6 @@ from foia.parse import parse_date
 if TYPE_CHECKING:
     from foia.letters.kinds import LetterKind
 
-_EXEMPTION = re.compile(r"^\(?b\)?\s*\(?([1-9])\)?(?:\s*\(?([a-f])\)?)?$", re.I)
 
 
 def refusal(field: str, text: str) -> UsageError:
@@ -29,10 +27,12 @@ def refusal(field: str, text: str) -> UsageError:
 
 def normalize_exemption(text: str) -> str:
     """``b6``, ``(b)(6)``, ``b7c`` -> ``(b)(6)``, ``(b)(7)(C)`` (5 U.S.C. 552(b))."""
-    m = _EXEMPTION.match(text.strip().replace(" ", ""))
-    if not m or (m.group(2) and m.group(1) != "7"):
+    from foia.exemptions import canonical
+
+    key = canonical(text)
+    if key is None:
         raise refusal("exemptions", f"{text!r} is not an exemption; write it like (b)(5), (b)(6) or (b)(7)(C)")
-    return f"(b)({m.group(1)})" + (f"({m.group(2).upper()})" if m.group(2) else "")
+    return key
 
 
 def _parse_date(f: Field, value: Any) -> date:
