@@ -86,3 +86,23 @@ def test_a_kind_in_the_table_is_drafted_listed_checked_and_tracked(inquiry, tmp_
 def test_without_the_table_row_the_kind_does_not_exist(_foia_dirs):
     r = run("draft", "inquiry", "--to", "ICE")
     assert r.exit_code == 2 and "No such command 'inquiry'" in r.output
+
+
+def test_the_letters_package_stands_alone_and_names_fields_not_options():
+    """foia.letters never imports the tracker (foia.tracker.filing imports it), and no string in
+    it or in filing begins with an option: messages name fields, the command line shows options."""
+    import ast
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import foia
+
+    code = "import sys, foia.letters; print(sorted(m for m in sys.modules if m.startswith('foia.tracker')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    root = Path(foia.__file__).parent
+    flags = [f"{path.name}:{node.lineno}" for path in [*(root / "letters").glob("*.py"), root / "tracker" / "filing.py"]
+             for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Constant)
+             and isinstance(node.value, str) and node.value.startswith("--")]
+    assert flags == []

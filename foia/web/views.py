@@ -358,8 +358,11 @@ def letter(kind):
             message = exc.message.render(k.option_of) if isinstance(exc.message, Text) else exc.message
             errors[(exc.field if exc.field in {fl.name for fl in k.all_fields} else None)
                    or _letter_field(message, k) or "_"] = message
+    # Warnings name fields; the page words them as `foia draft` does (its options).
+    warnings = [w.render(k.option_of) if isinstance(w, Text) else w for w in (built.warnings if built else ())]
     return render_template("draft.html", kind=k, offices=offices, systems=sorted(t.directory.systems.values(),
-                           key=lambda s: s.id), form=form, errors=errors, letter=built), (400 if errors else 200)
+                           key=lambda s: s.id), form=form, errors=errors, letter=built,
+                           warnings=warnings), (400 if errors else 200)
 
 
 def _letter_field(message: str, kind) -> str | None:
