@@ -490,3 +490,54 @@ def test_field_of_maps_the_flag_to_the_form_field(message, field):
     from foia.web.app import field_of
 
     assert field_of(message) == field
+
+
+def test_request_timeline_shows_mail_and_documents_by_date(web, tmp_path):
+    """Mail filed with the request and documents in the vault sit among its events by date, each
+    linking to its detail; a viewer sees neither the mail's text nor the file's own name."""
+    from pathlib import Path
+
+    from foia.inbox import Inbox
+    from foia.tracker.service import Tracker
+    from foia.vault.documents import add as add_documents
+    from vault_support import make_pdf
+
+    app, store, ids = web
+    rid = ids["overdue"]
+    t = Tracker(store, today=TODAY, actor="Maria")
+    t.update(rid, status="acknowledged", on="2026-09-10", tracking=["2026-ICFO-04242"])
+    box = Inbox(t)
+    (stored,) = box.import_paths([Path(__file__).parent / "mail" / "ack-ice-plain.eml"]).stored
+    assert stored.request_id is None        # nothing in the seeded queue names it: filed by hand
+    box.assign(stored.id, rid)
+    pdf = make_pdf(tmp_path / f"{CLIENT_NAME} A-File.pdf", ["Memo (b)(6) (b)(6)", "Contract (b)(4)"])
+    (doc,) = add_documents(t, rid, [pdf], received="2026-10-05")
+
+    staff = as_(app, "Maria")
+    page = text(staff.get(f"/requests/{rid}"))
+    timeline = page[page.index("<h2>Timeline</h2>"):page.index("</ol>", page.index("<h2>Timeline</h2>"))]
+    order = [timeline.index(s) for s in ("2026-09-10", "2026-10-05 Document received", "2026-11-02 Mail received")]
+    assert order == sorted(order), timeline
+    assert f"document-{doc['id']}.pdf" in timeline and "2 pages" in timeline and "(b)(4) (b)(6)" in timeline
+    assert "RE: Freedom of Information Act Request" in timeline and "ice-foia@ice.dhs.gov" in timeline
+    assert CLIENT_NAME not in timeline
+
+    mail_url = re.search(r'href="(/requests/\d+/mail/\d+)"', timeline).group(1)
+    doc_url = re.search(r'href="(/requests/\d+/documents/\d+)"', timeline).group(1)
+    mail = text(staff.get(mail_url))
+    assert "ice-foia@ice.dhs.gov" in mail and "2026-11-02" in mail and 'id="mail-text"' not in mail
+    shown = text(staff.get(mail_url + "?identity=1"))
+    assert 'id="mail-text"' in shown and "Dear Ms. Ruiz" in shown
+    doc_page = text(staff.get(doc_url))
+    assert f"document-{doc['id']}.pdf" in doc_page and CLIENT_NAME not in doc_page
+    assert re.search(r'id="doc-exemptions">\(b\)\(4\) x1, \(b\)\(6\) x2<', doc_page), doc_page
+    assert f"{CLIENT_NAME} A-File.pdf" in text(staff.get(doc_url + "?identity=1"))
+
+    viewer = as_(app, "Vic Viewer")
+    assert "Dear Ms. Ruiz" not in text(viewer.get(mail_url + "?identity=1"))
+    assert CLIENT_NAME not in text(viewer.get(doc_url + "?identity=1"))
+    assert CLIENT_NAME not in text(viewer.get(f"/requests/{rid}?identity=1"))
+    # A message or document of another request is not reachable under this one.
+    other = ids["cbp"]
+    assert viewer.get(mail_url.replace(f"/requests/{rid}/", f"/requests/{other}/")).status_code == 404
+    assert viewer.get(doc_url.replace(f"/requests/{rid}/", f"/requests/{other}/")).status_code == 404

@@ -155,22 +155,63 @@ def _request_page(rid, *, errors=None, form=None, status=200, letter=None):
     from foia.tracker.lifecycle import STATUSES
 
     return render_template("request.html", r=info, identity=identity, errors=errors or {}, form=form or {},
-                           statuses=STATUSES, appeal_targets=APPEAL_TARGETS, extras=_extras(t, info["id"]),
+                           statuses=STATUSES, appeal_targets=APPEAL_TARGETS, timeline=_timeline(t, info, identity),
                            letter=letter), status
 
 
-def _extras(t, rid) -> dict:
-    """Received mail, where the inbox exists in this foia (it is built apart from the web app)."""
-    try:
-        from foia.inbox import messages_of
-    except ImportError:
-        return {}
-    return {"messages": messages_of(t, rid)}
+def _timeline(t, info: dict, identity: bool) -> list[dict]:
+    """The request's events with its received mail and its vault documents interleaved by date:
+    each entry has ``kind`` (event, mail, document) and ``day``. The events keep the library's
+    order (the `created` event opens it); mail and documents go after the events of their day."""
+    from foia.inbox import messages_of
+    from foia.vault.documents import list_documents
+
+    rid = info["id"]
+    items = [{"kind": "mail", "day": m["sent_on"] or (m["imported_at"] or "")[:10], **m}
+             for m in messages_of(t, rid)]
+    items += [{"kind": "document", "day": d["received_on"], **d}
+              for d in list_documents(t, rid, identity=identity)]
+    items.sort(key=lambda x: (x["day"], x["kind"], x["id"]))
+    out, i = [], 0
+    for e in info["timeline"]:
+        if e["type"] != "created":
+            while i < len(items) and items[i]["day"] < e["occurred_on"]:
+                out.append(items[i])
+                i += 1
+        out.append({"kind": "event", "day": e["occurred_on"], **e})
+    return out + items[i:]
 
 
 @queue.route("/requests/<int:rid>")
 def request_page(rid):
     return _request_page(rid)
+
+
+@queue.route("/requests/<int:rid>/mail/<int:mid>")
+def mail(rid, mid):
+    """One received message: its headers for everyone; its text and attachment names, which
+    name the client, only as identity data (staff, on request)."""
+    from foia.inbox import Inbox
+
+    t = tracker()
+    m = Inbox(t).show(mid)
+    if m["request_id"] != t.get(rid):
+        abort(404)
+    return render_template("mail.html", m=m, rid=t.get(rid), identity=_identity())
+
+
+@queue.route("/requests/<int:rid>/documents/<int:did>")
+def document(rid, did):
+    """One vault document: pages, exemptions marked, disposition; its original file name only as
+    identity data."""
+    from foia.vault.documents import get_document
+
+    t = tracker()
+    identity = _identity()
+    d = get_document(t, did, identity=identity)
+    if d["request_id"] != t.get(rid):
+        abort(404)
+    return render_template("document.html", d=d, rid=t.get(rid), identity=identity)
 
 
 def _n(value: str, what: str) -> int | None:
