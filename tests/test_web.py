@@ -42,6 +42,25 @@ def web(db_url):
     store.dispose()
 
 
+def finished(b: Browser, started, *, seconds: float = 60) -> str:
+    """The job page a POST redirected to, once the job has finished (it reloads itself while it runs)."""
+    import time
+
+    assert started.status_code == 303, text(started)
+    url = started.headers["Location"]
+    deadline = time.monotonic() + seconds
+    while True:
+        page = text(b.get(url))
+        if 'http-equiv="refresh"' not in page:
+            return page
+        assert time.monotonic() < deadline, page
+        time.sleep(0.1)
+
+
+def download(b: Browser, page: str):
+    return b.get(re.search(r'id="job-download" href="([^"]+)"', page).group(1))
+
+
 def as_(app, name) -> Browser:
     b = Browser(app)
     b.login(name)
@@ -415,11 +434,13 @@ def test_admin_manages_accounts_exports_and_backs_up(web, db_url):
     sam.get("/login")
     assert sam.post("/login", {"name": "Sam Student", "password": "student-pass-phrase"}).status_code == 302
     assert sam.get("/draft/").status_code == 200
-    csv_ = b.post("/admin/export", {"format": "csv", "redact": "1"}, page="/admin/")
+    csv_ = finished(b, b.post("/admin/export", {"format": "csv", "redact": "1"}, page="/admin/"))
+    assert "Finished: Exported 3 requests." in csv_ and re.search(r'id="job-count">3 / 3 requests<', csv_)
+    csv_ = download(b, csv_)
     assert csv_.status_code == 200 and b"ICM audit logs" in csv_.data and CLIENT_NAME.encode() not in csv_.data
-    full = b.post("/admin/export", {"format": "json"}, page="/admin/")
+    full = download(b, finished(b, b.post("/admin/export", {"format": "json"}, page="/admin/")))
     assert CLIENT_NAME in full.get_data(as_text=True)
-    backup = b.post("/admin/backup", page="/admin/")
+    backup = download(b, finished(b, b.post("/admin/backup", page="/admin/")))
     assert backup.status_code == 200 and len(backup.data) > 1000
     last_admin = b.post("/admin/users", {"action": "change", "name": "Ada Admin", "role": "viewer"}, page="/admin/")
     assert last_admin.status_code == 400 and "last admin" in text(last_admin)
@@ -434,13 +455,17 @@ def test_admin_import_is_all_or_nothing(web):
     bad = "title,office,filed_on\nGood one,ice,2026-10-01\nBad one,nowhere,2026-10-01\n"
     resp = b.post("/admin/import", {"file": (io.BytesIO(bad.encode()), "../../queue.csv")}, page="/admin/",
                   content_type="multipart/form-data")
-    assert resp.status_code == 400 and "queue.csv" in text(resp) and "nowhere" in text(resp)
+    page = finished(b, resp)
+    assert "Refused: nothing was changed." in page and "queue.csv" in page and "nowhere" in page
+    assert re.search(r'id="job-count">0 / 2 rows<', page), page
     assert len(Tracker(store, today=TODAY).list()) == before
     good = "title,office,filed_on\nGood one,ice,2026-10-01\n"
     resp = b.post("/admin/import", {"file": (io.BytesIO(good.encode()), "queue.csv")}, page="/admin/",
                   content_type="multipart/form-data")
-    assert resp.status_code == 302
+    page = finished(b, resp)
+    assert "Finished: Imported 1 requests (1 events), all or nothing." in page and "1 / 1 rows" in page
     assert len(Tracker(store, today=TODAY).list()) == before + 1
+    assert b.post("/admin/import", {}, page="/admin/").status_code == 400
 
 
 def test_admin_purges_identity(web):
@@ -541,3 +566,66 @@ def test_request_timeline_shows_mail_and_documents_by_date(web, tmp_path):
     other = ids["cbp"]
     assert viewer.get(mail_url.replace(f"/requests/{rid}/", f"/requests/{other}/")).status_code == 404
     assert viewer.get(doc_url.replace(f"/requests/{rid}/", f"/requests/{other}/")).status_code == 404
+
+
+def test_a_job_page_shows_progress_while_it_runs_and_reloads_until_done(web):
+    """The watcher reads how far the work has written its file; the page (no JavaScript)
+    reloads itself while the job runs, shows rows done of the total, then the file."""
+    import threading
+    import time
+
+    from sqlalchemy import update
+
+    from foia.web import jobs
+    from foia.web.models import web_jobs
+    from foia.web.views import _lines_done
+
+    app, store, _ids = web
+    release, wrote = threading.Event(), threading.Event()
+
+    def work(folder):
+        out = folder / "foia-export.csv"
+        with open(out, "w") as fh:
+            fh.write("id,title\n" + "".join(f"{i},Request {i}\n" for i in range(1, 41)))
+            fh.flush()
+            wrote.set()
+            assert release.wait(30)
+            fh.write("".join(f"{i},Request {i}\n" for i in range(41, 101)))
+        return jobs.Outcome("Exported 100 requests.", done=100, path=out, name="foia-2026-11-02.csv")
+
+    job = jobs.start(store, kind="export", label="Export (CSV)", owner="Ada Admin", unit="requests", total=100,
+                     work=work, progress=_lines_done(100))
+    b = as_(app, "Ada Admin")
+    assert wrote.wait(30)
+    deadline = time.monotonic() + 30
+    while "40 / 100 requests" not in (page := text(b.get(f"/admin/jobs/{job}"))):
+        assert time.monotonic() < deadline, page
+        time.sleep(0.1)
+    assert '<meta http-equiv="refresh" content="1">' in page and "Working: 40 of 100 requests done" in page
+    assert 'value="40"' in page and "job-download" not in page
+    assert as_(app, "Maria").get(f"/admin/jobs/{job}").status_code == 403
+    release.set()
+    page = finished(b, _Redirect(f"/admin/jobs/{job}"))
+    assert "Finished: Exported 100 requests." in page and "100 / 100 requests" in page
+    got = download(b, page)
+    assert got.status_code == 200 and got.data.count(b"\n") == 101
+    assert 'filename="foia-2026-11-02.csv"' in got.headers["Content-Disposition"]
+    assert as_(app, "Maria").get(f"/admin/jobs/{job}/download").status_code == 403
+    assert job in text(b.get("/admin/"))
+
+    # A job whose server stopped (no word from its watcher for a long time) says so, and stops reloading.
+    store.write(lambda conn: conn.execute(update(web_jobs).where(web_jobs.c.id == job).values(
+        state="running", heartbeat_at="2026-01-01T00:00:00.000000Z")))
+    page = text(b.get(f"/admin/jobs/{job}"))
+    assert "Stopped: the server running it stopped" in page and "http-equiv" not in page
+    assert b.get("/admin/jobs/nope").status_code == 404
+    assert b.get("/admin/jobs/..%2F..%2Fetc%2Fpasswd/download").status_code == 404
+
+
+class _Redirect:
+    """A stand-in for the POST's answer when the job was started directly."""
+
+    status_code = 303
+
+    def __init__(self, url):
+        self.headers = {"Location": url}

@@ -56,6 +56,9 @@ def create_app(db: str | None = None, *, store=None, directory_override: str | N
 
     if store is None:
         store = open_store(db)
+    from foia.web import jobs
+
+    jobs.ensure_table(store)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=accounts.secret_key(store),
