@@ -233,3 +233,36 @@ def test_a_student_records_a_reply_and_drafts_while_a_viewer_sees_no_client_data
     assert CLIENT_DOB not in d.page_source and "ICM audit logs" in d.page_source
     d.get(base + "/draft/records")
     assert "Your role does not allow this" in d.page_source
+
+
+def test_an_admin_exports_and_watches_the_job_page_until_the_file_is_offered(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    base, ids = server
+    d = browser
+    _login(d, base, "Ada Admin")
+    d.get(base + "/admin/")
+    Select(d.find_element(By.ID, "x-format")).select_by_visible_text("csv")
+    d.find_element(By.CSS_SELECTOR, "form[action='/admin/export'] button[type=submit]").click()
+    _until(d, lambda d: "/admin/jobs/" in d.current_url, "the job page")
+    # The page reloads itself (no JavaScript) until the job is done.
+    _until(d, lambda d: _text_of("job-state")(d).startswith("Finished: Exported 3 requests."), "the finished job")
+    assert d.find_element(By.ID, "job-count").text == "3 / 3 requests"
+    assert d.find_element(By.ID, "job-progress").get_attribute("value") == "3"
+    d.shot("admin-job")
+    d.find_element(By.ID, "job-download").click()
+    exported = _wait_for_file(d.downloads, ".csv").read_text(encoding="utf-8")
+    assert "ICM audit logs" in exported and "Rosa Example" not in exported      # redacted by default
+
+    # A rejected import shows the library's report on its job page; nothing is imported.
+    d.get(base + "/admin/")
+    bad = d.downloads.parent / "queue.csv"
+    bad.write_text("title,office,filed_on\nBad one,nowhere,2026-10-01\n", encoding="utf-8")
+    d.find_element(By.ID, "f-file").send_keys(str(bad))
+    d.find_element(By.CSS_SELECTOR, "form[action='/admin/import'] button[type=submit]").click()
+    _until(d, lambda d: _text_of("job-state")(d).startswith("Refused"), "the refused import")
+    assert "nowhere" in d.find_element(By.ID, "job-error").text
+    d.shot("admin-job-refused")
+    d.get(f"{base}/queue")
+    assert "Bad one" not in d.page_source
