@@ -629,3 +629,35 @@ class _Redirect:
 
     def __init__(self, url):
         self.headers = {"Location": url}
+
+
+def test_today_lists_the_first_of_each_section_and_pages_through_one(web, monkeypatch):
+    from foia.tracker.service import Tracker
+    from foia.web import views
+
+    app, store, ids = web
+    t = Tracker(store, today=TODAY, actor="seed")
+    more = [t.add(title=f"Overdue {i:02d}", office="ice", on="2026-08-03").request_id for i in range(12)]
+    b = as_(app, "Maria")
+    page = text(b.get("/"))
+    section = page[page.index('<section id="overdue_determinations">'):]
+    section = section[:section.index("</section>")]
+    assert "Overdue determinations (14)" in section     # with the seeded CBP request
+    assert len(re.findall(r'<li><a href="/requests/\d+">', section)) == views.TODAY_FIRST
+    assert "... and 4 more:" in section and 'href="/?section=overdue_determinations">all 14</a>' in section
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 5)
+    seen = []
+    url = "/?section=overdue_determinations&office=ice"
+    while url:
+        page = text(b.get(url.replace("&amp;", "&")))
+        assert "Appeal windows" not in page and 'name="section" value="overdue_determinations"' in page
+        seen += [int(n) for n in re.findall(r'<li><a href="/requests/(\d+)">', page)]
+        m = re.search(r'<a rel="next" href="([^"]+)"', page)
+        url = m.group(1) if m else None
+        if url:
+            assert "office=ice" in url
+    assert sorted(seen) == sorted(more + [ids["overdue"]]) and len(seen) == 13
+    assert "11-13 of 13." in page
+    bad = b.get("/?section=nonsense")
+    assert bad.status_code == 400 and "section: &#39;nonsense&#39; is not a section of Today" in text(bad)

@@ -96,6 +96,11 @@ def _int_arg(name: str, default: int, *, low: int = 0, high: int = 3653) -> int:
     return int(value)
 
 
+# Today lists the first few of each section (the page stays short and quick on a large queue);
+# each section's "all" link shows that section alone, a page of PAGE_SIZE at a time.
+TODAY_FIRST = 10
+
+
 @queue.route("/")
 def today():
     t = tracker()
@@ -104,9 +109,22 @@ def today():
     office = request.args.get("office") or None
     tag = request.args.get("tag") or None
     within = _int_arg("within", 14)
-    report = due_for(t, within=within, assignee=assignee, office=office, tag=tag)
+    section = request.args.get("section") or None
+    page = _int_arg("page", 1, low=1, high=100000) if section else 1
+    limit = page * PAGE_SIZE if section else TODAY_FIRST
+    report = due_for(t, within=within, limit=limit, assignee=assignee, office=office, tag=tag)
+    if section:
+        if section not in {s["key"] for s in report["sections"]}:
+            raise UsageError(f"section: {section!r} is not a section of Today; use one of "
+                             + ", ".join(s["key"] for s in report["sections"]))
+        report["sections"] = [s for s in report["sections"] if s["key"] == section]
+        for s in report["sections"]:
+            s["items"] = s["items"][(page - 1) * PAGE_SIZE:]
+            s["first"] = (page - 1) * PAGE_SIZE
+    args = {k: v for k, v in request.args.items() if k not in ("section", "page")}
     return render_template("today.html", report=report, mine=mine, assignee=assignee or "", office=office or "",
-                           tag=tag or "", within=within, offices=_offices(t))
+                           tag=tag or "", within=within, offices=_offices(t), section=section, page=page,
+                           args=args)
 
 
 @queue.route("/queue")
