@@ -1,7 +1,7 @@
 """Benchmark: the web app's Today and Queue pages on a large queue, against a floor.
 
 Run: .venv/bin/python benchmarks/web.py [--requests 100000] [--clients 8] [--seconds 10] [--rounds 3]
-     [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
+     [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] [--work DIR]
 
 Builds a tracker of --requests requests (benchmarks/tracker.py's rows, through the real import),
 serves the app with waitress in a separate process on a free loopback port (team mode, one staff
