@@ -440,8 +440,14 @@ def test_admin_manages_accounts_exports_and_backs_up(web, db_url):
     assert csv_.status_code == 200 and b"ICM audit logs" in csv_.data and CLIENT_NAME.encode() not in csv_.data
     full = download(b, finished(b, b.post("/admin/export", {"format": "json"}, page="/admin/")))
     assert CLIENT_NAME in full.get_data(as_text=True)
-    backup = download(b, finished(b, b.post("/admin/backup", page="/admin/")))
+    page = finished(b, b.post("/admin/backup", page="/admin/"))
+    sqlite = store.is_sqlite
+    assert ("Finished: Backup made (SQLite database, " if sqlite else "Finished: Backup made (JSON, ") in page
+    done = re.search(r'id="job-count">([^<]+)<', page).group(1)
+    assert (re.fullmatch(r"([\d.]+ MB) / \1", done) if sqlite else done == "3 / 3 requests"), done
+    backup = download(b, page)
     assert backup.status_code == 200 and len(backup.data) > 1000
+    assert backup.data.startswith(b"SQLite format 3") if sqlite else b'"requests"' in backup.data
     last_admin = b.post("/admin/users", {"action": "change", "name": "Ada Admin", "role": "viewer"}, page="/admin/")
     assert last_admin.status_code == 400 and "last admin" in text(last_admin)
 

@@ -162,6 +162,7 @@ class Outcome:
 
     message: str
     done: int | None = None
+    total: int | None = None        # when the end shows the estimate was off (a copy's real size)
     path: Path | None = None
     name: str | None = None
 
@@ -227,6 +228,8 @@ def start(store, *, kind: str, label: str, owner: str | None, unit: str, total: 
             values = {"state": "done", "message": out.message}
             if out.done is not None:
                 values["done"] = out.done
+            if out.total is not None:
+                values["total"] = out.total
             if out.path is not None:
                 values.update(result_name=out.name or out.path.name, result=out.path.read_bytes())
         except FoiaError as exc:

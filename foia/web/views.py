@@ -654,7 +654,11 @@ def backup():
     ext = "db" if sqlite else "json"
     name = f"foia-backup-{t.today().isoformat()}.{ext}"
     if sqlite:
-        total = sum(p.stat().st_size for p in (st.path, st.path.with_name(st.path.name + "-wal")) if p.exists())
+        # The database's own size (its pages, wherever they are: the file or its WAL), which the
+        # copy will have.
+        with st.read() as conn:
+            total = (conn.exec_driver_sql("PRAGMA page_count").scalar()
+                     * conn.exec_driver_sql("PRAGMA page_size").scalar())
         progress = lambda _lines, size: min(total, size)  # noqa: E731
     else:
         total = _request_count()
@@ -664,7 +668,8 @@ def backup():
         path, kind = make_backup(t, folder / f"foia-backup.{ext}")
         size = Path(path).stat().st_size
         return jobs.Outcome(f"Backup made ({'SQLite database' if kind == 'sqlite' else 'JSON'}, {size:,} bytes).",
-                            done=size if sqlite else None, path=Path(path), name=name)
+                            done=size if sqlite else None, total=size if sqlite else None, path=Path(path),
+                            name=name)
 
     job = jobs.start(st, kind="backup", label="Backup", owner=g.account.name, unit="bytes" if sqlite else "requests",
                      total=total, work=work, progress=progress)
