@@ -492,6 +492,7 @@ def _signer_option(f):
 
 
 def _letter_command(ctx, request, kind, out, fmt, overwrite, by, **kw):
+    from foia.cli import shown
     from foia.tracker.filing import draft_letters
 
     tracker = _tracker(ctx)
@@ -499,7 +500,7 @@ def _letter_command(ctx, request, kind, out, fmt, overwrite, by, **kw):
                                        **kw)
     click.echo(f"Wrote {', '.join(map(str, paths))} ({kind} letter for request {rid}; recorded in its history).")
     for w in letter.warnings:
-        click.echo(f"Warning: {w}", err=True)
+        click.echo(f"Warning: {shown(w, ctx.command)}", err=True)
     where = letter.portal or letter.to_email
     if where:
         click.echo(f"Send it via {where}.")

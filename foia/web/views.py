@@ -14,6 +14,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
                    session, url_for)
 
 from foia.errors import FoiaError, NotFound, UsageError
+from foia.naming import Text, as_flags
 from foia.tracker.remind import due_for
 from foia.web import accounts
 from foia.web.app import field_of, requires, store, tracker
@@ -303,8 +304,9 @@ def request_letter(rid):
         except NotFound:
             raise
         except FoiaError as exc:
-            field = field_of(exc.message) or _named_option(exc.message)
-            return _request_page(rid, errors={field if field in _SIGNER else "letter": exc.message}, form=f,
+            message = as_flags(exc)  # the library names fields; the page shows them as the CLI does
+            field = exc.field or field_of(message) or _named_option(message)
+            return _request_page(rid, errors={field if field in _SIGNER else "letter": message}, form=f,
                                  status=400)
         data = Path(path).read_bytes()
     return _download(data, Path(path).name)
@@ -411,9 +413,16 @@ def letter(kind):
         except NotFound as exc:
             errors["to"] = exc.message
         except FoiaError as exc:
-            errors[_letter_field(exc.message, k) or "_"] = exc.message
+            # The library names fields: the form puts the refusal beside its input, in the words
+            # of `foia draft` (its options).
+            message = exc.message.render(k.option_of) if isinstance(exc.message, Text) else exc.message
+            errors[(exc.field if exc.field in {fl.name for fl in k.all_fields} else None)
+                   or _letter_field(message, k) or "_"] = message
+    # Warnings name fields; the page words them as `foia draft` does (its options).
+    warnings = [w.render(k.option_of) if isinstance(w, Text) else w for w in (built.warnings if built else ())]
     return render_template("draft.html", kind=k, offices=offices, systems=sorted(t.directory.systems.values(),
-                           key=lambda s: s.id), form=form, errors=errors, letter=built), (400 if errors else 200)
+                           key=lambda s: s.id), form=form, errors=errors, letter=built,
+                           warnings=warnings), (400 if errors else 200)
 
 
 def _letter_field(message: str, kind) -> str | None:
