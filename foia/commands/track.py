@@ -345,7 +345,7 @@ def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_js
     """The morning view: overdue determinations (with the follow-up to run), appeal windows
     closing soon, late expedite decisions, overdue appeal decisions, clarifications due, windows
     that just lapsed and requests with no movement; each with its assignee."""
-    from foia.deadlines import weekday
+    from foia.clocks.calendar import weekday
     from datetime import date
 
     from foia.errors import UsageError

@@ -26,7 +26,7 @@ def open_tracker(ctx: click.Context, today: str | None = None):
 
     day = parse_day(today, "today") if today else None
     if day is not None:
-        from foia.deadlines import in_calendar
+        from foia.clocks.calendar import in_calendar
 
         in_calendar(day, "--today")
     obj = ctx.find_object(dict) or {}

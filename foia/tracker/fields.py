@@ -132,7 +132,7 @@ def fee_limit(value) -> str | None:
 def requester_contact(contact: Mapping[str, Any] | None) -> dict | None:
     """The requester's contact details to store (email, address, phone), checked; None when empty.
     Each is the field ``requester_<key>``."""
-    from foia.directory import EMAIL_RE
+    from foia.directory.schema import EMAIL_RE
 
     if not contact:
         return None
@@ -242,7 +242,7 @@ def request_problems(values: Mapping[str, Any], *, today: date) -> tuple[dict, l
 
 def calendar_day(day: date, field: str) -> date:
     """``day`` when foia's working-day calendar covers it (a clock can be counted from it)."""
-    from foia.deadlines import calendar_problem
+    from foia.clocks.calendar import calendar_problem
 
     problem = calendar_problem(day)
     if problem:

@@ -528,7 +528,7 @@ def _parse_day(text, problems, where, *, today, identity=False, future_ok=False)
         problems.add(where, f"{shown} is in the future; give the date it happened")
         return None
     if not identity:
-        from foia.deadlines import calendar_problem
+        from foia.clocks.calendar import calendar_problem
 
         problem = calendar_problem(d)
         if problem:

@@ -237,7 +237,7 @@ class Reads:
             timeline.append(event_dict(shown or e, identity=identity, voided=shown is None and e.type != "correction"))
         out["timeline"] = timeline
         out["deadlines"] = [self.deadline_dict(t) for t in state.deadlines]
-        from foia.deadlines import RESUME_HINT
+        from foia.clocks.due import RESUME_HINT
 
         for d in out["deadlines"]:
             # The engine speaks to `foia deadline --tolled FROM:TO`; here the answer is recorded.

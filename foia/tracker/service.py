@@ -129,7 +129,7 @@ class Tracker(Reads, Refresh, Purge):
     def calendar(self):
         """The federal working-day calendar with the directory's and the user's closures."""
         if self._calendar is None:
-            from foia.deadlines import default_calendar, load_closures
+            from foia.clocks.calendar import default_calendar, load_closures
             from foia.paths import config_dir
 
             closures = dict(self.directory.closures)
