@@ -21,6 +21,7 @@ def _signer_option(f):
 
 
 def _letter_command(ctx, request, kind, out, fmt, overwrite, by, **kw):
+    from foia.cli import shown
     from foia.tracker.filing import draft_letters
 
     tracker = open_tracker(ctx)
@@ -28,7 +29,7 @@ def _letter_command(ctx, request, kind, out, fmt, overwrite, by, **kw):
                                        **kw)
     click.echo(f"Wrote {', '.join(map(str, paths))} ({kind} letter for request {rid}; recorded in its history).")
     for w in letter.warnings:
-        click.echo(f"Warning: {w}", err=True)
+        click.echo(f"Warning: {shown(w, ctx.command)}", err=True)
     where = letter.portal or letter.to_email
     if where:
         click.echo(f"Send it via {where}.")
