@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from foia.errors import FoiaError
+from foia.naming import Text
 from foia.paths import make_private_dirs
 
 PRIVATE = 0o600
@@ -27,9 +28,10 @@ def atomic_open(path: Path | str, *, binary: bool = True, mode: int = PRIVATE,
     option that gave the path, for the error message.
     """
     path = Path(path)
-    hint = f"choose a writable {what}" if what else "choose a writable directory"
+    # A Text keeps ``what`` a field when it is one (the CLI shows --out, a form its label).
+    hint = Text("choose a writable ", what) if what else "choose a writable directory"
     if path.is_dir():
-        raise FoiaError(f"{path} is a directory; give a file name" + (f" ({what})" if what else ""))
+        raise FoiaError(Text(f"{path} is a directory; give a file name", *((" (", what, ")") if what else ())))
     refuse_special(path, what)
     if not overwrite and path.exists():
         raise FoiaError(f"{path} already exists; pass --overwrite or choose another name")
@@ -39,7 +41,7 @@ def atomic_open(path: Path | str, *, binary: bool = True, mode: int = PRIVATE,
         remove_stale_temporaries(parent, path.name)
         fd, tmp = private_temporary(parent, path.name, mode)
     except OSError as exc:
-        raise FoiaError(f"cannot write {path}: {exc.strerror or exc}; {hint}") from None
+        raise FoiaError(Text(f"cannot write {path}: {exc.strerror or exc}; ", hint)) from None
     try:
         text = {} if binary else {"encoding": "utf-8", "newline": ""}
         with os.fdopen(fd, "wb" if binary else "w", **text) as fh:
@@ -68,8 +70,8 @@ def refuse_special(path: Path | str, what: str = "") -> None:
         return
     kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a directory" if stat.S_ISDIR(mode)
             else "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device")
-    raise FoiaError(f"{path} is {kind}, not a regular file; give the name of a new or regular file"
-                    + (f" ({what})" if what else ""))
+    raise FoiaError(Text(f"{path} is {kind}, not a regular file; give the name of a new or regular file",
+                         *((" (", what, ")") if what else ())))
 
 
 def read_regular_text(path: Path | str, *, what: str, limit: int) -> str:

@@ -90,7 +90,7 @@ def test_csv_round_trip_keeps_requests_tracking_numbers_and_status(new_db_url, t
     again = runner(b)("export", "--format", "csv").output
     # Exhaustion is recounted from what a CSV carries: "submitted, then the status" (request 1's
     # stay awaiting fees is not in it), so those derived columns may differ; the rest may not.
-    from foia.tracker.io import LITIGATION_COLUMNS
+    from foia.tracker.export import LITIGATION_COLUMNS
 
     def kept(text):
         return [{k: v for k, v in r.items() if k not in LITIGATION_COLUMNS} for r in csv.DictReader(io.StringIO(text))]
@@ -370,7 +370,7 @@ def test_bulk_recompute_stores_what_each_request_refresh_stores(db_url):
 def pipelined(monkeypatch):
     """Every import goes through the forked worker, in chunks of 7 rows (the first of 3); the
     fixture's list counts the workers started, so a test knows the pipeline really ran."""
-    import foia.tracker.io as tio
+    import foia.tracker.bulk as tio
 
     started = []
 
@@ -424,7 +424,7 @@ def test_pipelined_import_stores_what_a_one_process_import_stores(new_db_url, tm
                                                                    monkeypatch):
     import re
 
-    import foia.tracker.io as tio
+    import foia.tracker.bulk as tio
 
     src = tmp_path / "varied.csv"
     src.write_text(varied_csv(60), encoding="utf-8")
@@ -488,7 +488,7 @@ def test_pipelined_import_reports_bad_rows_of_every_chunk_and_writes_nothing(db_
 def test_a_failing_worker_leaves_the_database_unchanged(db_url, tmp_path, pipelined, monkeypatch):
     import os
 
-    import foia.tracker.io as tio
+    import foia.tracker.bulk as tio
     from foia.errors import FoiaError
     from foia.tracker import open_tracker
 

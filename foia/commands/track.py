@@ -640,7 +640,7 @@ def track_remind(ctx, smtp_url, sender, within, dry_run, today):
 def track_export(ctx, fmt, out, redact, keep_notes, reminders, no_reminders, assignee, today):
     """Export every request: json (everything, re-importable), csv (one row per request), ics (deadlines,
     with reminders before yours, the assignee, OVERDUE and LAPSED marked)."""
-    from foia.tracker.io import DEFAULT_REMINDERS, export
+    from foia.tracker.export import DEFAULT_REMINDERS, export
 
     if keep_notes and not redact:
         raise click.UsageError("--keep-notes works with --redact (an export without --redact keeps everything)")
@@ -663,7 +663,7 @@ def track_export(ctx, fmt, out, redact, keep_notes, reminders, no_reminders, ass
 @click.pass_context
 def track_import(ctx, file, fmt):
     """Import requests from CSV or JSON: all rows or none; every bad row is reported."""
-    from foia.tracker.io import ImportRejected, import_file
+    from foia.tracker.bulk import ImportRejected, import_file
 
     tracker = _tracker(ctx)
     try:
@@ -693,7 +693,7 @@ def track_import(ctx, file, fmt):
 @click.pass_context
 def track_backup(ctx, out):
     """Back up the whole tracker (SQLite: a consistent copy; PostgreSQL: a JSON export)."""
-    from foia.tracker.io import backup
+    from foia.tracker.backup import backup
 
     tracker = _tracker(ctx)
     path, kind = backup(tracker, out)

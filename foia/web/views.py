@@ -421,7 +421,7 @@ def page():
 def feed(token):
     """The deadlines as a calendar, for Outlook or Google Calendar to poll: the token is the
     only secret a calendar client can carry."""
-    from foia.tracker.io import export
+    from foia.tracker.export import export
 
     owner = accounts.calendar_owner(store(), token, local_name=current_app.config["FOIA_LOCAL_NAME"])
     if owner is None:
@@ -472,7 +472,7 @@ def users():
 @admin.route("/export", methods=["POST"])
 @requires("admin")
 def export_():
-    from foia.tracker.io import export
+    from foia.tracker.export import export
 
     fmt = request.form.get("format", "")
     if fmt not in ("csv", "json", "ics"):
@@ -488,7 +488,7 @@ def export_():
 @admin.route("/import", methods=["POST"])
 @requires("admin")
 def import_():
-    from foia.tracker.io import ImportRejected, import_file
+    from foia.tracker.bulk import ImportRejected, import_file
 
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -515,7 +515,7 @@ def import_():
 @admin.route("/backup", methods=["POST"])
 @requires("admin")
 def backup():
-    from foia.tracker.io import backup as make_backup
+    from foia.tracker.backup import backup as make_backup
 
     with tempfile.TemporaryDirectory() as tmp:
         st = store()

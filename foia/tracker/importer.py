@@ -1,0 +1,372 @@
+"""What an import file holds, checked without a database.
+
+:func:`open_file` reads a CSV or JSON file and checks its header; the source it returns checks
+its rows (``prepare``) slice by slice, so :mod:`foia.tracker.bulk` can check and write a large
+file in chunks. :func:`check_file` checks a whole file at once and returns its rows or its
+problems: nothing here opens the tracker's database (ids already taken, tracking numbers on
+other requests and histories that do not add up are :mod:`foia.tracker.bulk`'s to find).
+
+Each problem is one report line, ``FILE: row 7, column office: ...`` (rows counted as a
+spreadsheet shows them, the header being row 1) or ``FILE: request 3 (id 7), field title: ...``.
+The CSV rows are :mod:`foia.tracker.import_csv`'s, the JSON records :mod:`foia.tracker.import_json`'s.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+from foia.errors import FoiaError, UsageError
+from foia.naming import Field, Text
+from foia.tracker.service import MAX_ID, a_number_problem, dob_problem
+
+MAX_REPORTED = 20
+_UID = re.compile(r"[0-9a-fA-F-]{8,36}")
+_TRUE = {"yes", "y", "true", "1", "x"}
+_FALSE = {"no", "n", "false", "0", ""}
+_YES_NO = {**{t: True for t in _TRUE}, **{f: False for f in _FALSE}}
+
+
+class ImportRejected(FoiaError):
+    """An import file has bad rows; nothing was written."""
+
+    def __init__(self, path: str, problems: list[str]):
+        self.problems = problems
+        shown = problems[:MAX_REPORTED]
+        more = len(problems) - len(shown)
+        self.lines = shown + ([f"... and {more} more problems"] if more else []) + [
+            f"{path}: nothing imported ({len(problems)} problem{'s' if len(problems) != 1 else ''}); fix the file and run "
+            "the import again"]
+        super().__init__(shown[0] if shown else f"{path}: nothing imported")
+
+    def report(self) -> str:
+        return "\n".join(self.lines)
+
+
+
+
+class Problems:
+    def __init__(self, path: str):
+        self.path = path
+        self.items: list[str] = []
+
+    def add(self, where: str, what: str) -> None:
+        self.items.append(f"{self.path}: {where}: {what}")
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_day(value) -> date | None:
+    """``value`` as a date when it is a real YYYY-MM-DD day, else None."""
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def parse_day(text, problems, where, *, today, identity=False, future_ok=False) -> date | None:
+    if not text:
+        return None
+    value = text.strip() if isinstance(text, str) else text
+    if not value:
+        return None
+    d = iso_day(value)
+    if d is None:
+        shown = "" if identity else f" {value!r}"
+        problems.add(where, f"not a date{shown}; use YYYY-MM-DD")
+        return None
+    if not future_ok and d > today:
+        shown = "a date" if identity else d.isoformat()
+        problems.add(where, f"{shown} is in the future; give the date it happened")
+        return None
+    if not identity:
+        from foia.deadlines import calendar_problem
+
+        problem = calendar_problem(d)
+        if problem:
+            problems.add(where, problem)
+            return None
+    return d
+
+
+_SEPARATORS = re.compile(r"[;,]")
+
+
+def split_cell(cell: str | None) -> list[str]:
+    if not cell:
+        return []
+    if ";" not in cell and "," not in cell:
+        cell = cell.strip()
+        return [cell] if cell else []
+    return [p.strip() for p in _SEPARATORS.split(cell) if p.strip()]
+
+
+def _one_line(value, limit, problems, where, name) -> str | None:
+    if value is None or value == "":
+        return None
+    text = str(value)
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text or text != text.strip():
+        text = " ".join(text.split())
+    if not text:
+        return None
+    if len(text) > limit:
+        problems.add(where(name), f"longer than {limit} characters")
+    return text
+
+
+class Lookups:
+    """Directory look-ups cached per value (100,000 rows name few offices)."""
+
+    def __init__(self, directory):
+        self.d = directory
+        self.cache: dict[tuple[str, str], Any] = {}
+
+    def office(self, key: str) -> str | None:
+        k = ("office", key)
+        found = self.cache.get(k, False)
+        if found is False:
+            try:
+                found = self.d.agency(key).id
+            except FoiaError:
+                found = None
+            self.cache[k] = found
+        return found
+
+    def record(self, what: str, key: str) -> str | None:
+        k = (what, key)
+        found = self.cache.get(k, False)
+        if found is False:
+            if what == "contracts":
+                from foia.tracker.service import contract_link
+
+                found = contract_link(self.d, key)
+            else:
+                finder = {"systems": self.d.system, "vendors": self.d.vendor}[what]
+                try:
+                    found = finder(key).id
+                except FoiaError:
+                    found = None
+            self.cache[k] = found
+        return found
+
+
+def common_fields(get, where, problems: Problems, look: Lookups, *, today) -> dict:
+    """Validate the request fields shared by CSV rows and JSON records. ``get(name)`` returns the
+    raw value; ``where(name)`` the location text for a message (built only for a problem)."""
+    from foia.tracker.service import SENT_VIA, _KIND, parse_amount
+
+    out: dict[str, Any] = {}
+    title = _one_line(get("title"), 500, problems, where, "title")
+    if not title:
+        problems.add(where("title"), "empty; give the request a title")
+    out["title"] = title or ""
+    office = get("office")
+    office = office.strip() if isinstance(office, str) else ""
+    if not office:
+        problems.add(where("office"), "empty; expected an id from `foia agencies list`")
+        out["office"] = None
+    else:
+        found = look.office(office)
+        if found is None:
+            problems.add(where("office"), f"unknown office {office!r}; expected an id from `foia agencies list`")
+        out["office"] = found
+    kind = get("kind")
+    kind = kind.strip().lower() if isinstance(kind, str) and kind.strip() else "records"
+    if kind != "records" and not _KIND.fullmatch(kind):
+        problems.add(where("kind"), f"{kind!r} is not a kind; use lowercase letters and dashes (e.g. records)")
+    out["kind"] = kind
+    sent = get("sent_via")
+    sent = sent.strip().lower() if isinstance(sent, str) and sent.strip() else None
+    if sent is not None and sent not in SENT_VIA:
+        problems.add(where("sent_via"), f"{sent!r} is not a way of sending; use one of {', '.join(SENT_VIA)}")
+    out["sent_via"] = sent
+    for name, limit in (("assignee", 200), ("requester", 500), ("client_name", 500), ("client_a_number", 32)):
+        out[name] = _one_line(get(name), limit, problems, where, name)
+    a_number = out["client_a_number"]
+    # One problem a field: a value past the column's 32 characters is reported as too long.
+    if isinstance(a_number, str) and len(a_number) <= 32 and a_number_problem(a_number):
+        problems.add(where("client_a_number"), a_number_problem(a_number))
+    dob = get("client_dob")
+    dob = parse_day(dob, problems, where("client_dob"), today=today, identity=True) if dob else None
+    if dob and dob_problem(dob, today):
+        problems.add(where("client_dob"), dob_problem(dob, today))
+        dob = None
+    out["client_dob"] = dob.isoformat() if dob else None
+    category = get("fee_category")
+    out["fee_category"] = None
+    if category:
+        from foia.profile import normalize_fee_category
+
+        try:
+            out["fee_category"] = normalize_fee_category(category, what="fee_category")
+        except UsageError as exc:
+            problems.add(where("fee_category"), exc.message.split(": ", 1)[-1])
+    limit = get("fee_limit")
+    out["fee_limit"] = None
+    if limit not in (None, ""):
+        try:
+            out["fee_limit"] = parse_amount(limit, what="fee_limit")
+        except UsageError:
+            problems.add(where("fee_limit"), f"{limit!r} is not an amount; use dollars like 25 or 25.50")
+    for name in ("fee_waiver", "expedite"):
+        value = get(name)
+        if type(value) is str and value in _YES_NO:     # the common spellings, as typed
+            out[name] = _YES_NO[value]
+            continue
+        if isinstance(value, bool):
+            out[name] = value
+            continue
+        text = str(value).strip().lower() if value is not None else ""
+        if text in _FALSE:
+            out[name] = False
+        elif text in _TRUE:
+            out[name] = True
+        else:
+            problems.add(where(name), f"{value!r} is not yes or no")
+            out[name] = False
+    for name in ("systems", "vendors", "contracts"):
+        value = get(name)
+        if not value:
+            out[name] = []
+            continue
+        keys = value if isinstance(value, list) else split_cell(value if isinstance(value, str) else "")
+        ids = []
+        for key in keys:
+            found = look.record(name, str(key))
+            if found is None:
+                group = "systems" if name == "systems" else "vendors"
+                problems.add(where(name), f"unknown {name[:-1]} {key!r}; expected an id from `foia {group} list`")
+            elif found not in ids:
+                ids.append(found)
+        out[name] = ids
+    return out
+
+
+_TAG_OK = re.compile(r"[^\s,;]{1,100}")
+
+
+def parse_tags(value, problems, where) -> list[str]:
+    from foia.tracker.service import normalize_tags
+
+    if not value:
+        return []
+    if isinstance(value, str) and _TAG_OK.fullmatch(value.strip()):
+        return [value.strip()]
+    raw = value if isinstance(value, list) else split_cell(value if isinstance(value, str) else "")
+    try:
+        return normalize_tags(raw)
+    except UsageError as exc:
+        problems.add(where, exc.message.split(": ", 1)[-1])
+        return []
+
+
+class Prepared:
+    __slots__ = ("src_id", "row", "events", "tags", "where", "given_uids")
+
+    def __init__(self, src_id, row, evs, tags, where, given_uids=True):
+        self.src_id, self.row, self.events, self.tags, self.where = src_id, row, evs, tags, where
+        # False when every uid was made by this import (random prefix): nothing to check.
+        self.given_uids = given_uids
+
+
+
+# Request and event ids are INTEGER columns, at most 2**31 - 1 on PostgreSQL (SQLite would take
+# more); one less, so that the number after the highest (the next `add`, the sequence the import
+# sets) still fits.
+MAX_IMPORT_ID = MAX_ID - 1
+
+
+def valid_number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_IMPORT_ID
+
+
+def valid_uid(value) -> bool:
+    """A uid: hex digits and dashes, at most 36, at least 8 of them hex digits."""
+    return isinstance(value, str) and _UID.fullmatch(value) is not None and len(value) - value.count("-") >= 8
+
+
+IMPORT_MAX_BYTES = 50_000_000
+
+
+def _check_import_size(path: Path, st) -> None:
+    import stat
+
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise FoiaError(f"{path}: not a regular file (a device, a pipe or a socket); give a .csv or .json file")
+    if st is None or st.st_size > IMPORT_MAX_BYTES:
+        raise FoiaError(f"{path}: larger than {IMPORT_MAX_BYTES:,} bytes, the most one import reads; split it into "
+                        "smaller files (each import is all-or-nothing)")
+
+
+def read_text(path: Path, fmt: str | None = None) -> tuple[str, str]:
+    """The file's text and its format (csv or json: ``fmt``, else the file's extension); a file
+    that cannot be read as either is one FoiaError naming it."""
+    try:
+        # Looked at before opening: opening a FIFO would wait for a writer, reading a device never ends.
+        st = os.stat(path)
+        if os.path.isdir(path):
+            raise IsADirectoryError
+        _check_import_size(path, st)
+        with open(path, "rb") as fh:
+            raw = fh.read(IMPORT_MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise FoiaError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise FoiaError(f"{path}: is a folder; give a .csv or .json file") from None
+    except OSError as exc:
+        raise FoiaError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > IMPORT_MAX_BYTES:
+        _check_import_size(path, None)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise FoiaError(f"{path}: line {line}: not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8 CSV "
+                        "or JSON") from None
+    del raw
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if fmt not in ("csv", "json"):
+        raise UsageError(Text(f"{path}: import reads .csv or .json files (or give ", Field("format"), " csv|json)"),
+                         field="format")
+    return text, fmt
+
+
+def open_file(path, *, fmt: str | None = None, directory, today: date,
+              actor: Callable[[], str | None] | str | None = None):
+    """The file's source (a CsvSource or JsonSource: ``items``, ``prepare``), its header and
+    shape checked; a bad header raises :class:`ImportRejected`, an empty file FoiaError.
+    ``actor``: who the CSV rows' rebuilt history is recorded by (a callable is asked once)."""
+    path = Path(path)
+    text, fmt = read_text(path, fmt)
+    problems = Problems(str(path))
+    if fmt == "csv":
+        from foia.tracker.import_csv import CsvSource as Source
+    else:
+        from foia.tracker.import_json import JsonSource as Source
+    source = Source(path, text, problems, Lookups(directory), today=today, actor=actor)
+    del text
+    if problems.items:
+        raise ImportRejected(str(path), problems.items)
+    if not source.items:
+        raise FoiaError(f"{path}: no requests in the file; nothing imported")
+    return source
+
+
+def check_file(path, *, fmt: str | None = None, directory, today: date, actor: str | None = None,
+               ) -> tuple[list[Prepared], list[str]]:
+    """Check every row of an import file, without a database: (rows ready to write, problems),
+    each problem a report line as the import prints it. A file that cannot be read at all
+    (not UTF-8, not JSON, no header) raises FoiaError; a bad header is its problems."""
+    try:
+        source = open_file(path, fmt=fmt, directory=directory, today=today, actor=actor)
+    except ImportRejected as exc:
+        return [], exc.problems
+    problems = Problems(str(path))
+    rows = source.prepare(source.items, problems)
+    return rows, problems.items
