@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from foia.commands.track import _by_option, _n, _tracker
-from foia.output import emit, output_options, to_json
+from foia.commands.output import emit, output_options, to_json
 
 
 @click.group("docs")
