@@ -18,7 +18,8 @@ from typing import Iterator, Sequence
 
 from foia.errors import FoiaError, UsageError
 from foia.tracker import derive as dv
-from foia.tracker.importer import ImportRejected, Prepared, Problems, open_file
+from foia.tracker.importer import (ImportRejected, Prepared, Problems, Repeats, assigned_of, keys_of,
+                                   open_file, tracking_of)
 from foia.tracker.models import deadlines, events, request_tags, requests, tracking_numbers
 
 
@@ -143,25 +144,13 @@ def _chunk_rows(tracker, prepared: list[Prepared], ids: _Ids, dialect: str, path
         for t in state.deadlines:
             d = t.deadline
             dl_rows.append((rid, d.key, d.label, t.party, d.start, d.due, d.rule, t.open, t.closed_on))
-        numbers: dict = {}
-        for e in evs:
-            # The last event for a number gives its reason and date (as tracking_rows does).
-            if e.type == "tracking-number" and e.data.get("number"):
-                numbers[e.data["number"]] = (rid, e.data["number"], e.data.get("reason") or "assigned", e.occurred_on)
-        tn_rows.extend(numbers.values())
+        numbers = tracking_of(evs)
+        tn_rows.extend((rid, *t) for t in numbers.values())
         if not p.given_uids:
-            # A row without a uid is recognised by the number its office assigned (one per request).
-            for _, number, reason, _ in numbers.values():
-                if reason == "assigned":
-                    assigned.append((p.where, p.row["office"], number))
-    given = [p for p in prepared if p.given_uids]
+            assigned += assigned_of(p, numbers)
     return {
+        **keys_of(prepared, assigned),
         "warnings": warnings.items,
-        "assigned": assigned,
-        "ids": [(p.where, p.src_id) for p in prepared if p.src_id is not None],
-        "rows": [p.where for p in prepared],
-        "uids": [(p.where, p.row["uid"]) for p in given],
-        "event_uids": [e["uid"] for p in given for e in p.events],
         "first_id": req_rows[0]["id"] if req_rows else None,
         "last_id": req_rows[-1]["id"] if req_rows else None,
         "events": len(ev_rows),
@@ -261,11 +250,8 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
 
     # Problems in the order a reader fixes them: bad rows first; then numbers or uids given
     # twice in the file; then uids already in the database; then histories that do not add up.
-    bad, ids_twice, uids_twice, taken, warnings = [], Problems(str(path)), Problems(str(path)), \
-        Problems(str(path)), []
-    seen_ids, seen_uids, seen_event_uids, seen_assigned = set(), set(), set(), {}
-    filing = tracker.filing_ids()
-    event_uid_twice = False
+    bad, taken, warnings = [], Problems(str(path)), []
+    repeats = Repeats(str(path), tracker.filing_ids())
     counts = {"requests": 0, "events": 0, "first_id": None, "last_id": None}
     cache = None
     worker = _Worker(produce) if _pipelined(len(source.items)) else None
@@ -275,24 +261,9 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
             if bad:
                 continue
             warnings.extend(chunk["warnings"])
-            for where, src_id in chunk["ids"]:
-                if src_id in seen_ids:
-                    ids_twice.add(where, f"id {src_id} appears twice in the file")
-                seen_ids.add(src_id)
-            for where, uid in chunk["uids"]:
-                if uid in seen_uids:
-                    uids_twice.add(where, f"uid {uid} appears twice in the file")
-                seen_uids.add(uid)
-            for uid in chunk["event_uids"]:
-                event_uid_twice = event_uid_twice or uid in seen_event_uids
-                seen_event_uids.add(uid)
-            for where, office, number in chunk["assigned"]:
-                first = seen_assigned.setdefault((filing.get(office, office), number), where)
-                if first != where:
-                    ids_twice.add(where, f"tracking number {number} ({office}) is also on {first}: the same request "
-                                         "twice? remove one row")
-            _check_taken(conn, chunk, taken, filing)
-            if ids_twice.items or uids_twice.items or event_uid_twice or taken.items or warnings:
+            repeats.add(chunk)
+            _check_taken(conn, chunk, taken, repeats.filing)
+            if repeats.found() or taken.items or warnings:
                 continue
             if cache is None and store.is_sqlite:
                 # The pages this transaction changes (index leaves all over a large database) stay
@@ -312,9 +283,7 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
             worker.close()
         if cache is not None:
             conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
-    if event_uid_twice:
-        uids_twice.add("events", "the same event uid appears in two requests")
-    for found in (bad, ids_twice.items + uids_twice.items, taken.items, warnings):
+    for found in (bad, repeats.problems(), taken.items, warnings):
         if found:
             raise ImportRejected(str(path), found)
     if store.is_postgresql:
@@ -326,7 +295,7 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
 
         counts["messages"] = restore_messages(conn, source.inbox, path)
     return {"requests": counts["requests"], "events": counts["events"],
-            "renumbered": bool(seen_ids) and not keep,
+            "renumbered": bool(repeats.seen_ids) and not keep,
             "first_id": counts["first_id"], "last_id": counts["last_id"], "messages": counts.get("messages", 0)}
 
 

@@ -304,6 +304,77 @@ def _check_import_size(path: Path, st) -> None:
                         "smaller files (each import is all-or-nothing)")
 
 
+class Repeats:
+    """What one file gives twice, found in file order chunk by chunk: a request number, a uid,
+    an event uid, or the tracking number an office assigned (a row without a uid is recognised
+    by it; HSI's numbers are ICE's, so offices compare by the office they file with)."""
+
+    def __init__(self, path: str, filing: dict[str, str]):
+        self.filing = filing
+        self.ids, self.uids = Problems(path), Problems(path)
+        self.seen_ids: set[int] = set()
+        self.seen_uids: set[str] = set()
+        self.seen_event_uids: set[str] = set()
+        self.seen_assigned: dict[tuple[str, str], str] = {}
+        self.event_uid_twice = False
+
+    def add(self, keys: dict) -> None:
+        """``keys``: a chunk's "ids", "uids", "event_uids" and "assigned" (see :func:`keys_of`)."""
+        for where, src_id in keys["ids"]:
+            if src_id in self.seen_ids:
+                self.ids.add(where, f"id {src_id} appears twice in the file")
+            self.seen_ids.add(src_id)
+        for where, uid in keys["uids"]:
+            if uid in self.seen_uids:
+                self.uids.add(where, f"uid {uid} appears twice in the file")
+            self.seen_uids.add(uid)
+        for uid in keys["event_uids"]:
+            self.event_uid_twice = self.event_uid_twice or uid in self.seen_event_uids
+            self.seen_event_uids.add(uid)
+        filing = self.filing
+        for where, office, number in keys["assigned"]:
+            first = self.seen_assigned.setdefault((filing.get(office, office), number), where)
+            if first != where:
+                self.ids.add(where, f"tracking number {number} ({office}) is also on {first}: the same request "
+                                    "twice? remove one row")
+
+    def found(self) -> bool:
+        return bool(self.ids.items or self.uids.items or self.event_uid_twice)
+
+    def problems(self) -> list[str]:
+        twice = ([f"{self.uids.path}: events: the same event uid appears in two requests"]
+                 if self.event_uid_twice else [])
+        return self.ids.items + self.uids.items + twice
+
+
+def tracking_of(evs) -> dict[str, tuple[str, str, date]]:
+    """A request's tracking numbers from its events as they stand (corrections applied):
+    number -> (number, reason, date); the last event for a number gives its reason and date."""
+    numbers: dict = {}
+    for e in evs:
+        if e.type == "tracking-number" and e.data.get("number"):
+            numbers[e.data["number"]] = (e.data["number"], e.data.get("reason") or "assigned", e.occurred_on)
+    return numbers
+
+
+def assigned_of(p: Prepared, numbers: dict) -> list[tuple[str, str, str]]:
+    """(where, office, number) for each number the row's office assigned, when the row has no uid
+    of its own to be recognised by."""
+    if p.given_uids:
+        return []
+    return [(p.where, p.row["office"], number) for number, reason, _ in numbers.values() if reason == "assigned"]
+
+
+def keys_of(prepared: list[Prepared], assigned: list[tuple[str, str, str]]) -> dict:
+    """What :class:`Repeats` and the database look-ups compare, for a chunk of rows."""
+    given = [p for p in prepared if p.given_uids]
+    return {"ids": [(p.where, p.src_id) for p in prepared if p.src_id is not None],
+            "rows": [p.where for p in prepared],
+            "uids": [(p.where, p.row["uid"]) for p in given],
+            "event_uids": [e["uid"] for p in given for e in p.events],
+            "assigned": assigned}
+
+
 def read_text(path: Path, fmt: str | None = None) -> tuple[str, str]:
     """The file's text and its format (csv or json: ``fmt``, else the file's extension); a file
     that cannot be read as either is one FoiaError naming it."""
@@ -361,12 +432,27 @@ def open_file(path, *, fmt: str | None = None, directory, today: date,
 def check_file(path, *, fmt: str | None = None, directory, today: date, actor: str | None = None,
                ) -> tuple[list[Prepared], list[str]]:
     """Check every row of an import file, without a database: (rows ready to write, problems),
-    each problem a report line as the import prints it. A file that cannot be read at all
-    (not UTF-8, not JSON, no header) raises FoiaError; a bad header is its problems."""
+    each problem a report line as the import prints it (bad rows; else what the file gives
+    twice). A file that cannot be read at all (not UTF-8, not JSON, no rows) raises FoiaError;
+    a bad header is its problems. Left to the import itself: what is already in the database,
+    and histories the deadline engine refuses."""
+    from foia.tracker import derive as dv
+
     try:
         source = open_file(path, fmt=fmt, directory=directory, today=today, actor=actor)
     except ImportRejected as exc:
         return [], exc.problems
     problems = Problems(str(path))
     rows = source.prepare(source.items, problems)
-    return rows, problems.items
+    if problems.items:
+        return rows, problems.items
+    assigned = []
+    for p in rows:
+        if not p.given_uids:
+            evs = dv.effective(dv.Event(e.get("id") or i, e["uid"], e["type"], e["occurred_on"], e["status"],
+                                        e["recorded_at"], e["actor"], e["note"], e["data"], ())
+                               for i, e in enumerate(p.events, start=1))
+            assigned += assigned_of(p, tracking_of(evs))
+    repeats = Repeats(str(path), {a.id: directory.filing_office(a).id for a in directory.agencies.values()})
+    repeats.add(keys_of(rows, assigned))
+    return rows, repeats.problems()
