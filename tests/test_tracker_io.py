@@ -132,11 +132,19 @@ def test_import_is_all_or_nothing_and_names_every_bad_row(db_url, tmp_path):
     assert [r["title"] for r in json.loads(run("list", "--json").output)] == ["Existing"]
 
 
-def test_import_report_is_limited(db_url, tmp_path):
+def checked(src) -> list[str]:
+    """The import's report on ``src``, checked without a database (foia.tracker.importer)."""
+    from foia.directory import load_directory
+    from foia.tracker.importer import ImportRejected, check_file
+
+    _, problems = check_file(src, directory=load_directory(), today=date.today(), actor="ana")
+    return ImportRejected(str(src), problems).report().splitlines() if problems else []
+
+
+def test_import_report_is_limited(tmp_path):
     bad = tmp_path / "many.csv"
     bad.write_text("title,office\n" + "".join(f"T{i},NOPE\n" for i in range(45)), encoding="utf-8")
-    result = runner(db_url)("import", str(bad), ok=False)
-    lines = result.output.splitlines()
+    lines = checked(bad)
     assert len(lines) == 22
     assert lines[20] == "... and 25 more problems"
 
@@ -271,19 +279,24 @@ def test_default_backup_location(tmp_path, monkeypatch):
     assert len(made) == 1 and (made[0].stat().st_mode & 0o777) == 0o600
 
 
-def test_json_import_reports_bad_records(db_url, tmp_path):
+def test_json_import_reports_bad_records(tmp_path):
+    from foia.directory import load_directory
+    from foia.errors import FoiaError
+    from foia.tracker.importer import check_file
+
     src = tmp_path / "x.json"
     src.write_text(json.dumps({"format": "foia-tracker", "version": 1, "requests": [
         {"title": "A", "office": "ice", "events": [{"type": "status", "status": "lost", "occurred_on": "2025-01-02"}]},
         {"title": "B", "office": "ice", "events": []},
     ]}), encoding="utf-8")
-    result = runner(db_url)("import", str(src), ok=False)
-    assert f"{src}: request 1, event 1, field status: 'lost' is not a status" in result.output
-    assert f"{src}: request 2, field events: missing" in result.output
+    output = "\n".join(checked(src))
+    assert f"{src}: request 1, event 1, field status: 'lost' is not a status" in output
+    assert f"{src}: request 2, field events: missing" in output
     not_export = tmp_path / "y.json"
     not_export.write_text("[1, 2]", encoding="utf-8")
-    result = runner(db_url)("import", str(not_export), ok=False)
-    assert result.output.startswith(f"Error: {not_export}: not a foia tracker export")
+    with pytest.raises(FoiaError) as caught:
+        check_file(not_export, directory=load_directory(), today=date.today())
+    assert str(caught.value).startswith(f"{not_export}: not a foia tracker export")
 
 
 def test_import_refuses_dates_the_deadline_engine_refuses(db_url, tmp_path):
