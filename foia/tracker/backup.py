@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,8 +14,8 @@ OUT = Field("out")     # the input that names the backup file
 def backup(tracker, out=None) -> tuple[Path, str]:
     """Copy the whole database to ``out`` (0600). SQLite: the online backup API (a consistent
     copy while others keep working). PostgreSQL: a JSON export of everything."""
-    from foia.files import private_temporary, refuse_special, remove_stale_temporaries
-    from foia.paths import data_dir, ensure_private_dir, make_private_dirs
+    from foia.files import refuse_special, replacing
+    from foia.paths import data_dir, ensure_private_dir
 
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     store = tracker.store
@@ -27,26 +26,19 @@ def backup(tracker, out=None) -> tuple[Path, str]:
     if store.is_sqlite and store.path:
         import sqlite3
 
-        if out.exists() and out.is_dir():
+        # Refused before the look at what it resolves to: a link to the database is a link.
+        if out.is_dir():
             raise FoiaError(Text(f"{out} is a directory; give a file name (", OUT, ")"), field="out")
         refuse_special(out, OUT)
         live = store.path.resolve()
         if out.resolve() == live:
             raise FoiaError(Text(f"{out} is the tracker database itself; give the backup another name (", OUT, ")"),
-                           field="out")
+                            field="out")
         # SQLite's files beside the database: it deletes or rewrites them when it opens it.
         if out.resolve() in (live.with_name(live.name + end) for end in ("-wal", "-shm", "-journal")):
             raise FoiaError(Text(f"{out} is the name of a file SQLite keeps beside the tracker database and deletes "
                                  "or rewrites; give the backup another name (", OUT, ")"), field="out")
-        parent = out.parent if str(out.parent) else Path(".")
-        try:
-            make_private_dirs(parent)
-            remove_stale_temporaries(parent, out.name)
-            fd, tmp = private_temporary(parent, out.name)
-        except OSError as exc:
-            raise FoiaError(Text(f"cannot write {out}: {exc.strerror or exc}; choose a writable ", OUT),
-                           field="out") from None
-        try:
+        with replacing(out, what=OUT) as (_, tmp):
             src = sqlite3.connect(str(store.path), timeout=30)
             dst = sqlite3.connect(tmp)
             try:
@@ -56,16 +48,6 @@ def backup(tracker, out=None) -> tuple[Path, str]:
             finally:
                 dst.close()
                 src.close()
-            # Renamed while the lock is held (see foia.files.private_temporary).
-            os.replace(tmp, out)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        finally:
-            os.close(fd)
         return out, "sqlite"
     from foia.tracker.export import export
 
