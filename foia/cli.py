@@ -97,9 +97,10 @@ class LazyGroup(click.Group):
             click.echo(exc.report(), err=True)
             ctx.exit(exc.exit_code)
         except FoiaError as exc:
+            from foia.commands import FLAGS
             from foia.naming import as_flags  # the library names fields; the user sees --flags
 
-            click.echo(f"Error: {as_flags(exc)}", err=True)
+            click.echo(f"Error: {as_flags(exc, FLAGS)}", err=True)
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
             # `foia ... | head` closes the pipe early: not an error worth a traceback.

@@ -22,10 +22,11 @@ def _by_option(f):
 
 
 def _tracker(ctx: click.Context, today: str | None = None):
-    from foia.tracker.service import Tracker, _date
+    from foia.parse import parse_day
+    from foia.tracker.service import Tracker
     from foia.tracker.store import open_store
 
-    day = _date(today, what="--today") if today else None
+    day = parse_day(today, "today") if today else None
     if day is not None:
         from foia.deadlines import in_calendar
 
@@ -71,7 +72,7 @@ def _print_change(change, tracker) -> None:
         click.echo(f"  recorded: {line}")
     open_ = [t for t in change.deadlines if t.open]
     for t in open_:
-        click.echo("  " + _deadline_line(tracker._deadline_dict(t)) + f"  ({t.deadline.rule})")
+        click.echo("  " + _deadline_line(tracker.deadline_dict(t)) + f"  ({t.deadline.rule})")
     for line in change.notes:
         click.echo(f"  {line}")
     for w in change.warnings:

@@ -15,7 +15,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
 from foia.errors import FoiaError, NotFound, UsageError
 from foia.tracker.remind import due_for
 from foia.web import accounts
-from foia.web.app import field_of, requires, store, tracker
+from foia.web.app import field_of, message_of, requires, store, tracker
 
 auth = Blueprint("auth", __name__)
 queue = Blueprint("queue", __name__)
@@ -51,7 +51,7 @@ def login():
         try:
             account = accounts.authenticate(store(), request.form.get("name", ""), request.form.get("password", ""))
         except accounts.LoginRefused as exc:
-            error = exc.message
+            error = message_of(exc)
         else:
             _start_session(account)
             return redirect(_safe_next(request.form.get("next")))
@@ -126,7 +126,7 @@ def queue_page():
     try:
         rows = t.list(**filters, limit=page * PAGE_SIZE + 1, identity=identity, order=order, descending=descending)
     except UsageError as exc:
-        raise UsageError(exc.message.replace("--sort", "sort", 1)) from None
+        raise UsageError(message_of(exc).replace("--sort", "sort", 1)) from None
     more = len(rows) > page * PAGE_SIZE
     rows = rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     from foia.tracker.lifecycle import STATUSES
@@ -210,7 +210,7 @@ def update(rid):
     except NotFound:
         raise
     except FoiaError as exc:
-        return _request_page(rid, errors={field_of(exc.message) or "_": exc.message}, form=f, status=400)
+        return _request_page(rid, errors={field_of(message_of(exc)) or "_": message_of(exc)}, form=f, status=400)
     for line in change.recorded:
         flash(f"Recorded: {line}")
     for w in change.warnings:
@@ -243,8 +243,8 @@ def request_letter(rid):
         except NotFound:
             raise
         except FoiaError as exc:
-            field = field_of(exc.message) or _named_option(exc.message)
-            return _request_page(rid, errors={field if field in _SIGNER else "letter": exc.message}, form=f,
+            field = field_of(message_of(exc)) or _named_option(message_of(exc))
+            return _request_page(rid, errors={field if field in _SIGNER else "letter": message_of(exc)}, form=f,
                                  status=400)
         data = Path(path).read_bytes()
     return _download(data, Path(path).name)
@@ -349,9 +349,9 @@ def letter(kind):
             if action != "preview":
                 raise UsageError(f"--format {action!r}: choose one of {', '.join(FORMATS)}")
         except NotFound as exc:
-            errors["to"] = exc.message
+            errors["to"] = message_of(exc)
         except FoiaError as exc:
-            errors[_letter_field(exc.message, k) or "_"] = exc.message
+            errors[_letter_field(message_of(exc), k) or "_"] = message_of(exc)
     return render_template("draft.html", kind=k, offices=offices, systems=sorted(t.directory.systems.values(),
                            key=lambda s: s.id), form=form, errors=errors, letter=built), (400 if errors else 200)
 
@@ -463,8 +463,8 @@ def users():
         else:
             abort(400)
     except FoiaError as exc:
-        field = {"NAME": "name"}.get(exc.message.split(":")[0], field_of(exc.message) or "password")
-        return render_template("admin.html", users=accounts.list_users(store()), errors={field: exc.message},
+        field = {"NAME": "name"}.get(message_of(exc).split(":")[0], field_of(message_of(exc)) or "password")
+        return render_template("admin.html", users=accounts.list_users(store()), errors={field: message_of(exc)},
                                form=f), 400
     return redirect(url_for("admin.home"))
 
@@ -507,7 +507,7 @@ def import_():
                                    errors={"file": report}), 400
         except FoiaError as exc:
             return render_template("admin.html", users=accounts.list_users(store()), form={},
-                                   errors={"file": exc.message.replace(str(path), upload.filename)}), 400
+                                   errors={"file": message_of(exc).replace(str(path), upload.filename)}), 400
     flash(f"Imported {counts['requests']} requests ({counts['events']} events), all or nothing.")
     return redirect(url_for("admin.home"))
 
