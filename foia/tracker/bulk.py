@@ -95,7 +95,7 @@ def _produce(tracker, source, ids: _Ids, dialect: str, path: Path) -> Iterator[d
 def _chunk_rows(tracker, prepared: list[Prepared], ids: _Ids, dialect: str, path: Path, *,
                 corrections: bool = True) -> dict:
     """Number the chunk's requests and events, derive their deadlines and build the INSERTs."""
-    from foia.tracker.service import cache_values
+    from foia.tracker.refresh import cache_values
 
     calendar = tracker.calendar()
     rules = tracker.rules
@@ -195,10 +195,9 @@ class _Worker:
                 return
             if kind == "chunk":
                 yield payload
-            elif kind == "foia":
-                raise FoiaError(payload)
-            elif kind == "usage":
-                raise UsageError(payload)
+            elif kind in ("foia", "usage"):
+                message, field = payload        # the message keeps its fields (Text pickles)
+                raise (UsageError if kind == "usage" else FoiaError)(message, field=field)
             else:
                 raise RuntimeError(f"the import's worker process failed; nothing imported:\n{payload}")
 
@@ -220,9 +219,9 @@ def _work(produce, outbox) -> None:
     except (BrokenPipeError, KeyboardInterrupt):
         pass            # the importing process has stopped: nothing to report to
     except UsageError as exc:
-        outbox.send(("usage", exc.message))
+        outbox.send(("usage", (exc.args[0], exc.field)))
     except FoiaError as exc:
-        outbox.send(("foia", exc.message))
+        outbox.send(("foia", (exc.args[0], exc.field)))
     except BaseException:  # noqa: BLE001 - reported by the importing process, with the traceback
         outbox.send(("error", traceback.format_exc()))
     finally:

@@ -201,12 +201,9 @@ def _export_json(tracker, out, *, redact: bool, keep_notes: bool, **_) -> int:
 
 def _next_deadline(m, today: date, behind: dict | None) -> tuple[date | None, str | None]:
     """A request's next deadline and its key, from its row's cached columns (as `list` sorts)."""
-    nd, nk = m["agency_due"], m["agency_due_key"]
-    if m["requester_due"] and m["requester_due"] >= today and (nd is None or m["requester_due"] < nd):
-        nd, nk = m["requester_due"], m["requester_due_key"]
-    elif behind and m["id"] in behind:
-        nd, nk = behind[m["id"]]
-    return nd, nk
+    from foia.tracker.queries import next_deadline
+
+    return next_deadline(m, today, behind.get(m["id"]) if behind else None)
 
 
 def _behind(tracker) -> dict:
@@ -214,7 +211,7 @@ def _behind(tracker) -> dict:
     lapsed while a later one is open (`list` reads those from the deadlines table)."""
     from sqlalchemy import select
 
-    from foia.tracker.service import next_deadline_sql
+    from foia.tracker.queries import next_deadline_sql
 
     today = tracker.today()
     due, key, _ = next_deadline_sql(today)
@@ -312,7 +309,7 @@ def _export_ics(tracker, out, *, reminders: Sequence[int] = DEFAULT_REMINDERS, a
     from sqlalchemy import select, true
     from datetime import timedelta
 
-    from foia.tracker.service import _spellings
+    from foia.tracker.queries import spellings
 
     for days in reminders:
         if not 0 <= days <= 366:
@@ -330,7 +327,7 @@ def _export_ics(tracker, out, *, reminders: Sequence[int] = DEFAULT_REMINDERS, a
     r_ = requests.c
     where = [deadlines.c.open == true(), deadlines.c.due.is_not(None)]
     if assignee:
-        where.append(r_.assignee.in_(_spellings(r_.assignee, assignee)))
+        where.append(r_.assignee.in_(spellings(r_.assignee, assignee)))
     with tracker.store.read() as conn:
         rows = conn.execute(
             select(deadlines.c.request_id, deadlines.c.key, deadlines.c.label, deadlines.c.due, deadlines.c.rule,

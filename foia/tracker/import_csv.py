@@ -13,7 +13,8 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator
 
-from foia.errors import FoiaError, UsageError
+from foia.errors import BadValue, FoiaError, UsageError
+from foia.tracker import fields as fv
 from foia.tracker import lifecycle as lc
 from foia.tracker.export import CSV_COLUMNS, CSV_DERIVED, CSV_IMPORT_ONLY
 from foia.tracker.importer import (MAX_IMPORT_ID, Lookups, Prepared, Problems, common_fields, parse_day,
@@ -48,7 +49,7 @@ class CsvSource:
 
     def __init__(self, path: Path, text: str, problems: Problems, look: Lookups, *, today: date, actor=None):
         from foia.output import unescape_cell
-        from foia.tracker.service import UidMaker
+        from foia.tracker.events import UidMaker
 
         self.look = look
         self.new_uid = UidMaker().next
@@ -137,11 +138,9 @@ class CsvSource:
     def _clock_facts(self, get, problems: Problems, where, filed: date | None) -> list[tuple[str, date, dict]]:
         """(event type, date, data) for the row's extension_notices (``DATE[:request|appeal]``)
         and expedite_decisions (``DATE:granted|denied``), as the export writes them."""
-        from foia.tracker.service import EXPEDITE_DECISIONS
-
         out = []
         for name, type_, key, choices in (("extension_notices", "extension-notice", "stage", ("request", "appeal")),
-                                          ("expedite_decisions", "expedite-decision", "decision", EXPEDITE_DECISIONS)):
+                                          ("expedite_decisions", "expedite-decision", "decision", fv.EXPEDITE_DECISIONS)):
             for item in split_cell(get(name)):
                 text, _, value = item.partition(":")
                 value = value.strip().lower()
@@ -165,8 +164,6 @@ class CsvSource:
         return out
 
     def prepare(self, items: list, problems: Problems) -> list[Prepared]:
-        from foia.tracker.service import parse_tracking
-
         look, new_uid, today, actor, now = self.look, self.new_uid, self.today, self.actor, self.now
         header, imported, day = self.header, self.imported, self._past_day
         width = len(header)
@@ -215,8 +212,8 @@ class CsvSource:
             numbers = []
             for item in split_cell(get("tracking_numbers")):
                 try:
-                    numbers.append(parse_tracking(item, what="tracking_numbers"))
-                except UsageError:
+                    numbers.append(fv.tracking_number(item, "tracking_numbers"))
+                except BadValue:
                     problems.add(where("tracking_numbers"), f"{item!r} is not NUMBER[:reason]; reasons: assigned, "
                                                             "split, referral, appeal")
             if len(numbers) > 1 and len({x for x, _ in numbers}) != len(numbers):

@@ -16,15 +16,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from foia.errors import FoiaError, UsageError
+from foia.errors import BadValue, FoiaError
 from foia.tracker import derive as dv
+from foia.tracker import fields as fv
 from foia.tracker import lifecycle as lc
 from foia.tracker.export import FORMAT, FORMAT_VERSION
 from foia.tracker.importer import (MAX_IMPORT_ID, Lookups, Prepared, Problems, common_fields, iso_day,
-                                   parse_day, parse_tags, valid_number, valid_uid)
+                                   parse_day, parse_tags, refuse, valid_number, valid_uid)
 from foia.tracker.models import IDENTITY_COLUMNS, IDENTITY_EVENT_KEYS, events, request_tags, requests, \
     tracking_numbers
-from foia.tracker.service import REQUESTER_CONTACT_KEYS, requester_contact_value
 from foia.tracker.store import utcnow
 
 def _limits(table) -> dict[str, int]:
@@ -117,9 +117,9 @@ def _json_error(exc: json.JSONDecodeError, text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _vocabulary():
-    from foia.tracker.service import EXPEDITE_DECISIONS, FEE_KINDS, TRACKING_REASONS, parse_amount
+    from foia.parse import parse_amount
 
-    return EXPEDITE_DECISIONS, FEE_KINDS, TRACKING_REASONS, parse_amount
+    return fv.EXPEDITE_DECISIONS, fv.FEE_KINDS, fv.TRACKING_REASONS, parse_amount
 
 
 # The event types whose data is checked (the others carry nothing that is read back).
@@ -167,8 +167,8 @@ def _data_problems(t: str | None, status, data: dict, today: date) -> Iterator[t
         ok = isinstance(amount, str)
         if ok:
             try:
-                parse_amount(amount, what="amount")
-            except UsageError:
+                parse_amount(amount, "amount")
+            except BadValue:
                 ok = False
         if not ok:
             yield "amount", f"{shown(amount)} is not an amount; use dollars as text like \"25.00\""
@@ -251,7 +251,7 @@ class JsonSource:
     has_corrections = True
 
     def __init__(self, path: Path, text: str, problems: Problems, look: Lookups, *, today: date, actor=None):
-        from foia.tracker.service import UidMaker
+        from foia.tracker.events import UidMaker
 
         self.look = look
         self.new_uid = UidMaker()
@@ -401,13 +401,13 @@ class JsonSource:
             letter = rec.get("letter_text")
             raw_contact, contact = rec.get("requester_contact"), None
             if raw_contact is not None:
-                if not isinstance(raw_contact, dict) or set(raw_contact) - set(REQUESTER_CONTACT_KEYS):
+                if not isinstance(raw_contact, dict) or set(raw_contact) - set(fv.REQUESTER_CONTACT_KEYS):
                     problems.add(where("requester_contact"), "expected an object with email, address and phone")
                 else:
                     try:
-                        contact = requester_contact_value(raw_contact)
-                    except UsageError as exc:
-                        problems.add(where("requester_contact"), exc.message.split(": ", 1)[-1])
+                        contact = fv.requester_contact(raw_contact)
+                    except BadValue as exc:
+                        refuse(problems, where, exc)
             fields["requester_contact"] = contact
             row = dict(fields, uid=uid, status="draft", letter_text=letter if isinstance(letter, str) else None,
                        office_snapshot=rec.get("office_snapshot"), created_at=str(rec.get("created_at") or now),

@@ -19,9 +19,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
-from foia.errors import FoiaError, UsageError
+from foia.errors import BadValue, FoiaError, UsageError
 from foia.naming import Field, Text
-from foia.tracker.service import MAX_ID, a_number_problem, dob_problem
+from foia.parse import TAG
+from foia.tracker import fields as fv
 
 MAX_REPORTED = 20
 _UID = re.compile(r"[0-9a-fA-F-]{8,36}")
@@ -143,7 +144,7 @@ class Lookups:
         found = self.cache.get(k, False)
         if found is False:
             if what == "contracts":
-                from foia.tracker.service import contract_link
+                from foia.tracker.offices import contract_link
 
                 found = contract_link(self.d, key)
             else:
@@ -156,13 +157,31 @@ class Lookups:
         return found
 
 
+# The column (CSV) or field (JSON) that holds a value a library check names otherwise.
+COLUMNS = {"tag": "tags", "tracking_number": "tracking_numbers", "requester_email": "requester_contact",
+           "requester_address": "requester_contact", "requester_phone": "requester_contact"}
+
+
+def why(exc: FoiaError) -> str:
+    """What an error says is wrong, without the field it names first (the import names the row
+    and column instead)."""
+    message = exc.args[0]
+    parts = getattr(message, "parts", ())
+    if parts and isinstance(parts[0], Field):
+        return "".join(parts[1:]).removeprefix(":").lstrip()
+    return str(message)
+
+
+def refuse(problems: Problems, where, exc: BadValue) -> None:
+    """Report a library check's error at the column (or field) of the value it names."""
+    problems.add(where(COLUMNS.get(exc.field, exc.field)), why(exc))
+
+
 def common_fields(get, where, problems: Problems, look: Lookups, *, today) -> dict:
     """Validate the request fields shared by CSV rows and JSON records. ``get(name)`` returns the
     raw value; ``where(name)`` the location text for a message (built only for a problem)."""
-    from foia.tracker.service import SENT_VIA, _KIND, parse_amount
-
     out: dict[str, Any] = {}
-    title = _one_line(get("title"), 500, problems, where, "title")
+    title = _one_line(get("title"), fv.LIMITS["title"], problems, where, "title")
     if not title:
         problems.add(where("title"), "empty; give the request a title")
     out["title"] = title or ""
@@ -178,41 +197,42 @@ def common_fields(get, where, problems: Problems, look: Lookups, *, today) -> di
         out["office"] = found
     kind = get("kind")
     kind = kind.strip().lower() if isinstance(kind, str) and kind.strip() else "records"
-    if kind != "records" and not _KIND.fullmatch(kind):
+    if not fv.KIND.fullmatch(kind):
         problems.add(where("kind"), f"{kind!r} is not a kind; use lowercase letters and dashes (e.g. records)")
     out["kind"] = kind
     sent = get("sent_via")
-    sent = sent.strip().lower() if isinstance(sent, str) and sent.strip() else None
-    if sent is not None and sent not in SENT_VIA:
-        problems.add(where("sent_via"), f"{sent!r} is not a way of sending; use one of {', '.join(SENT_VIA)}")
-    out["sent_via"] = sent
-    for name, limit in (("assignee", 200), ("requester", 500), ("client_name", 500), ("client_a_number", 32)):
-        out[name] = _one_line(get(name), limit, problems, where, name)
+    out["sent_via"] = None
+    if isinstance(sent, str) and sent.strip():
+        try:
+            out["sent_via"] = fv.sent_via(sent)
+        except BadValue as exc:
+            refuse(problems, where, exc)
+            out["sent_via"] = sent.strip().lower()
+    for name in ("assignee", "requester", "client_name", "client_a_number"):
+        out[name] = _one_line(get(name), fv.LIMITS[name], problems, where, name)
     a_number = out["client_a_number"]
     # One problem a field: a value past the column's 32 characters is reported as too long.
-    if isinstance(a_number, str) and len(a_number) <= 32 and a_number_problem(a_number):
-        problems.add(where("client_a_number"), a_number_problem(a_number))
+    if isinstance(a_number, str) and len(a_number) <= fv.LIMITS["client_a_number"] and fv.a_number_problem(a_number):
+        problems.add(where("client_a_number"), fv.a_number_problem(a_number))
     dob = get("client_dob")
     dob = parse_day(dob, problems, where("client_dob"), today=today, identity=True) if dob else None
-    if dob and dob_problem(dob, today):
-        problems.add(where("client_dob"), dob_problem(dob, today))
+    if dob and fv.dob_problem(dob, today):
+        problems.add(where("client_dob"), fv.dob_problem(dob, today))
         dob = None
     out["client_dob"] = dob.isoformat() if dob else None
     category = get("fee_category")
     out["fee_category"] = None
     if category:
-        from foia.profile import normalize_fee_category
-
         try:
-            out["fee_category"] = normalize_fee_category(category, what="fee_category")
-        except UsageError as exc:
-            problems.add(where("fee_category"), exc.message.split(": ", 1)[-1])
+            out["fee_category"] = fv.fee_category(category)
+        except BadValue as exc:
+            refuse(problems, where, exc)
     limit = get("fee_limit")
     out["fee_limit"] = None
     if limit not in (None, ""):
         try:
-            out["fee_limit"] = parse_amount(limit, what="fee_limit")
-        except UsageError:
+            out["fee_limit"] = fv.fee_limit(limit)
+        except BadValue:
             problems.add(where("fee_limit"), f"{limit!r} is not an amount; use dollars like 25 or 25.50")
     for name in ("fee_waiver", "expedite"):
         value = get(name)
@@ -248,21 +268,17 @@ def common_fields(get, where, problems: Problems, look: Lookups, *, today) -> di
     return out
 
 
-_TAG_OK = re.compile(r"[^\s,;]{1,100}")
-
-
 def parse_tags(value, problems, where) -> list[str]:
-    from foia.tracker.service import normalize_tags
-
+    """A cell's or a list's tags; a bad one is reported at ``where`` (a location)."""
     if not value:
         return []
-    if isinstance(value, str) and _TAG_OK.fullmatch(value.strip()):
+    if isinstance(value, str) and TAG.fullmatch(value.strip()):
         return [value.strip()]
     raw = value if isinstance(value, list) else split_cell(value if isinstance(value, str) else "")
     try:
-        return normalize_tags(raw)
-    except UsageError as exc:
-        problems.add(where, exc.message.split(": ", 1)[-1])
+        return fv.tags(raw)
+    except BadValue as exc:
+        problems.add(where, why(exc))
         return []
 
 
@@ -279,7 +295,7 @@ class Prepared:
 # Request and event ids are INTEGER columns, at most 2**31 - 1 on PostgreSQL (SQLite would take
 # more); one less, so that the number after the highest (the next `add`, the sequence the import
 # sets) still fits.
-MAX_IMPORT_ID = MAX_ID - 1
+MAX_IMPORT_ID = fv.MAX_ID - 1
 
 
 def valid_number(value) -> bool:
