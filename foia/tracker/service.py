@@ -298,7 +298,7 @@ class Tracker(Reads, Refresh, Purge):
                pages: int | None = None, files: Sequence[str] = (), received=None, first_received=None,
                expedite_decision: str | None = None, assignee: str | None = None,
                add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (), by: str | None = None,
-               appeal_of: Sequence[str] = (), expedite_asked=None,
+               appeal_of: Sequence[str] = (), expedite_asked=None, served=None,
                also: Callable[[Any, int], None] | None = None) -> Change:
         """Append what happened to a request (one event per fact) and recompute its deadlines.
 
@@ -321,6 +321,7 @@ class Tracker(Reads, Refresh, Purge):
         extension = self._past_day(extension_notice, "extension_notice")
         asked = self._past_day(expedite_asked, "expedite_asked")
         got = self._past_day(received, "received")
+        served_on = self._past_day(served, "served")
         first = self._past_day(first_received, "first_received")
         fv.count(documents, "documents")
         fv.count(pages, "pages")
@@ -329,7 +330,8 @@ class Tracker(Reads, Refresh, Purge):
         note = fv.text(note, "note")
         assignee_value = None if assignee is None else (fv.text(assignee, "assignee") or "")
         add_t, remove_t = fv.tags(add_tags, "add_tags"), fv.tags(remove_tags, "remove_tags")
-        nothing = not any([new_status, numbers, fee_list, estimated, extension, got, first, asked, documents is not None,
+        nothing = not any([new_status, numbers, fee_list, estimated, extension, got, first, asked, served_on,
+                           documents is not None,
                            pages is not None, file_refs, expedite_decision, note, assignee is not None, add_t, remove_t])
         if nothing:
             raise UsageError(Text("nothing to record; give ", Field("status"), ", ", Field("note"), ", ",
@@ -389,6 +391,17 @@ class Tracker(Reads, Refresh, Purge):
                     raise fv.bad("expedite_asked", f"request {rid} asked for expedited processing when it was filed; "
                                                    "its decision clock runs from receipt")
                 new.append(self.new_event(rid, "expedite-asked", asked, actor))
+            if served_on is not None:
+                # Service of a complaint starts the answer's 30 days (552(a)(4)(C)): only in litigation.
+                sued = [m.occurred_on for m in dv.status_events(evs) if m.status == "in-litigation"]
+                if new_status == "in-litigation":
+                    sued.append(on)
+                if not any(d <= served_on for d in sued):
+                    raise BadValue(Text(Field("served"), f": request {rid} is not in litigation on "
+                                        f"{served_on.isoformat()}; record the lawsuit with ", Field("status"),
+                                        " in-litigation ", Field("on"), " DATE (the day the complaint was filed), "
+                                        "then the service"), field="served")
+                new.append(self.new_event(rid, "served", served_on, actor))
             if estimated is not None:
                 new.append(self.new_event(rid, "estimated-completion", on, actor, data={"date": estimated.isoformat()}))
             if extension is not None:

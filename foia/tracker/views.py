@@ -117,6 +117,8 @@ def summary_of(type_: str, status: str | None, data: dict, on: date | None = Non
         return f"referred to {data.get('office')}{when}"
     if type_ == "expedite-asked":
         return f"expedited processing asked{when}"
+    if type_ == "served":
+        return f"complaint served on the agency{when}"
     if type_ == "documents":
         parts = []
         if data.get("count") is not None:
