@@ -153,7 +153,7 @@ def search(ctx, text, where, request, office, identity, limit, db, fmt):
 
 
 def _search_documents(ctx, text, request, office, identity, limit, db, fmt):
-    from foia.commands.track import _tracker
+    from foia.commands.track_common import open_tracker as _tracker
     from foia.vault.search import search as search_documents
 
     ctx.ensure_object(dict)

@@ -178,6 +178,14 @@ def appealable(evs: Sequence[Event], on: date, state: State) -> tuple[list[str],
     return targets, context
 
 
+def remand_refusal(remanded_on: date) -> str:
+    """Why the determination (or the silence) cannot be appealed after its remand, the words after
+    "the request" or "request N": foia knows no clock for the reprocessing, so nothing is overdue."""
+    return (f"was remanded on {remanded_on.isoformat()} and no new determination has been recorded since; foia "
+            "knows no deadline for reprocessing after a remand, so none is overdue: record the new determination, "
+            "then appeal it")
+
+
 _NOTHING_OF = {"determination": "no determination", "no-response": "no overdue determination",
                "fee-waiver-denial": "no fee-waiver denial", "expedite-denial": "no expedite denial"}
 

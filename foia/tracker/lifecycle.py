@@ -176,10 +176,10 @@ def check_transition(request_id: int | str, old: str | None, new: str, *, on: da
             raise MoveRefused(f"{head}: {_WHY_CLOSED[old]}")
         if old in DETERMINATIONS and new in DETERMINATIONS:
             raise MoveRefused(f"{head}: the request is already determined ({old}); appeal it (appealed), or "
-                            "fix a mistaken entry with `foia track correct`")
+                              "fix a mistaken entry with `foia track correct`")
         if new == "acknowledged" and old == "draft":
             raise MoveRefused(f"{head}: a draft has not been submitted; record the submission first "
-                            f"(foia track update {request_id} --status submitted --on DATE)")
+                              f"(foia track update {request_id} --status submitted --on DATE)")
         if new == "acknowledged":
             raise MoveRefused(Text(f"{head}: an acknowledgement comes right after submission; record it with an "
                                    "earlier ", Field("on"), " date"), field="on")
@@ -188,13 +188,13 @@ def check_transition(request_id: int | str, old: str | None, new: str, *, on: da
     if new == "appealed" and old in PROCESSING | {"in-mediation", "appealed"} | APPEAL_DECISIONS \
             and not has_determination:
         if remanded_on is not None:
-            raise MoveRefused(f"{head}: the request was remanded on {remanded_on.isoformat()} and no new "
-                            "determination has been recorded since; foia knows no deadline for reprocessing "
-                            "after a remand, so none is overdue: record the new determination, then appeal it")
+            from foia.tracker.appeals import remand_refusal
+
+            raise MoveRefused(f"{head}: the request {remand_refusal(remanded_on)}")
         if determination_due is not None and on > determination_due:
             return
         if determination_due is not None:
             raise MoveRefused(f"{head}: there is no determination to appeal yet, and it is not due until "
-                            f"{determination_due.isoformat()}; appeal after a determination or once it is overdue")
+                              f"{determination_due.isoformat()}; appeal after a determination or once it is overdue")
         raise MoveRefused(f"{head}: there is no determination to appeal yet; appeal after a determination "
-                        "or once it is overdue")
+                          "or once it is overdue")

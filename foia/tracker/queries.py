@@ -303,7 +303,7 @@ class Reads:
             where.append(r.status.in_(codes))
         if office:
             where.append(r.office.in_(self.offices_of(office)))
-        # Names and tags match whatever their case ("--assignee maria" finds "Maria"): the spellings
+        # Names and tags match whatever their case (assignee "maria" finds "Maria"): the spellings
         # stored are found first, so the main query still uses the index on the column.
         if assignee:
             where.append(r.assignee.in_(spellings(r.assignee, assignee)))
