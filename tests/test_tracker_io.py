@@ -606,3 +606,43 @@ def test_a_spreadsheet_imported_twice_is_refused_by_its_tracking_numbers(db_url,
     assert result.output.splitlines()[0] == (f"{dup}: row 3: tracking number NRC-9 (uscis) is also on row 2: the same "
                                             "request twice? remove one row")
     assert len(json.loads(run("list", "--json").output)) == 3
+
+
+def test_the_export_formats_are_one_table_the_command_offers():
+    from foia.commands.track_data import track_export
+    from foia.errors import UsageError
+    from foia.naming import as_flags
+    from foia.tracker.export import EXPORTERS, export_format
+
+    [choice] = [p.type for p in track_export.params if p.name == "fmt"]
+    assert list(choice.choices) == list(EXPORTERS) == ["csv", "json", "ics"]
+    with pytest.raises(UsageError) as caught:
+        export_format("pdf")
+    assert caught.value.field == "format"
+    assert str(caught.value) == "format: 'pdf' is not an export format; use csv, json or ics"
+    assert as_flags(caught.value) == "--format: 'pdf' is not an export format; use csv, json or ics"
+
+
+def test_the_importer_checks_a_file_without_a_database(tmp_path):
+    from foia.directory import load_directory
+    from foia.tracker.importer import check_file
+
+    src = tmp_path / "rows.csv"
+    src.write_text("title,office,status,filed_on,tracking_numbers,tags\n"
+                   "ICM records,ice,acknowledged,2025-01-02,2025-ICFO-1,icm;contracts\nDraft one,cbp,draft,,,\n",
+                   encoding="utf-8")
+    rows, problems = check_file(src, directory=load_directory(), today=date(2025, 3, 1), actor="ana")
+    assert problems == []
+    assert [(r.row["title"], r.row["office"], r.where, r.tags) for r in rows] == [
+        ("ICM records", "ice", "row 2", ["icm", "contracts"]), ("Draft one", "cbp", "row 3", [])]
+    assert [[(e["type"], e["status"], str(e["occurred_on"])) for e in r.events] for r in rows] == [
+        [("status", "submitted", "2025-01-02"), ("status", "acknowledged", "2025-01-02"),
+         ("tracking-number", None, "2025-01-02")],
+        [("created", "draft", "2025-03-01")]]
+    # The same request twice (its office's number, no uid): found in the file, no database needed.
+    src.write_text("title,office,filed_on,tracking_numbers\nA,ice,2025-01-02,2025-ICFO-1\n"
+                   "B,hsi,2025-01-03,2025-ICFO-1\n", encoding="utf-8")
+    rows, problems = check_file(src, directory=load_directory(), today=date(2025, 3, 1))
+    assert problems == [f"{src}: row 3: tracking number 2025-ICFO-1 (hsi) is also on row 2: the same request twice? "
+                        "remove one row"]
+    assert not list(tmp_path.rglob("*.db"))

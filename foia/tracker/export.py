@@ -159,13 +159,18 @@ def export(tracker, fmt: str, out=None, *, redact: bool = False, keep_notes: boo
     (a path; None = stdout). Returns the number of requests (json/csv) or calendar events (ics)
     written. For ics: ``reminders`` are the days before a requester deadline its alarms go off
     (empty: none) and ``assignee`` keeps one person's requests."""
-    fmt = (fmt or "").lower()
-    writer = EXPORTERS.get(fmt)
-    if writer is None:
+    writer = EXPORTERS[export_format((fmt or "").lower())]
+    return writer(tracker, out, redact=redact, keep_notes=keep_notes, reminders=reminders, assignee=assignee)
+
+
+def export_format(fmt: str) -> str:
+    """``fmt`` when it is an export format (a key of :data:`EXPORTERS`), else the error naming
+    the field ``format``."""
+    if fmt not in EXPORTERS:
         *rest, last = EXPORTERS
         raise UsageError(Text(Field("format"), f": {fmt!r} is not an export format; use {', '.join(rest)} or {last}"),
                          field="format")
-    return writer(tracker, out, redact=redact, keep_notes=keep_notes, reminders=reminders, assignee=assignee)
+    return fmt
 
 
 def _export_json(tracker, out, *, redact: bool, keep_notes: bool, **_) -> int:

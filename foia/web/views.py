@@ -472,11 +472,9 @@ def users():
 @admin.route("/export", methods=["POST"])
 @requires("admin")
 def export_():
-    from foia.tracker.export import export
+    from foia.tracker.export import export, export_format
 
-    fmt = request.form.get("format", "")
-    if fmt not in ("csv", "json", "ics"):
-        raise UsageError(f"--format: {fmt!r} is not an export format; use csv, json or ics")
+    fmt = export_format(request.form.get("format", ""))     # refused before it names a file
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"foia-export.{fmt}"
         export(tracker(), fmt, out, redact=request.form.get("redact") == "1",
