@@ -10,7 +10,7 @@ Modules, one rule each:
 - ``moves``     which status changes, corrections and dates the history allows
 - ``appeals``   what an appeal is of and on which ground; the remand refusal
 - ``derive``    status, tolling periods and deadlines computed from the events
-- ``exhaustion`` when the requester may sue, and the limitations period
+- ``litigation`` when the requester may sue (exhaustion, limitations), the answer after service
 - ``fees``      what an office may ask in fees (warnings)
 - ``offices``   the office's details as recorded, and what a linked contract stands for
 - ``events``    an event's row, unique ids, who records a change

@@ -320,8 +320,8 @@ class Tracker(Reads, Refresh, Purge):
             fv.calendar_day(estimated, "estimated_completion")
         extension = self._past_day(extension_notice, "extension_notice")
         asked = self._past_day(expedite_asked, "expedite_asked")
-        got = self._past_day(received, "received")
         served_on = self._past_day(served, "served")
+        got = self._past_day(received, "received")
         first = self._past_day(first_received, "first_received")
         fv.count(documents, "documents")
         fv.count(pages, "pages")
@@ -331,8 +331,8 @@ class Tracker(Reads, Refresh, Purge):
         assignee_value = None if assignee is None else (fv.text(assignee, "assignee") or "")
         add_t, remove_t = fv.tags(add_tags, "add_tags"), fv.tags(remove_tags, "remove_tags")
         nothing = not any([new_status, numbers, fee_list, estimated, extension, got, first, asked, served_on,
-                           documents is not None,
-                           pages is not None, file_refs, expedite_decision, note, assignee is not None, add_t, remove_t])
+                           documents is not None, pages is not None, file_refs, expedite_decision, note,
+                           assignee is not None, add_t, remove_t])
         if nothing:
             raise UsageError(Text("nothing to record; give ", Field("status"), ", ", Field("note"), ", ",
                                   Field("tracking_number"), ", a fee, a date or documents (see `foia track update ",
