@@ -22,6 +22,7 @@ from typing import Any, Callable
 from foia.errors import BadValue, FoiaError, UsageError
 from foia.naming import Field, Text
 from foia.parse import TAG
+from foia.parse import parse_day as day_of
 from foia.tracker import fields as fv
 
 MAX_REPORTED = 20
@@ -58,20 +59,20 @@ class Problems:
         self.items.append(f"{self.path}: {where}: {what}")
 
 
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
 def iso_day(value) -> date | None:
-    """``value`` as a date when it is a real YYYY-MM-DD day, else None."""
-    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
+    """``value`` as a date when it is a real YYYY-MM-DD day (foia.parse's rule; spaces around it
+    are the caller's to strip), else None."""
+    if not isinstance(value, str) or not value or value != value.strip():
+        return None
+    try:
+        return day_of(value, "date")
+    except BadValue:
+        return None
 
 
 def parse_day(text, problems, where, *, today, identity=False, future_ok=False) -> date | None:
+    """A cell's past date (``future_ok``: any date) on the working-day calendar; a problem is reported
+    at ``where`` (an identity field's value is never echoed)."""
     if not text:
         return None
     value = text.strip() if isinstance(text, str) else text
