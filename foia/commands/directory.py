@@ -6,7 +6,7 @@ import click
 
 from foia.directory import describe
 from foia.directory import Directory, load_directory
-from foia.output import emit, output_options, to_json
+from foia.commands.output import emit, output_options, to_json
 
 
 def _directory(ctx: click.Context) -> Directory:

@@ -6,7 +6,7 @@ import click
 
 from foia.commands.track_common import (DATE, MAX_DAYS, by_option, db_flag, deadline_line, open_tracker, plural,
                                         print_change, today_option, warn_unfinished_recompute)
-from foia.output import emit, output_options, to_json
+from foia.commands.output import emit, output_options, to_json
 from foia.tracker.derive import APPEAL_TARGETS, FROM_SENDING
 from foia.vocab import SENT_VIA
 

@@ -21,7 +21,7 @@ from foia.commands.track_common import by_option, open_tracker, plural, today_op
 def track_export(ctx, fmt, out, redact, keep_notes, reminders, no_reminders, assignee, today):
     """Export every request: json (everything, re-importable), csv (one row per request), ics (deadlines,
     with reminders before yours, the assignee, OVERDUE and LAPSED marked)."""
-    from foia.tracker.io import DEFAULT_REMINDERS, export
+    from foia.tracker.export import DEFAULT_REMINDERS, export
 
     if keep_notes and not redact:
         raise click.UsageError("--keep-notes works with --redact (an export without --redact keeps everything)")
@@ -44,7 +44,7 @@ def track_export(ctx, fmt, out, redact, keep_notes, reminders, no_reminders, ass
 @click.pass_context
 def track_import(ctx, file, fmt):
     """Import requests from CSV or JSON: all rows or none; every bad row is reported."""
-    from foia.tracker.io import ImportRejected, import_file
+    from foia.tracker.bulk import ImportRejected, import_file
 
     tracker = open_tracker(ctx)
     try:
@@ -74,7 +74,7 @@ def track_import(ctx, file, fmt):
 @click.pass_context
 def track_backup(ctx, out):
     """Back up the whole tracker (SQLite: a consistent copy; PostgreSQL: a JSON export)."""
-    from foia.tracker.io import backup
+    from foia.tracker.backup import backup
 
     tracker = open_tracker(ctx)
     path, kind = backup(tracker, out)

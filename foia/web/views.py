@@ -491,7 +491,7 @@ def page():
 def feed(token):
     """The deadlines as a calendar, for Outlook or Google Calendar to poll: the token is the
     only secret a calendar client can carry."""
-    from foia.tracker.io import export
+    from foia.tracker.export import export
 
     owner = accounts.calendar_owner(store(), token, local_name=current_app.config["FOIA_LOCAL_NAME"])
     if owner is None:
@@ -567,12 +567,10 @@ def _lines_done(total: int):
 @requires("admin")
 def export_():
     """Start an export; its page shows the progress and then offers the file."""
-    from foia.tracker.io import export
+    from foia.tracker.export import export, export_format
     from foia.web import jobs
 
-    fmt = request.form.get("format", "")
-    if fmt not in ("csv", "json", "ics"):
-        raise UsageError(f"--format: {fmt!r} is not an export format; use csv, json or ics")
+    fmt = export_format(request.form.get("format", ""))     # refused before it names a file
     redact, keep_notes = request.form.get("redact") == "1", request.form.get("keep_notes") == "1"
     t = tracker()
     name = f"foia-{t.today().isoformat()}.{fmt}"
@@ -597,7 +595,7 @@ def import_():
     """Start an import (all or nothing); its page shows the rows and then the outcome."""
     import shutil
 
-    from foia.tracker.io import ImportRejected, import_file
+    from foia.tracker.bulk import ImportRejected, import_file
     from foia.web import jobs
 
     upload = request.files.get("file")
@@ -657,7 +655,7 @@ def _rows_in(path: Path) -> int | None:
 def backup():
     """Start a backup: SQLite's online copy of the database (progress in bytes), or on
     PostgreSQL a JSON export of everything (progress in requests)."""
-    from foia.tracker.io import backup as make_backup
+    from foia.tracker.backup import backup as make_backup
     from foia.web import jobs
 
     st, t = store(), tracker()
