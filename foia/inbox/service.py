@@ -202,7 +202,9 @@ class Inbox:
         q = select(*cols).order_by(inbox_messages.c.id)
         if state:
             if state not in STATES:
-                raise UsageError(f"--state: use one of {', '.join(STATES)}")
+                from foia.naming import Field, Text
+
+                raise UsageError(Text(Field("state"), f": use one of {', '.join(STATES)}"), field="state")
             q = q.where(inbox_messages.c.state == state)
         if request is not None:
             q = q.where(inbox_messages.c.request_id == self.tracker.get(request))

@@ -244,9 +244,11 @@ class Store:
     def _operational(self, exc) -> FoiaError:
         reason = _reason(exc)
         if _damaged(exc):
-            return FoiaError(f"the tracker database {self.shown()} is damaged ({reason}); put your latest "
-                             "`foia track backup` copy in its place (or import your latest `foia track export "
-                             "--format json` into a new database)")
+            from foia.naming import Field, Text
+
+            return FoiaError(Text(f"the tracker database {self.shown()} is damaged ({reason}); put your latest "
+                                  "`foia track backup` copy in its place (or import your latest `foia track export ",
+                                  Field("format"), " json` into a new database)"))
         if "locked" in reason or "busy" in reason:
             return FoiaError(f"the tracker database {self.shown()} stayed busy for "
                              f"{BUSY_TIMEOUT_MS // 1000} s (another foia process is writing); try again")
