@@ -400,54 +400,38 @@ class Reads:
         ``open`` counts the requests still open and ``next`` is the soonest deadline ahead, so
         a quiet morning still says where the queue stands.
         """
-        from sqlalchemy import and_, func, select, true
-
         for value, field in ((within, "within"), (lapsed_days, "lapsed_days"), (stale_days, "stale_days")):
             if value < 0:
                 raise bad(field, "give a number of days >= 0")
+        if limit < 1:
+            raise bad("limit", "give a number of requests >= 1")
         today = self.today()
         horizon = today + timedelta(days=within)
-        d, r = deadlines.c, requests.c
-        mine = [r.assignee.in_(spellings(r.assignee, assignee))] if assignee else []
         sections = [
-            ("overdue_determinations", "Overdue determinations", ("determination",), None, today, "followup"),
-            ("appeal_windows", f"Appeal windows closing within {within} days", dv.APPEAL_WINDOWS, today, horizon,
-             "appeal"),
-            ("late_expedite_decisions", "Late expedite decisions", ("expedite_decision",), None, today, "followup"),
-            ("overdue_appeal_decisions", "Overdue appeal decisions", ("appeal_decision",), None, today, "followup"),
-            ("clarifications_due", f"Clarification answers due within {within} days", ("clarification_close",),
-             today, horizon, None),
+            ("overdue_determinations", "Overdue determinations", "followup"),
+            ("appeal_windows", f"Appeal windows closing within {within} days", "appeal"),
+            ("late_expedite_decisions", "Late expedite decisions", "followup"),
+            ("overdue_appeal_decisions", "Overdue appeal decisions", "followup"),
+            ("clarifications_due", f"Clarification answers due within {within} days", None),
             # Privacy Act amendment: no FOIA follow-up letter fits them, so no command.
-            ("overdue_amendment_clocks", "Overdue Privacy Act amendment clocks", dv.AMENDMENT_CLOCKS, None, today,
-             None),
+            ("overdue_amendment_clocks", "Overdue Privacy Act amendment clocks", None),
         ]
         if lapsed_days:
-            # A requester window stays open in the table once its day has passed (nothing closed
-            # it): the days just after are when a late appeal can still be argued or a new
-            # request filed, so it is shown instead of vanishing.
-            sections.append(("lapsed_windows", f"Lapsed in the last {lapsed_days} days",
-                             dv.APPEAL_WINDOWS + ("clarification_close",), today - timedelta(days=lapsed_days),
-                             today - timedelta(days=1), None))
+            sections.append(("lapsed_windows", f"Lapsed in the last {lapsed_days} days", None))
+        params = {"today": today, "horizon": horizon, "limit": limit,
+                  "lapsed_from": today - timedelta(days=lapsed_days), "lapsed_to": today - timedelta(days=1),
+                  "cutoff": today - timedelta(days=stale_days)}
+        if assignee:
+            params["assignee"] = assignee.strip().lower()
         out = {"today": today.isoformat(), "within": within, "assignee": assignee, "lapsed_days": lapsed_days,
                "stale_days": stale_days, "sections": []}
         cal = self.calendar()
         with self.store.read() as conn:
-            for key, title, keys, lo, hi, action in sections:
-                # Agency deadlines: due strictly before today is late. Requester windows: from today
-                # to the horizon inclusive.
-                cond = [d.open == true(), d.key.in_(keys), d.due.is_not(None)]
-                if lo is None:
-                    cond.append(d.due < hi)
-                else:
-                    cond += [d.due >= lo, d.due <= hi]
-                if mine:
-                    cond.append(d.request_id.in_(select(r.id).where(*mine)))
-                total = conn.execute(select(func.count()).select_from(deadlines).where(and_(*cond))).scalar()
-                rows = conn.execute(
-                    select(d.request_id, d.key, d.label, d.start, d.due, d.rule, r.title, r.office, r.status,
-                           r.assignee)
-                    .join(requests, r.id == d.request_id)
-                    .where(and_(*cond)).order_by(d.due, d.request_id).limit(limit)).all()
+            found: dict[int, list] = {}
+            for row in conn.execute(_due_statement(bool(lapsed_days), bool(assignee)), params):
+                found.setdefault(row.section, []).append(row)
+            for number, (key, title, action) in enumerate(sections):
+                rows = found.get(number, [])
                 items = []
                 for row in rows:
                     item = {"id": row.request_id, "title": row.title, "office": row.office, "status": row.status,
@@ -470,52 +454,27 @@ class Reads:
                         if ground:
                             item["command"] = f"foia track appeal {row.request_id} --ground {ground}"
                     items.append(item)
-                out["sections"].append({"key": key, "title": title, "total": total, "items": items})
+                out["sections"].append({"key": key, "title": title, "total": rows[0].total if rows else 0,
+                                        "items": items})
             if stale_days:
-                out["sections"].append(self._stale_section(conn, today, stale_days, limit, mine))
+                out["sections"].append(self._stale_section(conn, today, stale_days, params))
             out["open"] = out["next"] = None
             if not any(sec["total"] for sec in out["sections"]):
                 # Only a quiet morning says where the queue stands: counting every open request
                 # reads the whole status index, which a busy morning (a large queue) need not pay.
-                open_cond = [r.status.not_in(sorted(lc.END_STATES | {"draft"}))] + mine
-                out["open"] = conn.execute(select(func.count()).select_from(requests).where(*open_cond)).scalar()
-                ahead = [d.open == true(), d.due >= today]
-                if mine:
-                    ahead.append(d.request_id.in_(select(r.id).where(*mine)))
-                nxt = conn.execute(select(d.request_id, d.label, d.due, r.office)
-                                   .join(requests, r.id == d.request_id)
-                                   .where(*ahead).order_by(d.due, d.request_id).limit(1)).first()
-                out["next"] = ({"id": nxt.request_id, "label": nxt.label, "due": nxt.due.isoformat(),
-                                "office": nxt.office} if nxt else None)
+                quiet = conn.execute(_quiet_statement(bool(assignee)), params).one()
+                out["open"] = quiet.open
+                out["next"] = ({"id": quiet.request_id, "label": quiet.label, "due": quiet.due.isoformat(),
+                                "office": quiet.office} if quiet.request_id is not None else None)
         return out
 
-    def _stale_section(self, conn, today: date, stale_days: int, limit: int, mine: list) -> dict:
+    def _stale_section(self, conn, today: date, stale_days: int, params: dict) -> dict:
         """Requests in a ``STALE_STATUSES`` status whose latest event is ``stale_days`` or more days
         old and with no open deadline of either party (one would list them in its own section, now
         or when it comes near)."""
-        from sqlalchemy import func, or_, select
-
-        r, e = requests.c, events.c
-        cutoff = today - timedelta(days=stale_days)
-        # Recording, correcting or purging is bookkeeping, not movement of the request. The
-        # latest event of each candidate is one look-up in ix_events_request; a request whose
-        # status changed after the cutoff moved (that change is an event) and is not a candidate.
-        last_on = (select(func.max(e.occurred_on)).where(
-            e.request_id == r.id, e.type.not_in(["correction", "purged"]),
-            or_(e.type != "created", e.status == "draft")).scalar_subquery()).label("last_on")
-        # The ids by status first: on "agency_due IS NULL" alone SQLite would read that index's
-        # entries for every closed request of an archive; the few waiting ones are what to read.
-        waiting = select(r.id).where(r.status.in_(sorted(STALE_STATUSES))).scalar_subquery()
-        candidates = select(r.id, r.title, r.office, r.status, r.assignee, r.status_on, last_on).where(
-            r.id.in_(waiting), or_(r.status_on.is_(None), r.status_on <= cutoff),
-            r.agency_due.is_(None), or_(r.requester_due_last.is_(None), r.requester_due_last < today),
-            *mine).subquery()
-        c = candidates.c
-        base = select(c.id, c.title, c.office, c.status, c.assignee, c.status_on, c.last_on).where(
-            c.last_on <= cutoff)
-        total = conn.execute(select(func.count()).select_from(base.subquery())).scalar()
-        items = []
-        for row in conn.execute(base.order_by(c.last_on, c.id).limit(limit)):
+        items, total = [], 0
+        for row in conn.execute(_stale_statement("assignee" in params), params):
+            total = row.total
             item = {"id": row.id, "title": row.title, "office": row.office, "status": row.status,
                     "assignee": row.assignee, "last_event_on": row.last_on.isoformat(),
                     "days_quiet": (today - row.last_on).days, "why": STALE_STATUSES[row.status]}
@@ -526,3 +485,118 @@ class Reads:
             items.append(item)
         return {"key": "stale", "title": f"No movement for {stale_days} days or more", "total": total,
                 "items": items}
+
+
+# The morning view's statements, built once per shape (lapsed windows shown or not, one assignee
+# or all) with their dates, limit and assignee as parameters: building and compiling them cost
+# about as much as running them. Each section's total comes with its rows: an uncorrelated count
+# (one index-range count, evaluated once) beside the first `limit` rows in deadline order.
+_STATEMENTS: dict = {}
+
+
+def _mine(column):
+    """``column`` equal to the ``assignee`` parameter ignoring case: the stored spellings are found
+    first, so the outer query still uses the column's index."""
+    from sqlalchemy import bindparam, func, select
+
+    return column.in_(select(column).where(func.lower(column) == bindparam("assignee")).distinct()
+                      .scalar_subquery())
+
+
+def _due_statement(lapsed: bool, mine: bool):
+    """One statement for every deadline section of ``due``: its rows (``section``: the index in
+    ``due``'s list, ``total``: that section's count), ordered by section, due date and request."""
+    shape = ("due", lapsed, mine)
+    if shape in _STATEMENTS:
+        return _STATEMENTS[shape]
+    from sqlalchemy import Date, Integer, and_, bindparam, func, literal, select, true, union_all
+
+    today, horizon = bindparam("today", type_=Date), bindparam("horizon", type_=Date)
+    # (keys, from, to): agency deadlines are late when due strictly before today (no "from");
+    # requester windows count from the first day to the last inclusive.
+    ranges = [(("determination",), None, today), (dv.APPEAL_WINDOWS, today, horizon),
+              (("expedite_decision",), None, today), (("appeal_decision",), None, today),
+              (("clarification_close",), today, horizon), (dv.AMENDMENT_CLOCKS, None, today)]
+    if lapsed:
+        # A requester window stays open in the table once its day has passed (nothing closed
+        # it): the days just after are when a late appeal can still be argued or a new
+        # request filed, so it is shown instead of vanishing.
+        ranges.append((dv.APPEAL_WINDOWS + ("clarification_close",), bindparam("lapsed_from", type_=Date),
+                       bindparam("lapsed_to", type_=Date)))
+    parts = []
+    for number, (keys, lo, hi) in enumerate(ranges):
+        def where(d, r):
+            cond = [d.open == true(), d.key.in_(keys), d.due.is_not(None)]
+            cond += [d.due < hi] if lo is None else [d.due >= lo, d.due <= hi]
+            # lower(assignee) rather than the stored spellings: the deadlines' index then drives
+            # the query (a section's few rows), not every request of one assignee per section.
+            return and_(*cond, *([func.lower(r.assignee) == bindparam("assignee")] if mine else []))
+
+        cd, cr = deadlines.alias("cd"), requests.alias("cr")
+        counted = select(func.count()).select_from(cd)
+        if mine:
+            counted = counted.join(cr, cr.c.id == cd.c.request_id)
+        total = counted.where(where(cd.c, cr.c)).scalar_subquery()
+        d, r = deadlines.c, requests.c
+        parts.append(select(literal(number, Integer).label("section"), total.label("total"), d.request_id, d.key,
+                            d.label, d.start, d.due, d.rule, r.title, r.office, r.status, r.assignee)
+                     .join_from(deadlines, requests, r.id == d.request_id).where(where(d, r))
+                     .order_by(d.due, d.request_id).limit(bindparam("limit")).subquery())
+    every = union_all(*(select(p) for p in parts)).subquery()
+    c = every.c
+    _STATEMENTS[shape] = statement = select(every).order_by(c.section, c.due, c.request_id)
+    return statement
+
+
+def _stale_statement(mine: bool):
+    """The stale section of ``due``: its first `limit` rows, each with the section's total."""
+    shape = ("stale", mine)
+    if shape in _STATEMENTS:
+        return _STATEMENTS[shape]
+    from sqlalchemy import Date, bindparam, func, or_, select
+
+    r, e = requests.c, events.c
+    cutoff = bindparam("cutoff", type_=Date)
+    # Recording, correcting or purging is bookkeeping, not movement of the request. The
+    # latest event of each candidate is one look-up in ix_events_request; a request whose
+    # status changed after the cutoff moved (that change is an event) and is not a candidate.
+    last_on = (select(func.max(e.occurred_on)).where(
+        e.request_id == r.id, e.type.not_in(["correction", "purged"]),
+        or_(e.type != "created", e.status == "draft")).scalar_subquery()).label("last_on")
+    # The ids by status first: on "agency_due IS NULL" alone SQLite would read that index's
+    # entries for every closed request of an archive; the few waiting ones are what to read.
+    waiting = select(r.id).where(r.status.in_(sorted(STALE_STATUSES))).scalar_subquery()
+    candidates = select(r.id, r.title, r.office, r.status, r.assignee, r.status_on, last_on).where(
+        r.id.in_(waiting), or_(r.status_on.is_(None), r.status_on <= cutoff),
+        r.agency_due.is_(None), or_(r.requester_due_last.is_(None),
+                                    r.requester_due_last < bindparam("today", type_=Date)),
+        *([_mine(r.assignee)] if mine else [])).subquery()
+    c = candidates.c
+    # The count over the same rows, before the limit: the candidates are read once.
+    _STATEMENTS[shape] = statement = (
+        select(c.id, c.title, c.office, c.status, c.assignee, c.last_on, func.count().over().label("total"))
+        .where(c.last_on <= cutoff).order_by(c.last_on, c.id).limit(bindparam("limit")))
+    return statement
+
+
+def _quiet_statement(mine: bool):
+    """A quiet morning's one row: the open requests' count and the soonest deadline ahead (its
+    columns NULL when there is none)."""
+    shape = ("quiet", mine)
+    if shape in _STATEMENTS:
+        return _STATEMENTS[shape]
+    from sqlalchemy import Date, bindparam, func, select, true
+
+    d, r = deadlines.c, requests.c
+    counted = requests.alias("o")
+    opened = (select(func.count()).select_from(counted)
+              .where(counted.c.status.not_in(sorted(lc.END_STATES | {"draft"})),
+                     *([_mine(counted.c.assignee)] if mine else [])).scalar_subquery())
+    ahead = [d.open == true(), d.due >= bindparam("today", type_=Date)]
+    if mine:
+        ahead.append(d.request_id.in_(select(r.id).where(_mine(r.assignee))))
+    nxt = (select(d.request_id, d.label, d.due, r.office).join_from(deadlines, requests, r.id == d.request_id)
+           .where(*ahead).order_by(d.due, d.request_id).limit(1).subquery())
+    one = select(opened.label("open")).subquery()
+    _STATEMENTS[shape] = statement = select(one.c.open, nxt).select_from(one.outerjoin(nxt, true()))
+    return statement
