@@ -211,14 +211,21 @@ class Inbox:
         if limit:
             q = q.limit(limit)
         with self.tracker.store.read() as conn:
-            pending = self._pending_counts(conn)
-            return [_summary_dict(r, pending.get(r.id, 0)) for r in conn.execute(q)]
+            rows = conn.execute(q).all()
+            pending = self._pending_counts(conn, [r.id for r in rows])
+            return [_summary_dict(r, pending.get(r.id, 0)) for r in rows]
 
-    def _pending_counts(self, conn) -> dict[int, int]:
+    def _pending_counts(self, conn, ids: Sequence[int]) -> dict[int, int]:
+        """Pending proposals of the messages ``ids`` (a request's page asks about its few
+        messages, not the whole inbox's)."""
         from sqlalchemy import func, select
 
-        return dict(conn.execute(select(inbox_proposals.c.message, func.count()).where(
-            inbox_proposals.c.state == "pending").group_by(inbox_proposals.c.message)).all())
+        p = inbox_proposals.c
+        out: dict[int, int] = {}
+        for start in range(0, len(ids), 500):
+            out.update(conn.execute(select(p.message, func.count()).where(
+                p.message.in_(ids[start:start + 500]), p.state == "pending").group_by(p.message)).all())
+        return out
 
     def show(self, key) -> dict:
         """One message: headers, its text (HTML reduced to text), attachments, why it matched
