@@ -1,0 +1,84 @@
+"""The tracker's reads and upkeep at scale: what `list` reads through its indexes, and a
+recompute that writes only what changed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracker_support import track_runner
+
+
+@pytest.fixture(autouse=True)
+def _user(monkeypatch):
+    monkeypatch.setenv("FOIA_USER", "ana")
+
+
+def _queue(run):
+    for i in range(12):
+        run("add", "--title", f"R{i}", "--office", ["ice", "fbi", "cbp", "hsi"][i % 4], "--on", f"2025-01-{i + 2:02d}",
+            "--tracking-number", f"N-{i}", "--assignee", ["Maria", "bo", "maria"][i % 3], "--tag", f"t{i % 2}")
+        if i % 3 == 1:
+            run("update", str(i + 1), "--status", "awaiting-clarification", "--on", "2025-01-20")
+        if i % 4 == 2:
+            run("update", str(i + 1), "--status", "denied", "--on", "2025-02-20")
+
+
+def _stored(url):
+    """Every row a recompute could write, with what would show a rewrite: the requests'
+    updated_at, the tracking numbers' ids (a new row gets a new id)."""
+    from sqlalchemy import select
+
+    from foia.tracker.models import deadlines, requests, tracking_numbers
+    from foia.tracker.store import open_store
+
+    store = open_store(url)
+    try:
+        with store.read() as conn:
+            return ([tuple(r) for r in conn.execute(select(requests).order_by(requests.c.id))],
+                    [tuple(r) for r in conn.execute(select(tracking_numbers).order_by(tracking_numbers.c.id))],
+                    [tuple(r) for r in conn.execute(select(deadlines).order_by(deadlines.c.request_id,
+                                                                               deadlines.c.key))])
+    finally:
+        store.dispose()
+
+
+def test_recompute_of_an_unchanged_queue_writes_no_row_and_rewrites_only_what_changed(db_url):
+    from sqlalchemy import update
+
+    from foia.tracker.models import requests
+    from foia.tracker.service import Tracker
+    from foia.tracker.store import open_store
+
+    run = track_runner(db_url)
+    _queue(run)
+    before = _stored(db_url)
+    store = open_store(db_url)
+    try:
+        changes = []
+        if store.is_sqlite:
+            from sqlalchemy import event
+
+            # SQLite counts every row a statement inserts, updates or deletes on the connection.
+            event.listen(store.engine, "commit", lambda conn: changes.append(
+                conn.connection.dbapi_connection.total_changes))
+        tracker = Tracker(store)
+        assert tracker.recompute(batch=5) == 12
+        assert _stored(db_url) == before
+        if store.is_sqlite:
+            # Rows written by each transaction (a read, the recompute mark, three batches, the
+            # mark cleared): the mark is all that was written.
+            assert [b - a for a, b in zip([0] + changes, changes)] == [0, 1, 0, 0, 0, 1]
+        # A stale cache on one request: that request alone is rewritten.
+        store.write(lambda c: c.execute(update(requests).where(requests.c.id == 1).values(
+            agency_due=None, updated_at="2000-01-01T00:00:00.000000Z")))
+        tracker.recompute(batch=5)
+    finally:
+        store.dispose()
+    after = _stored(db_url)
+    assert after[1:] == before[1:]
+    assert [r for r in after[0] if r[0] != 1] == [r for r in before[0] if r[0] != 1]
+    fixed = next(r for r in after[0] if r[0] == 1)
+    was = next(r for r in before[0] if r[0] == 1)
+    assert fixed != was and "2000-01-01T00:00:00.000000Z" not in fixed
+    assert [v for v, c in zip(fixed, requests.c) if c.name != "updated_at"] == \
+        [v for v, c in zip(was, requests.c) if c.name != "updated_at"]
