@@ -82,3 +82,38 @@ def test_recompute_of_an_unchanged_queue_writes_no_row_and_rewrites_only_what_ch
     assert fixed != was and "2000-01-01T00:00:00.000000Z" not in fixed
     assert [v for v, c in zip(fixed, requests.c) if c.name != "updated_at"] == \
         [v for v, c in zip(was, requests.c) if c.name != "updated_at"]
+
+
+@pytest.mark.parametrize("filters", [{"office": "ice"}, {"status": ["submitted"]},
+                                     {"status": ["submitted", "awaiting-clarification"], "office": "fbi"}])
+def test_a_filtered_list_reads_index_ranges_and_returns_what_the_full_sort_returns(tmp_path, filters):
+    import sqlite3
+
+    from sqlalchemy import event
+
+    from foia.tracker.service import Tracker
+    from foia.tracker.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    run = track_runner(url)
+    _queue(run)
+    store = open_store(url)
+    try:
+        tracker = Tracker(store)
+        seen = []
+        event.listen(store.engine, "before_cursor_execute",
+                     lambda conn, cur, stmt, params, ctx, many: seen.append((stmt, params)))
+        limited = tracker.list(limit=2, **filters)
+        full = tracker.list(**filters)          # no limit: one sort of every row the filter keeps
+    finally:
+        store.dispose()
+    assert len(full) > 2
+    assert [r["id"] for r in limited] == [r["id"] for r in full[:2]]
+    assert limited == full[:2]
+    stmt, params = next(s for s in seen if "UNION" in s[0])
+    db = sqlite3.connect(tmp_path / "q.db")
+    plan = " | ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + stmt, params))
+    db.close()
+    column = "office" if "office" in filters else "status"
+    for due in ("agency_due", "requester_due_last"):
+        assert f"INDEX ix_requests_{column}_{due} ({column}=? AND {due}>?)" in plan, plan

@@ -481,6 +481,23 @@ def _m010_web_accounts(conn) -> None:
     metadata.create_all(conn, tables=list(WEB_TABLES), checkfirst=True)
 
 
+def _m011_filter_indexes(conn) -> None:
+    from foia.tracker.models import FILTER_INDEXES
+
+    for name in ("status", "office", "assignee"):
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS ix_requests_{name}")
+    for index in FILTER_INDEXES:
+        index.create(conn, checkfirst=True)
+
+
+def _m012_web_jobs(conn) -> None:
+    # Migration 10 of a foia from before the table existed left it out; a newer one made it.
+    from foia.tracker.models import metadata
+    from foia.web.models import web_jobs
+
+    metadata.create_all(conn, tables=[web_jobs], checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
     (2, "index only the open deadlines", _m002_open_deadlines_index),
@@ -491,6 +508,9 @@ MIGRATIONS: list[tuple[int, str, Callable]] = [
     (8, "the inbox: agencies' mail kept as received, its matches and proposals", _m008_inbox),
     (9, "evidence vault: documents, their pages and the full-text index", _m009_vault),
     (10, "web app: accounts, sessions and lockouts, calendar tokens, settings", _m010_web_accounts),
+    (11, "a filtered list reads its indexes: status, office and assignee with each deadline column",
+     _m011_filter_indexes),
+    (12, "web app: the jobs table (export, import, backup with their progress)", _m012_web_jobs),
 ]
 LATEST = MIGRATIONS[-1][0]
 # Stored deadlines written before this schema version were counted by older rules (the derive
