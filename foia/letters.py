@@ -25,9 +25,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from foia.errors import FoiaError, UsageError
-from foia.render import ESC, FORMATS, XML_UNSAFE, Block, MarkupError, parse, subject_of
-from foia.render.markdown import to_markdown
-from foia.render.text import to_text
+from foia.render import ESC, FORMATS, XML_UNSAFE, Block, Formats, MarkupError, parse, subject_of
 from foia.vocab import SENT_VIA
 
 if TYPE_CHECKING:
@@ -1524,13 +1522,11 @@ def _render(kind: LetterKind, ctx: dict) -> str:
 
 
 @dataclass(frozen=True)
-class Letter:
+class Letter(Formats):  # .text and .markdown are made from .blocks when first read
     kind: str
     office_id: str
     office_name: str
     subject: str  # the RE line
-    text: str
-    markdown: str
     to_email: str | None
     portal: str | None
     portal_only: bool
@@ -1849,8 +1845,6 @@ def build_letter(kind: str, *, directory: "Directory", office: str, profile: "Pr
         office_id=office_ctx["id"],
         office_name=office_ctx["name"],
         subject=subject,
-        text=to_text(blocks),
-        markdown=to_markdown(blocks),
         to_email=ctx["to_email"],
         portal=ctx.get("appeal_office", office_ctx).get("portal"),
         portal_only=bool(request_kind and office_ctx.get("portal_only")),
