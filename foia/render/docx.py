@@ -18,11 +18,8 @@ text from those prototypes, zipped with the static parts deflated once.
 
 from __future__ import annotations
 
-import io
 import os
-import re
 import struct
-import zipfile
 import zlib
 from datetime import datetime, time, timezone
 from functools import lru_cache
@@ -169,8 +166,8 @@ _CORE = {"title": "FOIA-TITLE-MARK", "subject": "FOIA-SUBJECT-MARK", "author": "
          "last_modified_by": "FOIA-EDITOR-MARK"}
 _CORE_STAMP = datetime(1999, 12, 31, 23, 59, 58)
 _STAMP_TEXT = "1999-12-31T23:59:58Z"
-_P = re.compile(r"<w:p>.*?</w:p>", re.S)
-_NUM = re.compile(r'<w:num w:numId="(\d+)">.*?</w:num>', re.S)
+_P = r"<w:p>.*?</w:p>"
+_NUM = r'<w:num w:numId="(\d+)">.*?</w:num>'
 
 
 def build_skeleton() -> dict:
@@ -178,6 +175,11 @@ def build_skeleton() -> dict:
     settings, footer, fonts...) deflated once, the heads and tails of document.xml,
     numbering.xml and core.xml, and one serialized paragraph per style (with and without
     keep-with-next) split where the text goes. Plain data, so it is kept on disk per user."""
+    # Imported here: a process that finds the skeleton in the cache never needs them.
+    import io
+    import re
+    import zipfile
+
     import docx
     from docx.text.run import Run
 
@@ -235,13 +237,13 @@ def build_skeleton() -> dict:
             parts.append((info.filename, None if info.filename in live else _deflated(data)))
 
     protos = {}
-    found = list(_P.finditer(document))
+    found = list(re.finditer(_P, document, re.S))
     if len(found) != len(keys):
         raise RuntimeError("python-docx wrote the prototype paragraphs in an unexpected form")
     for key, m in zip(keys, found):
         pre, post = m.group(0).split(_TEXT)
         protos[key] = (pre.split(_NUM_ID), post)
-    nums = [m for m in _NUM.finditer(numbering_xml) if m.group(1) == str(num.numId)]
+    nums = [m for m in re.finditer(_NUM, numbering_xml, re.S) if m.group(1) == str(num.numId)]
     num_xml = nums[-1].group(0)
     for mark, slot in zip(_CORE.values(), ("{title}", "{subject}", "{author}", "{editor}")):
         core_xml = core_xml.replace(mark, slot)
