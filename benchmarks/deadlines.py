@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from foia.deadlines import ClockRules, WorkingCalendar, determination_due  # noqa: E402
+from foia.clocks import ClockRules, WorkingCalendar, determination_due  # noqa: E402
 
 
 def naive_due(d: date, n: int, closed: set[date]) -> date:

@@ -1,7 +1,7 @@
 """Benchmark: the web app's Today and Queue pages on a large queue, against a floor.
 
 Run: .venv/bin/python benchmarks/web.py [--requests 100000] [--clients 8] [--seconds 10] [--rounds 3]
-     [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
+     [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test] [--work DIR]
 
 Builds a tracker of --requests requests (benchmarks/tracker.py's rows, through the real import),
 serves the app with waitress in a separate process on a free loopback port (team mode, one staff
@@ -150,9 +150,13 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=8, help="waitress worker threads")
     parser.add_argument("--pg", metavar="URL", help="run on this PostgreSQL server instead of SQLite")
+    parser.add_argument("--work", metavar="DIR", type=Path,
+                        help="SQLite: build the queue in DIR and keep it; a later run with the same DIR reuses it "
+                             "(to compare two versions of the app side by side on one database)")
     args = parser.parse_args(argv)
 
-    work = Path(tempfile.mkdtemp(prefix="foia-web-bench-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="foia-web-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("FOIA_CONFIG_DIR", str(work / "config"))
     os.environ.setdefault("FOIA_DATA_DIR", str(work / "data"))
     drop = None
@@ -161,7 +165,8 @@ def main(argv=None) -> int:
     else:
         url = f"sqlite:///{work / 'tracker.db'}"
     try:
-        _build(url, args.requests, work)
+        if args.pg or not (work / "tracker.db").exists():
+            _build(url, args.requests, work)
         port = _free_port()
         server = multiprocessing.get_context("spawn").Process(target=_serve, args=(url, port, args.threads),
                                                                daemon=True)

@@ -97,9 +97,8 @@ class LazyGroup(click.Group):
             click.echo(exc.report(), err=True)
             ctx.exit(exc.exit_code)
         except FoiaError as exc:
-            from foia.naming import as_flags  # the library names fields; the user sees --flags
-
-            click.echo(f"Error: {as_flags(exc)}", err=True)
+            # The library names fields; the user sees the options of the command that ran.
+            click.echo(f"Error: {shown(exc, _running(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
             # `foia ... | head` closes the pipe early: not an error worth a traceback.
@@ -110,6 +109,37 @@ class LazyGroup(click.Group):
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"Error: {where}{exc.strerror or exc}; check the path and its permissions", err=True)
             ctx.exit(1)
+
+
+def _running(exc: BaseException) -> click.Command | None:
+    """The innermost command that was running when ``exc`` was raised (`foia track appeal`:
+    appeal): its context is in the frames the exception passed through."""
+    command = None
+    tb = exc.__traceback__
+    while tb is not None:
+        found = tb.tb_frame.f_locals.get("ctx")
+        if isinstance(found, click.Context):
+            command = found.command
+        tb = tb.tb_next
+    return command
+
+
+def shown(message, command: click.Command | None = None) -> str:
+    """A library message (a foia.naming.Text, or an exception carrying one) with each field named
+    as ``command``'s option for it (a field `exemptions` read by ``--exemption`` is shown so),
+    else as ``--field-name``; plain text comes back as it is."""
+    from foia.naming import Text, as_flags, flag
+
+    if isinstance(message, BaseException):
+        message = message.args[0] if len(message.args) == 1 else str(message)
+    if not isinstance(message, Text):
+        return as_flags(message)
+    options = {}
+    for p in getattr(command, "params", ()):
+        longs = [o for o in p.opts if o.startswith("--")] if isinstance(p, click.Option) else []
+        if longs and p.name:
+            options.setdefault(p.name, longs[0])
+    return message.render(lambda field: options.get(field) or flag(field))
 
 
 @click.group("foia", cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

@@ -83,7 +83,7 @@ def profile_path() -> Path:
     return config_dir() / "profile.yaml"
 
 
-from foia.directory import EMAIL_RE  # noqa: E402 - one email rule for the directory and the profile
+from foia.directory.schema import EMAIL_RE  # noqa: E402 - one email rule for the directory and the profile
 
 
 def profile_from_dict(data: object, *, where: str = "profile") -> Profile:

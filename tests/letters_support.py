@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
 from datetime import date
+
+import pytest
 
 from foia.profile import Profile
 
@@ -51,3 +55,24 @@ OPTIONS = {
                   "request_subject": "records about license plate reader queries",
                   "dispute": "The office has not answered my status inquiries since September."},
 }
+
+
+def shown(message, kind: str | None = None) -> str:
+    """A library message (or an error carrying one) as the command line shows it: the library
+    names fields (``date_of_birth``), `foia draft KIND` shows its options (``--date-of-birth``)."""
+    from foia.cli import shown as as_options
+
+    command = None
+    if kind is not None:
+        from foia.commands.letters import draft
+
+        command = draft.get_command(None, kind)
+    return as_options(message, command)
+
+
+@contextmanager
+def refused(exc_type, match: str, kind: str | None = None):
+    """``pytest.raises(exc_type, match=...)``, matched against the message as the command line shows it."""
+    with pytest.raises(exc_type) as err:
+        yield err
+    assert re.search(match, shown(err.value, kind)), shown(err.value, kind)

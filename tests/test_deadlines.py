@@ -20,11 +20,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foia.deadlines import (ClockRules, Deadline, WorkingCalendar, appeal_deadline,
-                            appeal_decision_due, clarification_close_due, default_calendar,
-                            determination_due, expedite_decision_due, load_closures, parse_closure,
-                            parse_date, parse_tolled, request_deadlines)
+from foia.clocks import (ClockRules, Deadline, WorkingCalendar, appeal_deadline, appeal_decision_due,
+                         clarification_close_due, default_calendar, determination_due, expedite_decision_due,
+                         load_closures, parse_closure, parse_tolled, request_deadlines)
+from foia.clocks import parse_day as parse_date
 from foia.errors import FoiaError, UsageError
+from foia.naming import as_flags
 
 D = date.fromisoformat
 CAL = default_calendar()
@@ -347,12 +348,14 @@ def test_parse_tolled_and_closure():
     assert parse_tolled("2025-12-01:2025-12-05") == (D("2025-12-01"), D("2025-12-05"))
     assert parse_tolled("2025-12-01:") == (D("2025-12-01"), None)
     for bad in ("2025-12-01", "2025-12-01:soon", ":2025-12-01", "2025-12-05:2025-12-01", "2025-02-30:"):
-        with pytest.raises(UsageError, match="--tolled"):
+        with pytest.raises(UsageError) as exc:
             parse_tolled(bad)
+        assert as_flags(exc.value).startswith("--tolled: ")   # the library names the field; the CLI its flag
     assert parse_closure("2025-12-24:Executive order") == (D("2025-12-24"), "Executive order")
     assert parse_closure("2025-12-24")[0] == D("2025-12-24")
-    with pytest.raises(UsageError, match="--closure"):
+    with pytest.raises(UsageError) as exc:
         parse_closure("Dec 24")
+    assert as_flags(exc.value).startswith("--closure: ")
 
 
 def test_load_closures(tmp_path):
@@ -654,3 +657,25 @@ def test_a_late_extension_notice_at_the_calendar_edge_is_explained_not_refused()
     full = determination_due(day, **kwargs)
     assert full.due == determination_due(day, explain=False, **kwargs).due == date(2099, 12, 31)
     assert any("past the years the calendar covers" in line for line in full.explanation)
+
+
+def test_clock_inputs_name_their_field_and_the_cli_its_flag():
+    from foia.clocks import in_calendar
+
+    for call, field, flag_text in [
+        (lambda: parse_date("2025-13-01", "first_received"), "first_received",
+         "--first-received: '2025-13-01' is not a date; use YYYY-MM-DD, e.g. 2025-11-21"),
+        (lambda: parse_tolled("soon", "tolled"), "tolled",
+         "--tolled: 'soon' is not a period; use FROM:TO as YYYY-MM-DD:YYYY-MM-DD, or YYYY-MM-DD: while the clock "
+         "is still stopped"),
+        (lambda: parse_tolled("2025-02-30:", "tolled"), "tolled",
+         "--tolled: '2025-02-30:' is not a period of real dates; use FROM:TO as YYYY-MM-DD:YYYY-MM-DD, or "
+         "YYYY-MM-DD: while the clock is still stopped"),
+        (lambda: in_calendar(D("1850-01-02"), "on"), "on",
+         "--on: 1850-01-02 is outside the years foia's working-day calendar covers"),
+    ]:
+        with pytest.raises(UsageError) as exc:
+            call()
+        assert exc.value.field == field
+        assert as_flags(exc.value).startswith(flag_text)
+        assert str(exc.value).startswith(field + ": ")     # what a web form or an importer shows beside it

@@ -331,3 +331,30 @@ def test_missing_override_file_is_one_clear_problem(tmp_path):
         load_directory(override=tmp_path / "nope.yaml")
     assert re.fullmatch(r".*nope\.yaml: override file not found; check the path \(--directory / FOIA_DIRECTORY\)",
                         err.value.problems[0])
+
+
+def test_records_are_immutable_values_that_survive_the_cache(d):
+    import pickle
+
+    from foia.directory import Agency, Contact
+
+    ice = d.agency("ice")
+    with pytest.raises(AttributeError, match="immutable"):
+        ice.name = "renamed"
+    copy = pickle.loads(pickle.dumps(ice))
+    assert copy == ice and hash(copy) == hash(ice) and copy is not ice
+    assert copy.contacts == ice.contacts and copy.clock == ice.clock
+    assert repr(copy).startswith("Agency(id='ice', name='U.S. Immigration and Customs Enforcement', ")
+    renamed = ice.replace(name="Renamed")
+    assert (renamed.name, renamed.id, ice.name) == ("Renamed", "ice", "U.S. Immigration and Customs Enforcement")
+    assert renamed != ice
+    contact = Contact("request", "email", "a@b.gov", ("fact-sheet",), True)
+    assert contact.note is None and contact == Contact(purpose="request", type="email", value="a@b.gov",
+                                                       sources=("fact-sheet",), verified=True)
+    assert contact.as_dict() == {"purpose": "request", "type": "email", "value": "a@b.gov",
+                                 "sources": ("fact-sheet",), "verified": True, "note": None}
+    assert ice.as_dict()["contacts"][0] == ice.contacts[0].as_dict()
+    with pytest.raises(TypeError, match="missing required argument: 'kind'"):
+        Agency(id="x", name="X", abbreviation="X")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        Contact("request", "email", "a@b.gov", (), True, colour="red")

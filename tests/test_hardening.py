@@ -231,7 +231,7 @@ def test_the_next_export_to_the_same_place_removes_a_dead_writers_copy(db_url, t
 
 
 def test_a_template_that_runs_too_long_is_stopped_and_writes_nothing(tmp_path, monkeypatch):
-    from foia import letters
+    from foia.letters import templates as letters
 
     monkeypatch.setattr(letters, "TEMPLATE_MAX_SECONDS", 1)
     templates = tmp_path / "foia_config_dir" / "templates"

@@ -7,10 +7,10 @@ from datetime import date
 import holidays
 import pytest
 
-from foia import deadlines
-from foia.holiday_table import from_package, generate, table_years, year_holidays
+from foia.clocks import calendar as deadlines
+from foia.clocks.holiday_table import from_package, generate, table_years, year_holidays
 
-REGENERATE = "regenerate it: .venv/bin/python -m foia.holiday_table"
+REGENERATE = "regenerate it: .venv/bin/python -m foia.clocks.holiday_table"
 
 
 def test_every_year_of_the_table_matches_the_installed_package():
@@ -23,7 +23,7 @@ def test_every_year_of_the_table_matches_the_installed_package():
 
 
 def test_the_generator_writes_the_table_it_reads(tmp_path, monkeypatch):
-    """What `python -m foia.holiday_table` writes is a module the loader reads back unchanged."""
+    """What `python -m foia.clocks.holiday_table` writes is a module the loader reads back unchanged."""
     import importlib.util
 
     path = tmp_path / "_federal_holidays.py"

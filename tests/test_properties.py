@@ -55,7 +55,7 @@ from foia.errors import FoiaError  # noqa: E402
 @given(st.one_of(st.text(max_size=20), st.dates().map(date.isoformat),
                  st.from_regex(r"\d{4}-\d{1,2}-\d{1,2}", fullmatch=True)))
 def test_date_parsing_gives_a_date_or_a_one_line_usage_error(text):
-    from foia.deadlines import parse_date
+    from foia.clocks.calendar import parse_day as parse_date
 
     try:
         value = parse_date(text, what="--on")

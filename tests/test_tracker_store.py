@@ -258,7 +258,7 @@ def test_check_transition_messages():
 
 
 def test_derive_is_pure_and_uses_the_latest_status():
-    from foia.deadlines import ClockRules
+    from foia.clocks.rules import ClockRules
     from foia.tracker.derive import Event, derive
 
     evs = [Event(1, "a", "status", date(2025, 1, 2), status="submitted"),

@@ -42,6 +42,25 @@ def web(db_url):
     store.dispose()
 
 
+def finished(b: Browser, started, *, seconds: float = 60) -> str:
+    """The job page a POST redirected to, once the job has finished (it reloads itself while it runs)."""
+    import time
+
+    assert started.status_code == 303, text(started)
+    url = started.headers["Location"]
+    deadline = time.monotonic() + seconds
+    while True:
+        page = text(b.get(url))
+        if 'http-equiv="refresh"' not in page:
+            return page
+        assert time.monotonic() < deadline, page
+        time.sleep(0.1)
+
+
+def download(b: Browser, page: str):
+    return b.get(re.search(r'id="job-download" href="([^"]+)"', page).group(1))
+
+
 def as_(app, name) -> Browser:
     b = Browser(app)
     b.login(name)
@@ -415,12 +434,20 @@ def test_admin_manages_accounts_exports_and_backs_up(web, db_url):
     sam.get("/login")
     assert sam.post("/login", {"name": "Sam Student", "password": "student-pass-phrase"}).status_code == 302
     assert sam.get("/draft/").status_code == 200
-    csv_ = b.post("/admin/export", {"format": "csv", "redact": "1"}, page="/admin/")
+    csv_ = finished(b, b.post("/admin/export", {"format": "csv", "redact": "1"}, page="/admin/"))
+    assert "Finished: Exported 3 requests." in csv_ and re.search(r'id="job-count">3 / 3 requests<', csv_)
+    csv_ = download(b, csv_)
     assert csv_.status_code == 200 and b"ICM audit logs" in csv_.data and CLIENT_NAME.encode() not in csv_.data
-    full = b.post("/admin/export", {"format": "json"}, page="/admin/")
+    full = download(b, finished(b, b.post("/admin/export", {"format": "json"}, page="/admin/")))
     assert CLIENT_NAME in full.get_data(as_text=True)
-    backup = b.post("/admin/backup", page="/admin/")
+    page = finished(b, b.post("/admin/backup", page="/admin/"))
+    sqlite = store.is_sqlite
+    assert ("Finished: Backup made (SQLite database, " if sqlite else "Finished: Backup made (JSON, ") in page
+    done = re.search(r'id="job-count">([^<]+)<', page).group(1)
+    assert (re.fullmatch(r"([\d.]+ MB) / \1", done) if sqlite else done == "3 / 3 requests"), done
+    backup = download(b, page)
     assert backup.status_code == 200 and len(backup.data) > 1000
+    assert backup.data.startswith(b"SQLite format 3") if sqlite else b'"requests"' in backup.data
     last_admin = b.post("/admin/users", {"action": "change", "name": "Ada Admin", "role": "viewer"}, page="/admin/")
     assert last_admin.status_code == 400 and "last admin" in text(last_admin)
 
@@ -434,13 +461,17 @@ def test_admin_import_is_all_or_nothing(web):
     bad = "title,office,filed_on\nGood one,ice,2026-10-01\nBad one,nowhere,2026-10-01\n"
     resp = b.post("/admin/import", {"file": (io.BytesIO(bad.encode()), "../../queue.csv")}, page="/admin/",
                   content_type="multipart/form-data")
-    assert resp.status_code == 400 and "queue.csv" in text(resp) and "nowhere" in text(resp)
+    page = finished(b, resp)
+    assert "Refused: nothing was changed." in page and "queue.csv" in page and "nowhere" in page
+    assert re.search(r'id="job-count">0 / 2 rows<', page), page
     assert len(Tracker(store, today=TODAY).list()) == before
     good = "title,office,filed_on\nGood one,ice,2026-10-01\n"
     resp = b.post("/admin/import", {"file": (io.BytesIO(good.encode()), "queue.csv")}, page="/admin/",
                   content_type="multipart/form-data")
-    assert resp.status_code == 302
+    page = finished(b, resp)
+    assert "Finished: Imported 1 requests (1 events), all or nothing." in page and "1 / 1 rows" in page
     assert len(Tracker(store, today=TODAY).list()) == before + 1
+    assert b.post("/admin/import", {}, page="/admin/").status_code == 400
 
 
 def test_admin_purges_identity(web):
@@ -490,3 +521,149 @@ def test_field_of_maps_the_flag_to_the_form_field(message, field):
     from foia.web.app import field_of
 
     assert field_of(message) == field
+
+
+def test_request_timeline_shows_mail_and_documents_by_date(web, tmp_path):
+    """Mail filed with the request and documents in the vault sit among its events by date, each
+    linking to its detail; a viewer sees neither the mail's text nor the file's own name."""
+    from pathlib import Path
+
+    from foia.inbox import Inbox
+    from foia.tracker.service import Tracker
+    from foia.vault.documents import add as add_documents
+    from vault_support import make_pdf
+
+    app, store, ids = web
+    rid = ids["overdue"]
+    t = Tracker(store, today=TODAY, actor="Maria")
+    t.update(rid, status="acknowledged", on="2026-09-10", tracking=["2026-ICFO-04242"])
+    box = Inbox(t)
+    (stored,) = box.import_paths([Path(__file__).parent / "mail" / "ack-ice-plain.eml"]).stored
+    assert stored.request_id is None        # nothing in the seeded queue names it: filed by hand
+    box.assign(stored.id, rid)
+    pdf = make_pdf(tmp_path / f"{CLIENT_NAME} A-File.pdf", ["Memo (b)(6) (b)(6)", "Contract (b)(4)"])
+    (doc,) = add_documents(t, rid, [pdf], received="2026-10-05")
+
+    staff = as_(app, "Maria")
+    page = text(staff.get(f"/requests/{rid}"))
+    timeline = page[page.index("<h2>Timeline</h2>"):page.index("</ol>", page.index("<h2>Timeline</h2>"))]
+    order = [timeline.index(s) for s in ("2026-09-10", "2026-10-05 Document received", "2026-11-02 Mail received")]
+    assert order == sorted(order), timeline
+    assert f"document-{doc['id']}.pdf" in timeline and "2 pages" in timeline and "(b)(4) (b)(6)" in timeline
+    assert "RE: Freedom of Information Act Request" in timeline and "ice-foia@ice.dhs.gov" in timeline
+    assert CLIENT_NAME not in timeline
+
+    mail_url = re.search(r'href="(/requests/\d+/mail/\d+)"', timeline).group(1)
+    doc_url = re.search(r'href="(/requests/\d+/documents/\d+)"', timeline).group(1)
+    mail = text(staff.get(mail_url))
+    assert "ice-foia@ice.dhs.gov" in mail and "2026-11-02" in mail and 'id="mail-text"' not in mail
+    shown = text(staff.get(mail_url + "?identity=1"))
+    assert 'id="mail-text"' in shown and "Dear Ms. Ruiz" in shown
+    doc_page = text(staff.get(doc_url))
+    assert f"document-{doc['id']}.pdf" in doc_page and CLIENT_NAME not in doc_page
+    assert re.search(r'id="doc-exemptions">\(b\)\(4\) x1, \(b\)\(6\) x2<', doc_page), doc_page
+    assert f"{CLIENT_NAME} A-File.pdf" in text(staff.get(doc_url + "?identity=1"))
+
+    viewer = as_(app, "Vic Viewer")
+    assert "Dear Ms. Ruiz" not in text(viewer.get(mail_url + "?identity=1"))
+    assert CLIENT_NAME not in text(viewer.get(doc_url + "?identity=1"))
+    assert CLIENT_NAME not in text(viewer.get(f"/requests/{rid}?identity=1"))
+    # A message or document of another request is not reachable under this one.
+    other = ids["cbp"]
+    assert viewer.get(mail_url.replace(f"/requests/{rid}/", f"/requests/{other}/")).status_code == 404
+    assert viewer.get(doc_url.replace(f"/requests/{rid}/", f"/requests/{other}/")).status_code == 404
+
+
+def test_a_job_page_shows_progress_while_it_runs_and_reloads_until_done(web):
+    """The watcher reads how far the work has written its file; the page (no JavaScript)
+    reloads itself while the job runs, shows rows done of the total, then the file."""
+    import threading
+    import time
+
+    from sqlalchemy import update
+
+    from foia.web import jobs
+    from foia.web.models import web_jobs
+    from foia.web.views import _lines_done
+
+    app, store, _ids = web
+    release, wrote = threading.Event(), threading.Event()
+
+    def work(folder):
+        out = folder / "foia-export.csv"
+        with open(out, "w") as fh:
+            fh.write("id,title\n" + "".join(f"{i},Request {i}\n" for i in range(1, 41)))
+            fh.flush()
+            wrote.set()
+            assert release.wait(30)
+            fh.write("".join(f"{i},Request {i}\n" for i in range(41, 101)))
+        return jobs.Outcome("Exported 100 requests.", done=100, path=out, name="foia-2026-11-02.csv")
+
+    job = jobs.start(store, kind="export", label="Export (CSV)", owner="Ada Admin", unit="requests", total=100,
+                     work=work, progress=_lines_done(100))
+    b = as_(app, "Ada Admin")
+    assert wrote.wait(30)
+    deadline = time.monotonic() + 30
+    while "40 / 100 requests" not in (page := text(b.get(f"/admin/jobs/{job}"))):
+        assert time.monotonic() < deadline, page
+        time.sleep(0.1)
+    assert '<meta http-equiv="refresh" content="1">' in page and "Working: 40 of 100 requests done" in page
+    assert 'value="40"' in page and "job-download" not in page
+    assert as_(app, "Maria").get(f"/admin/jobs/{job}").status_code == 403
+    release.set()
+    page = finished(b, _Redirect(f"/admin/jobs/{job}"))
+    assert "Finished: Exported 100 requests." in page and "100 / 100 requests" in page
+    got = download(b, page)
+    assert got.status_code == 200 and got.data.count(b"\n") == 101
+    assert 'filename="foia-2026-11-02.csv"' in got.headers["Content-Disposition"]
+    assert as_(app, "Maria").get(f"/admin/jobs/{job}/download").status_code == 403
+    assert job in text(b.get("/admin/"))
+
+    # A job whose server stopped (no word from its watcher for a long time) says so, and stops reloading.
+    store.write(lambda conn: conn.execute(update(web_jobs).where(web_jobs.c.id == job).values(
+        state="running", heartbeat_at="2026-01-01T00:00:00.000000Z")))
+    page = text(b.get(f"/admin/jobs/{job}"))
+    assert "Stopped: the server running it stopped" in page and "http-equiv" not in page
+    assert b.get("/admin/jobs/nope").status_code == 404
+    assert b.get("/admin/jobs/..%2F..%2Fetc%2Fpasswd/download").status_code == 404
+
+
+class _Redirect:
+    """A stand-in for the POST's answer when the job was started directly."""
+
+    status_code = 303
+
+    def __init__(self, url):
+        self.headers = {"Location": url}
+
+
+def test_today_lists_the_first_of_each_section_and_pages_through_one(web, monkeypatch):
+    from foia.tracker.service import Tracker
+    from foia.web import views
+
+    app, store, ids = web
+    t = Tracker(store, today=TODAY, actor="seed")
+    more = [t.add(title=f"Overdue {i:02d}", office="ice", on="2026-08-03").request_id for i in range(12)]
+    b = as_(app, "Maria")
+    page = text(b.get("/"))
+    section = page[page.index('<section id="overdue_determinations">'):]
+    section = section[:section.index("</section>")]
+    assert "Overdue determinations (14)" in section     # with the seeded CBP request
+    assert len(re.findall(r'<li><a href="/requests/\d+">', section)) == views.TODAY_FIRST
+    assert "... and 4 more:" in section and 'href="/?section=overdue_determinations">all 14</a>' in section
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 5)
+    seen = []
+    url = "/?section=overdue_determinations&office=ice"
+    while url:
+        page = text(b.get(url.replace("&amp;", "&")))
+        assert "Appeal windows" not in page and 'name="section" value="overdue_determinations"' in page
+        seen += [int(n) for n in re.findall(r'<li><a href="/requests/(\d+)">', page)]
+        m = re.search(r'<a rel="next" href="([^"]+)"', page)
+        url = m.group(1) if m else None
+        if url:
+            assert "office=ice" in url
+    assert sorted(seen) == sorted(more + [ids["overdue"]]) and len(seen) == 13
+    assert "11-13 of 13." in page
+    bad = b.get("/?section=nonsense")
+    assert bad.status_code == 400 and "section: &#39;nonsense&#39; is not a section of Today" in text(bad)

@@ -23,7 +23,7 @@ import pytest
 
 pytest.importorskip("flask", reason="the web extra (pip install 'foia[web]') is not installed")
 
-from web_support import CLIENT_DOB, PASSWORDS, seed  # noqa: E402
+from web_support import CLIENT_DOB, CLIENT_NAME, PASSWORDS, TODAY, seed  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -59,6 +59,7 @@ def server(tmp_path):
     url = f"sqlite:///{tmp_path / 'queue.db'}"
     store = open_store(url)
     ids = seed(store)
+    _mail_and_documents(store, ids["overdue"], tmp_path)
     store.dispose()
     port = _free_port()
     log = open(tmp_path / "serve.log", "w+")
@@ -82,6 +83,21 @@ def server(tmp_path):
         proc.terminate()
         proc.wait(10)
         log.close()
+
+
+def _mail_and_documents(store, rid, tmp_path) -> None:
+    """The agency's acknowledgement filed with the request and a released PDF in its vault."""
+    from foia.inbox import Inbox
+    from foia.tracker.service import Tracker
+    from foia.vault.documents import add
+    from vault_support import make_pdf
+
+    t = Tracker(store, today=TODAY, actor="seed")
+    box = Inbox(t)
+    (stored,) = box.import_paths([Path(__file__).parent / "mail" / "ack-ice-plain.eml"]).stored
+    box.assign(stored.id, rid)
+    add(t, rid, [make_pdf(tmp_path / f"{CLIENT_NAME} release.pdf", ["Memo (b)(6) (b)(7)(C)", "Contract (b)(4)"])],
+        received="2026-10-20")
 
 
 @pytest.fixture
@@ -217,6 +233,16 @@ def test_a_student_records_a_reply_and_drafts_while_a_viewer_sees_no_client_data
     d.get(f"{base}/requests/{rid}")
     assert d.find_element(By.ID, "status").text.startswith("acknowledged")
 
+    # The timeline holds the agency's mail and the released document among the events.
+    d.get(f"{base}/requests/{ids['overdue']}")
+    timeline = d.find_element(By.CSS_SELECTOR, "ol.timeline").text
+    assert "Mail received: RE: Freedom of Information Act Request" in timeline
+    assert "Document received: document-1.pdf" in timeline and "2 pages" in timeline
+    d.shot("request-timeline")
+    d.find_element(By.LINK_TEXT, "document-1.pdf").click()
+    _until(d, lambda d: _text_of("doc-exemptions")(d).startswith("(b)(4) x1"), "the document page")
+    d.shot("document")
+
     for page in ("queue", "directory/", "directory/vendors/palantir", "admin/"):
         d.get(f"{base}/{page}")
         d.shot(page.strip("/").replace("/", "-"))
@@ -228,8 +254,42 @@ def test_a_student_records_a_reply_and_drafts_while_a_viewer_sees_no_client_data
     d.get(f"{base}/requests/{ids['overdue']}?identity=1")
     assert "ICM audit logs" in d.page_source and CLIENT_DOB not in d.page_source
     assert not d.find_elements(By.ID, "client-dob")
+    assert "document-1.pdf" in d.page_source and CLIENT_NAME not in d.page_source
     d.shot("viewer-request")
     d.get(base + "/queue?identity=1")
     assert CLIENT_DOB not in d.page_source and "ICM audit logs" in d.page_source
     d.get(base + "/draft/records")
     assert "Your role does not allow this" in d.page_source
+
+
+def test_an_admin_exports_and_watches_the_job_page_until_the_file_is_offered(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    base, ids = server
+    d = browser
+    _login(d, base, "Ada Admin")
+    d.get(base + "/admin/")
+    Select(d.find_element(By.ID, "x-format")).select_by_visible_text("csv")
+    d.find_element(By.CSS_SELECTOR, "form[action='/admin/export'] button[type=submit]").click()
+    _until(d, lambda d: "/admin/jobs/" in d.current_url, "the job page")
+    # The page reloads itself (no JavaScript) until the job is done.
+    _until(d, lambda d: _text_of("job-state")(d).startswith("Finished: Exported 3 requests."), "the finished job")
+    assert d.find_element(By.ID, "job-count").text == "3 / 3 requests"
+    assert d.find_element(By.ID, "job-progress").get_attribute("value") == "3"
+    d.shot("admin-job")
+    d.find_element(By.ID, "job-download").click()
+    exported = _wait_for_file(d.downloads, ".csv").read_text(encoding="utf-8")
+    assert "ICM audit logs" in exported and "Rosa Example" not in exported      # redacted by default
+
+    # A rejected import shows the library's report on its job page; nothing is imported.
+    d.get(base + "/admin/")
+    bad = d.downloads.parent / "queue.csv"
+    bad.write_text("title,office,filed_on\nBad one,nowhere,2026-10-01\n", encoding="utf-8")
+    d.find_element(By.ID, "f-file").send_keys(str(bad))
+    d.find_element(By.CSS_SELECTOR, "form[action='/admin/import'] button[type=submit]").click()
+    _until(d, lambda d: _text_of("job-state")(d).startswith("Refused"), "the refused import")
+    assert "nowhere" in d.find_element(By.ID, "job-error").text
+    d.shot("admin-job-refused")
+    d.get(f"{base}/queue")
+    assert "Bad one" not in d.page_source

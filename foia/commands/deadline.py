@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 
 import click
 
@@ -13,7 +12,7 @@ DATE = "DATE"
 def _closures(ctx, directory, cli_closures) -> tuple[dict, list[str]]:
     """Extra closure days: the directory's, then closures.yaml in the config dir, then --closure
     (later sources win for the same date)."""
-    from foia.deadlines import load_closures, parse_closure
+    from foia.clocks.calendar import load_closures, parse_closure
     from foia.paths import config_dir
 
     merged, origins = {}, []
@@ -28,7 +27,7 @@ def _closures(ctx, directory, cli_closures) -> tuple[dict, list[str]]:
         if found:
             merged.update(found)
             origins.append(f"{len(found)} from {path}")
-    found = dict(parse_closure(text) for text in cli_closures)
+    found = dict(parse_closure(text, "closure", default_name="closure (--closure)") for text in cli_closures)
     if found:
         merged.update(found)
         origins.append(f"{len(found)} from --closure")
@@ -38,7 +37,7 @@ def _closures(ctx, directory, cli_closures) -> tuple[dict, list[str]]:
 def _load_directory(ctx):
     if importlib.util.find_spec("foia.directory") is None:
         return None
-    from foia.directory import load_directory
+    from foia.directory.directory import load_directory
 
     return load_directory((ctx.obj or {}).get("directory_override"))
 
@@ -47,7 +46,7 @@ def _office_rules(directory, office: str):
     from foia.errors import FoiaError, UsageError
 
     if directory is None:
-        raise FoiaError("--office needs the agency directory (foia/directory.py), which is not installed")
+        raise FoiaError("--office needs the agency directory (foia/directory/), which is not installed")
     agency = directory.agency(office)
     if hasattr(agency, "clock_rules"):
         rules = agency.clock_rules()
@@ -94,22 +93,24 @@ def deadline(ctx, received, office, first_received, extension_notice, tolled, ex
     Example:
       foia deadline --received 2025-11-21 --office ICE --explain
     """
-    from foia.deadlines import (ClockRules, default_calendar, parse_date, parse_tolled,
-                                request_deadlines, weekday)
+    from foia.clocks.calendar import default_calendar, parse_day, weekday
+    from foia.clocks.due import parse_tolled, request_deadlines
+    from foia.clocks.rules import ClockRules
 
-    def day(value, option):
-        return parse_date(value, what=option) if value is not None else None
+    def day(value, field):
+        # The field is the option's own name: the CLI names it as the option (--first-received).
+        return parse_day(value, field) if value is not None else None
 
     inputs = {
-        "received": day(received, "--received"),
-        "first_received": day(first_received, "--first-received"),
-        "extension_notice": day(extension_notice, "--extension-notice"),
-        "tolled": [parse_tolled(text, what="--tolled") for text in tolled],
+        "received": day(received, "received"),
+        "first_received": day(first_received, "first_received"),
+        "extension_notice": day(extension_notice, "extension_notice"),
+        "tolled": [parse_tolled(text, "tolled") for text in tolled],
         "expedite": expedite,
-        "clarification_asked": day(clarification_asked, "--clarification-asked"),
-        "determination": day(determination, "--determination"),
-        "appeal_received": day(appeal_received, "--appeal-received"),
-        "appeal_extension_notice": day(appeal_extension_notice, "--appeal-extension-notice"),
+        "clarification_asked": day(clarification_asked, "clarification_asked"),
+        "determination": day(determination, "determination"),
+        "appeal_received": day(appeal_received, "appeal_received"),
+        "appeal_extension_notice": day(appeal_extension_notice, "appeal_extension_notice"),
     }
     if appeal_extension_notice is not None and appeal_received is None:
         from foia.errors import UsageError
@@ -127,6 +128,8 @@ def deadline(ctx, received, office, first_received, extension_notice, tolled, ex
     found = request_deadlines(rules=rules, calendar=calendar, **inputs)
 
     if as_json:
+        import json
+
         shown = {k: _iso(v) for k, v in inputs.items()}
         click.echo(json.dumps({
             "inputs": shown,

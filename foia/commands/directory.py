@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from foia import describe
+from foia.directory import describe
 from foia.directory import Directory, load_directory
 from foia.output import emit, output_options, to_json
 

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import click
 
-from foia.errors import FoiaError, NotFound, UsageError
+from foia.cli import shown
 from foia.letters import KINDS, Field, LetterKind
+from foia.naming import flag
 from foia.vocab import SENT_VIA
-
-PROGRESS_FROM = 4  # letters; from this many on, show a progress bar on stderr
 
 
 def _directory(ctx: click.Context):
@@ -65,6 +64,35 @@ def letters_show(kind):
     click.echo(source, nl=False)
 
 
+@letters.command("exemptions")
+@click.argument("exemption", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def letters_exemptions(exemption, as_json):
+    """The FOIA exemptions, 5 U.S.C. 552(b)(1)-(9): the statute's words and what an appeal asks.
+
+    EXEMPTION (e.g. b7e or "(b)(6)") shows only those. Every entry is UNVERIFIED: the words come
+    from the Reporters Committee's FOIA wiki (address given), not from foia's fact sheet. An
+    appeal (`foia draft appeal --exemption b7e`, `foia track appeal`) cites each exemption by
+    number and asks the office what is shown here, without quoting the words.
+    """
+    from foia.exemptions import TABLE, UNVERIFIED, lookup
+
+    rows = [lookup(e) for e in exemption] if exemption else list(TABLE)
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in rows], indent=2))
+        return
+    click.echo(UNVERIFIED + "\n")
+    for r in rows:
+        click.echo(f"{r.cite}: {r.name} (UNVERIFIED)")
+        click.echo(f'  Words: "{r.words}"')
+        click.echo(f"  Source: {r.source}")
+        click.echo(f"  An appeal asks the office {r.argument}.\n")
+    click.echo("Every appeal of a withholding also asks for the reasonably segregable portions, with the exemption "
+               "marked at each deletion (5 U.S.C. 552(b)), withholding only on foreseeable harm (5 U.S.C. "
+               "552(a)(8)(A)(i)), and a page-by-page list of what was withheld with the exemption and justification "
+               "for each, and an estimate of the volume withheld (5 U.S.C. 552(a)(6)(F)).")
+
+
 @letters.command("path")
 @click.option("--packaged", is_flag=True, help="Print the packaged templates folder instead.")
 def letters_path(packaged):
@@ -83,7 +111,7 @@ def letters_path(packaged):
 
 def _field_option(f: Field) -> click.Option:
     # The bare name is the parameter's name: the options key.
-    decls = [f.option, *([f.alias] if f.alias else []), f.name]
+    decls = [f.option, *([flag(f.alias)] if f.alias else []), f.name]
     if f.type == "bool":
         return click.Option(decls, is_flag=True, default=None, help=f.help)
     if f.type == "list":
@@ -115,8 +143,7 @@ _COMMON = [
 
 
 # Requests (not follow-ups, appeals or mediation, which belong to a tracked request already)
-# can be filed in the tracker as they are written.
-TRACKABLE = ("records", "contract", "self", "third-party")
+# can be filed in the tracker as they are written: the kinds say which.
 _TRACK = [
     click.Option(["--track"], is_flag=True,
                  help="File each letter in the tracker as a submitted request (see `foia track`)."),
@@ -132,82 +159,7 @@ _TRACK = [
 ]
 
 
-def _filed_on(params: dict) -> date | None:
-    """--filed-on as a date, checked before any letter is built: it dates the letters too."""
-    from foia.deadlines import in_calendar, parse_date
-
-    value = params.get("filed_on")
-    if not value:
-        return None
-    if not isinstance(value, date):
-        value = parse_date(value, what="--filed-on")
-        if value > date.today():
-            raise UsageError(f"--filed-on: {value.isoformat()} is in the future; give the day you send it "
-                             "(the tracker records what has happened)")
-        in_calendar(value, "--filed-on")
-        params["filed_on"] = value
-    return value
-
-
-def _open_tracker(params: dict, d):
-    """Open the tracker before any letter is written, so a bad --db stops the run with nothing
-    written."""
-    from foia.tracker.service import Tracker
-    from foia.tracker.store import open_store
-
-    _filed_on(params)
-    store = open_store(params.get("db"), notify=lambda message: click.echo(message, err=True))
-    return Tracker(store, directory=d)
-
-
-def _track_letters(tracker, built: list, options: dict, params: dict,
-                   message_ids: dict[int, str] | None = None) -> dict[int, tuple[int, bool]]:
-    """File each letter in the tracker, linking the systems, vendors and award it names, with
-    the Message-ID of its .eml (``message_ids`` keyed by id(letter)); returns (request id,
-    already tracked) keyed by id(letter). A letter already recorded (the same command run
-    again) is not filed twice."""
-    from foia.tracker.filing import file_request, find_filed
-
-    systems = [options["system"]] if options.get("system") else list(options.get("systems") or [])
-    vendors = [options["vendor"]] if options.get("vendor") else []
-    contracts = [options["award"]] if options.get("award") else []
-    if contracts:
-        # A contract request is also about the vendor and the system the award pays for; the
-        # request records them as a records letter about that vendor or system would.
-        try:
-            known = tracker.directory.contract(contracts[0])
-        except NotFound:
-            known = None
-        if known is not None:
-            vendors += [v for v in known.vendors if v not in vendors]
-            if known.system and known.system not in systems:
-                systems.append(known.system)
-    # The person whose records are sought is the clinic's client (identity fields: stored 0600,
-    # printed only with --identity, erased by `foia track purge`).
-    prefix = {"self": "", "third-party": "subject_"}.get(built[0].kind) if built else None
-    client = {}
-    if prefix is not None:
-        client = {"client_name": options.get(prefix + "full_name"),
-                  "client_dob": options.get(prefix + "date_of_birth"),
-                  "client_a_number": options.get(prefix + "a_number")}
-    out = {}
-    for letter in built:
-        known = find_filed(tracker, letter, filed_on=params.get("filed_on"))
-        if known is not None:
-            out[id(letter)] = (known, True)
-            continue
-        out[id(letter)] = (file_request(tracker, letter=letter, sent_via=params.get("sent_via"),
-                                        filed_on=params.get("filed_on"), assignee=params.get("assignee"),
-                                        tags=params.get("tags") or (), systems=systems, vendors=vendors,
-                                        contracts=contracts, expedite=bool(options.get("expedite")),
-                                        fee_waiver=bool(options.get("fee_waiver")),
-                                        requester=(letter.fields.get("requester") or {}).get("name"),
-                                        message_id=(message_ids or {}).get(id(letter)), **client),
-                           False)
-    return out
-
-
-# Only the contract letter can be filled from USAspending.
+# Only a kind with an award (contract) can be filled from USAspending.
 _LOOKUP = [
     click.Option(["--lookup"], is_flag=True,
                  help="Fill the award's number, parent award, recipient, amount, dates and modifications "
@@ -217,46 +169,24 @@ _LOOKUP = [
 ]
 
 
-def _lookup_award(options: dict, params: dict, d, offices: list[str]) -> None:
-    """Put USAspending's account of the award into the letter's ``award_detail``."""
-    from foia.contracts import letter_fields_for_award, make_client
+def _date_option(params: dict, name: str, flag: str) -> date | None:
+    from foia.clocks.calendar import parse_day as parse_date
 
-    award = options["award"]
-    try:
-        award = d.contract(award).award_number or award
-    except NotFound:
-        pass
-    with make_client(params.get("base_url")) as client:
-        options["award_detail"] = letter_fields_for_award(award, client, directory=d,
-                                                          agency=offices[0] if offices else None)
-
-
-def _default_offices(kind: LetterKind, options: dict, d) -> list[str]:
-    """--to when it can be read from the directory: a contract's agency, a system's holder."""
-    from foia.errors import NotFound
-
-    if kind.name == "contract" and options.get("award"):
-        try:
-            c = d.contract(options["award"])
-            return [c.directorate or c.agency]
-        except NotFound:
-            pass
-    if kind.name == "records" and options.get("system"):
-        s = d.system(options["system"])
-        return [s.directorate or s.agencies[0]]
-    raise UsageError(f"{kind.name} letter needs --to: the office to write to (e.g. --to ICE); "
-                     "see `foia agencies list`")
+    value = params.get(name)
+    return parse_date(value, what=flag) if value else None
 
 
 def _instructions(letter, written: dict[str, Path]) -> list[str]:
+    kind = KINDS.get(letter.kind)
     office = letter.fields["office"]
-    who = letter.fields["about"]["abbreviation"] if letter.kind != "mediation" else office["abbreviation"]
+    # A letter to another office than the one it is about (mediation: OGIS) is filed there.
+    who = office["abbreviation"] if kind is not None and kind.to else letter.fields["about"]["abbreviation"]
     text_file = written.get("txt") or written.get("md")
     if letter.portal_only:
         since = office.get("portal_only_since", "")
         rule_by = "DHS" if office.get("dhs") else office["abbreviation"]
         what = f"paste {text_file}" if text_file else f"upload {next(iter(written.values()))}"
-        if letter.kind in ("self", "third-party"):
+        if letter.fields.get("portal_filing"):
             # A pasted text carries no signature: the signed declaration goes with it as an attachment.
             what = letter.fields["portal_filing"] + (f" (the text: {text_file})" if text_file else "")
         return [f"{who}: File at {letter.portal} ({rule_by} accepts requests online only since {since}): {what}"]
@@ -270,12 +200,11 @@ def _instructions(letter, written: dict[str, Path]) -> list[str]:
     return [f"{who}: mail {next(iter(written.values()))} to the address in the letter"]
 
 
-def _run_draft(kind: LetterKind, params: dict) -> None:
-    from foia.letters import build_letter, letter_bytes, target_path
-    from foia.profile import load_profile
-    from foia.render.email import eml_refusal
+def _progress(files):
+    return click.progressbar(files, label="Writing letters", file=sys.stderr)
 
-    ctx = click.get_current_context()
+
+def _run_draft(kind: LetterKind, params: dict) -> None:
     options = {}
     for f in kind.all_fields:
         if not f.cli:
@@ -284,113 +213,42 @@ def _run_draft(kind: LetterKind, params: dict) -> None:
         if value in (None, (), False):
             continue
         options[f.name] = list(value) if isinstance(value, tuple) else value
-    d = _directory(ctx)
-    filed_on = _filed_on(params)
-    notes = []
-    if params["letter_date"]:
-        from foia.deadlines import parse_date
+    d = _directory(click.get_current_context())
+    filed_on = _date_option(params, "filed_on", "--filed-on")
+    draft = dict(directory=d, offices=params["to"], options=options, profile_file=params["profile_file"],
+                 use_profile=not params["no_profile"], letter_date=_date_option(params, "letter_date", "--date"),
+                 filed_on=filed_on, formats=params["formats"], out=params["out"], stem=params["stem"],
+                 overwrite=params["overwrite"], reproducible=params["reproducible"],
+                 attach_docx=params["attach_docx"], lookup=bool(params.get("lookup")),
+                 base_url=params.get("base_url"), progress=_progress)
+    if params.get("track"):
+        from foia.tracker.filing import draft_and_file
 
-        today = parse_date(params["letter_date"], what="--date")
-        if filed_on and filed_on != today:
-            notes.append(f"note: the letter is dated {today.isoformat()} (--date) but filed on "
-                         f"{filed_on.isoformat()} (--filed-on); the tracker keeps this letter as the one filed")
+        drafted = draft_and_file(kind.name, db=params.get("db"), sent_via=params.get("sent_via"),
+                                 assignee=params.get("assignee"), tags=params.get("tags") or (),
+                                 notify=lambda message: click.echo(message, err=True), **draft)
     else:
-        # The letter the tracker keeps is the one filed: it bears the filing date.
-        today = filed_on or date.today()
-    if params["no_profile"]:
-        profile = None
-    else:
-        profile = load_profile(params["profile_file"])
-    offices = list(params["to"]) or _default_offices(kind, options, d)
-    if params.get("lookup"):
-        _lookup_award(options, params, d, offices)
-    formats = list(dict.fromkeys(params["formats"] or ("txt",)))
-    if params["stem"] and len(offices) > 1:
-        raise UsageError("--stem names one file: use it with a single --to")
-    if params["attach_docx"] and "eml" not in formats:
-        raise UsageError("--attach-docx attaches the DOCX to the .eml: add --format eml")
+        from foia.letters import draft_letters
 
-    # Everything is built and checked before the first file is written: a bad office, a
-    # missing field or an existing file stops the run with nothing half-done.
-    seen, built = set(), []
-    for office in offices:
-        agency = d.agency(office)
-        if agency.id in seen:
-            continue
-        seen.add(agency.id)
-        built.append(build_letter(kind.name, directory=d, office=agency.id, profile=profile, options=options,
-                                  today=today))
-    out = Path(params["out"])
-    jobs, skipped = [], {}
-    for letter in built:
-        for fmt in formats:
-            # Each office gets what it can take: no .eml for one with no email or online-only filing.
-            refusal = eml_refusal(letter) if fmt == "eml" else None
-            if refusal:
-                skipped[id(letter)] = refusal
-                continue
-            path = target_path(letter, out, fmt, params["stem"])
-            if path.exists() and not params["overwrite"]:
-                raise FoiaError(f"{path} already exists; pass --overwrite or choose another --out folder")
-            jobs.append((letter, fmt, path))
-    if not jobs:
-        raise FoiaError("nothing written: " + "; ".join(skipped.values()))
-    payloads = [(letter, fmt, path, letter_bytes(letter, fmt, reproducible=params["reproducible"],
-                                                  attach_docx=params["attach_docx"],
-                                                  attachment_name=target_path(letter, out, "docx",
-                                                                              params["stem"]).name))
-                for letter, fmt, path in jobs]
-    tracker = _open_tracker(params, d) if params.get("track") else None
-    tracked = {}
-    if tracker:
-        # Filed before the files are written: a tracked .eml carries its request's subject tag
-        # and a Message-ID the tracker recorded, which replies quote (`foia inbox`). Every
-        # payload was rendered once above, so a letter that cannot be written stops the run
-        # before anything is filed. A letter none of whose formats could be written is not filed.
-        from foia.render.email import message_id_for
-
-        written_letters = [letter for letter in built if any(l2 is letter for l2, _, _, _ in payloads)]
-        with_eml = {id(l2) for l2, fmt, _, _ in payloads if fmt == "eml"}
-        message_ids = {id(letter): message_id_for(letter) for letter in written_letters if id(letter) in with_eml}
-        tracked = _track_letters(tracker, written_letters, options, params, message_ids)
-        payloads = [(letter, fmt, path, data if fmt != "eml" else letter_bytes(
-                        letter, fmt, reproducible=params["reproducible"], attach_docx=params["attach_docx"],
-                        attachment_name=target_path(letter, out, "docx", params["stem"]).name,
-                        message_id=message_ids[id(letter)], request_id=tracked[id(letter)][0]))
-                    for letter, fmt, path, data in payloads]
-    _write_all(payloads, out, progress=len(built) >= PROGRESS_FROM)
-
-    for letter in built:
-        written = {fmt: path for l2, fmt, path, _ in payloads if l2 is letter}
+        drafted = draft_letters(kind.name, **draft)
+    command = click.get_current_context().command
+    for letter in drafted.letters:
+        written = drafted.written(letter)
         for path in written.values():
             click.echo(str(path))
         prefix = letter.fields["about"]["abbreviation"]
-        if id(letter) in skipped:
-            click.echo(f"{prefix}: no .eml written: {skipped[id(letter)]}", err=True)
+        if id(letter) in drafted.skipped:
+            click.echo(f"{prefix}: no .eml written: {drafted.skipped[id(letter)]}", err=True)
         if not written:
             continue
-        for warning in (*letter.warnings, *notes):
-            click.echo(f"{prefix}: {warning}", err=True)
+        for warning in (*letter.warnings, *drafted.notes):
+            click.echo(f"{prefix}: {shown(warning, command)}", err=True)
         for line in _instructions(letter, written):
             click.echo(line, err=True)
-        if id(letter) in tracked:
-            rid, again = tracked[id(letter)]
+        if id(letter) in drafted.tracked:
+            rid, again = drafted.tracked[id(letter)]
             what = "already tracked, the same letter on the same day" if again else "tracked"
             click.echo(f"{prefix}: {what} as request {rid} (foia track show {rid})", err=True)
-
-
-def _write_all(payloads, out: Path, *, progress: bool) -> None:
-    from foia.files import atomic_write
-    from foia.paths import ensure_private_dir
-
-    ensure_private_dir(out)
-    if progress:
-        with click.progressbar(payloads, label="Writing letters", file=sys.stderr) as bar:
-            for _, _, path, data in bar:
-                atomic_write(path, data, mode=0o600)
-    else:
-        for _, _, path, data in payloads:
-            atomic_write(path, data, mode=0o600)
 
 
 def _kind_command(kind: LetterKind) -> click.Command:
@@ -403,12 +261,23 @@ def _kind_command(kind: LetterKind) -> click.Command:
     help_text = (f"{kind.title}\n\nOne letter per --to office, written into --out as DATE-OFFICE-{kind.name}.FORMAT "
                  "(user-only, 0600). Fields not given come from your profile (`foia profile show`)."
                  + (f" Required: {required}." if required else ""))
-    extra = (_LOOKUP if kind.name == "contract" else []) + (_TRACK if kind.name in TRACKABLE else [])
+    extra = (_LOOKUP if kind.lookup else []) + (_TRACK if kind.trackable else [])
     return click.Command(kind.name, params=[*_COMMON, *extra, *(_field_option(f) for f in fields)], callback=callback,
                          help=help_text, short_help=kind.title)
 
 
-@click.group()
+class _Kinds(click.Group):
+    """One subcommand per letter kind, read from the kinds table (foia.letters.kinds) when asked for."""
+
+    def list_commands(self, ctx):
+        return sorted(KINDS)
+
+    def get_command(self, ctx, name):
+        kind = KINDS.get(name)
+        return _kind_command(kind) if kind is not None else None
+
+
+@click.group(cls=_Kinds)
 def draft():
     """Write letters: one per office, in txt, md, docx or eml.
 
@@ -417,7 +286,3 @@ def draft():
     foia draft self --to ICE --to CBP --date-of-birth 1990-01-31 ...
     foia draft appeal --to ICE --tracking-number 2026-ICFO-12345 --grounds no-records ...
     """
-
-
-for _kind in KINDS.values():
-    draft.add_command(_kind_command(_kind))

@@ -7,7 +7,7 @@ Effective history: events sorted by the date they happened (then by id, the orde
 recorded), with ``correction`` events applied: a correction may move an event to another
 date (``occurred_on``) or void it (``void``). Corrections are events too, so nothing is lost.
 
-Clocks, from the deadline engine (foia.deadlines) with the office's rules:
+Clocks, from the deadline engine (foia.clocks) with the office's rules:
 
 - determination: from receipt (a ``received`` event, else the submission date), with a
   misdirected first receipt (``first-received``), tolling periods (the first stay in
@@ -60,6 +60,7 @@ EVENT_TYPES: dict[str, str] = {
     "purged": "Identity data purged",
     "expedite-asked": "Expedited processing asked (after the request)",
     "referral": "Referred to another office (tracked as its own request)",
+    "served": "Complaint served on the agency (litigation)",
     # Mail from the office kept by `foia inbox` (no clock reads them; the proposals they bring
     # are recorded as the events above, through Tracker.update).
     "mail-received": "Mail received",
@@ -98,7 +99,7 @@ class Event(NamedTuple):
 class Tracked(NamedTuple):
     """One clock of one request: the engine's Deadline plus whether it still runs."""
 
-    deadline: Any          # foia.deadlines.Deadline
+    deadline: Any          # foia.clocks.due.Deadline
     party: str             # AGENCY | REQUESTER
     open: bool
     closed_on: date | None = None
@@ -229,7 +230,7 @@ def _drop_draft(marks: list[Event]) -> list[Event]:
 
 @lru_cache(maxsize=200_000)
 def _determination(received, rules, calendar, first_received, extension, tolled, explain=True):
-    from foia.deadlines import determination_due
+    from foia.clocks.due import determination_due
 
     return determination_due(received, rules=rules, calendar=calendar, first_received=first_received,
                              extension_notice=extension, tolled=list(tolled), explain=explain)
@@ -237,21 +238,21 @@ def _determination(received, rules, calendar, first_received, extension, tolled,
 
 @lru_cache(maxsize=50_000)
 def _expedite(received, rules, calendar, explain=True):
-    from foia.deadlines import expedite_decision_due
+    from foia.clocks.due import expedite_decision_due
 
     return expedite_decision_due(received, rules=rules, calendar=calendar, explain=explain)
 
 
 @lru_cache(maxsize=50_000)
 def _appeal(determined, rules, calendar, explain=True):
-    from foia.deadlines import appeal_deadline
+    from foia.clocks.due import appeal_deadline
 
     return appeal_deadline(determined, rules=rules, calendar=calendar, explain=explain)
 
 
 @lru_cache(maxsize=50_000)
 def _appeal_decision(received, rules, calendar, extension, explain=True):
-    from foia.deadlines import appeal_decision_due
+    from foia.clocks.due import appeal_decision_due
 
     return appeal_decision_due(received, rules=rules, calendar=calendar, extension_notice=extension,
                                explain=explain)
@@ -259,7 +260,7 @@ def _appeal_decision(received, rules, calendar, extension, explain=True):
 
 @lru_cache(maxsize=50_000)
 def _clarification(asked_on, rules, calendar, explain=True):
-    from foia.deadlines import clarification_close_due
+    from foia.clocks.due import clarification_close_due
 
     return clarification_close_due(asked_on, rules=rules, calendar=calendar, explain=explain)
 
@@ -336,7 +337,7 @@ def main_remand(marks: Sequence[Event]) -> Event | None:
 _AFTER_FILING = {"received": "received by the office", "first-received": "first received by another office",
                  "tracking-number": "tracking number", "estimated-completion": "estimated completion",
                  "extension-notice": "extension notice", "expedite-decision": "expedite decision",
-                 "expedite-asked": "expedited processing asked",
+                 "expedite-asked": "expedited processing asked", "served": "complaint served",
                  "fee": "fees", "documents": "documents received"}
 
 
@@ -464,6 +465,12 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
         state.warnings.append(f"deadlines not computed: {exc.message}")
     if explain and state.deadlines and not amendment:
         state.notes.extend(litigation_notes(state.deadlines, marks, from_sending=state.from_sending))
+    if explain and not amendment:
+        from foia.tracker.litigation import answer, answer_note  # issue 14, item 18
+
+        found = answer(evs)
+        if found is not None:
+            state.notes.append(answer_note(found))
     if explain:
         # The engine's own warnings (an extension notice dated after the date it extends, which
         # moves an overdue determination back into time; a tolled period that moves nothing)
@@ -479,7 +486,7 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
 def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, extensions, *, expedite, rules,
             calendar, explain: bool = True, expedite_asked: date | None = None) -> None:
     if calendar is None:
-        from foia.deadlines import default_calendar
+        from foia.clocks.calendar import default_calendar
 
         calendar = default_calendar()
     cal = calendar
@@ -645,14 +652,14 @@ EXTENDED = "extended"     # closed_by of a review the agency extended for good c
 
 @lru_cache(maxsize=50_000)
 def _amendment_ack(received, calendar, explain=True):
-    from foia.deadlines import amendment_acknowledgement_due
+    from foia.clocks.due import amendment_acknowledgement_due
 
     return amendment_acknowledgement_due(received, calendar=calendar, explain=explain)
 
 
 @lru_cache(maxsize=50_000)
 def _amendment_review(received, calendar, explain=True):
-    from foia.deadlines import amendment_review_due
+    from foia.clocks.due import amendment_review_due
 
     return amendment_review_due(received, calendar=calendar, explain=explain)
 
@@ -660,7 +667,7 @@ def _amendment_review(received, calendar, explain=True):
 def _amendment_clocks(state: State, marks: list[Event], extensions: list[Event], *, kind: str, calendar,
                       explain: bool = True) -> None:
     if calendar is None:
-        from foia.deadlines import default_calendar
+        from foia.clocks.calendar import default_calendar
 
         calendar = default_calendar()
     cal, out, received = calendar, state.deadlines, state.received

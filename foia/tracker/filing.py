@@ -7,12 +7,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Sequence
 
-from foia.errors import FoiaError, UsageError
+from foia.errors import FoiaError, NotFound, UsageError
+from foia.letters import KINDS, same_name
+from foia.naming import Field as Named
+from foia.naming import Text
+from foia.parse import parse_date
 from foia.tracker import derive as dv
 from foia.tracker import lifecycle as lc
 from foia.tracker.models import events, requests
 from foia.tracker.store import Store, open_store
-from foia.tracker.service import APPEAL_GROUND_FOR, REQUESTER_CONTACT_KEYS, Tracker, _date
+from foia.tracker.service import APPEAL_GROUND_FOR, REQUESTER_CONTACT_KEYS, Tracker
 
 
 def tracked_title(letter) -> str:
@@ -23,12 +27,14 @@ def tracked_title(letter) -> str:
     fields = getattr(letter, "fields", None) or {}
     about = fields.get("about") or {}
     where = about.get("abbreviation") or getattr(letter, "office_name", "")
-    if letter.kind in ("self", "third-party"):
+    kind = KINDS.get(letter.kind)
+    if kind is not None and kind.client_prefix is not None:
         # Not the Judicial Redress Act either: the letter cites it for non-citizens only, so in
         # a title it would tell a reader the client's citizenship.
-        who = "First-party" if letter.kind == "self" else "Third-party"
-        return f"{who} request (Privacy Act + FOIA) to {where}"
-    if letter.kind in ("records", "contract") and fields.get("subject"):
+        who = "Third-party" if kind.client_prefix else "First-party"
+        acts = " (Privacy Act + FOIA)" if kind.privacy_act else ""
+        return f"{who} request{acts} to {where}"
+    if fields.get("subject"):
         return f"Records about {fields['subject']}"
     return getattr(letter, "subject", None) or f"{letter.kind} to {getattr(letter, 'office_name', where)}"
 
@@ -45,7 +51,7 @@ def find_filed(tracker: Tracker, letter, *, filed_on=None) -> int | None:
     text, not purged), or None: running the same `foia draft ... --track` twice files it once."""
     from sqlalchemy import select
 
-    day = _date(filed_on, what="--filed-on") if filed_on else tracker.today()
+    day = parse_date(filed_on, "filed_on") if filed_on else tracker.today()
     r = requests.c
     with tracker.store.read() as conn:
         found = conn.execute(select(r.id).where(
@@ -270,11 +276,10 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
                 options["sent_to"] = emails[0]
     signer = requester_name or info.get("requester")
     if info.get("kind") == "self" and info.get("client_name"):
-        from foia.letters import _same_name
-
-        if requester_name and not _same_name(requester_name, info["client_name"]):
-            raise UsageError(f"--requester-name: request {rid} is a first-party request, signed by the person it "
-                             "is about (its client name); drop --requester-name")
+        if requester_name and not same_name(requester_name, info["client_name"]):
+            raise UsageError(Text(Named("requester_name"), f": request {rid} is a first-party request, signed by the "
+                                  "person it is about (its client name); drop ", Named("requester_name")),
+                             field="requester_name")
         signer = requester_name or info["client_name"]
     if signer:
         options["requester_name"] = signer
@@ -301,8 +306,9 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
             options["expedite_decision"] = {"due": exp["due"]}
         return rid, options, info
     if not grounds:
-        raise UsageError("--ground: give at least one ground (withholding, partial-withholding, inadequate-search, "
-                         "no-records, fee-waiver-denied, expedite-denied, no-response)")
+        raise UsageError(Text(Named("grounds"), ": give at least one ground (withholding, partial-withholding, "
+                              "inadequate-search, no-records, fee-waiver-denied, expedite-denied, no-response)"),
+                         field="grounds")
     answer_grounds = [g for g in grounds if g not in ("fee-waiver-denied", "expedite-denied", "no-response")]
     if answer_grounds or "no-response" in grounds:
         # As `update --status appealed` would: after a remand of the determination only a new
@@ -322,8 +328,9 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
         # fee-waiver or expedite denial (those are named with their own dates).
         answer = _last(live, lambda e: e.get("status") in lc.DETERMINATIONS)
         if answer is None:
-            raise FoiaError(f"request {rid} has no determination recorded; record it (`foia track update {rid} "
-                            "--status denied --on DATE`) or appeal with --ground no-response")
+            raise FoiaError(Text(f"request {rid} has no determination recorded; record it (`foia track update "
+                                 f"{rid} --status denied --on DATE`) or appeal with ", Named("grounds"),
+                                 " no-response"), field="grounds")
         options["determination_date"] = answer["occurred_on"]
     if "fee-waiver-denied" in grounds:
         denial = _last(live, lambda e: e["type"] == "fee" and e["data"].get("kind") == "waiver-denied")
@@ -361,8 +368,6 @@ def draft_letter(tracker: Tracker, key, kind: str, *, out_dir, fmt: str = "txt",
 def _contact_options(rid: int, info: dict, options: dict, given: dict, profile, *, confirm_signer: bool) -> dict:
     """The requester_* options for a tracker letter: given ones, else the request's stored contact
     details; and the refusal when a profile of someone else would fill what is left."""
-    from foia.letters import _same_name
-
     stored = info.get("requester_contact") or {}
     out = {}
     for key in REQUESTER_CONTACT_KEYS:
@@ -372,13 +377,14 @@ def _contact_options(rid: int, info: dict, options: dict, given: dict, profile, 
     signer = options.get("requester_name")
     owner = getattr(profile, "name", None)
     borrowed = [k for k in REQUESTER_CONTACT_KEYS if f"requester_{k}" not in out and getattr(profile, k, None)]
-    if (info.get("kind") != "self" and signer and owner and borrowed and not _same_name(signer, owner)
+    if (info.get("kind") != "self" and signer and owner and borrowed and not same_name(signer, owner)
             and not confirm_signer):
         # Names are identity data: the message says that they differ, not what they are.
-        raise FoiaError(f"request {rid} is signed by its requester, who is not the person in the profile used: the "
-                        f"letter would give the agency the profile's {' and '.join(borrowed)} for the reply; pass "
-                        "--profile FILE (the signer's), --requester-email/--requester-address, or --confirm-signer "
-                        "to send it so")
+        raise FoiaError(Text(f"request {rid} is signed by its requester, who is not the person in the profile used: "
+                             f"the letter would give the agency the profile's {' and '.join(borrowed)} for the reply; "
+                             "pass ", Named("profile_file"), " FILE (the signer's), ", Named("requester_email"), "/",
+                             Named("requester_address"), ", or ", Named("confirm_signer"), " to send it so"),
+                        field="requester_email")
     return out
 
 
@@ -398,6 +404,7 @@ def draft_letters(tracker: Tracker, key, kind: str, *, out_dir, formats: Sequenc
 
     from foia.files import atomic_write
     from foia.letters import build_letter, letter_bytes, target_path
+    from foia.letters.files import exists_refusal
     from foia.paths import ensure_private_dir
     from foia.profile import load_profile
 
@@ -420,7 +427,7 @@ def draft_letters(tracker: Tracker, key, kind: str, *, out_dir, formats: Sequenc
     for fmt in formats:
         path = target_path(letter, out, fmt, stem)
         if path.exists() and not overwrite:
-            raise FoiaError(f"{path} already exists; pass --overwrite or choose another --out folder")
+            raise exists_refusal(path)
         jobs.append((path, letter_bytes(letter, fmt, attachment_name=target_path(letter, out, "docx", stem).name,
                                         **({"message_id": message_id, "request_id": rid} if fmt == "eml" else {}))))
     ensure_private_dir(out)
@@ -442,3 +449,78 @@ def draft_letters(tracker: Tracker, key, kind: str, *, out_dir, formats: Sequenc
 
     tracker.store.write(run)
     return paths, letter, rid
+
+
+# ---------------------------------------------------------------------------------------------
+# `foia draft KIND --track`: the letters written and filed as new requests
+
+
+def _file_letters(tracker: Tracker, built: list, options: dict, *, filed_on=None, sent_via=None, assignee=None,
+                  tags: Sequence[str] = (), message_ids: dict[int, str] | None = None) -> dict[int, tuple[int, bool]]:
+    """File each letter in the tracker, linking the systems, vendors and award it names, with
+    the Message-ID of its .eml (``message_ids`` keyed by id(letter)); returns (request id,
+    already tracked) keyed by id(letter). A letter already recorded (the same command run
+    again) is not filed twice."""
+    systems = [options["system"]] if options.get("system") else list(options.get("systems") or [])
+    vendors = [options["vendor"]] if options.get("vendor") else []
+    contracts = [options["award"]] if options.get("award") else []
+    if contracts:
+        # A contract request is also about the vendor and the system the award pays for; the
+        # request records them as a records letter about that vendor or system would.
+        try:
+            known = tracker.directory.contract(contracts[0])
+        except NotFound:
+            known = None
+        if known is not None:
+            vendors += [v for v in known.vendors if v not in vendors]
+            if known.system and known.system not in systems:
+                systems.append(known.system)
+    # The person whose records are sought is the clinic's client (identity fields: stored 0600,
+    # printed only with --identity, erased by `foia track purge`).
+    prefix = KINDS[built[0].kind].client_prefix if built else None
+    client = {}
+    if prefix is not None:
+        client = {"client_name": options.get(prefix + "full_name"),
+                  "client_dob": options.get(prefix + "date_of_birth"),
+                  "client_a_number": options.get(prefix + "a_number")}
+    out = {}
+    for letter in built:
+        known = find_filed(tracker, letter, filed_on=filed_on)
+        if known is not None:
+            out[id(letter)] = (known, True)
+            continue
+        out[id(letter)] = (file_request(tracker, letter=letter, sent_via=sent_via, filed_on=filed_on,
+                                        assignee=assignee, tags=tags or (), systems=systems, vendors=vendors,
+                                        contracts=contracts, expedite=bool(options.get("expedite")),
+                                        fee_waiver=bool(options.get("fee_waiver")),
+                                        requester=(letter.fields.get("requester") or {}).get("name"),
+                                        message_id=(message_ids or {}).get(id(letter)), **client),
+                           False)
+    return out
+
+
+def draft_and_file(kind: str, *, directory, db: str | None = None, notify=None, sent_via: str | None = None,
+                   assignee: str | None = None, tags: Sequence[str] = (), **draft):
+    """`foia draft KIND --track`: ``foia.letters.draft_letters``, each letter filed in the tracker
+    (``db``: a URL, else FOIA_DB or the default file) as a submitted request before its files are
+    written, so a tracked .eml carries its request's subject tag and a Message-ID the tracker
+    recorded, which replies quote. The tracker is opened once every letter and file is checked,
+    before anything is written; a letter none of whose formats could be written is not filed.
+    ``notify``: told of a database being created or migrated. Returns the ``Drafted`` letters,
+    with ``tracked``."""
+    from foia.letters import draft_letters
+    from foia.render.email import message_id_for
+
+    def file_all(drafted) -> None:
+        store = open_store(db, notify=notify)
+        tracker = Tracker(store, directory=directory)
+        written = [letter for letter in drafted.letters if drafted.written(letter)]
+        with_eml = {id(lt) for lt, fmt, _, _ in drafted.files if fmt == "eml"}
+        message_ids = {id(lt): message_id_for(lt) for lt in written if id(lt) in with_eml}
+        drafted.tracked = _file_letters(tracker, written, draft.get("options") or {}, filed_on=draft.get("filed_on"),
+                                        sent_via=sent_via, assignee=assignee, tags=tags, message_ids=message_ids)
+        drafted.files = [(lt, fmt, path, data if fmt != "eml" else drafted.content(
+                              lt, fmt, message_id=message_ids[id(lt)], request_id=drafted.tracked[id(lt)][0]))
+                         for lt, fmt, path, data in drafted.files]
+
+    return draft_letters(kind, directory=directory, before_writing=file_all, **draft)

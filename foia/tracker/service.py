@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterable, Sequence
 
-from foia.deadlines import in_calendar
+from foia.clocks.calendar import in_calendar
 from foia.errors import FoiaError, NotFound, UsageError
 from foia.tracker import derive as dv
 from foia.tracker import lifecycle as lc
@@ -164,7 +164,7 @@ def parse_tracking(text: str, *, what: str = "--tracking-number") -> tuple[str, 
 
 
 def _date(value, *, what: str) -> date | None:
-    from foia.deadlines import parse_date
+    from foia.clocks.calendar import parse_day as parse_date
 
     if value is None:
         return None
@@ -220,7 +220,7 @@ REQUESTER_CONTACT_KEYS = ("email", "address", "phone")
 
 def requester_contact_value(contact: dict | None) -> dict | None:
     """The requester's contact details to store (email, address, phone), checked; None when empty."""
-    from foia.directory import EMAIL_RE
+    from foia.directory.schema import EMAIL_RE
 
     if not contact:
         return None
@@ -295,7 +295,7 @@ class Tracker:
     def calendar(self):
         """The federal working-day calendar with the directory's and the user's closures."""
         if self._calendar is None:
-            from foia.deadlines import default_calendar, load_closures
+            from foia.clocks.calendar import default_calendar, load_closures
             from foia.paths import config_dir
 
             closures = dict(self.directory.closures)
@@ -482,7 +482,7 @@ class Tracker:
                pages: int | None = None, files: Sequence[str] = (), received=None, first_received=None,
                expedite_decision: str | None = None, assignee: str | None = None,
                add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (), by: str | None = None,
-               appeal_of: Sequence[str] = (), expedite_asked=None,
+               appeal_of: Sequence[str] = (), expedite_asked=None, served=None,
                also: Callable[[Any, int], None] | None = None) -> Change:
         """Append what happened to a request (one event per fact) and recompute its deadlines.
 
@@ -515,6 +515,9 @@ class Tracker:
         asked = _date(expedite_asked, what="--expedite-asked")
         if asked is not None:
             self._not_future(asked, "--expedite-asked")
+        served_on = _date(served, what="--served")
+        if served_on is not None:
+            self._not_future(served_on, "--served")
         got = _date(received, what="--received")
         if got is not None:
             self._not_future(got, "--received")
@@ -532,7 +535,8 @@ class Tracker:
         note = _text(note, what="--note", limit=5000)
         assignee_value = None if assignee is None else (_text(assignee, what="--assignee", limit=200) or "")
         add_t, remove_t = normalize_tags(add_tags), normalize_tags(remove_tags, what="--untag")
-        nothing = not any([new_status, numbers, fee_list, estimated, extension, got, first, asked, documents is not None,
+        nothing = not any([new_status, numbers, fee_list, estimated, extension, got, first, asked, served_on,
+                           documents is not None,
                            pages is not None, file_refs, expedite_decision, note, assignee is not None, add_t, remove_t])
         if nothing:
             raise UsageError("nothing to record; give --status, --note, --tracking-number, a fee, a date or documents "
@@ -589,6 +593,16 @@ class Tracker:
                     raise UsageError(f"--expedite-asked: request {rid} asked for expedited processing when it was "
                                      "filed; its decision clock runs from receipt")
                 new.append(self._event(rid, "expedite-asked", asked, actor))
+            if served_on is not None:
+                # Service of a complaint starts the answer's 30 days (552(a)(4)(C)): only in litigation.
+                sued = [m.occurred_on for m in dv.status_events(evs) if m.status == "in-litigation"]
+                if new_status == "in-litigation":
+                    sued.append(on)
+                if not any(d <= served_on for d in sued):
+                    raise UsageError(f"--served: request {rid} is not in litigation on {served_on.isoformat()}; "
+                                     "record the lawsuit with --status in-litigation --on DATE (the day the "
+                                     "complaint was filed), then the service")
+                new.append(self._event(rid, "served", served_on, actor))
             if estimated is not None:
                 new.append(self._event(rid, "estimated-completion", on, actor, data={"date": estimated.isoformat()}))
             if extension is not None:
@@ -873,7 +887,7 @@ class Tracker:
             timeline.append(event_dict(shown or e, identity=identity, voided=shown is None and e.type != "correction"))
         out["timeline"] = timeline
         out["deadlines"] = [self._deadline_dict(t) for t in state.deadlines]
-        from foia.deadlines import RESUME_HINT
+        from foia.clocks.due import RESUME_HINT
 
         for d in out["deadlines"]:
             # The engine speaks to `foia deadline --tolled FROM:TO`; here the answer is recorded.
@@ -1613,6 +1627,8 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
         return f"referred to {data.get('office')}{when}"
     if type_ == "expedite-asked":
         return f"expedited processing asked{when}"
+    if type_ == "served":
+        return f"complaint served on the agency{when}"
     if type_ == "documents":
         parts = []
         if data.get("count") is not None:

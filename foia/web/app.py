@@ -56,6 +56,9 @@ def create_app(db: str | None = None, *, store=None, directory_override: str | N
 
     if store is None:
         store = open_store(db)
+    from foia.web import jobs
+
+    jobs.ensure_table(store)
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=accounts.secret_key(store),
@@ -66,6 +69,9 @@ def create_app(db: str | None = None, *, store=None, directory_override: str | N
         PERMANENT_SESSION_LIFETIME=session_lifetime,
         WTF_CSRF_TIME_LIMIT=None,          # the token lives as long as the session that holds it
         MAX_CONTENT_LENGTH=200 * 1024 * 1024,
+        # Templates are compiled once per process and kept (Jinja's cache), never re-read from
+        # disk to see whether they changed, even when FLASK_DEBUG is set.
+        TEMPLATES_AUTO_RELOAD=False,
         FOIA_STORE=store,
         FOIA_DIRECTORY_OVERRIDE=directory_override,
         FOIA_TODAY=today,

@@ -8,11 +8,15 @@
 - ``web_calendar_tokens``: each user's secret ICS subscription token (hashed), revocable.
 - ``web_settings``: the cookie-signing key, shared by all processes, and local mode's one-time
   start-up token (hashed).
+- ``web_jobs``: an admin's export, import or backup running in the background: its progress
+  (rows or bytes done of the total), its result (the file, kept an hour) or the library's
+  refusal, so the job's page can be answered by any `foia serve` process. Created by
+  migration 10 on new databases and by ``foia.web.jobs.ensure_table`` on older ones.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, LargeBinary, String, Table, Text
 
 from foia.tracker.models import metadata
 
@@ -54,4 +58,23 @@ web_settings = Table(
     Column("value", Text, nullable=False),
 )
 
-WEB_TABLES = (web_users, web_sessions, web_calendar_tokens, web_settings)
+web_jobs = Table(
+    "web_jobs", metadata,
+    Column("id", String(32), primary_key=True),          # random: the job page's address
+    Column("kind", String(16), nullable=False),          # export | import | backup
+    Column("label", String(200), nullable=False),        # "Export (CSV, redacted)"
+    Column("owner", String(200)),
+    Column("state", String(16), nullable=False),         # running | done | failed
+    Column("unit", String(16), nullable=False),          # rows | bytes
+    Column("done", BigInteger, nullable=False, default=0),
+    Column("total", BigInteger),                         # NULL: not known
+    Column("message", Text),                             # the outcome, or the library's refusal
+    Column("result_name", String(200)),
+    Column("result", LargeBinary),
+    Column("created_at", String(32), nullable=False),
+    Column("heartbeat_at", String(32), nullable=False),
+    Column("finished_at", String(32)),
+)
+Index("ix_web_jobs_created", web_jobs.c.created_at)
+
+WEB_TABLES = (web_users, web_sessions, web_calendar_tokens, web_settings, web_jobs)

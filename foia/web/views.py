@@ -6,6 +6,7 @@ beside the form field they name (``app.field_of``); nothing here re-checks a rul
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
                    session, url_for)
 
 from foia.errors import FoiaError, NotFound, UsageError
+from foia.naming import Text, as_flags
 from foia.tracker.remind import due_for
 from foia.web import accounts
 from foia.web.app import field_of, requires, store, tracker
@@ -95,6 +97,11 @@ def _int_arg(name: str, default: int, *, low: int = 0, high: int = 3653) -> int:
     return int(value)
 
 
+# Today lists the first few of each section (the page stays short and quick on a large queue);
+# each section's "all" link shows that section alone, a page of PAGE_SIZE at a time.
+TODAY_FIRST = 10
+
+
 @queue.route("/")
 def today():
     t = tracker()
@@ -103,9 +110,22 @@ def today():
     office = request.args.get("office") or None
     tag = request.args.get("tag") or None
     within = _int_arg("within", 14)
-    report = due_for(t, within=within, assignee=assignee, office=office, tag=tag)
+    section = request.args.get("section") or None
+    page = _int_arg("page", 1, low=1, high=100000) if section else 1
+    limit = page * PAGE_SIZE if section else TODAY_FIRST
+    report = due_for(t, within=within, limit=limit, assignee=assignee, office=office, tag=tag)
+    if section:
+        if section not in {s["key"] for s in report["sections"]}:
+            raise UsageError(f"section: {section!r} is not a section of Today; use one of "
+                             + ", ".join(s["key"] for s in report["sections"]))
+        report["sections"] = [s for s in report["sections"] if s["key"] == section]
+        for s in report["sections"]:
+            s["items"] = s["items"][(page - 1) * PAGE_SIZE:]
+            s["first"] = (page - 1) * PAGE_SIZE
+    args = {k: v for k, v in request.args.items() if k not in ("section", "page")}
     return render_template("today.html", report=report, mine=mine, assignee=assignee or "", office=office or "",
-                           tag=tag or "", within=within, offices=_offices(t))
+                           tag=tag or "", within=within, offices=_offices(t), section=section, page=page,
+                           args=args)
 
 
 @queue.route("/queue")
@@ -155,22 +175,63 @@ def _request_page(rid, *, errors=None, form=None, status=200, letter=None):
     from foia.tracker.lifecycle import STATUSES
 
     return render_template("request.html", r=info, identity=identity, errors=errors or {}, form=form or {},
-                           statuses=STATUSES, appeal_targets=APPEAL_TARGETS, extras=_extras(t, info["id"]),
+                           statuses=STATUSES, appeal_targets=APPEAL_TARGETS, timeline=_timeline(t, info, identity),
                            letter=letter), status
 
 
-def _extras(t, rid) -> dict:
-    """Received mail, where the inbox exists in this foia (it is built apart from the web app)."""
-    try:
-        from foia.inbox import messages_of
-    except ImportError:
-        return {}
-    return {"messages": messages_of(t, rid)}
+def _timeline(t, info: dict, identity: bool) -> list[dict]:
+    """The request's events with its received mail and its vault documents interleaved by date:
+    each entry has ``kind`` (event, mail, document) and ``day``. The events keep the library's
+    order (the `created` event opens it); mail and documents go after the events of their day."""
+    from foia.inbox import messages_of
+    from foia.vault.documents import list_documents
+
+    rid = info["id"]
+    items = [{"kind": "mail", "day": m["sent_on"] or (m["imported_at"] or "")[:10], **m}
+             for m in messages_of(t, rid)]
+    items += [{"kind": "document", "day": d["received_on"], **d}
+              for d in list_documents(t, rid, identity=identity)]
+    items.sort(key=lambda x: (x["day"], x["kind"], x["id"]))
+    out, i = [], 0
+    for e in info["timeline"]:
+        if e["type"] != "created":
+            while i < len(items) and items[i]["day"] < e["occurred_on"]:
+                out.append(items[i])
+                i += 1
+        out.append({"kind": "event", "day": e["occurred_on"], **e})
+    return out + items[i:]
 
 
 @queue.route("/requests/<int:rid>")
 def request_page(rid):
     return _request_page(rid)
+
+
+@queue.route("/requests/<int:rid>/mail/<int:mid>")
+def mail(rid, mid):
+    """One received message: its headers for everyone; its text and attachment names, which
+    name the client, only as identity data (staff, on request)."""
+    from foia.inbox import Inbox
+
+    t = tracker()
+    m = Inbox(t).show(mid)
+    if m["request_id"] != t.get(rid):
+        abort(404)
+    return render_template("mail.html", m=m, rid=t.get(rid), identity=_identity())
+
+
+@queue.route("/requests/<int:rid>/documents/<int:did>")
+def document(rid, did):
+    """One vault document: pages, exemptions marked, disposition; its original file name only as
+    identity data."""
+    from foia.vault.documents import get_document
+
+    t = tracker()
+    identity = _identity()
+    d = get_document(t, did, identity=identity)
+    if d["request_id"] != t.get(rid):
+        abort(404)
+    return render_template("document.html", d=d, rid=t.get(rid), identity=identity)
 
 
 def _n(value: str, what: str) -> int | None:
@@ -243,8 +304,9 @@ def request_letter(rid):
         except NotFound:
             raise
         except FoiaError as exc:
-            field = field_of(exc.message) or _named_option(exc.message)
-            return _request_page(rid, errors={field if field in _SIGNER else "letter": exc.message}, form=f,
+            message = as_flags(exc)  # the library names fields; the page shows them as the CLI does
+            field = exc.field or field_of(message) or _named_option(message)
+            return _request_page(rid, errors={field if field in _SIGNER else "letter": message}, form=f,
                                  status=400)
         data = Path(path).read_bytes()
     return _download(data, Path(path).name)
@@ -351,9 +413,16 @@ def letter(kind):
         except NotFound as exc:
             errors["to"] = exc.message
         except FoiaError as exc:
-            errors[_letter_field(exc.message, k) or "_"] = exc.message
+            # The library names fields: the form puts the refusal beside its input, in the words
+            # of `foia draft` (its options).
+            message = exc.message.render(k.option_of) if isinstance(exc.message, Text) else exc.message
+            errors[(exc.field if exc.field in {fl.name for fl in k.all_fields} else None)
+                   or _letter_field(message, k) or "_"] = message
+    # Warnings name fields; the page words them as `foia draft` does (its options).
+    warnings = [w.render(k.option_of) if isinstance(w, Text) else w for w in (built.warnings if built else ())]
     return render_template("draft.html", kind=k, offices=offices, systems=sorted(t.directory.systems.values(),
-                           key=lambda s: s.id), form=form, errors=errors, letter=built), (400 if errors else 200)
+                           key=lambda s: s.id), form=form, errors=errors, letter=built,
+                           warnings=warnings), (400 if errors else 200)
 
 
 def _letter_field(message: str, kind) -> str | None:
@@ -375,7 +444,7 @@ def _letter_field(message: str, kind) -> str | None:
 
 @directory.route("/")
 def index():
-    from foia import describe
+    from foia.directory import describe
 
     d = tracker().directory
     return render_template("directory.html", agencies=[describe.agency_row(d, a) for a in _offices(tracker())],
@@ -387,7 +456,7 @@ def index():
 
 @directory.route("/<what>/<key>")
 def record(what, key):
-    from foia import describe
+    from foia.directory import describe
 
     d = tracker().directory
     if what == "agencies":
@@ -440,7 +509,7 @@ def feed(token):
 @admin.route("/", methods=["GET"])
 @requires("admin")
 def home():
-    return render_template("admin.html", users=accounts.list_users(store()), errors={}, form={})
+    return _admin_page()
 
 
 @admin.route("/users", methods=["POST"])
@@ -464,62 +533,170 @@ def users():
             abort(400)
     except FoiaError as exc:
         field = {"NAME": "name"}.get(exc.message.split(":")[0], field_of(exc.message) or "password")
+        from foia.web import jobs
+
         return render_template("admin.html", users=accounts.list_users(store()), errors={field: exc.message},
-                               form=f), 400
+                               form=f, jobs=jobs.recent(store())), 400
     return redirect(url_for("admin.home"))
+
+
+def _admin_page(errors=None, status=200):
+    from foia.web import jobs
+
+    return render_template("admin.html", users=accounts.list_users(store()), errors=errors or {}, form={},
+                           jobs=jobs.recent(store())), status
+
+
+def _request_count() -> int:
+    from sqlalchemy import func, select
+
+    from foia.tracker.models import requests
+
+    with store().read() as conn:
+        return conn.execute(select(func.count()).select_from(requests)).scalar() or 0
+
+
+def _lines_done(total: int):
+    """An export writes a first line (CSV header, JSON head), then one line per request."""
+    return lambda lines, _bytes: min(total, max(0, lines - 1))
 
 
 @admin.route("/export", methods=["POST"])
 @requires("admin")
 def export_():
+    """Start an export; its page shows the progress and then offers the file."""
     from foia.tracker.io import export
+    from foia.web import jobs
 
     fmt = request.form.get("format", "")
     if fmt not in ("csv", "json", "ics"):
         raise UsageError(f"--format: {fmt!r} is not an export format; use csv, json or ics")
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / f"foia-export.{fmt}"
-        export(tracker(), fmt, out, redact=request.form.get("redact") == "1",
-               keep_notes=request.form.get("keep_notes") == "1")
-        data = out.read_bytes()
-    return _download(data, f"foia-{tracker().today().isoformat()}.{fmt}")
+    redact, keep_notes = request.form.get("redact") == "1", request.form.get("keep_notes") == "1"
+    t = tracker()
+    name = f"foia-{t.today().isoformat()}.{fmt}"
+    total = None if fmt == "ics" else _request_count()
+
+    def work(folder: Path) -> jobs.Outcome:
+        out = folder / f"foia-export.{fmt}"
+        n = export(t, fmt, out, redact=redact, keep_notes=keep_notes)
+        what = "calendar events" if fmt == "ics" else "requests"
+        return jobs.Outcome(f"Exported {n} {what}.", done=n, path=out, name=name)
+
+    label = f"Export ({fmt.upper()}{', redacted' if redact and fmt != 'ics' else ''})"
+    job = jobs.start(store(), kind="export", label=label, owner=g.account.name,
+                     unit="events" if fmt == "ics" else "requests", total=total, work=work,
+                     progress=None if total is None else _lines_done(total))
+    return redirect(url_for("admin.job", job_id=job), code=303)
 
 
 @admin.route("/import", methods=["POST"])
 @requires("admin")
 def import_():
+    """Start an import (all or nothing); its page shows the rows and then the outcome."""
+    import shutil
+
     from foia.tracker.io import ImportRejected, import_file
+    from foia.web import jobs
 
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return render_template("admin.html", users=accounts.list_users(store()), form={},
-                               errors={"file": "choose a .csv or .json file to import"}), 400
-    # Only the extension of the uploaded name is used: the file is saved under a name of ours.
+        return _admin_page({"file": "choose a .csv or .json file to import"}, 400)
+    # Only the extension of the uploaded name is used: the file is saved under a name of ours,
+    # in a folder only this user can read (it holds client data) until the job has read it.
     ext = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"import.{ext if ext in ('csv', 'json') else 'unknown'}"
+    shown = upload.filename
+    holder = Path(tempfile.mkdtemp(prefix="foia-upload-"))
+    path = holder / f"import.{ext if ext in ('csv', 'json') else 'unknown'}"
+    try:
         upload.save(path)
+        os.chmod(path, 0o600)
+    except BaseException:
+        shutil.rmtree(holder, ignore_errors=True)
+        raise
+    t = tracker()
+
+    def work(_folder: Path) -> jobs.Outcome:
         try:
-            counts = import_file(tracker(), path)
+            counts = import_file(t, path)
         except ImportRejected as exc:
-            report = exc.report().replace(str(path), upload.filename)
-            return render_template("admin.html", users=accounts.list_users(store()), form={},
-                                   errors={"file": report}), 400
+            raise FoiaError(exc.report().replace(str(path), shown)) from None
         except FoiaError as exc:
-            return render_template("admin.html", users=accounts.list_users(store()), form={},
-                                   errors={"file": exc.message.replace(str(path), upload.filename)}), 400
-    flash(f"Imported {counts['requests']} requests ({counts['events']} events), all or nothing.")
-    return redirect(url_for("admin.home"))
+            raise FoiaError(exc.message.replace(str(path), shown)) from None
+        return jobs.Outcome(f"Imported {counts['requests']} requests ({counts['events']} events), all or nothing.",
+                            done=counts["requests"])
+
+    job = jobs.start(store(), kind="import", label=f"Import of {shown[-150:]}", owner=g.account.name,
+                     unit="rows", total=_rows_in(path), work=work,
+                     cleanup=lambda: shutil.rmtree(holder, ignore_errors=True))
+    return redirect(url_for("admin.job", job_id=job), code=303)
+
+
+def _rows_in(path: Path) -> int | None:
+    """The rows the file holds (the job's total), or None when it cannot be read as one (the
+    import then says why)."""
+    import csv
+    import json
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        if path.suffix == ".csv":
+            return max(0, sum(1 for row in csv.reader(text.splitlines()) if any(c.strip() for c in row)) - 1)
+        if path.suffix == ".json":
+            data = json.loads(text)
+            items = data.get("requests") if isinstance(data, dict) else data
+            return len(items) if isinstance(items, list) else None
+    except (OSError, ValueError, csv.Error):
+        return None
+    return None
 
 
 @admin.route("/backup", methods=["POST"])
 @requires("admin")
 def backup():
+    """Start a backup: SQLite's online copy of the database (progress in bytes), or on
+    PostgreSQL a JSON export of everything (progress in requests)."""
     from foia.tracker.io import backup as make_backup
+    from foia.web import jobs
 
-    with tempfile.TemporaryDirectory() as tmp:
-        st = store()
-        name = "foia-backup." + ("db" if st.is_sqlite and st.path else "json")
-        path, _ = make_backup(tracker(), Path(tmp) / name)
-        data = Path(path).read_bytes()
-    return _download(data, f"foia-backup-{tracker().today().isoformat()}.{name.rsplit('.', 1)[1]}")
+    st, t = store(), tracker()
+    sqlite = bool(st.is_sqlite and st.path)
+    ext = "db" if sqlite else "json"
+    name = f"foia-backup-{t.today().isoformat()}.{ext}"
+    if sqlite:
+        # The database's own size (its pages, wherever they are: the file or its WAL), which the
+        # copy will have.
+        with st.read() as conn:
+            total = (conn.exec_driver_sql("PRAGMA page_count").scalar()
+                     * conn.exec_driver_sql("PRAGMA page_size").scalar())
+        progress = lambda _lines, size: min(total, size)  # noqa: E731
+    else:
+        total = _request_count()
+        progress = _lines_done(total)
+
+    def work(folder: Path) -> jobs.Outcome:
+        path, kind = make_backup(t, folder / f"foia-backup.{ext}")
+        size = Path(path).stat().st_size
+        return jobs.Outcome(f"Backup made ({'SQLite database' if kind == 'sqlite' else 'JSON'}, {size:,} bytes).",
+                            done=size if sqlite else None, total=size if sqlite else None, path=Path(path),
+                            name=name)
+
+    job = jobs.start(st, kind="backup", label="Backup", owner=g.account.name, unit="bytes" if sqlite else "requests",
+                     total=total, work=work, progress=progress)
+    return redirect(url_for("admin.job", job_id=job), code=303)
+
+
+@admin.route("/jobs/<job_id>")
+@requires("admin")
+def job(job_id):
+    from foia.web import jobs
+
+    return render_template("job.html", job=jobs.get(store(), job_id))
+
+
+@admin.route("/jobs/<job_id>/download")
+@requires("admin")
+def job_download(job_id):
+    from foia.web import jobs
+
+    name, data = jobs.result(store(), job_id)
+    return _download(data, name)

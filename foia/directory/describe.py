@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
-from foia.directory import Agency, Claim, Contact, Directory, Fact, Identifier, System, Vendor
+from foia.directory.directory import Directory
+from foia.directory.records import Agency, Claim, Contact, Fact, Identifier, Record, System, Vendor
 
 UNVERIFIED = "[unverified]"
 
@@ -37,9 +37,9 @@ def _with_footer(d: Directory, out: list[str]) -> str:
 
 
 def _clean(obj: Any) -> Any:
-    """dataclass -> JSON-ready dict, dropping empty values."""
-    if hasattr(obj, "__dataclass_fields__"):
-        obj = asdict(obj)
+    """record -> JSON-ready dict, dropping empty values."""
+    if isinstance(obj, Record):
+        obj = obj.as_dict()
     if isinstance(obj, dict):
         return {k: _clean(v) for k, v in obj.items() if v not in (None, (), [], "")}
     if isinstance(obj, (list, tuple)):
