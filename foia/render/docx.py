@@ -335,6 +335,10 @@ class _Tables:
                 self.protos[key] = (head, pre[1], None, post)
             else:
                 self.protos[key] = (head, None, head[:head.index("<w:r>")] + "</w:p>", post)
+        # kind ("letterhead*" for the bold first line) -> (prototype, kept with the next)
+        self.by_kind = {kind + ("*" if bold else ""): (self.protos[(kind, bold, False)],
+                                                       self.protos[(kind, bold, True)])
+                        for kind, bold, keep in self.protos if not keep}
         self.numbering: dict[int, tuple[int, int, bytes]] = {}
         self.layout: tuple = ((), ())
 
@@ -357,70 +361,72 @@ def _tables() -> _Tables:
 def _document(tables: _Tables, blocks: tuple[Block, ...]) -> tuple[str, int]:
     """document.xml's body for ``blocks``, and how many numbered lists it has (each is a new
     w:num, numbered from the skeleton's first)."""
-    keys: list[tuple[str, bool]] = []   # prototype of each paragraph: (kind, bold)
+    # One entry per paragraph in three parallel lists, filled a block at a time: this runs
+    # for every letter, so it avoids work per paragraph where it can.
+    kinds: list[str] = []               # prototype: a kind, "letterhead*" for the bold first line
     texts: list[str] = []
-    lists: list[int | None] = []         # the numId of a numbered item
-    chained: set[int] = set()           # paragraphs kept with the next one
+    lists: list[int | None] = []        # the numId of a numbered item
+    chains: list[tuple[int, int]] = []  # [start, end) ranges kept with the next paragraph
     last_heading = None
     first_num = tables.sk["first_num"]
     count = 0
 
     for b in blocks:
-        kind = b.kind
+        kind, lines = b.kind, b.lines
         first = len(texts)
         if kind == "subject":
-            keys.append(("subject", False))
-            texts.append("RE: " + " ".join(b.lines))
+            kinds.append("subject")
+            texts.append("RE: " + " ".join(lines))
             lists.append(None)
-        elif kind == "letterhead":
-            for i, line in enumerate(b.lines):
-                keys.append(("letterhead", i == 0))
-                texts.append(line)
-                lists.append(None)
-        elif kind == "numbers":
-            # Each numbered list is a new w:num over List Number's numbering, starting again at 1.
-            num = first_num + count
-            count += 1
-            for line in b.lines:
-                keys.append(("numbers", False))
-                texts.append(line)
-                lists.append(num)
-        elif kind == "signature":
-            lines = [ln for ln in b.lines if ln]
+            continue
+        if kind == "letterhead":
             if lines:
-                keys.append(("closing", False))
-                texts.append(lines[0])
-                lists.append(None)
-            for line in lines[1:]:
-                keys.append(("signature", False))
-                texts.append(line)
-                lists.append(None)
-            chained.update(range(first, len(texts) - 1))
-        else:
-            for line in b.lines:
-                keys.append((kind, False))
-                texts.append(line)
-                lists.append(None)
-            if kind == "heading":
-                last_heading = first
-            elif kind == "lines":
-                # An identity block or a signature line is read as one: never split it.
-                chained.update(range(first, len(texts) - 1))
+                kinds += ["letterhead*"] + ["letterhead"] * (len(lines) - 1)
+                texts += lines
+                lists += [None] * len(lines)
+            continue
+        if kind == "numbers":
+            # Each numbered list is a new w:num over List Number's numbering, starting again at 1.
+            kinds += ["numbers"] * len(lines)
+            texts += lines
+            lists += [first_num + count] * len(lines)
+            count += 1
+            continue
+        if kind == "signature":
+            lines = [ln for ln in lines if ln]
+            if lines:
+                kinds += ["closing"] + ["signature"] * (len(lines) - 1)
+                texts += lines
+                lists += [None] * len(lines)
+            chains.append((first, len(texts) - 1))
+            continue
+        kinds += [kind] * len(lines)
+        texts += lines
+        lists += [None] * len(lines)
+        if kind == "heading":
+            last_heading = first
+        elif kind == "lines":
+            # An identity block or a signature line is read as one: never split it.
+            chains.append((first, len(texts) - 1))
     n = len(texts)
+    keep = [False] * n
     if n:
         # The declaration and the signature stay together (and with their heading); a long
         # last section keeps only its last paragraph with the closing and signature.
         start = last_heading if last_heading is not None else n - 1
         if n - start > FINAL_SECTION_KEPT:
             start = max(n - FINAL_SECTION_KEPT, 0)
-        chained.update(range(start, n - 1))
-    protos = tables.protos
+        chains.append((start, n - 1))
+    for a, z in chains:
+        if z > a:
+            keep[a:z] = [True] * (z - a)
+    protos = tables.by_kind
     out = []
-    for i in range(n):
-        kind, bold = keys[i]
-        head, after_num, empty, post = protos[(kind, bold, i in chained)]
-        text = _escape(texts[i])
-        num = lists[i]
+    for kind, text, num, kept in zip(kinds, texts, lists, keep):
+        head, after_num, empty, post = protos[kind][kept]
+        if not text.isprintable():  # a printable text has none of XML_UNSAFE's characters
+            text = XML_UNSAFE.sub("", text)
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         if num is not None:
             head = f'{head}w:numId w:val="{num}"{after_num}'
             empty = head[:head.index("<w:r>")] + "</w:p>"
