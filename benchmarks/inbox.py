@@ -46,7 +46,7 @@ def number(i: int) -> str:
 
 
 def build_tracker(db: Path, n: int, work: Path) -> None:
-    from foia.tracker.io import import_file
+    from foia.tracker.bulk import import_file
     from foia.tracker.service import Tracker
     from foia.tracker.store import open_store
 

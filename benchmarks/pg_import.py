@@ -46,7 +46,7 @@ def drop_schema(base: str, schema: str) -> None:
 
 def timed_import(url: str, csv: Path) -> tuple[float, float]:
     """Seconds to import ``csv`` into ``url``, and the median ms of `list --limit 50` after."""
-    from foia.tracker.io import import_file
+    from foia.tracker.bulk import import_file
     from foia.tracker.service import Tracker
     from foia.tracker.store import open_store
 

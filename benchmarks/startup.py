@@ -55,7 +55,7 @@ def fill_tracker(url: str, n: int) -> None:
     from datetime import date, timedelta
 
     from foia.tracker import open_tracker
-    from foia.tracker.io import import_file
+    from foia.tracker.bulk import import_file
 
     offices = ["ice", "cbp", "uscis", "obim", "fbi"]
     csv = Path(url.removeprefix("sqlite:///") + ".csv")

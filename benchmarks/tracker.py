@@ -12,7 +12,7 @@ per batch, deadlines computed by the deadline engine), then prints:
 - the time of ``Tracker.list(limit=50)`` (``foia track list --limit 50``, sorted by next
   deadline), unfiltered and with a status and an office filter. Target: well under 1 s.
 - the time to import --import-rows more CSV rows through the real import path
-  (``foia.tracker.io.import_file``: read, validate every row, derive deadlines, write in one
+  (``foia.tracker.bulk.import_file``: read, validate every row, derive deadlines, write in one
   transaction and commit) into the million-request database: median and best of
   --import-runs imports, each into a fresh copy of the database. Target: under 10 s.
   On a shared virtual machine the same import varies from run to run by a second or two:
@@ -114,7 +114,7 @@ def main(argv=None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("FOIA_CONFIG_DIR", str(work / "config"))   # no user closures.yaml
     os.environ["FOIA_USER"] = "bench"
-    from foia.tracker.io import import_file
+    from foia.tracker.bulk import import_file
     from foia.tracker.service import Tracker
     from foia.tracker.store import LATEST, open_store
 

@@ -59,7 +59,7 @@ def _serve(url: str, port: int, threads: int) -> None:
 def _build(url: str, n: int, work: Path) -> None:
     from tracker import csv_rows
 
-    from foia.tracker.io import import_file
+    from foia.tracker.bulk import import_file
     from foia.tracker.service import Tracker
     from foia.tracker.store import open_store
     from foia.web.accounts import add_user

@@ -139,7 +139,9 @@ def shown(message, command: click.Command | None = None) -> str:
         longs = [o for o in p.opts if o.startswith("--")] if isinstance(p, click.Option) else []
         if longs and p.name:
             options.setdefault(p.name, longs[0])
-    return message.render(lambda field: options.get(field) or flag(field))
+    from foia.commands import FLAGS
+
+    return message.render(lambda field: options.get(field) or FLAGS.get(field) or flag(field))
 
 
 @click.group("foia", cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

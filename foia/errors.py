@@ -42,3 +42,11 @@ class DirectoryError(FoiaError):
 
 class NotFound(FoiaError):
     """No such record."""
+
+
+class BadValue(UsageError):
+    """A value a field cannot hold; ``field`` names it (``on``, ``status``, ``tracking_number``)."""
+
+
+class MoveRefused(FoiaError):
+    """A change the request's history does not allow (a status out of order, an appeal of nothing)."""

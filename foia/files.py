@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from foia.errors import FoiaError
+from foia.naming import Field, Text
 from foia.paths import make_private_dirs
 
 PRIVATE = 0o600
@@ -26,10 +27,27 @@ def atomic_open(path: Path | str, *, binary: bool = True, mode: int = PRIVATE,
     reader, or a crash, sees the old file or the new one, never a part. ``what`` names the
     option that gave the path, for the error message.
     """
+    with replacing(path, mode=mode, overwrite=overwrite, what=what) as (fd, _):
+        text = {} if binary else {"encoding": "utf-8", "newline": ""}
+        with os.fdopen(fd, "wb" if binary else "w", closefd=False, **text) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+@contextmanager
+def replacing(path: Path | str, *, mode: int = PRIVATE, overwrite: bool = True,
+              what: str = "") -> Iterator[tuple[int, str]]:
+    """A new temporary file beside ``path``, as (descriptor, path): created with ``mode`` and
+    locked, renamed over ``path`` when the block ends without error, removed when it fails.
+    ``what`` names the input that gave the path (a :class:`~foia.naming.Field` stays one)."""
     path = Path(path)
-    hint = f"choose a writable {what}" if what else "choose a writable directory"
+    field = str(what) if isinstance(what, Field) else None
+    # A Text keeps ``what`` a field when it is one (the CLI shows --out, a form its label).
+    hint = Text("choose a writable ", what) if what else "choose a writable directory"
     if path.is_dir():
-        raise FoiaError(f"{path} is a directory; give a file name" + (f" ({what})" if what else ""))
+        raise FoiaError(Text(f"{path} is a directory; give a file name", *((" (", what, ")") if what else ())),
+                        field=field)
     refuse_special(path, what)
     if not overwrite and path.exists():
         raise FoiaError(f"{path} already exists; pass --overwrite or choose another name")
@@ -39,21 +57,19 @@ def atomic_open(path: Path | str, *, binary: bool = True, mode: int = PRIVATE,
         remove_stale_temporaries(parent, path.name)
         fd, tmp = private_temporary(parent, path.name, mode)
     except OSError as exc:
-        raise FoiaError(f"cannot write {path}: {exc.strerror or exc}; {hint}") from None
+        raise FoiaError(Text(f"cannot write {path}: {exc.strerror or exc}; ", hint), field=field) from None
     try:
-        text = {} if binary else {"encoding": "utf-8", "newline": ""}
-        with os.fdopen(fd, "wb" if binary else "w", **text) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-            # Renamed while still open and locked: no clean-up can take it for a dead writer's.
-            os.replace(tmp, path)
+        yield fd, tmp
+        # Renamed while still open and locked: no clean-up can take it for a dead writer's.
+        os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
+    finally:
+        os.close(fd)
 
 
 def refuse_special(path: Path | str, what: str = "") -> None:
@@ -68,8 +84,8 @@ def refuse_special(path: Path | str, what: str = "") -> None:
         return
     kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a directory" if stat.S_ISDIR(mode)
             else "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device")
-    raise FoiaError(f"{path} is {kind}, not a regular file; give the name of a new or regular file"
-                    + (f" ({what})" if what else ""))
+    raise FoiaError(Text(f"{path} is {kind}, not a regular file; give the name of a new or regular file",
+                         *((" (", what, ")") if what else ())), field=str(what) if isinstance(what, Field) else None)
 
 
 def read_regular_text(path: Path | str, *, what: str, limit: int) -> str:

@@ -8,7 +8,7 @@ a date``), and :func:`as_flags` renders it with the command line's option names.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 
 class Field(str):
@@ -41,11 +41,12 @@ def flag(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
-def as_flags(message: Any) -> str:
+def as_flags(message: Any, renamed: Mapping[str, str] | None = None) -> str:
     """A message (a :class:`Text`, a string, or an exception carrying either) with its fields
-    named as command-line options; plain text comes back as it is."""
+    named as command-line options (``renamed``: field -> option, where it is not :func:`flag`'s);
+    plain text comes back as it is."""
     if isinstance(message, BaseException):
         message = message.args[0] if len(message.args) == 1 else str(message)
     if isinstance(message, Text):
-        return message.render(flag)
+        return message.render(lambda f: (renamed or {}).get(f) or flag(f))
     return str(message)

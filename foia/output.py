@@ -1,4 +1,6 @@
-"""Output formats shared by every listing: a plain table, ``--json`` and ``--csv``."""
+"""Output formats shared by every listing: a plain table, JSON and CSV (with the one CSV writer of
+foia's outputs, which every CSV file and listing goes through). The command line's options for
+them are foia.commands.output's."""
 
 from __future__ import annotations
 
@@ -8,9 +10,7 @@ import json
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
-
-import click
+from typing import Any, Sequence
 
 
 def _default(obj: Any):
@@ -107,27 +107,3 @@ def table(rows: Sequence[dict], columns: Sequence[str], headers: Sequence[str] |
 def _clip(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def output_options(*, csv_option: bool = True):
-    """``--json`` (and ``--csv``) for a listing command, as one ``fmt`` argument."""
-
-    def decorator(f):
-        f = click.option("--json", "fmt", flag_value="json", help="Print JSON.")(f)
-        if csv_option:
-            f = click.option("--csv", "fmt", flag_value="csv", help="Print CSV.")(f)
-        return f
-
-    return decorator
-
-
-def emit(rows: Sequence[dict], columns: Sequence[str], fmt: str | None, *, headers: Iterable[str] | None = None,
-         empty: str = "Nothing found.") -> None:
-    if fmt == "json":
-        click.echo(to_json(list(rows)))
-    elif fmt == "csv":
-        click.echo(to_csv(rows, columns), nl=False)
-    elif not rows:
-        click.echo(empty)
-    else:
-        click.echo(table(rows, columns, list(headers) if headers else None))

@@ -84,7 +84,7 @@ cells = st.one_of(st.sampled_from(["ICE", "cbp", "XYZ", "records", "self", "subm
     lambda cols: st.tuples(st.just(cols), st.lists(st.lists(cells, min_size=len(cols), max_size=len(cols)),
                                                    max_size=4))))
 def test_csv_import_is_all_or_nothing_and_fails_only_with_its_error(table):
-    from foia.tracker.io import import_file
+    from foia.tracker.bulk import import_file
     from foia.tracker.service import Tracker
     from foia.tracker.store import open_store
 
@@ -119,6 +119,6 @@ def test_the_imports_json_encoder_writes_what_json_writes(value):
     # The import encodes event data with a prebuilt C encoder: the stored text must not differ.
     import json
 
-    from foia.tracker.io import _json_encoder
+    from foia.tracker.bulk import _json_encoder
 
     assert _json_encoder()(value) == json.JSONEncoder(ensure_ascii=False).encode(value)

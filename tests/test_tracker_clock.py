@@ -330,7 +330,7 @@ def test_an_older_database_gets_the_latest_window_column(db_url):
 def test_the_csv_export_shows_the_window_behind_a_lapsed_one(track, db_url, tmp_path):
     from datetime import date
 
-    from foia.tracker.io import export
+    from foia.tracker.export import export
     from foia.tracker.service import Tracker
     from foia.tracker.store import open_store
 

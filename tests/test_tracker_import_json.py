@@ -1,10 +1,15 @@
 """`foia track import FILE.json` refuses malformed records with one report line each (request,
-event, field), exit 1, no traceback and nothing written, the same on SQLite and PostgreSQL."""
+event, field), exit 1, no traceback and nothing written, the same on SQLite and PostgreSQL.
+
+The checks are the importer's and need no database (foia.tracker.importer.check_file): each
+malformed record is checked there; a few go through the command on both backends, to show the
+command prints the same report and writes nothing."""
 
 from __future__ import annotations
 
 import copy
 import json
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
@@ -94,22 +99,47 @@ def dump(url) -> dict:
         store.dispose()
 
 
-def refused(url, tmp_path, doc_or_text) -> list[str]:
-    """Import the file into a database holding one request; it must be refused (exit 1, no
-    traceback) with the database unchanged. Returns the report's lines, FILE: left out."""
-    assert track(url, "add", "--title", "Existing", "--office", "ice", "--on", "2025-01-02").exit_code == 0
+def _write(tmp_path, doc_or_text):
     src = tmp_path / "in.json"
     text = doc_or_text if isinstance(doc_or_text, str) else json.dumps(doc_or_text, ensure_ascii=True)
     src.write_text(text, encoding="utf-8")
+    return src
+
+
+def _after(src, lines: list[str]) -> list[str]:
+    assert all(line.startswith(f"{src}: ") or line.startswith(f"Error: {src}: ") for line in lines), lines
+    return [line.split(f"{src}: ", 1)[1] for line in lines]
+
+
+def refused(tmp_path, doc_or_text) -> list[str]:
+    """The importer's report on the file, checked without a database: the lines `foia track
+    import` prints, FILE: left out."""
+    from foia.directory import load_directory
+    from foia.errors import FoiaError
+    from foia.naming import as_flags
+    from foia.tracker.importer import ImportRejected, check_file
+
+    src = _write(tmp_path, doc_or_text)
+    try:
+        _, problems = check_file(src, directory=load_directory(), today=date.today(), actor="ana")
+    except FoiaError as exc:
+        return _after(src, [f"Error: {as_flags(exc)}"])
+    assert problems, "the file was accepted"
+    return _after(src, ImportRejected(str(src), problems).report().splitlines())
+
+
+def refused_by_import(url, tmp_path, doc_or_text) -> list[str]:
+    """Import the file into a database holding one request; it must be refused (exit 1, no
+    traceback) with the database unchanged. Returns the report's lines, FILE: left out."""
+    assert track(url, "add", "--title", "Existing", "--office", "ice", "--on", "2025-01-02").exit_code == 0
+    src = _write(tmp_path, doc_or_text)
     before = dump(url)
     result = track(url, "import", str(src))
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     assert dump(url) == before
-    lines = result.output.splitlines()
-    assert all(line.startswith(f"{src}: ") or line.startswith(f"Error: {src}: ") for line in lines), lines
-    return [line.split(f"{src}: ", 1)[1] for line in lines]
+    return _after(src, result.output.splitlines())
 
 
 def summary(n: int) -> str:
@@ -233,10 +263,31 @@ CASES = [
 
 
 @pytest.mark.parametrize("change, expected", [pytest.param(c, e, id=name) for name, c, e in CASES])
-def test_a_bad_record_is_one_report_line(db_url, tmp_path, change, expected):
+def test_a_bad_record_is_one_report_line(tmp_path, change, expected):
     doc = export_doc()
     change(doc)
-    assert refused(db_url, tmp_path, doc) == expected + [summary(len(expected))]
+    assert refused(tmp_path, doc) == expected + [summary(len(expected))]
+
+
+# The command prints the importer's report and writes nothing, on both backends: a bad value, a
+# value given twice in the file, text PostgreSQL cannot store, a value longer than its column,
+# and a file cut short.
+BY_IMPORT = {"bad-value": event(11, data_received="junk"),
+             "twice": lambda d: d["requests"][1].update(uid=uid(1).upper()),
+             "nul": lambda d: request(d, title="a\x00b"),
+             "too-long": lambda d: request(d, assignee="x" * 201),
+             "cut-short": None}
+
+
+@pytest.mark.parametrize("case", list(BY_IMPORT))
+def test_the_import_prints_the_importers_report_and_writes_nothing(db_url, tmp_path, case):
+    if BY_IMPORT[case] is None:
+        doc = json.dumps(export_doc())[:-40]
+    else:
+        doc = export_doc()
+        BY_IMPORT[case](doc)
+    expected = refused(tmp_path, doc)
+    assert refused_by_import(db_url, tmp_path, doc) == expected
 
 
 # 1. Text the database cannot hold: a NUL (PostgreSQL refuses it; SQLite would keep it) or half
@@ -268,12 +319,12 @@ ODD = {"nul": ("\x00", "contains a NUL character (\\u0000), which the database c
 
 @pytest.mark.parametrize("odd", list(ODD))
 @pytest.mark.parametrize("place", list(PLACES))
-def test_text_the_database_cannot_hold_is_refused(db_url, tmp_path, place, odd):
+def test_text_the_database_cannot_hold_is_refused(tmp_path, place, odd):
     change, where = PLACES[place]
     char, problem = ODD[odd]
     doc = export_doc()
     change(doc, char)
-    assert refused(db_url, tmp_path, doc) == [f"{where}: {problem}", summary(1)]
+    assert refused(tmp_path, doc) == [f"{where}: {problem}", summary(1)]
 
 
 # 2. Every String(n) column: a value one longer than n is refused by field on both backends
@@ -351,13 +402,13 @@ def _too_long(table, column, n):
 
 @pytest.mark.parametrize("table, column, n", [pytest.param(t, c, n, id=f"{t}.{c}") for t, c, n in _string_columns()
                                               if (t, c) not in DERIVED])
-def test_every_string_column_is_checked_against_its_length(db_url, tmp_path, table, column, n):
+def test_every_string_column_is_checked_against_its_length(tmp_path, table, column, n):
     case = _too_long(table, column, n)
     assert case is not None, f"{table}.{column} (String({n})): add a case for it here"
     change, expected = case
     doc = export_doc()
     change(doc)
-    assert refused(db_url, tmp_path, doc) == [expected, summary(1)]
+    assert refused(tmp_path, doc) == [expected, summary(1)]
 
 
 def test_the_length_cases_follow_the_table_definitions():
@@ -367,18 +418,18 @@ def test_the_length_cases_follow_the_table_definitions():
 
 
 # 6. A file cut short is named by line and column, with a reason that reads.
-def test_a_truncated_file_gives_line_column_and_reason(db_url, tmp_path):
+def test_a_truncated_file_gives_line_column_and_reason(tmp_path):
     text = json.dumps(export_doc(), indent=1)
     cut = text[:text.index('"ICM records"') + 5]
     line = cut.count("\n") + 1
     column = len(cut) - cut.rindex("\n") - 5
-    assert refused(db_url, tmp_path, cut) == [
+    assert refused(tmp_path, cut) == [
         f"line {line}, column {column}: not valid JSON (the string starting here is not closed; is the file cut "
         "short?); expected a `foia track export --format json` file"]
 
 
-def test_a_file_ending_early_says_so(db_url, tmp_path):
-    assert refused(db_url, tmp_path, '{"format": "foia-tracker", "requests": [') == [
+def test_a_file_ending_early_says_so(tmp_path):
+    assert refused(tmp_path, '{"format": "foia-tracker", "requests": [') == [
         "line 1, column 41: not valid JSON (expecting value; the file ends here: is it cut short?); expected a "
         "`foia track export --format json` file"]
 

@@ -90,7 +90,7 @@ def test_csv_round_trip_keeps_requests_tracking_numbers_and_status(new_db_url, t
     again = runner(b)("export", "--format", "csv").output
     # Exhaustion is recounted from what a CSV carries: "submitted, then the status" (request 1's
     # stay awaiting fees is not in it), so those derived columns may differ; the rest may not.
-    from foia.tracker.io import LITIGATION_COLUMNS
+    from foia.tracker.export import LITIGATION_COLUMNS
 
     def kept(text):
         return [{k: v for k, v in r.items() if k not in LITIGATION_COLUMNS} for r in csv.DictReader(io.StringIO(text))]
@@ -132,11 +132,19 @@ def test_import_is_all_or_nothing_and_names_every_bad_row(db_url, tmp_path):
     assert [r["title"] for r in json.loads(run("list", "--json").output)] == ["Existing"]
 
 
-def test_import_report_is_limited(db_url, tmp_path):
+def checked(src) -> list[str]:
+    """The import's report on ``src``, checked without a database (foia.tracker.importer)."""
+    from foia.directory import load_directory
+    from foia.tracker.importer import ImportRejected, check_file
+
+    _, problems = check_file(src, directory=load_directory(), today=date.today(), actor="ana")
+    return ImportRejected(str(src), problems).report().splitlines() if problems else []
+
+
+def test_import_report_is_limited(tmp_path):
     bad = tmp_path / "many.csv"
     bad.write_text("title,office\n" + "".join(f"T{i},NOPE\n" for i in range(45)), encoding="utf-8")
-    result = runner(db_url)("import", str(bad), ok=False)
-    lines = result.output.splitlines()
+    lines = checked(bad)
     assert len(lines) == 22
     assert lines[20] == "... and 25 more problems"
 
@@ -271,19 +279,24 @@ def test_default_backup_location(tmp_path, monkeypatch):
     assert len(made) == 1 and (made[0].stat().st_mode & 0o777) == 0o600
 
 
-def test_json_import_reports_bad_records(db_url, tmp_path):
+def test_json_import_reports_bad_records(tmp_path):
+    from foia.directory import load_directory
+    from foia.errors import FoiaError
+    from foia.tracker.importer import check_file
+
     src = tmp_path / "x.json"
     src.write_text(json.dumps({"format": "foia-tracker", "version": 1, "requests": [
         {"title": "A", "office": "ice", "events": [{"type": "status", "status": "lost", "occurred_on": "2025-01-02"}]},
         {"title": "B", "office": "ice", "events": []},
     ]}), encoding="utf-8")
-    result = runner(db_url)("import", str(src), ok=False)
-    assert f"{src}: request 1, event 1, field status: 'lost' is not a status" in result.output
-    assert f"{src}: request 2, field events: missing" in result.output
+    output = "\n".join(checked(src))
+    assert f"{src}: request 1, event 1, field status: 'lost' is not a status" in output
+    assert f"{src}: request 2, field events: missing" in output
     not_export = tmp_path / "y.json"
     not_export.write_text("[1, 2]", encoding="utf-8")
-    result = runner(db_url)("import", str(not_export), ok=False)
-    assert result.output.startswith(f"Error: {not_export}: not a foia tracker export")
+    with pytest.raises(FoiaError) as caught:
+        check_file(not_export, directory=load_directory(), today=date.today())
+    assert str(caught.value).startswith(f"{not_export}: not a foia tracker export")
 
 
 def test_import_refuses_dates_the_deadline_engine_refuses(db_url, tmp_path):
@@ -370,7 +383,7 @@ def test_bulk_recompute_stores_what_each_request_refresh_stores(db_url):
 def pipelined(monkeypatch):
     """Every import goes through the forked worker, in chunks of 7 rows (the first of 3); the
     fixture's list counts the workers started, so a test knows the pipeline really ran."""
-    import foia.tracker.io as tio
+    import foia.tracker.bulk as tio
 
     started = []
 
@@ -424,7 +437,7 @@ def test_pipelined_import_stores_what_a_one_process_import_stores(new_db_url, tm
                                                                    monkeypatch):
     import re
 
-    import foia.tracker.io as tio
+    import foia.tracker.bulk as tio
 
     src = tmp_path / "varied.csv"
     src.write_text(varied_csv(60), encoding="utf-8")
@@ -488,7 +501,7 @@ def test_pipelined_import_reports_bad_rows_of_every_chunk_and_writes_nothing(db_
 def test_a_failing_worker_leaves_the_database_unchanged(db_url, tmp_path, pipelined, monkeypatch):
     import os
 
-    import foia.tracker.io as tio
+    import foia.tracker.bulk as tio
     from foia.errors import FoiaError
     from foia.tracker import open_tracker
 
@@ -531,18 +544,15 @@ def test_a_failing_worker_leaves_the_database_unchanged(db_url, tmp_path, pipeli
     assert calls == []          # every chunk was derived in the worker, none here
 
 
-def test_an_event_uid_in_two_requests_is_refused(db_url, tmp_path):
+def test_an_event_uid_in_two_requests_is_refused(tmp_path):
     event = {"uid": "abcdef12-0000", "type": "status", "status": "submitted", "occurred_on": "2025-01-02"}
     src = tmp_path / "x.json"
     src.write_text(json.dumps({"format": "foia-tracker", "version": 1, "requests": [
         {"title": "A", "office": "ice", "events": [event]}, {"title": "B", "office": "ice", "events": [event]}]}),
         encoding="utf-8")
-    result = runner(db_url)("import", str(src), ok=False)
-    assert result.exit_code == 1
-    assert result.output.splitlines() == [
+    assert checked(src) == [
         f"{src}: events: the same event uid appears in two requests",
         f"{src}: nothing imported (1 problem); fix the file and run the import again"]
-    assert json.loads(runner(db_url)("list", "--json").output) == []
 
 
 def test_a_file_imported_twice_names_each_request_and_its_events_once(db_url, tmp_path):
@@ -593,3 +603,43 @@ def test_a_spreadsheet_imported_twice_is_refused_by_its_tracking_numbers(db_url,
     assert result.output.splitlines()[0] == (f"{dup}: row 3: tracking number NRC-9 (uscis) is also on row 2: the same "
                                             "request twice? remove one row")
     assert len(json.loads(run("list", "--json").output)) == 3
+
+
+def test_the_export_formats_are_one_table_the_command_offers():
+    from foia.commands.track_data import track_export
+    from foia.errors import UsageError
+    from foia.naming import as_flags
+    from foia.tracker.export import EXPORTERS, export_format
+
+    [choice] = [p.type for p in track_export.params if p.name == "fmt"]
+    assert list(choice.choices) == list(EXPORTERS) == ["csv", "json", "ics"]
+    with pytest.raises(UsageError) as caught:
+        export_format("pdf")
+    assert caught.value.field == "format"
+    assert str(caught.value) == "format: 'pdf' is not an export format; use csv, json or ics"
+    assert as_flags(caught.value) == "--format: 'pdf' is not an export format; use csv, json or ics"
+
+
+def test_the_importer_checks_a_file_without_a_database(tmp_path):
+    from foia.directory import load_directory
+    from foia.tracker.importer import check_file
+
+    src = tmp_path / "rows.csv"
+    src.write_text("title,office,status,filed_on,tracking_numbers,tags\n"
+                   "ICM records,ice,acknowledged,2025-01-02,2025-ICFO-1,icm;contracts\nDraft one,cbp,draft,,,\n",
+                   encoding="utf-8")
+    rows, problems = check_file(src, directory=load_directory(), today=date(2025, 3, 1), actor="ana")
+    assert problems == []
+    assert [(r.row["title"], r.row["office"], r.where, r.tags) for r in rows] == [
+        ("ICM records", "ice", "row 2", ["icm", "contracts"]), ("Draft one", "cbp", "row 3", [])]
+    assert [[(e["type"], e["status"], str(e["occurred_on"])) for e in r.events] for r in rows] == [
+        [("status", "submitted", "2025-01-02"), ("status", "acknowledged", "2025-01-02"),
+         ("tracking-number", None, "2025-01-02")],
+        [("created", "draft", "2025-03-01")]]
+    # The same request twice (its office's number, no uid): found in the file, no database needed.
+    src.write_text("title,office,filed_on,tracking_numbers\nA,ice,2025-01-02,2025-ICFO-1\n"
+                   "B,hsi,2025-01-03,2025-ICFO-1\n", encoding="utf-8")
+    rows, problems = check_file(src, directory=load_directory(), today=date(2025, 3, 1))
+    assert problems == [f"{src}: row 3: tracking number 2025-ICFO-1 (hsi) is also on row 2: the same request twice? "
+                        "remove one row"]
+    assert not list(tmp_path.rglob("*.db"))

@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from foia.tracker.io import ASSIGNED_LOOKUP_PG, _index_lookups, import_file
+from foia.tracker.bulk import ASSIGNED_LOOKUP_PG, _index_lookups, import_file
 from foia.tracker.service import Tracker
 from foia.tracker.store import ANALYZED_TABLES, open_store
 
@@ -85,7 +85,7 @@ def test_the_duplicate_check_uses_the_tracking_number_index_without_statistics(p
 
 
 def test_importing_the_same_file_twice_is_refused_on_postgresql(pg_url, tmp_path):
-    from foia.tracker.io import ImportRejected
+    from foia.tracker.importer import ImportRejected
 
     store = open_store(pg_url)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from foia.output import emit, output_options, to_json
+from foia.commands.output import emit, output_options, to_json
 
 
 def client_options(f):

@@ -6,7 +6,7 @@ import click
 
 from foia.directory import describe
 from foia.directory import Directory, load_directory
-from foia.output import emit, output_options, to_json
+from foia.commands.output import emit, output_options, to_json
 
 
 def _directory(ctx: click.Context) -> Directory:
@@ -153,7 +153,7 @@ def search(ctx, text, where, request, office, identity, limit, db, fmt):
 
 
 def _search_documents(ctx, text, request, office, identity, limit, db, fmt):
-    from foia.commands.track import _tracker
+    from foia.commands.track_common import open_tracker as _tracker
     from foia.vault.search import search as search_documents
 
     ctx.ensure_object(dict)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from foia.commands.track import _by_option, _n, _tracker
-from foia.output import emit, output_options, to_json
+from foia.commands.track_common import by_option as _by_option, open_tracker as _tracker, plural as _n
+from foia.commands.output import emit, output_options, to_json
 
 
 @click.group("docs")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from foia.output import emit, output_options, to_json
+from foia.commands.output import emit, output_options, to_json
 
 DATE = "DATE"
 
 
 def _inbox(ctx: click.Context, today: str | None = None):
-    from foia.commands.track import _tracker
+    from foia.commands.track_common import open_tracker as _tracker
     from foia.inbox.service import Inbox
 
     return Inbox(_tracker(ctx, today))
@@ -242,7 +242,7 @@ def inbox_accept(ctx, message, edit, by, today):
         if not isinstance(changes_to, dict):
             raise UsageError("--edit: save a mapping (status: ..., on: ...); nothing recorded")
         changes_to = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in changes_to.items()}
-    from foia.commands.track import _print_change
+    from foia.commands.track_common import print_change as _print_change
 
     for change in box.accept(message, edit=changes_to, by=by):
         if isinstance(change, str):

@@ -4,78 +4,11 @@ from __future__ import annotations
 
 import click
 
-from foia.output import emit, output_options, to_json
+from foia.commands.track_common import (DATE, MAX_DAYS, by_option, db_flag, deadline_line, open_tracker, plural,
+                                        print_change, today_option, warn_unfinished_recompute)
+from foia.commands.output import emit, output_options, to_json
 from foia.tracker.derive import APPEAL_TARGETS, FROM_SENDING
 from foia.vocab import SENT_VIA
-
-DATE = "DATE"
-MAX_DAYS = 3653     # how far ahead a look can reach: ten years
-
-
-def _today_option(f):
-    return click.option("--today", metavar=DATE, hidden=False,
-                        help="Pretend today is DATE (YYYY-MM-DD): see what a day will look like.")(f)
-
-
-def _by_option(f):
-    return click.option("--by", metavar="NAME", help="Who records this (default: FOIA_USER, else your login).")(f)
-
-
-def _tracker(ctx: click.Context, today: str | None = None):
-    from foia.tracker.service import Tracker, _date
-    from foia.tracker.store import open_store
-
-    day = _date(today, what="--today") if today else None
-    if day is not None:
-        from foia.clocks.calendar import in_calendar
-
-        in_calendar(day, "--today")
-    obj = ctx.find_object(dict) or {}
-    store = open_store(obj.get("db"), notify=lambda message: click.echo(message, err=True))
-    ctx.call_on_close(store.dispose)
-    return Tracker(store, directory_override=(ctx.find_root().obj or {}).get("directory_override"), today=day)
-
-
-def _db_flag(ctx: click.Context) -> str:
-    """``--db URL `` to repeat in a printed command, when the user gave --db (never a password)."""
-    from foia.tracker.store import shown_url
-
-    obj = ctx.find_object(dict) or {}
-    return f"--db {shown_url(obj['db'])} " if obj.get("db_from_option") else ""
-
-
-def _n(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def _deadline_line(d: dict) -> str:
-    due = f"{d['due']} ({d['due_weekday']})" if d.get("due") else "clock stopped"
-    state = d["state"]
-    extra = ""
-    if state == "overdue":
-        extra = f", {_n(d['working_days_late'], 'working day')} late"
-    elif state in ("met", "late", "closed") and d.get("closed_on"):
-        extra = f" {d['closed_on']}" + (f" ({d['closed_by']})" if d.get("closed_by") else "")
-    return f"{d['label']}: {due} [{state}{extra}]"
-
-
-def _warn_unfinished_recompute(tracker) -> None:
-    started = tracker.unfinished_recompute()
-    if started:
-        click.echo(f"Warning: a recompute started {started} did not finish, so some stored deadlines may still be "
-                   "counted by older rules: run foia track recompute again", err=True)
-
-
-def _print_change(change, tracker) -> None:
-    for line in change.recorded:
-        click.echo(f"  recorded: {line}")
-    open_ = [t for t in change.deadlines if t.open]
-    for t in open_:
-        click.echo("  " + _deadline_line(tracker._deadline_dict(t)) + f"  ({t.deadline.rule})")
-    for line in change.notes:
-        click.echo(f"  {line}")
-    for w in change.warnings:
-        click.echo(f"Warning: {w}", err=True)
 
 
 @click.group("track")
@@ -139,7 +72,7 @@ def track_path(ctx):
 @click.option("--note", help="A note for the history.")
 @click.option("--referred-from", metavar="REQUEST", help="The request an office referred to this one (e.g. ICE to "
               "the FBI for NCIC entries): tracked with its own clock and shown under its parent.")
-@_by_option
+@by_option
 @click.pass_context
 def track_add(ctx, title, office, kind, on, draft, sent_via, requester, requester_email, requester_address,
               requester_phone, client_name, client_dob, client_a_number,
@@ -147,7 +80,7 @@ def track_add(ctx, title, office, kind, on, draft, sent_via, requester, requeste
               contracts, tracking, note, referred_from, by):
     """Record a request (submitted on --on, default today; or --draft)."""
     letter_text = _letter_text(letter_file) if letter_file else None
-    tracker = _tracker(ctx)
+    tracker = open_tracker(ctx)
     change = tracker.add(title=title, office=office, kind=kind, on=on, draft=draft, sent_via=sent_via,
                          requester=requester, client_name=client_name, client_dob=client_dob,
                          client_a_number=client_a_number, assignee=assignee, tags=tags, letter_text=letter_text,
@@ -157,7 +90,7 @@ def track_add(ctx, title, office, kind, on, draft, sent_via, requester, requeste
                                             "phone": requester_phone},
                          referred_from=referred_from)
     click.echo(f"Request {change.request_id} recorded: {change.title} ({change.office}), {change.status}.")
-    _print_change(change, tracker)
+    print_change(change, tracker)
 
 
 def _letter_text(path: str) -> str:
@@ -184,13 +117,13 @@ def _letter_text(path: str) -> str:
               "(overdue ones included).")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
 @click.option("--identity", is_flag=True, help="Include identity fields (requester, client).")
-@_today_option
+@today_option
 @output_options()
 @click.pass_context
 def track_list(ctx, statuses, office, assignee, tag, overdue, due_within, limit, identity, today, fmt):
     """List requests, soonest deadline first."""
-    tracker = _tracker(ctx, today)
-    _warn_unfinished_recompute(tracker)
+    tracker = open_tracker(ctx, today)
+    warn_unfinished_recompute(tracker)
     rows = tracker.list(status=statuses, office=office, assignee=assignee, tag=tag, overdue=overdue,
                         due_within=due_within, limit=limit, identity=identity)
     columns = ["id", "status", "office", "next_deadline", "next_deadline_key", "title", "tracking_number",
@@ -218,11 +151,11 @@ def track_list(ctx, statuses, office, assignee, tag, overdue, due_within, limit,
 @click.option("--identity", is_flag=True, help="Show identity fields (requester, client; with --json also the "
               "letter text).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@_today_option
+@today_option
 @click.pass_context
 def track_show(ctx, request, explain, identity, as_json, today):
     """Show a request (by id or tracking number): fields, tracking numbers, deadlines, timeline."""
-    tracker = _tracker(ctx, today)
+    tracker = open_tracker(ctx, today)
     info = tracker.show(request, identity=identity)
     if as_json:
         if not explain:
@@ -286,7 +219,7 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
     else:
         lines.append("Deadlines:" if info["deadlines"] else "Deadlines: none yet (not submitted)")
     for d in info["deadlines"]:
-        lines.append(f"  {_deadline_line(d)}  {d['rule']}")
+        lines.append(f"  {deadline_line(d)}  {d['rule']}")
         if explain:
             lines.extend(f"      {x}" for x in d["explanation"])
     for note in info.get("notes") or []:
@@ -355,7 +288,7 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
 @click.option("--assignee", help="Hand the request to someone (empty to clear).")
 @click.option("--tag", "add_tags", multiple=True, help="Add a tag.")
 @click.option("--untag", "remove_tags", multiple=True, help="Remove a tag.")
-@_by_option
+@by_option
 @click.pass_context
 def track_update(ctx, request, status, on, note, tracking, fee_estimated, fee_assessed, fee_paid, fee_waived,
                  fee_denied, fee_advance, expedite_asked, served, estimated_completion, extension_notice, received,
@@ -365,7 +298,7 @@ def track_update(ctx, request, status, on, note, tracking, fee_estimated, fee_as
     fees = [(k, v) for k, v in (("estimated", fee_estimated), ("assessed", fee_assessed), ("paid", fee_paid),
                                 ("waived", fee_waived), ("waiver-denied", fee_denied), ("advance", fee_advance))
             if v is not None]
-    tracker = _tracker(ctx)
+    tracker = open_tracker(ctx)
     change = tracker.update(request, status=status, on=on, note=note, tracking=tracking, fees=fees,
                             estimated_completion=estimated_completion, extension_notice=extension_notice,
                             received=received, first_received=first_received, expedite_decision=expedite_decision,
@@ -373,7 +306,7 @@ def track_update(ctx, request, status, on, note, tracking, fee_estimated, fee_as
                             remove_tags=remove_tags, by=by, appeal_of=appeal_of, expedite_asked=expedite_asked,
                             served=served)
     click.echo(f"Request {change.request_id} ({change.office}): {change.status}.")
-    _print_change(change, tracker)
+    print_change(change, tracker)
 
 
 @track.command("correct")
@@ -382,14 +315,14 @@ def track_update(ctx, request, status, on, note, tracking, fee_estimated, fee_as
 @click.option("--on", metavar=DATE, help="The date it really happened.")
 @click.option("--void", is_flag=True, help="It did not happen (recorded by mistake).")
 @click.option("--note", help="Why (kept in the history).")
-@_by_option
+@by_option
 @click.pass_context
 def track_correct(ctx, request, event, on, void, note, by):
     """Correct an event (see its #number in `show`) with a new correction event."""
-    tracker = _tracker(ctx)
+    tracker = open_tracker(ctx)
     change = tracker.correct(request, event, on=on, void=void, note=note, by=by)
     click.echo(f"Request {change.request_id} ({change.office}): {change.status}.")
-    _print_change(change, tracker)
+    print_change(change, tracker)
 
 
 @track.command("due")
@@ -406,7 +339,7 @@ def track_correct(ctx, request, event, on, void, note, by):
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1),
               help="At most this many requests per section.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@_today_option
+@today_option
 @click.pass_context
 def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_json, today):
     """The morning view: overdue determinations (with the follow-up to run), appeal windows
@@ -425,8 +358,8 @@ def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_js
         assignee = default_actor()
         if not assignee:
             raise UsageError("--mine: set FOIA_USER to your name as the queue's assignees spell it")
-    tracker = _tracker(ctx, today)
-    _warn_unfinished_recompute(tracker)
+    tracker = open_tracker(ctx, today)
+    warn_unfinished_recompute(tracker)
     report = tracker.due(within=within, limit=limit, assignee=assignee, lapsed_days=lapsed_days,
                          stale_days=stale_days)
     if as_json:
@@ -434,7 +367,7 @@ def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_js
         return
     day = date.fromisoformat(report["today"])
     click.echo(f"Due as of {report['today']} ({weekday(day)})" + (f" for {assignee}" if assignee else ""))
-    prefix = f"foia track {_db_flag(ctx)}"
+    prefix = f"foia track {db_flag(ctx)}"
     anything = False
     for s in report["sections"]:
         if not s["total"]:
@@ -446,15 +379,15 @@ def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_js
             who = f"; {it['assignee']}" if it.get("assignee") and not assignee else ""
             head = f"  #{it['id']} {it['title']} ({it['office']}, {it['status']}{who})"
             if s["key"] == "stale":
-                click.echo(f"{head}: nothing since {it['last_event_on']} ({_n(it['days_quiet'], 'day')}); "
+                click.echo(f"{head}: nothing since {it['last_event_on']} ({plural(it['days_quiet'], 'day')}); "
                            f"{it['why']}")
             else:
                 if "working_days_late" in it:
-                    when = f"{it['due']}, {_n(it['working_days_late'], 'working day')} late"
+                    when = f"{it['due']}, {plural(it['working_days_late'], 'working day')} late"
                 elif "days_ago" in it:
-                    when = f"{it['due']}, lapsed {_n(it['days_ago'], 'day')} ago"
+                    when = f"{it['due']}, lapsed {plural(it['days_ago'], 'day')} ago"
                 else:
-                    when = f"{it['due']}, {_n(it['days_left'], 'day')} left"
+                    when = f"{it['due']}, {plural(it['days_left'], 'day')} left"
                 click.echo(f"{head}: {it['label'].lower()} {when}")
                 if it.get("counted_from_sending"):
                     click.echo(f"      {FROM_SENDING} (no receipt date recorded); record it: "
@@ -469,7 +402,7 @@ def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_js
             nxt = report["next"]
             ahead = (f"; next: #{nxt['id']} {nxt['label'].lower()} {nxt['due']} ({nxt['office']})" if nxt
                      else "; no deadline ahead")
-            click.echo(f"{_n(report['open'], 'open request')}{ahead}.")
+            click.echo(f"{plural(report['open'], 'open request')}{ahead}.")
     else:
         overdue = next(s for s in report["sections"] if s["key"] == "overdue_determinations")
         if overdue["total"]:
@@ -478,278 +411,14 @@ def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_js
                        "counts as exhaustion (5 U.S.C. 552(a)(6)(C)(i)).")
 
 
-def _signer_option(f):
-    f = click.option("--confirm-signer", is_flag=True, help="Send it with your profile's contact details although "
-                     "the request's requester signs it.")(f)
-    f = click.option("--profile", "profile_file", type=click.Path(dir_okay=False),
-                     help="The signer's profile file, for what the request does not store (default: yours).")(f)
-    f = click.option("--requester-phone", help="Phone for the reply (default: the request's, else the profile's).")(f)
-    f = click.option("--requester-address", help="Postal address for the reply (default: the request's, else the "
-                     "profile's).")(f)
-    f = click.option("--requester-email", help="Email for the reply (default: the request's, else the profile's).")(f)
-    return click.option("--requester-name", help="Who signs (default: the request's requester, else the "
-                        "profile's name).")(f)
+# The letters and the data commands live in their own modules.
+from foia.commands.track_data import (track_backup, track_export, track_import,  # noqa: E402
+                                      track_purge, track_recompute)
+from foia.commands.track_letters import track_appeal, track_bundle, track_followup, track_remind  # noqa: E402
 
-
-def _letter_command(ctx, request, kind, out, fmt, overwrite, by, **kw):
-    from foia.cli import shown
-    from foia.tracker.filing import draft_letters
-
-    tracker = _tracker(ctx)
-    paths, letter, rid = draft_letters(tracker, request, kind, out_dir=out, formats=fmt, overwrite=overwrite, by=by,
-                                       **kw)
-    click.echo(f"Wrote {', '.join(map(str, paths))} ({kind} letter for request {rid}; recorded in its history).")
-    for w in letter.warnings:
-        click.echo(f"Warning: {shown(w, ctx.command)}", err=True)
-    where = letter.portal or letter.to_email
-    if where:
-        click.echo(f"Send it via {where}.")
-    if kind == "appeal":
-        click.echo(f"When you have sent it: foia track {_db_flag(ctx)}update {rid} --status appealed --on DATE")
-
-
-def _letter_output_options(f):
-    """--out, --format and --overwrite for the letters a request's state writes."""
-    f = click.option("--overwrite", is_flag=True, help="Replace a letter of the same name.")(f)
-    f = click.option("--format", "fmt", multiple=True, default=("txt",), show_default=True,
-                     type=click.Choice(["txt", "md", "docx", "eml"]), help="Letter format (repeatable).")(f)
-    return click.option("--out", default=".", show_default=True, type=click.Path(file_okay=False),
-                        help="Folder for the letter.")(f)
-
-
-@track.command("followup")
-@click.argument("request")
-@_letter_output_options
-@_signer_option
-@_by_option
-@click.pass_context
-def track_followup(ctx, request, out, fmt, overwrite, requester_name, requester_email, requester_address,
-                   requester_phone, profile_file, confirm_signer, by):
-    """Write a status inquiry for a request from its history: its tracking number (or, with none, its
-    filing date), the tracker's due dates; about the appeal while one awaits its decision. The reply
-    details are the request's requester's, as recorded with it."""
-    _letter_command(ctx, request, "follow-up", out, fmt, overwrite, by, requester_name=requester_name,
-                    requester={"requester_email": requester_email, "requester_address": requester_address,
-                               "requester_phone": requester_phone},
-                    profile_file=profile_file, confirm_signer=confirm_signer)
-
-
-@track.command("appeal")
-@click.argument("request")
-@click.option("--ground", "grounds", multiple=True, required=True,
-              type=click.Choice(["withholding", "partial-withholding", "inadequate-search", "no-records",
-                                 "fee-waiver-denied", "expedite-denied", "no-response"]),
-              help="Ground of appeal (repeatable).")
-@click.option("--exemption", "exemptions", multiple=True, metavar="(b)(N)", help="Exemption cited (repeatable).")
-@click.option("--details", help="Your argument in your own words.")
-@_letter_output_options
-@_signer_option
-@_by_option
-@click.pass_context
-def track_appeal(ctx, request, grounds, exemptions, details, out, fmt, overwrite, requester_name, requester_email,
-                 requester_address, requester_phone, profile_file, confirm_signer, by):
-    """Write an appeal for a request (tracking number, dates and determination from its history; the
-    reply details of its requester, as recorded with it).
-
-    Appealing a withholding without --exemption cites the FOIA exemptions marked on the pages
-    of the request's documents (`foia docs add`)."""
-    if not exemptions and {"withholding", "partial-withholding"} & set(grounds):
-        exemptions = _document_exemptions(ctx, request)
-    _letter_command(ctx, request, "appeal", out, fmt, overwrite, by, grounds=grounds, exemptions=exemptions,
-                    details=details, requester_name=requester_name,
-                    requester={"requester_email": requester_email, "requester_address": requester_address,
-                               "requester_phone": requester_phone},
-                    profile_file=profile_file, confirm_signer=confirm_signer)
-
-
-def _document_exemptions(ctx, request) -> tuple[str, ...]:
-    """The FOIA (b) exemptions marked in the request's documents, announced on stderr."""
-    from foia.vault.documents import exemptions_of
-
-    found = exemptions_of(_tracker(ctx), request)
-    foia_marks = tuple(k for k in found if k.startswith("(b)"))
-    if found:
-        click.echo("Exemptions marked in this request's documents: " + ", ".join(f"{k} x{v}" for k, v in found.items())
-                   + (f"; citing {', '.join(foia_marks)} (choose with --exemption)" if foia_marks else ""), err=True)
-    return foia_marks
-
-
-@track.command("bundle")
-@click.argument("request", required=False)
-@click.option("--out", type=click.Path(dir_okay=False), help="The case file to write (a .zip, created user-only).")
-@click.option("--bates-prefix", default="", metavar="PREFIX", help="Put before each Bates number (e.g. ICE-).")
-@click.option("--bates-start", default=1, show_default=True, type=int, metavar="N", help="The first Bates number.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
-@click.option("--verify", "verify_zip", type=click.Path(dir_okay=False), metavar="ZIP",
-              help="Instead: re-check a case file's MANIFEST.sha256.")
-@click.pass_context
-def track_bundle(ctx, request, out, bates_prefix, bates_start, overwrite, verify_zip):
-    """Write a request's case file for an appeal or a lawsuit: chronology (CSV, DOCX), the
-    correspondence, the production Bates-stamped with its log, the withheld pages (a Vaughn
-    index request) and a SHA-256 manifest."""
-    from foia.errors import UsageError
-
-    if verify_zip:
-        from foia.vault.bundle import verify
-
-        r = verify(verify_zip)
-        for p in r["problems"]:
-            click.echo(f"FAILED {p}")
-        if r["problems"]:
-            raise UsageError(f"{verify_zip}: {_n(len(r['problems']), 'problem')} in {r['files']} files")
-        click.echo(f"{verify_zip}: all {r['files']} files match MANIFEST.sha256.")
-        return
-    if not request or not out:
-        raise UsageError("give REQUEST and --out case.zip (or --verify case.zip)")
-    from foia.vault.bundle import bundle
-
-    r = bundle(_tracker(ctx), request, out, prefix=bates_prefix, start=bates_start, overwrite=overwrite)
-    bates = f", Bates {r['first']}-{r['last']}" if r["first"] else ""
-    click.echo(f"Wrote {out}: request {r['request_id']}, {_n(r['stamped'], 'PDF')} ({_n(r['pages'], 'page')}{bates}), "
-               f"{_n(r['withheld_pages'], 'page')} withheld or redacted, {r['files']} files with MANIFEST.sha256.")
-    if r["exhaustion"]:
-        click.echo(f"Exhaustion ({r['exhaustion']['kind']}): {r['exhaustion']['date']} ({r['exhaustion']['rule']}).")
-
-
-@track.command("remind")
-@click.option("--smtp", "smtp_url", required=True, envvar="FOIA_SMTP", metavar="URL",
-              help="SMTP server: smtp://host:25, smtp+starttls://user:pass@host:587 or smtps://user:pass@host "
-                   "(env FOIA_SMTP).")
-@click.option("--from", "sender", required=True, envvar="FOIA_MAIL_FROM", help="Sender address (env FOIA_MAIL_FROM).")
-@click.option("--within", default=14, show_default=True, type=click.IntRange(min=0, max=MAX_DAYS), metavar="DAYS",
-              help="Look this many days ahead, as `due --within`.")
-@click.option("--dry-run", is_flag=True, help="Say who would get how many items; send nothing.")
-@_today_option
-@click.pass_context
-def track_remind(ctx, smtp_url, sender, within, dry_run, today):
-    """Email each assignee their part of the `due` view (for cron). Addresses are the accounts'
-    (`foia users add NAME --email ...`, NAME as the requests' assignee); nothing due, no mail."""
-    from foia.tracker.remind import send_reminders
-
-    for row in send_reminders(_tracker(ctx, today), smtp_url, sender=sender, within=within, dry_run=dry_run):
-        done = "sent" if row["sent"] else ("would send" if dry_run and row["items"] else "nothing due")
-        click.echo(f"{row['name']} <{row['email']}>: {_n(row['items'], 'item')}, {done}")
-
-
-@track.command("export")
-@click.option("--format", "fmt", required=True, type=click.Choice(["csv", "json", "ics"]), help="Output format.")
-@click.option("--out", type=click.Path(dir_okay=False), help="File to write (created user-only); default stdout.")
-@click.option("--redact", is_flag=True, help="Leave out identity fields, letter text, file references and notes.")
-@click.option("--keep-notes", is_flag=True, help="With --redact: keep the notes (check them for names first).")
-@click.option("--remind", "reminders", multiple=True, type=click.IntRange(min=0, max=366), metavar="DAYS",
-              help="ics: an alarm DAYS days before each requester deadline (repeatable; default 7 and 1).")
-@click.option("--no-reminders", is_flag=True, help="ics: no alarms.")
-@click.option("--assignee", metavar="NAME", help="ics: only the deadlines of requests handed to NAME.")
-@_today_option
-@click.pass_context
-def track_export(ctx, fmt, out, redact, keep_notes, reminders, no_reminders, assignee, today):
-    """Export every request: json (everything, re-importable), csv (one row per request), ics (deadlines,
-    with reminders before yours, the assignee, OVERDUE and LAPSED marked)."""
-    from foia.tracker.io import DEFAULT_REMINDERS, export
-
-    if keep_notes and not redact:
-        raise click.UsageError("--keep-notes works with --redact (an export without --redact keeps everything)")
-    if fmt != "ics" and (reminders or no_reminders or assignee):
-        raise click.UsageError("--remind, --no-reminders and --assignee shape the calendar: use them with "
-                               "--format ics")
-    if reminders and no_reminders:
-        raise click.UsageError("give --remind DAYS or --no-reminders, not both")
-    tracker = _tracker(ctx, today)
-    n = export(tracker, fmt, out, redact=redact, keep_notes=keep_notes, assignee=assignee,
-               reminders=() if no_reminders else (reminders or DEFAULT_REMINDERS))
-    if out:
-        what = "calendar event" if fmt == "ics" else "request"
-        click.echo(f"Wrote {_n(n, what)} to {out}" + (" (redacted)" if redact else ""), err=True)
-
-
-@track.command("import")
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), help="Default: from the file's extension.")
-@click.pass_context
-def track_import(ctx, file, fmt):
-    """Import requests from CSV or JSON: all rows or none; every bad row is reported."""
-    from foia.tracker.io import ImportRejected, import_file
-
-    tracker = _tracker(ctx)
-    try:
-        result = import_file(tracker, file, fmt=fmt)
-    except ImportRejected as exc:
-        click.echo(exc.report(), err=True)
-        ctx.exit(1)
-    ids = f"requests {result['first_id']}-{result['last_id']}" if result["requests"] > 1 else \
-        f"request {result['first_id']}"
-    click.echo(f"Imported {_n(result['requests'], 'request')} ({ids}) with {_n(result['events'], 'event')} "
-               f"from {file}.")
-    if result.get("messages"):
-        click.echo(f"Restored {_n(result['messages'], 'mail message')} kept by the inbox (foia inbox list).")
-    if result["renumbered"]:
-        click.echo("The file's request ids were taken in this database: the requests got new ids.")
-    if (fmt or file.rsplit(".", 1)[-1]).lower() == "csv":
-        click.echo("Note: a CSV row holds a request's status, not its history: each history was rebuilt as "
-                   "submitted on filed_on, then the status on status_on (marked 'from a CSV summary' in `show`), "
-                   "with the extension notices and expedite decisions its columns give, and the deadlines counted "
-                   "from those; nothing the row does not state was added (receipt dates, stops, fees and what an "
-                   "appeal is of are not in a CSV; move a queue with its history by `export --format json`).",
-                   err=True)
-
-
-@track.command("backup")
-@click.option("--out", type=click.Path(dir_okay=False), help="Backup file (default: backups/ in the data directory).")
-@click.pass_context
-def track_backup(ctx, out):
-    """Back up the whole tracker (SQLite: a consistent copy; PostgreSQL: a JSON export)."""
-    from foia.tracker.io import backup
-
-    tracker = _tracker(ctx)
-    path, kind = backup(tracker, out)
-    click.echo(f"Backed up to {path} ({'SQLite database' if kind == 'sqlite' else 'JSON export'}, user-only).")
-
-
-@track.command("purge")
-@click.argument("request")
-@click.option("--yes", is_flag=True, help="Confirm: this cannot be undone.")
-@click.option("--notes", is_flag=True, help="Also blank the free-text notes of its history.")
-@_by_option
-@click.pass_context
-def track_purge(ctx, request, yes, notes, by):
-    """Remove a client's identity data from a request, keeping its dated history."""
-    from foia.errors import UsageError
-
-    if not yes:
-        raise UsageError(f"purge removes identity data for good; run again with --yes: foia track purge {request} --yes")
-    tracker = _tracker(ctx)
-    change = tracker.purge(request, notes=notes, by=by)
-    click.echo(f"Request {change.request_id}: {change.recorded[0]}. The dated history is kept. Backups made "
-               "before now still hold the old data.")
-    for line in change.notes:
-        click.echo(f"  {line}")
-    for w in change.warnings:
-        click.echo(f"Warning: {w}", err=True)
-
-
-@track.command("recompute")
-@click.argument("request", required=False)
-@click.pass_context
-def track_recompute(ctx, request):
-    """Recompute stored deadlines (after closures or the directory's clocks changed)."""
-    import sys
-
-    tracker = _tracker(ctx)
-    bar = None
-
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            # On stderr, and drawn only on a terminal: a million requests take a few minutes.
-            bar = click.progressbar(length=total, label="Recomputing", file=sys.stderr)
-        bar.update(done - bar.pos)
-
-    try:
-        n = tracker.recompute(request, progress=progress)
-    finally:
-        if bar is not None:
-            bar.render_finish()
-    click.echo(f"Recomputed the deadlines of {n} request{'s' if n != 1 else ''}.")
+for _command in (track_followup, track_appeal, track_bundle, track_remind, track_export, track_import, track_backup,
+                 track_purge, track_recompute):
+    track.add_command(_command)
 
 
 def _db_after_subcommand(ctx: click.Context, param, value):

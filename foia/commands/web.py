@@ -81,7 +81,7 @@ def users_add(ctx, name, role, email, password_stdin):
 @click.pass_context
 def users_list(ctx):
     """List the accounts with their roles and lockouts."""
-    from foia.output import emit
+    from foia.commands.output import emit
     from foia.web.accounts import list_users
 
     emit(list_users(_store(ctx)), ["name", "role", "email", "locked_until", "created_at"], None,

@@ -58,10 +58,10 @@ def fetch(box, *, host: str, user: str, password: str, port: int | None = None, 
           since=None, security: str = "tls", cafile: str | None = None, mark_seen: bool = False,
           timeout: float = 60) -> ImportReport:
     """Fetch the folder's new mail into ``box`` (foia.inbox.service.Inbox); see the module."""
-    from foia.tracker.service import _date
+    from foia.parse import parse_day
 
     port = port or (993 if security == "tls" else 143)
-    since_day = _date(since, what="--since") if since else None
+    since_day = parse_day(since, "since") if since else None
     where = f"IMAP server {host}:{port}"
     conn = connect(host=host, port=port, security=security, cafile=cafile, timeout=timeout)
     report = ImportReport()

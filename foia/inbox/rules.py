@@ -101,7 +101,9 @@ def _read(path: Path) -> list[dict]:
             try:
                 normalize_status(str(propose["status"]))
             except FoiaError as exc:
-                raise FoiaError(f"{where}: propose.status: {exc.message}") from None
+                from foia.naming import Text
+
+                raise FoiaError(Text(f"{where}: propose.status: ", exc.args[0])) from None
         out.append(r)
     return out
 

@@ -156,9 +156,9 @@ class Inbox:
         from foia.tracker.models import events, tracking_numbers
 
         tracker = self.tracker
-        row = tracker._lock(conn, rid)
+        row = tracker.lock(conn, rid)
         on = self._day(mail)
-        ev = tracker._event(rid, "mail-received", on, tracker.actor(by),
+        ev = tracker.new_event(rid, "mail-received", on, tracker.actor(by),
                             data={"message": mid, "sha256": mail.sha256, "from": mail.sender[:200],
                                   "how": found.how})
         conn.execute(insert(events), [ev])
@@ -328,14 +328,14 @@ class Inbox:
 
         if "delivery_failed" in params:
             from foia.tracker.models import events
-            from foia.tracker.service import _date
+            from foia.parse import parse_day
 
-            on = _date(params.get("on"), what="on") or self.tracker.today()
-            self.tracker._not_future(on, "on")
+            on = parse_day(params.get("on"), "on") or self.tracker.today()
+            self.tracker.not_future(on, "on")
 
             def run(conn):
-                self.tracker._lock(conn, p.request_id)
-                ev = self.tracker._event(p.request_id, "delivery-failed", on, actor,
+                self.tracker.lock(conn, p.request_id)
+                ev = self.tracker.new_event(p.request_id, "delivery-failed", on, actor,
                                          data={"message": p.message, "reason": str(params["delivery_failed"])[:500]})
                 conn.execute(insert(events), [ev])
                 mark(conn)

@@ -1,13 +1,24 @@
 """The request tracker: requests, tracking numbers, an append-only event history and the
 deadlines the engine derives from it, in SQLite (default) or PostgreSQL.
 
-Modules:
+Modules, one rule each:
 
 - ``store``     engine and connections (SQLite pragmas, BEGIN IMMEDIATE), the migrations list
 - ``models``    the tables (SQLAlchemy Core)
 - ``lifecycle`` statuses, end states and the transitions between them
+- ``fields``    what each field of a request may hold (one check for add, update and import)
+- ``moves``     which status changes, corrections and dates the history allows
+- ``appeals``   what an appeal is of and on which ground; the remand refusal
 - ``derive``    status, tolling periods and deadlines computed from the events
-- ``service``   the library API the CLI calls (``Tracker``, ``file_request``)
+- ``litigation`` when the requester may sue (exhaustion, limitations), the answer after service
+- ``fees``      what an office may ask in fees (warnings)
+- ``offices``   the office's details as recorded, and what a linked contract stands for
+- ``events``    an event's row, unique ids, who records a change
+- ``service``   the writes (``Tracker``: add, update, correct); ``Tracker`` also reads through
+  ``queries`` (show, list, due; THE next-deadline rule), recomputes through ``refresh`` and
+  purges through ``purge``
+- ``views``     dicts and one-line summaries for show/list/export, identity hiding
+- ``filing``    filing from a letter (``draft --track``), follow-up and appeal letters
 - ``io``        CSV / JSON / iCalendar export and all-or-nothing import, backups
 
 SQLAlchemy is imported only inside this package, so ``foia --help`` never pays for it.

@@ -40,6 +40,9 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Iterable, Mapping, NamedTuple, Sequence
 
 from foia.errors import FoiaError
+from foia.tracker.appeals import (APPEAL_TARGETS, CLOSES_DETERMINATION, ENDS_APPEAL, SIDE_TARGETS,  # noqa: F401
+                                  WINDOW_TARGET, appeal_kind, appeals, main_remand, transition_context)
+from foia.tracker.litigation import Exhaustion, exhaustion, litigation_notes  # noqa: F401
 from foia.tracker.lifecycle import ADVERSE, APPEAL_DECISIONS, DETERMINATIONS, TOLLED
 
 EVENT_TYPES: dict[str, str] = {
@@ -265,35 +268,6 @@ def _clarification(asked_on, rules, calendar, explain=True):
     return clarification_close_due(asked_on, rules=rules, calendar=calendar, explain=explain)
 
 
-_CLOSES_DETERMINATION = DETERMINATIONS | {"withdrawn", "in-litigation"}
-_ENDS_APPEAL = APPEAL_DECISIONS | {"withdrawn", "in-litigation"}
-
-# What an appeal is of: the ``of`` list on its status event. An appeal of the determination or
-# of the agency's silence (no-response) ends the determination clock; an appeal of a fee-waiver
-# or expedite denial alone is a "side" appeal: the request is still being processed and its
-# clock runs on. An appeal recorded before foia kept ``of`` is taken as an appeal of everything
-# open on its day (as foia then treated it).
-APPEAL_TARGETS = ("determination", "no-response", "fee-waiver-denial", "expedite-denial")
-SIDE_TARGETS = frozenset({"fee-waiver-denial", "expedite-denial"})     # what a side appeal may be of
-WINDOW_TARGET = {"appeal": "determination", "appeal_fee_waiver": "fee-waiver-denial",
-                 "appeal_expedite": "expedite-denial"}
-
-
-def appeal_kind(e: Event | None) -> str | None:
-    """``"side"`` (of a fee-waiver or expedite denial only), ``"no-response"`` (of the agency's
-    silence, no determination yet), else None (of a determination, or an older appeal)."""
-    of = e.data.get("of") if e is not None else None
-    if not of or "determination" in of:
-        return None
-    return "no-response" if "no-response" in of else "side"
-
-
-def appeals(e: Event, target: str) -> bool:
-    """Whether the appeal ``e`` is of ``target`` (an older appeal without ``of``: of everything)."""
-    of = e.data.get("of")
-    return not of or target in of
-
-
 def extension_stage(marks: Sequence[Event], on: date) -> str | None:
     """Which clock an extension notice dated ``on`` extends, from the status marks: "appeal"
     while an appeal awaits its decision on that day, else "request"; None when that cannot be
@@ -309,28 +283,16 @@ def extension_stage(marks: Sequence[Event], on: date) -> str | None:
             pending = last = m
             closed = closed or appeal_kind(m) != "side"
             continue
-        if status in _CLOSES_DETERMINATION or (status in APPEAL_DECISIONS
+        if status in CLOSES_DETERMINATION or (status in APPEAL_DECISIONS
                                                and (last is None or appeal_kind(last) != "side")):
             closed = True
-        if pending is not None and status in _ENDS_APPEAL:
+        if pending is not None and status in ENDS_APPEAL:
             pending = None
     if pending is None:
         return "request"
     if appeal_kind(pending) == "side" and not closed:
         return None
     return "appeal"
-
-
-def main_remand(marks: Sequence[Event]) -> Event | None:
-    """The last remand of the determination (or of the agency's silence) among ``marks``: a
-    remand that decides a side appeal leaves the determination as it was."""
-    last = found = None
-    for m in marks:
-        if m.status == "appealed":
-            last = m
-        elif m.status == "remanded" and (last is None or appeal_kind(last) != "side"):
-            found = m
-    return found
 
 
 # Facts that cannot come before the request was filed (notes, tags and letters may).
@@ -357,45 +319,6 @@ def date_problems(events: Sequence[Event]) -> list[str]:
             out.append(f"the appeal (event {e.id}) would be sent on {e.occurred_on.isoformat()}, after the office "
                        f"received it ({got})")
     return out
-
-
-def transition_context(history: Sequence[Event]) -> dict:
-    """What `lifecycle.check_transition` needs to know about the status marks before a move
-    (``history``, in order, the move's old status last): what the appeal in force is of,
-    whether a side appeal awaits its decision (``side_pending``), and whether the request was
-    determined apart from its side appeals (``determined``)."""
-    if not history:
-        return {}
-    old = history[-1]
-    appeal = i = None
-    for i in range(len(history) - 1, -1, -1):
-        if history[i].status == "appealed":
-            appeal = history[i]
-            break
-    if appeal is None:
-        return {}
-    kind = appeal_kind(appeal)
-    if old.status == "appealed" or old.status in APPEAL_DECISIONS:
-        return {"appeal_kind": kind, "determined": _determined(history)} if kind == "side" else {"appeal_kind": kind}
-    if kind == "side" and not any(m.status in _ENDS_APPEAL for m in history[i + 1:]):
-        return {"side_pending": True}
-    return {}
-
-
-def _determined(history: Sequence[Event]) -> bool:
-    """Whether the request's own status (side appeals and their outcomes left out) is a
-    determination."""
-    base = last = None
-    for m in history:
-        status = m.status
-        if status == "appealed":
-            last = m
-            if appeal_kind(m) == "side":
-                continue
-        elif status in APPEAL_DECISIONS and last is not None and appeal_kind(last) == "side":
-            continue
-        base = status
-    return base in DETERMINATIONS
 
 
 def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calendar=None,
@@ -506,7 +429,7 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     for i, e in enumerate(marks):
         status = e.status
         if closer is None:
-            if status in _CLOSES_DETERMINATION:
+            if status in CLOSES_DETERMINATION:
                 closer = e
             elif status == "appealed":
                 # A side appeal leaves the request in processing: its clock runs on.
@@ -615,7 +538,7 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
         got = appeal.data.get("received")
         appeal_received = date.fromisoformat(got) if got else appeal.occurred_on
         after = appeal.order()
-        outcome = next((e for e in marks if e.status in _ENDS_APPEAL and e.order() > after), None)
+        outcome = next((e for e in marks if e.status in ENDS_APPEAL and e.order() > after), None)
         ext = None
         for e, stage in stages:
             if stage == "appeal" and e.occurred_on >= appeal.occurred_on:
@@ -684,7 +607,7 @@ def _amendment_clocks(state: State, marks: list[Event], extensions: list[Event],
         if appeal is not None:
             got = appeal.data.get("received")
             review = _amendment_review(date.fromisoformat(got) if got else appeal.occurred_on, cal, explain)
-            outcome = next((m for m in marks if m.status in _ENDS_APPEAL and m.order() > appeal.order()), None)
+            outcome = next((m for m in marks if m.status in ENDS_APPEAL and m.order() > appeal.order()), None)
         for e in extensions:
             if explain and (appeal is None or e.occurred_on < appeal.occurred_on):
                 state.notices.append(f"the extension notice of {e.occurred_on.isoformat()} does not move the "
@@ -704,7 +627,7 @@ def _amendment_clocks(state: State, marks: list[Event], extensions: list[Event],
         review = _amendment_review(received, cal, explain)
         if state.from_sending:
             review = replace(review, rule=f"{review.rule}; {FROM_SENDING}")
-        outcome = next((m for m in marks if m.status in _CLOSES_DETERMINATION | APPEAL_DECISIONS | {"appealed"}),
+        outcome = next((m for m in marks if m.status in CLOSES_DETERMINATION | APPEAL_DECISIONS | {"appealed"}),
                        None)
         start = next((m for m in marks if m.status == "submitted"), None)
     if review is not None:
@@ -735,66 +658,6 @@ def _amendment_clocks(state: State, marks: list[Event], extensions: list[Event],
                                f"the clock counts from the day the request was sent{sent}; the statute counts from "
                                f"receipt ({first.deadline.rule.split(';')[0]}), which may be later (record it as the "
                                "date received).")
-
-
-def _six_years(d: date) -> date:
-    """The end of the limitations period: 6 years after the right of action accrues (28 U.S.C.
-    2401(a)); an accrual on Feb 29 ends on Feb 28."""
-    try:
-        return d.replace(year=d.year + 6)
-    except ValueError:
-        return d.replace(year=d.year + 6, day=28)
-
-
-class Exhaustion(NamedTuple):
-    """When the requester may sue: the day the right of action accrued, how, and the end of the
-    6-year limitations period counted from it (28 U.S.C. 2401(a))."""
-
-    on: date
-    how: str
-    limitations_end: date
-
-
-def exhaustion(clocks: Mapping[str, Any], marks: Sequence[Event], *, from_sending: bool = False) -> Exhaustion | None:
-    """Exhaustion, actual (an appeal denied) or constructive (the office or the appeal missed its
-    limit, 552(a)(6)(C)(i)), from a FOIA request's clocks by key (a :class:`Tracked`, or a stored
-    deadline row: anything with ``due`` and ``closed_on``) and its status marks; None when neither
-    has happened or is due. ``from_sending``: the determination counts from the sending date (no
-    receipt recorded), so an exhaustion counted from it may come later: the text says so."""
-    from datetime import timedelta
-
-    denied = next((m for m in reversed(marks) if m.status == "appeal-denied"), None)
-    decision, det = clocks.get("appeal_decision"), clocks.get("determination")
-    sent = f" ({FROM_SENDING})" if from_sending else ""
-    if det is not None and det.due and det.closed_on is not None and det.closed_on > det.due:
-        # The office's silence past its limit exhausted the remedies then; a later answer or an
-        # appeal of the silence does not take that back.
-        accrued = det.due + timedelta(days=1)
-        how = f"constructive, no determination by {det.due.isoformat()}{sent}, 5 U.S.C. 552(a)(6)(C)(i)"
-    elif denied is not None:
-        accrued, how = denied.occurred_on, f"actual, the appeal was denied on {denied.occurred_on.isoformat()}"
-    elif decision is not None and decision.due and (decision.closed_on is None or decision.closed_on > decision.due):
-        accrued = decision.due + timedelta(days=1)
-        pending = decision.closed_on is None
-        how = f"constructive, {'if there is ' if pending else ''}no appeal decision by {decision.due.isoformat()}, " \
-              "5 U.S.C. 552(a)(6)(C)(i)"
-    elif det is not None and det.due and (det.closed_on is None or det.closed_on > det.due):
-        accrued = det.due + timedelta(days=1)
-        pending = det.closed_on is None
-        how = f"constructive, {'if there is ' if pending else ''}no determination by {det.due.isoformat()}{sent}, " \
-              "5 U.S.C. 552(a)(6)(C)(i)"
-    else:
-        return None
-    return Exhaustion(accrued, how, _six_years(accrued))
-
-
-def litigation_notes(deadlines: Sequence[Tracked], marks: Sequence[Event], *, from_sending: bool = False) -> list[str]:
-    """When the requester may sue and until when (:func:`exhaustion`), as a line for ``show``."""
-    found = exhaustion({t.key: t for t in deadlines}, marks, from_sending=from_sending)
-    if found is None:
-        return []
-    return [f"Exhaustion: from {found.on.isoformat()} ({found.how}); the 6-year limitations period (28 U.S.C. "
-            f"2401(a)) then ends on {found.limitations_end.isoformat()}."]
 
 
 def _within(since: date, until: date | None, applied) -> bool:

@@ -16,7 +16,9 @@ from foia.tracker import derive as dv
 from foia.tracker import lifecycle as lc
 from foia.tracker.models import events, requests
 from foia.tracker.store import Store, open_store
-from foia.tracker.service import APPEAL_GROUND_FOR, REQUESTER_CONTACT_KEYS, Tracker
+from foia.tracker.appeals import APPEAL_GROUND_FOR, appealable
+from foia.tracker.fields import REQUESTER_CONTACT_KEYS
+from foia.tracker.service import Tracker
 
 
 def tracked_title(letter) -> str:
@@ -241,7 +243,7 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
     the determination and names the appeal. It mentions an open expedite decision. An appeal of
     the determination (or of the silence) is refused after a remand of it until a new
     determination is recorded, as `update --status appealed` is."""
-    info, state, evs = tracker._view(key, identity=True)
+    info, state, evs = tracker.view(key, identity=True)
     rid = info["id"]
     if info.get("kind") in dv.AMENDMENT_KINDS:
         # Their letters would cite the FOIA's limits and remedies to a Privacy Act request.
@@ -313,7 +315,7 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
     if answer_grounds or "no-response" in grounds:
         # As `update --status appealed` would: after a remand of the determination only a new
         # determination may be appealed (foia knows no clock for the reprocessing).
-        _, context = Tracker._appealable(evs, today, state)
+        _, context = appealable(evs, today, state)
         if context["remanded_on"] is not None:
             raise FoiaError(f"request {rid} was remanded on {context['remanded_on'].isoformat()} and no new "
                             "determination has been recorded since: the appeal before it was decided, and foia "
@@ -437,14 +439,14 @@ def draft_letters(tracker: Tracker, key, kind: str, *, out_dir, formats: Sequenc
     def run(conn):
         from sqlalchemy import insert
 
-        tracker._lock(conn, rid)
+        tracker.lock(conn, rid)
         data = {"kind": kind, "path": str(paths[0]), "format": formats[0], "grounds": list(grounds) or None}
         if len(formats) > 1:
             # The files share one name but for the extension: the first path names them all.
             data["formats"] = formats
         if message_id:
             data["message_id"] = message_id
-        ev = tracker._event(rid, "letter", tracker.today(), actor, data=data)
+        ev = tracker.new_event(rid, "letter", tracker.today(), actor, data=data)
         conn.execute(insert(events), [ev])
 
     tracker.store.write(run)

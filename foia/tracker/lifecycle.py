@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from foia.errors import FoiaError, UsageError
+from foia.errors import MoveRefused, UsageError
+from foia.naming import Field, Text
+from foia.parse import bad
 
 # How a request was sent (the request's ``sent_via``): the tracker, the letters and their options.
 from foia.vocab import SENT_VIA  # noqa: F401  (the tracker speaks of it as lifecycle.SENT_VIA)
@@ -96,8 +98,8 @@ def label(code: str | None) -> str:
     return STATUSES.get(code or "", code or "")
 
 
-def normalize_status(text: str, *, what: str = "--status") -> str:
-    """A status code from a code or a label, case- and separator-insensitive."""
+def normalize_status(text: str, *, what: str = "status") -> str:
+    """A status code from a code or a label, case- and separator-insensitive; ``what``: the field."""
     value = "-".join(str(text or "").strip().lower().replace("_", " ").split())
     if value in STATUSES:
         return value
@@ -109,7 +111,7 @@ def normalize_status(text: str, *, what: str = "--status") -> str:
                "litigation": "in-litigation", "awaiting-clarification-(clock-stopped)": "awaiting-clarification"}
     if value in aliases:
         return aliases[value]
-    raise UsageError(f"{what}: {text!r} is not a status; use one of {', '.join(STATUSES)}")
+    raise bad(what, f"{text!r} is not a status; use one of {', '.join(STATUSES)}")
 
 
 # After an appeal of a fee-waiver or expedite denial alone (a "side" appeal) the request is still
@@ -158,40 +160,41 @@ def check_transition(request_id: int | str, old: str | None, new: str, *, on: da
         raise UsageError(f"{new!r} is not a status; use one of {', '.join(STATUSES)}")
     if old is None:
         if new not in STARTS:
-            raise FoiaError(f"cannot record {new} for request {request_id} on {on.isoformat()}: it would come "
-                            "before the request was submitted; check the date (--on)")
+            raise MoveRefused(Text(f"cannot record {new} for request {request_id} on {on.isoformat()}: it would "
+                                   "come before the request was submitted; check the date (", Field("on"), ")"),
+                              field="on")
         return
     if old == new and not (new == "appealed" and appeal_kind == "side"):
         when = f" (since {since.isoformat()})" if since else ""
-        raise FoiaError(f"request {request_id} is already {new}{when}; nothing to change")
+        raise MoveRefused(f"request {request_id} is already {new}{when}; nothing to change")
     allowed = _allowed(old, appeal_kind, side_pending, determined)
     if new_side_appeal and old not in FINAL:
         allowed = allowed | {"appealed"}
     head = f"cannot move request {request_id} from {old} to {new}"
     if new not in allowed:
         if old in _WHY_CLOSED and appeal_kind != "side":
-            raise FoiaError(f"{head}: {_WHY_CLOSED[old]}")
+            raise MoveRefused(f"{head}: {_WHY_CLOSED[old]}")
         if old in DETERMINATIONS and new in DETERMINATIONS:
-            raise FoiaError(f"{head}: the request is already determined ({old}); appeal it (appealed), or "
-                            "fix a mistaken entry with `foia track correct`")
+            raise MoveRefused(f"{head}: the request is already determined ({old}); appeal it (appealed), or "
+                              "fix a mistaken entry with `foia track correct`")
         if new == "acknowledged" and old == "draft":
-            raise FoiaError(f"{head}: a draft has not been submitted; record the submission first "
-                            f"(foia track update {request_id} --status submitted --on DATE)")
+            raise MoveRefused(f"{head}: a draft has not been submitted; record the submission first "
+                              f"(foia track update {request_id} --status submitted --on DATE)")
         if new == "acknowledged":
-            raise FoiaError(f"{head}: an acknowledgement comes right after submission; record it with an "
-                            "earlier --on date")
+            raise MoveRefused(Text(f"{head}: an acknowledgement comes right after submission; record it with an "
+                                   "earlier ", Field("on"), " date"), field="on")
         options = ", ".join(sorted(allowed)) or "nothing"
-        raise FoiaError(f"{head}: from {old} a request can move to {options}")
+        raise MoveRefused(f"{head}: from {old} a request can move to {options}")
     if new == "appealed" and old in PROCESSING | {"in-mediation", "appealed"} | APPEAL_DECISIONS \
             and not has_determination:
         if remanded_on is not None:
-            raise FoiaError(f"{head}: the request was remanded on {remanded_on.isoformat()} and no new "
-                            "determination has been recorded since; foia knows no deadline for reprocessing "
-                            "after a remand, so none is overdue: record the new determination, then appeal it")
+            from foia.tracker.appeals import remand_refusal
+
+            raise MoveRefused(f"{head}: the request {remand_refusal(remanded_on)}")
         if determination_due is not None and on > determination_due:
             return
         if determination_due is not None:
-            raise FoiaError(f"{head}: there is no determination to appeal yet, and it is not due until "
-                            f"{determination_due.isoformat()}; appeal after a determination or once it is overdue")
-        raise FoiaError(f"{head}: there is no determination to appeal yet; appeal after a determination "
-                        "or once it is overdue")
+            raise MoveRefused(f"{head}: there is no determination to appeal yet, and it is not due until "
+                              f"{determination_due.isoformat()}; appeal after a determination or once it is overdue")
+        raise MoveRefused(f"{head}: there is no determination to appeal yet; appeal after a determination "
+                          "or once it is overdue")

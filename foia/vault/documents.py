@@ -168,15 +168,16 @@ def add(tracker, request, files: Sequence[Path | str], *, received=None, event: 
     from sqlalchemy import insert, select
 
     from foia.tracker.models import events
-    from foia.tracker.service import _date, _summary
+    from foia.parse import parse_day
+    from foia.tracker.views import summary
     from foia.tracker.store import utcnow
     from foia.vault.models import blobs, documents, document_pages
 
     if not files:
         raise UsageError("give at least one FILE to add")
     rid = tracker.get(request)
-    day = _date(received, what="--received") if received else tracker.today()
-    tracker._not_future(day, "--received")
+    day = parse_day(received, "received") if received else tracker.today()
+    tracker.not_future(day, "received")
     office_id = tracker.office(office)[0].id if office else None
     incoming: list[Incoming] = []
     for f in files:
@@ -194,7 +195,7 @@ def add(tracker, request, files: Sequence[Path | str], *, received=None, event: 
                     created.append(blob_path(tracker.store, inc.sha256))
 
         def run(conn):
-            row = tracker._lock(conn, rid)
+            row = tracker.lock(conn, rid)
             ev_id = event
             if ev_id is not None:
                 owner = conn.execute(select(events.c.request_id).where(events.c.id == int(ev_id))).scalar()
@@ -209,9 +210,9 @@ def add(tracker, request, files: Sequence[Path | str], *, received=None, event: 
             if ev_id is None:
                 data = {"count": len(incoming), "pages": sum(len(i.extracted.pages) for i in incoming),
                         "files": [i.path.name for i in incoming]}
-                ev = tracker._event(rid, "documents", day, actor, data=data)
+                ev = tracker.new_event(rid, "documents", day, actor, data=data)
                 ev_id = conn.execute(insert(events).values(**ev)).inserted_primary_key[0]
-                recorded = [_summary(ev)]
+                recorded = [summary(ev)]
             else:
                 recorded = []
             out = []
@@ -234,7 +235,7 @@ def add(tracker, request, files: Sequence[Path | str], *, received=None, event: 
                 _index_pages(conn, doc_id)
                 out.append({"id": doc_id, **values, "received_on": day.isoformat(), "linked": known is not None})
             if recorded:
-                tracker._refresh(conn, rid)
+                tracker.refresh(conn, rid)
             return out
 
         return tracker.store.write(run)

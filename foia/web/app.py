@@ -29,6 +29,15 @@ _FLAG_FIELDS = {"--tag": "tags", "--untag": "untag", "--file": "files", "--fee-d
 _FLAG = re.compile(r"^(--[a-z][a-z0-9-]*)\b")
 
 
+def message_of(exc: FoiaError) -> str:
+    """A library refusal as the pages show it: its fields named by their command-line options
+    (``foia.commands.FLAGS``), which :func:`field_of` reads back."""
+    from foia.commands import FLAGS
+    from foia.naming import as_flags
+
+    return as_flags(exc, FLAGS)
+
+
 def field_of(message: str) -> str | None:
     """The form field a library refusal is about (``"--on: not a date"`` -> ``"on"``), or None
     when it names no option (the message then shows at the top of the form)."""
@@ -201,11 +210,11 @@ def requires(role: str):
 
 
 def _not_found(exc):
-    return render_template("error.html", title="Not found", message=exc.message), 404
+    return render_template("error.html", title="Not found", message=message_of(exc)), 404
 
 
 def _refused(exc):
-    return render_template("error.html", title="Refused", message=exc.message), 400
+    return render_template("error.html", title="Refused", message=message_of(exc)), 400
 
 
 def _forbidden(_exc):

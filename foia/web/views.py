@@ -14,10 +14,10 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
                    session, url_for)
 
 from foia.errors import FoiaError, NotFound, UsageError
-from foia.naming import Text, as_flags
+from foia.naming import Text
 from foia.tracker.remind import due_for
 from foia.web import accounts
-from foia.web.app import field_of, requires, store, tracker
+from foia.web.app import field_of, message_of, requires, store, tracker
 
 auth = Blueprint("auth", __name__)
 queue = Blueprint("queue", __name__)
@@ -53,7 +53,7 @@ def login():
         try:
             account = accounts.authenticate(store(), request.form.get("name", ""), request.form.get("password", ""))
         except accounts.LoginRefused as exc:
-            error = exc.message
+            error = message_of(exc)
         else:
             _start_session(account)
             return redirect(_safe_next(request.form.get("next")))
@@ -146,7 +146,7 @@ def queue_page():
     try:
         rows = t.list(**filters, limit=page * PAGE_SIZE + 1, identity=identity, order=order, descending=descending)
     except UsageError as exc:
-        raise UsageError(exc.message.replace("--sort", "sort", 1)) from None
+        raise UsageError(message_of(exc).replace("--sort", "sort", 1)) from None
     more = len(rows) > page * PAGE_SIZE
     rows = rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     from foia.tracker.lifecycle import STATUSES
@@ -271,7 +271,8 @@ def update(rid):
     except NotFound:
         raise
     except FoiaError as exc:
-        return _request_page(rid, errors={field_of(exc.message) or "_": exc.message}, form=f, status=400)
+        message = message_of(exc)
+        return _request_page(rid, errors={field_of(message) or "_": message}, form=f, status=400)
     for line in change.recorded:
         flash(f"Recorded: {line}")
     for w in change.warnings:
@@ -304,7 +305,7 @@ def request_letter(rid):
         except NotFound:
             raise
         except FoiaError as exc:
-            message = as_flags(exc)  # the library names fields; the page shows them as the CLI does
+            message = message_of(exc)  # the library names fields; the page shows them as the CLI does
             field = exc.field or field_of(message) or _named_option(message)
             return _request_page(rid, errors={field if field in _SIGNER else "letter": message}, form=f,
                                  status=400)
@@ -411,7 +412,7 @@ def letter(kind):
             if action != "preview":
                 raise UsageError(f"--format {action!r}: choose one of {', '.join(FORMATS)}")
         except NotFound as exc:
-            errors["to"] = exc.message
+            errors["to"] = message_of(exc)
         except FoiaError as exc:
             # The library names fields: the form puts the refusal beside its input, in the words
             # of `foia draft` (its options).
@@ -490,7 +491,7 @@ def page():
 def feed(token):
     """The deadlines as a calendar, for Outlook or Google Calendar to poll: the token is the
     only secret a calendar client can carry."""
-    from foia.tracker.io import export
+    from foia.tracker.export import export
 
     owner = accounts.calendar_owner(store(), token, local_name=current_app.config["FOIA_LOCAL_NAME"])
     if owner is None:
@@ -532,10 +533,11 @@ def users():
         else:
             abort(400)
     except FoiaError as exc:
-        field = {"NAME": "name"}.get(exc.message.split(":")[0], field_of(exc.message) or "password")
+        message = message_of(exc)
+        field = {"NAME": "name"}.get(message.split(":")[0], field_of(message) or "password")
         from foia.web import jobs
 
-        return render_template("admin.html", users=accounts.list_users(store()), errors={field: exc.message},
+        return render_template("admin.html", users=accounts.list_users(store()), errors={field: message},
                                form=f, jobs=jobs.recent(store())), 400
     return redirect(url_for("admin.home"))
 
@@ -565,12 +567,10 @@ def _lines_done(total: int):
 @requires("admin")
 def export_():
     """Start an export; its page shows the progress and then offers the file."""
-    from foia.tracker.io import export
+    from foia.tracker.export import export, export_format
     from foia.web import jobs
 
-    fmt = request.form.get("format", "")
-    if fmt not in ("csv", "json", "ics"):
-        raise UsageError(f"--format: {fmt!r} is not an export format; use csv, json or ics")
+    fmt = export_format(request.form.get("format", ""))     # refused before it names a file
     redact, keep_notes = request.form.get("redact") == "1", request.form.get("keep_notes") == "1"
     t = tracker()
     name = f"foia-{t.today().isoformat()}.{fmt}"
@@ -595,7 +595,7 @@ def import_():
     """Start an import (all or nothing); its page shows the rows and then the outcome."""
     import shutil
 
-    from foia.tracker.io import ImportRejected, import_file
+    from foia.tracker.bulk import ImportRejected, import_file
     from foia.web import jobs
 
     upload = request.files.get("file")
@@ -655,7 +655,7 @@ def _rows_in(path: Path) -> int | None:
 def backup():
     """Start a backup: SQLite's online copy of the database (progress in bytes), or on
     PostgreSQL a JSON export of everything (progress in requests)."""
-    from foia.tracker.io import backup as make_backup
+    from foia.tracker.backup import backup as make_backup
     from foia.web import jobs
 
     st, t = store(), tracker()

@@ -1,0 +1,528 @@
+"""Reading the tracker: one request (``show``), the queue (``list``), the morning view (``due``),
+and THE rule of a request's next deadline (:func:`next_deadline_rule`), from which both the SQL
+that `list` sorts by and the Python function the exports use come."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Sequence
+
+from foia.errors import FoiaError, NotFound
+from foia.parse import bad
+from foia.tracker import derive as dv
+from foia.tracker import lifecycle as lc
+from foia.tracker.appeals import appeal_ground
+from foia.tracker.events import load_events
+from foia.tracker.fields import MAX_ID
+from foia.tracker.models import IDENTITY_COLUMNS, deadlines, events, request_tags, requests, tracking_numbers
+from foia.tracker.views import deadline_dict, event_dict, request_dict
+
+# Statuses in which a request waits with no clock to make it show in `due` (remand has none in
+# foia, a fee or clarification wait stops the agency's, mediation and drafts have none): after
+# `stale_days` without an event they are listed, with what is usually the next step. (Litigation
+# is left out: the court sets its pace, and months without an event are ordinary.)
+STALE_STATUSES = {
+    "draft": "not sent yet",
+    "remanded": "remanded: the agency reprocesses it, with no deadline foia can count",
+    "awaiting-fees": "the agency awaits a fee answer or payment (its clock is stopped)",
+    "awaiting-clarification": "the agency awaits a clarification (its clock is stopped)",
+    "in-mediation": "in OGIS mediation",
+}
+
+# What `list` can sort by (its ``order``): the name -> the requests column ("deadline": the next
+# deadline, agency's or requester's, computed for --today).
+LIST_ORDERS = {"deadline": None, "id": "id", "filed": "filed_on", "status": "status",
+               "status_on": "status_on", "office": "office", "assignee": "assignee", "title": "title"}
+
+
+def request_number(text: str) -> int | None:
+    """``text`` as a request id when it can be one (ASCII digits, within the column's range)."""
+    if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
+def spellings(column, value: str):
+    """The stored values of ``column`` equal to ``value`` ignoring case, as a subquery."""
+    from sqlalchemy import func, select
+
+    return select(column).where(func.lower(column) == value.strip().lower()).distinct().scalar_subquery()
+
+
+class _Sql:
+    """The rule's operations as SQL expressions (NULL compares as unknown: false in a CASE)."""
+
+    @staticmethod
+    def all(*conds):
+        from sqlalchemy import and_
+
+        return and_(*conds)
+
+    @staticmethod
+    def any(*conds):
+        from sqlalchemy import or_
+
+        return or_(*conds)
+
+    @staticmethod
+    def case(*whens, else_):
+        from sqlalchemy import case
+
+        return case(*whens, else_=else_)
+
+    none = staticmethod(lambda a: a.is_(None))
+    on_or_after = staticmethod(lambda a, b: a >= b)
+    before = staticmethod(lambda a, b: a < b)
+
+
+class _Src:
+    """The same operations as Python source (None compares as SQL's NULL: false), compiled once
+    into :func:`next_deadline`: a conditional expression evaluates only the branch it takes."""
+
+    all = staticmethod(lambda *conds: "(" + " and ".join(conds) + ")")
+    any = staticmethod(lambda *conds: "(" + " or ".join(conds) + ")")
+    none = staticmethod(lambda a: f"({a} is None)")
+    on_or_after = staticmethod(lambda a, b: f"({a} is not None and {b} is not None and {a} >= {b})")
+    before = staticmethod(lambda a, b: f"({a} is not None and {b} is not None and {a} < {b})")
+
+    @staticmethod
+    def case(*whens, else_):
+        out = str(else_)
+        for cond, value in reversed(whens):
+            out = f"({value} if {cond} else {out})"
+        return out
+
+
+def next_deadline_rule(r, today: date, first, first_key, op):
+    """THE next deadline of a request on ``today`` (and its key, and the requester's next window
+    alone): the agency's earliest open deadline (an overdue one stays: the agency still owes
+    it) or the requester's earliest window not lapsed on ``today``, whichever is sooner.
+
+    ``r``: the request's cached columns (``agency_due``, ``agency_due_key``, ``requester_due``,
+    ``requester_due_key`` and ``requester_due_last``, the latest open requester window);
+    ``first``/``first_key``: its earliest open requester window on or after ``today``, read
+    from its deadlines only when the earliest window has lapsed while a later one has not.
+    ``op``: :class:`_Sql` (SQL expressions) or :class:`_Src` (Python source).
+
+    The cached columns answer for nearly every request, in the order a million-row scan
+    evaluates them cheapest: the earliest requester window still open; else, when the latest
+    has lapsed too, the agency's."""
+    cached = op.all(op.on_or_after(r.requester_due, today),
+                    op.any(op.none(r.agency_due), op.before(r.requester_due, r.agency_due)))
+    behind = op.all(op.on_or_after(r.requester_due_last, today), op.before(r.requester_due, today))
+    behind_sooner = op.any(op.none(r.agency_due), op.before(first, r.agency_due))
+    due = op.case((cached, r.requester_due), (behind, op.case((behind_sooner, first), else_=r.agency_due)),
+                  else_=r.agency_due)
+    key = op.case((cached, r.requester_due_key),
+                  (behind, op.case((behind_sooner, first_key), else_=r.agency_due_key)), else_=r.agency_due_key)
+    requester = op.case((op.on_or_after(r.requester_due, today), r.requester_due), (behind, first), else_=None)
+    return due, key, requester
+
+
+def next_deadline_sql(today: date):
+    """:func:`next_deadline_rule` as SQL on the requests table: (due, key, requester's next)."""
+    from sqlalchemy import and_, select, true
+
+    r, d = requests.c, deadlines.c
+    later = and_(d.request_id == r.id, d.open == true(), d.party == dv.REQUESTER, d.due >= today)
+    first = select(d.due).where(later).order_by(d.due, d.key).limit(1).scalar_subquery()
+    first_key = select(d.key).where(later).order_by(d.due, d.key).limit(1).scalar_subquery()
+    return next_deadline_rule(r, today, first, first_key, _Sql)
+
+
+_CACHED = ("agency_due", "agency_due_key", "requester_due", "requester_due_key", "requester_due_last")
+
+
+def _compiled():
+    """:func:`next_deadline_rule` as a Python function of a row's cached columns (built once)."""
+    from types import SimpleNamespace
+
+    due, key, _ = next_deadline_rule(SimpleNamespace(**{c: c for c in _CACHED}), "today", "first", "first_key",
+                                     _Src)
+    source = (f"def rule({', '.join(_CACHED)}, today, first, first_key):\n"
+              f"    return {due}, {key}\n")
+    scope: dict = {}
+    exec(compile(source, "<next_deadline_rule>", "exec"), scope)     # our own source, from the rule above
+    return scope["rule"]
+
+
+_rule = _compiled()
+
+
+def next_deadline(m, today: date, first: tuple | None = None) -> tuple[date | None, str | None]:
+    """:func:`next_deadline_rule` on a request row's mapping ``m`` (its cached columns): (due, key).
+    ``first``: the request's earliest open requester window on or after ``today`` as (due, key),
+    needed only when its earliest window has lapsed while a later one has not."""
+    return _rule(m["agency_due"], m["agency_due_key"], m["requester_due"], m["requester_due_key"],
+                 m["requester_due_last"], today, *(first or (None, None)))
+
+
+def same_number_elsewhere(conn, rid: int, numbers: Sequence[tuple[str, str]], filing: dict[str, str]) -> list[str]:
+    """Warnings for numbers an office assigned that another request filed with that office also
+    has: an office gives one number per request, so it is likely the same request recorded twice
+    (a referral's number on the referring request is expected, and not reported). ``filing``:
+    office id -> the office it files with (HSI's numbers are ICE's)."""
+    from sqlalchemy import and_, select
+
+    assigned = [n for n, reason in numbers if reason == "assigned"]
+    if not assigned:
+        return []
+    tn, r = tracking_numbers.c, requests.c
+    mine = conn.execute(select(r.office).where(r.id == rid)).scalar()
+    rows = conn.execute(select(tn.number, tn.request_id, r.office).join(requests, r.id == tn.request_id).where(and_(
+        tn.number.in_(assigned), tn.reason == "assigned", tn.request_id != rid)))
+    return [f"tracking number {number} is also on request {other} at the same office: the same request recorded "
+            f"twice? (`foia track show {other}`)" for number, other, office in rows
+            if filing.get(office, office) == filing.get(mine, mine)]
+
+
+class Reads:
+    """The reading half of :class:`foia.tracker.service.Tracker`."""
+
+    def get(self, key) -> int:
+        """A request id from an id or a tracking number."""
+        from sqlalchemy import select
+
+        text = str(key).strip().lstrip("#")
+        with self.store.read() as conn:
+            if request_number(text) is not None:
+                found = conn.execute(select(requests.c.id).where(requests.c.id == int(text))).scalar()
+                if found is not None:
+                    return found
+            hits = sorted({r for (r,) in conn.execute(select(tracking_numbers.c.request_id).where(
+                tracking_numbers.c.number == text))})
+            if not hits:
+                # Agencies print numbers in capitals; people type them in any case.
+                hits = sorted({r for (r,) in conn.execute(select(tracking_numbers.c.request_id).where(
+                    tracking_numbers.c.number.in_(spellings(tracking_numbers.c.number, text))))})
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise FoiaError(f"tracking number {text} is on requests {', '.join(map(str, hits))}; give the request id")
+        raise NotFound(f"no request {text}; see `foia track list`")
+
+    def show(self, key, *, identity: bool = False) -> dict:
+        """Everything about one request: fields, tracking numbers, timeline, every deadline
+        (recomputed live, with explanations)."""
+        return self.view(key, identity=identity)[0]
+
+    def view(self, key, *, identity: bool = False) -> tuple[dict, dv.State, list[dv.Event]]:
+        """``show``'s dict, with the derived state and the effective history it came from (the
+        letters state what the clocks applied, and check what is open to appeal)."""
+        from sqlalchemy import select
+
+        rid = self.get(key)
+        with self.store.read() as conn:
+            row = conn.execute(select(requests).where(requests.c.id == rid)).one()
+            raw = load_events(conn, rid)
+            numbers = conn.execute(select(tracking_numbers).where(tracking_numbers.c.request_id == rid)
+                                   .order_by(tracking_numbers.c.id)).all()
+            tags = sorted(t for (t,) in conn.execute(select(request_tags.c.tag).where(
+                request_tags.c.request_id == rid)))
+        evs = dv.effective(raw)
+        state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=self.calendar(),
+                          already_effective=True, kind=row.kind)
+        out = request_dict(row, identity=identity)
+        out["tags"] = tags
+        out["tracking_numbers"] = [{"number": n.number, "reason": n.reason,
+                                    "recorded_on": n.recorded_on.isoformat() if n.recorded_on else None}
+                                   for n in numbers]
+        live = {e.uid: e for e in evs}
+        timeline = []
+        # The `created` event is dated the day it was typed, often after the events it records
+        # (a request added with --on months back): it opens the timeline instead of closing it.
+        for e in sorted(raw, key=lambda e: (e.type != "created",
+                                            live[e.uid].occurred_on if e.uid in live else e.occurred_on, e.id)):
+            shown = live.get(e.uid)
+            timeline.append(event_dict(shown or e, identity=identity, voided=shown is None and e.type != "correction"))
+        out["timeline"] = timeline
+        out["deadlines"] = [self.deadline_dict(t) for t in state.deadlines]
+        from foia.clocks.due import RESUME_HINT
+
+        for d in out["deadlines"]:
+            # The engine speaks to `foia deadline --tolled FROM:TO`; here the answer is recorded.
+            d["explanation"] = [x.replace(RESUME_HINT, f"record the answer: foia track update {rid} --status "
+                                                       "in-progress --on DATE.") for x in d["explanation"]]
+        out["warnings"] = state.warnings + state.notices
+        out["notes"] = state.notes
+        agency = self.directory.agencies.get(row.office)
+        # The award number (PIID) is what the office and USAspending know an award by.
+        out["contract_awards"] = {}
+        for cid in out.get("contracts") or []:
+            c = self.directory.contracts.get(cid)
+            if c is not None and c.award_number:
+                out["contract_awards"][cid] = c.award_number
+        out["office_name"] = agency.name if agency else row.office
+        out["office_abbreviation"] = agency.abbreviation if agency else row.office
+        out["clock"] = "none" if self.rules(row.office) is None else "statutory"
+        out["referrals"], out["referred_from"] = self._referrals(evs)
+        return out, state, evs
+
+    def _referrals(self, evs) -> tuple[list[dict], int | None]:
+        """The requests this one was referred to (each with its office, status, tracking numbers
+        and next agency deadline), and the request it was referred from."""
+        from sqlalchemy import select
+
+        children = [e.data.get("request_uid") for e in evs if e.type == "referral" and e.data.get("request_uid")]
+        parent = next((e.data.get("referred_from") for e in evs if e.type == "created" and e.data.get("referred_from")),
+                      None)
+        if not children and not parent:
+            return [], None
+        out, parent_id = [], None
+        with self.store.read() as conn:
+            if parent:
+                parent_id = conn.execute(select(requests.c.id).where(requests.c.uid == parent)).scalar()
+            for uid in children:
+                r = conn.execute(select(requests).where(requests.c.uid == uid)).one_or_none()
+                if r is None:
+                    continue
+                numbers = [n for (n,) in conn.execute(select(tracking_numbers.c.number).where(
+                    tracking_numbers.c.request_id == r.id).order_by(tracking_numbers.c.id))]
+                out.append({"id": r.id, "office": r.office, "status": r.status, "tracking_numbers": numbers,
+                            "agency_due": r.agency_due.isoformat() if getattr(r, "agency_due", None) else None})
+        return out, parent_id
+
+    def deadline_dict(self, t: dv.Tracked) -> dict:
+        """A deadline as `show` gives it, with its state on the tracker's today."""
+        return deadline_dict(t, self.today(), self.calendar())
+
+    def list(self, *, status: Sequence[str] = (), office: str | None = None, assignee: str | None = None,
+             tag: str | None = None, overdue: bool = False, due_within: int | None = None,
+             limit: int | None = None, identity: bool = False, order: str = "deadline",
+             descending: bool = False) -> list[dict]:
+        """Requests sorted by their next deadline (soonest first, none last), filtered.
+
+        ``order`` sorts instead by one of LIST_ORDERS (``descending``: latest or highest first),
+        then by id."""
+        from sqlalchemy import case, exists, or_, select, union
+
+        today = self.today()
+        codes = [lc.normalize_status(s) for s in status]
+        r = requests.c
+        next_due, next_key, req_due = next_deadline_sql(today)
+        next_due = next_due.label("next_due")
+        # While an appeal awaits its decision the office answers to the appeal's number: it is shown.
+        # (SQLite cannot read the outer row in a subquery's ORDER BY: two subqueries, one chosen.)
+        tn = tracking_numbers.c
+        numbers_of = select(tn.number).where(tn.request_id == r.id)
+        first_number = case(
+            (r.status == "appealed", numbers_of.order_by(case((tn.reason == "appeal", 0), else_=1), tn.id)
+             .limit(1).scalar_subquery()),
+            else_=numbers_of.order_by(tn.id).limit(1).scalar_subquery())
+        cols = [r.id, r.title, r.office, r.status, r.status_on, r.filed_on, r.assignee, r.kind,
+                next_due, next_key.label("next_key"), first_number.label("tracking_number")]
+        if identity:
+            cols += [getattr(r, c) for c in IDENTITY_COLUMNS if c != "letter_text"]
+        where = []
+        if codes:
+            where.append(r.status.in_(codes))
+        if office:
+            where.append(r.office.in_(self.offices_of(office)))
+        # Names and tags match whatever their case (assignee "maria" finds "Maria"): the spellings
+        # stored are found first, so the main query still uses the index on the column.
+        if assignee:
+            where.append(r.assignee.in_(spellings(r.assignee, assignee)))
+        if tag:
+            t = request_tags.c
+            where.append(exists().where(t.request_id == r.id, t.tag.in_(spellings(t.tag, tag))))
+        if overdue:
+            where.append(r.agency_due < today)
+        if due_within is not None:
+            if due_within < 0:
+                raise bad("due_within", "give a number of days >= 0")
+            horizon = today + timedelta(days=due_within)
+            where.append(or_(r.agency_due <= horizon, req_due <= horizon))
+        if order not in LIST_ORDERS:
+            raise bad("order", f"{order!r} is not a column to sort by; use one of {', '.join(LIST_ORDERS)}")
+        q = select(*cols).where(*where)
+        if order != "deadline":
+            column = getattr(r, LIST_ORDERS[order])
+            sort = column.desc() if descending else column.asc()
+            q = q.order_by(sort.nulls_last(), r.id.desc() if descending else r.id)
+            if limit:
+                q = q.limit(limit)
+        elif limit and not descending and not (codes or office or assignee or tag):
+            # Sorting a million rows by an expression of --today reads them all. The first
+            # `limit` by next deadline are among the first `limit` by agency deadline (an
+            # index), the first `limit` by requester window (only requests with a window still
+            # open on --today: an index), and the first `limit` with neither: the sort runs on
+            # those few. (A filter on status, office, assignee or tag reads fewer rows, which
+            # one pass sorts faster than three.)
+            parts = [select(r.id).where(*where, r.agency_due.is_not(None)).order_by(r.agency_due, r.id),
+                     select(r.id).where(*where, r.requester_due_last >= today).order_by(req_due, r.id)]
+            if not (overdue or due_within is not None):     # these need a deadline
+                parts.append(select(r.id).where(*where, r.agency_due.is_(None), or_(
+                    r.requester_due_last.is_(None), r.requester_due_last < today)).order_by(r.id))
+            found = union(*(select(part.limit(limit).subquery().c.id) for part in parts))
+            q = q.where(r.id.in_(select(found.subquery().c.id)))
+        if order == "deadline":
+            q = q.order_by((next_due.desc() if descending else next_due.asc()).nulls_last(),
+                           r.id.desc() if descending else r.id)      # the label: evaluated once
+            if limit:
+                q = q.limit(limit)
+        with self.store.read() as conn:
+            rows = conn.execute(q).all()
+            ids = [row.id for row in rows]
+            tags: dict[int, list[str]] = {}
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                for rid, t in conn.execute(select(request_tags.c.request_id, request_tags.c.tag)
+                                           .where(request_tags.c.request_id.in_(chunk))):
+                    tags.setdefault(rid, []).append(t)
+            # Sorted here, not by the database: PostgreSQL's collation would order them unlike SQLite.
+            for found in tags.values():
+                found.sort()
+        out = []
+        for row in rows:
+            m = dict(row._mapping)
+            nd = m.pop("next_due")
+            key = m.pop("next_key")
+            m["next_deadline"] = nd.isoformat() if nd else None
+            m["next_deadline_key"] = key
+            m["overdue"] = bool(nd and nd < today)
+            for k in ("status_on", "filed_on"):
+                m[k] = m[k].isoformat() if m[k] else None
+            m["tags"] = tags.get(row.id, [])
+            out.append(m)
+        return out
+
+    def due(self, *, within: int = 14, limit: int = 50, assignee: str | None = None,
+            lapsed_days: int = 7, stale_days: int = 30) -> dict:
+        """The morning view: what needs doing today.
+
+        Sections: overdue determinations (with the follow-up command), appeal windows closing
+        within ``within`` days, late expedite decisions, overdue appeal decisions, clarification
+        answers due within ``within`` days, requester windows that lapsed in the last
+        ``lapsed_days`` days (0: none shown), and requests waiting in a status where nothing
+        moves by itself (``STALE_STATUSES``) with no event for ``stale_days`` days (0: none
+        shown). Each lists at most ``limit`` requests, oldest first, with the total count and
+        each request's assignee. ``assignee`` keeps one person's requests (any case).
+        ``open`` counts the requests still open and ``next`` is the soonest deadline ahead, so
+        a quiet morning still says where the queue stands.
+        """
+        from sqlalchemy import and_, func, select, true
+
+        for value, field in ((within, "within"), (lapsed_days, "lapsed_days"), (stale_days, "stale_days")):
+            if value < 0:
+                raise bad(field, "give a number of days >= 0")
+        today = self.today()
+        horizon = today + timedelta(days=within)
+        d, r = deadlines.c, requests.c
+        mine = [r.assignee.in_(spellings(r.assignee, assignee))] if assignee else []
+        sections = [
+            ("overdue_determinations", "Overdue determinations", ("determination",), None, today, "followup"),
+            ("appeal_windows", f"Appeal windows closing within {within} days", dv.APPEAL_WINDOWS, today, horizon,
+             "appeal"),
+            ("late_expedite_decisions", "Late expedite decisions", ("expedite_decision",), None, today, "followup"),
+            ("overdue_appeal_decisions", "Overdue appeal decisions", ("appeal_decision",), None, today, "followup"),
+            ("clarifications_due", f"Clarification answers due within {within} days", ("clarification_close",),
+             today, horizon, None),
+            # Privacy Act amendment: no FOIA follow-up letter fits them, so no command.
+            ("overdue_amendment_clocks", "Overdue Privacy Act amendment clocks", dv.AMENDMENT_CLOCKS, None, today,
+             None),
+        ]
+        if lapsed_days:
+            # A requester window stays open in the table once its day has passed (nothing closed
+            # it): the days just after are when a late appeal can still be argued or a new
+            # request filed, so it is shown instead of vanishing.
+            sections.append(("lapsed_windows", f"Lapsed in the last {lapsed_days} days",
+                             dv.APPEAL_WINDOWS + ("clarification_close",), today - timedelta(days=lapsed_days),
+                             today - timedelta(days=1), None))
+        out = {"today": today.isoformat(), "within": within, "assignee": assignee, "lapsed_days": lapsed_days,
+               "stale_days": stale_days, "sections": []}
+        cal = self.calendar()
+        with self.store.read() as conn:
+            for key, title, keys, lo, hi, action in sections:
+                # Agency deadlines: due strictly before today is late. Requester windows: from today
+                # to the horizon inclusive.
+                cond = [d.open == true(), d.key.in_(keys), d.due.is_not(None)]
+                if lo is None:
+                    cond.append(d.due < hi)
+                else:
+                    cond += [d.due >= lo, d.due <= hi]
+                if mine:
+                    cond.append(d.request_id.in_(select(r.id).where(*mine)))
+                total = conn.execute(select(func.count()).select_from(deadlines).where(and_(*cond))).scalar()
+                rows = conn.execute(
+                    select(d.request_id, d.key, d.label, d.start, d.due, d.rule, r.title, r.office, r.status,
+                           r.assignee)
+                    .join(requests, r.id == d.request_id)
+                    .where(and_(*cond)).order_by(d.due, d.request_id).limit(limit)).all()
+                items = []
+                for row in rows:
+                    item = {"id": row.request_id, "title": row.title, "office": row.office, "status": row.status,
+                            "assignee": row.assignee, "key": row.key, "label": row.label,
+                            "start": row.start.isoformat(), "due": row.due.isoformat(), "rule": row.rule}
+                    # No receipt recorded: the date counts from sending, earlier than the statute's start.
+                    item["counted_from_sending"] = dv.FROM_SENDING in row.rule
+                    if row.due < today:
+                        if key == "lapsed_windows":
+                            item["days_ago"] = (today - row.due).days
+                        else:
+                            item["working_days_late"] = cal.working_days_between(row.due, today)
+                    else:
+                        item["working_days_left"] = cal.working_days_between(today, row.due)
+                        item["days_left"] = (row.due - today).days
+                    if action == "followup":
+                        item["command"] = f"foia track followup {row.request_id}"
+                    elif action == "appeal":
+                        ground = appeal_ground(row.key, row.label)
+                        if ground:
+                            item["command"] = f"foia track appeal {row.request_id} --ground {ground}"
+                    items.append(item)
+                out["sections"].append({"key": key, "title": title, "total": total, "items": items})
+            if stale_days:
+                out["sections"].append(self._stale_section(conn, today, stale_days, limit, mine))
+            out["open"] = out["next"] = None
+            if not any(sec["total"] for sec in out["sections"]):
+                # Only a quiet morning says where the queue stands: counting every open request
+                # reads the whole status index, which a busy morning (a large queue) need not pay.
+                open_cond = [r.status.not_in(sorted(lc.END_STATES | {"draft"}))] + mine
+                out["open"] = conn.execute(select(func.count()).select_from(requests).where(*open_cond)).scalar()
+                ahead = [d.open == true(), d.due >= today]
+                if mine:
+                    ahead.append(d.request_id.in_(select(r.id).where(*mine)))
+                nxt = conn.execute(select(d.request_id, d.label, d.due, r.office)
+                                   .join(requests, r.id == d.request_id)
+                                   .where(*ahead).order_by(d.due, d.request_id).limit(1)).first()
+                out["next"] = ({"id": nxt.request_id, "label": nxt.label, "due": nxt.due.isoformat(),
+                                "office": nxt.office} if nxt else None)
+        return out
+
+    def _stale_section(self, conn, today: date, stale_days: int, limit: int, mine: list) -> dict:
+        """Requests in a ``STALE_STATUSES`` status whose latest event is ``stale_days`` or more days
+        old and with no open deadline of either party (one would list them in its own section, now
+        or when it comes near)."""
+        from sqlalchemy import func, or_, select
+
+        r, e = requests.c, events.c
+        cutoff = today - timedelta(days=stale_days)
+        # Recording, correcting or purging is bookkeeping, not movement of the request. The
+        # latest event of each candidate is one look-up in ix_events_request; a request whose
+        # status changed after the cutoff moved (that change is an event) and is not a candidate.
+        last_on = (select(func.max(e.occurred_on)).where(
+            e.request_id == r.id, e.type.not_in(["correction", "purged"]),
+            or_(e.type != "created", e.status == "draft")).scalar_subquery()).label("last_on")
+        # The ids by status first: on "agency_due IS NULL" alone SQLite would read that index's
+        # entries for every closed request of an archive; the few waiting ones are what to read.
+        waiting = select(r.id).where(r.status.in_(sorted(STALE_STATUSES))).scalar_subquery()
+        candidates = select(r.id, r.title, r.office, r.status, r.assignee, r.status_on, last_on).where(
+            r.id.in_(waiting), or_(r.status_on.is_(None), r.status_on <= cutoff),
+            r.agency_due.is_(None), or_(r.requester_due_last.is_(None), r.requester_due_last < today),
+            *mine).subquery()
+        c = candidates.c
+        base = select(c.id, c.title, c.office, c.status, c.assignee, c.status_on, c.last_on).where(
+            c.last_on <= cutoff)
+        total = conn.execute(select(func.count()).select_from(base.subquery())).scalar()
+        items = []
+        for row in conn.execute(base.order_by(c.last_on, c.id).limit(limit)):
+            item = {"id": row.id, "title": row.title, "office": row.office, "status": row.status,
+                    "assignee": row.assignee, "last_event_on": row.last_on.isoformat(),
+                    "days_quiet": (today - row.last_on).days, "why": STALE_STATUSES[row.status]}
+            if row.status == "awaiting-clarification":
+                item["command"] = f"foia track update {row.id} --status in-progress --on DATE"
+            elif row.status in ("remanded", "awaiting-fees"):
+                item["command"] = f"foia track followup {row.id}"
+            items.append(item)
+        return {"key": "stale", "title": f"No movement for {stale_days} days or more", "total": total,
+                "items": items}
