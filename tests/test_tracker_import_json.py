@@ -232,6 +232,7 @@ CASES = [
 ]
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("change, expected", [pytest.param(c, e, id=name) for name, c, e in CASES])
 def test_a_bad_record_is_one_report_line(db_url, tmp_path, change, expected):
     doc = export_doc()
@@ -266,6 +267,7 @@ ODD = {"nul": ("\x00", "contains a NUL character (\\u0000), which the database c
        "surrogate": ("\ud800", "contains '\\ud800', half of a surrogate pair and not a character; fix the text")}
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("odd", list(ODD))
 @pytest.mark.parametrize("place", list(PLACES))
 def test_text_the_database_cannot_hold_is_refused(db_url, tmp_path, place, odd):
@@ -349,6 +351,7 @@ def _too_long(table, column, n):
     return found[table].get(column)
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("table, column, n", [pytest.param(t, c, n, id=f"{t}.{c}") for t, c, n in _string_columns()
                                               if (t, c) not in DERIVED])
 def test_every_string_column_is_checked_against_its_length(db_url, tmp_path, table, column, n):
@@ -367,6 +370,7 @@ def test_the_length_cases_follow_the_table_definitions():
 
 
 # 6. A file cut short is named by line and column, with a reason that reads.
+@pytest.mark.pure
 def test_a_truncated_file_gives_line_column_and_reason(db_url, tmp_path):
     text = json.dumps(export_doc(), indent=1)
     cut = text[:text.index('"ICM records"') + 5]
@@ -377,6 +381,7 @@ def test_a_truncated_file_gives_line_column_and_reason(db_url, tmp_path):
         "short?); expected a `foia track export --format json` file"]
 
 
+@pytest.mark.pure
 def test_a_file_ending_early_says_so(db_url, tmp_path):
     assert refused(db_url, tmp_path, '{"format": "foia-tracker", "requests": [') == [
         "line 1, column 41: not valid JSON (expecting value; the file ends here: is it cut short?); expected a "

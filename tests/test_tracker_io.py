@@ -132,6 +132,7 @@ def test_import_is_all_or_nothing_and_names_every_bad_row(db_url, tmp_path):
     assert [r["title"] for r in json.loads(run("list", "--json").output)] == ["Existing"]
 
 
+@pytest.mark.pure
 def test_import_report_is_limited(db_url, tmp_path):
     bad = tmp_path / "many.csv"
     bad.write_text("title,office\n" + "".join(f"T{i},NOPE\n" for i in range(45)), encoding="utf-8")
@@ -235,6 +236,7 @@ def test_ics_reminds_before_your_deadlines_names_the_assignee_and_filters(db_url
     assert "use them with --format ics" in bad.output
 
 
+@pytest.mark.pure
 def test_export_counts_read_in_the_singular(db_url, tmp_path):
     run = runner(db_url)
     run("add", "--title", "ICM records", "--office", "ice", "--on", "2025-01-02")
@@ -271,6 +273,7 @@ def test_default_backup_location(tmp_path, monkeypatch):
     assert len(made) == 1 and (made[0].stat().st_mode & 0o777) == 0o600
 
 
+@pytest.mark.pure
 def test_json_import_reports_bad_records(db_url, tmp_path):
     src = tmp_path / "x.json"
     src.write_text(json.dumps({"format": "foia-tracker", "version": 1, "requests": [
@@ -286,6 +289,7 @@ def test_json_import_reports_bad_records(db_url, tmp_path):
     assert result.output.startswith(f"Error: {not_export}: not a foia tracker export")
 
 
+@pytest.mark.pure
 def test_import_refuses_dates_the_deadline_engine_refuses(db_url, tmp_path):
     src = tmp_path / "x.json"
     src.write_text(json.dumps({"format": "foia-tracker", "version": 1, "requests": [
