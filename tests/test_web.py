@@ -150,6 +150,7 @@ def test_staff_records_an_acknowledgement_as_themselves(web):
     assert {e["actor"] for e in info["timeline"][-2:]} == {"Maria"}
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("form, field, message", [
     ({"status": "acknowledged", "on": "02/11/2026"}, "on", "--on: "),
     ({"status": "acknowledged", "on": "2026-12-25"}, "on", "--on: "),
@@ -158,7 +159,6 @@ def test_staff_records_an_acknowledgement_as_themselves(web):
     ({"status": "granted-in-full-maybe"}, "status", "--status: "),
     ({}, "_", "nothing to record"),
 ])
-@pytest.mark.pure
 def test_refusals_show_beside_their_field(web, form, field, message):
     app, store, ids = web
     from foia.tracker.service import Tracker
