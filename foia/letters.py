@@ -300,15 +300,16 @@ for _k in KINDS.values():
 
 
 _US = {"united states", "united states of america", "usa", "u.s.", "u.s.a.", "us", "u.s. citizen"}
-_EXEMPTION = re.compile(r"^\(?b\)?\s*\(?([1-9])\)?(?:\s*\(?([a-f])\)?)?$", re.I)
 
 
 def normalize_exemption(text: str) -> str:
     """``b6``, ``(b)(6)``, ``b7c`` -> ``(b)(6)``, ``(b)(7)(C)`` (5 U.S.C. 552(b))."""
-    m = _EXEMPTION.match(text.strip().replace(" ", ""))
-    if not m or (m.group(2) and m.group(1) != "7"):
+    from foia.exemptions import canonical
+
+    key = canonical(text)
+    if key is None:
         raise UsageError(f"--exemption: {text!r} is not an exemption; write it like (b)(5), (b)(6) or (b)(7)(C)")
-    return f"(b)({m.group(1)})" + (f"({m.group(2).upper()})" if m.group(2) else "")
+    return key
 
 
 def _parse_date(f: Field, value: Any) -> date:
@@ -1178,6 +1179,11 @@ def _ctx_appeal(d, o, ctx, w, kind, today):
     exemptions = [normalize_exemption(e) for e in o.get("exemptions") or []]
     if exemptions:
         ctx["exemptions"] = list(dict.fromkeys(exemptions))
+        if {"withholding", "partial-withholding"} & set(grounds):
+            from foia import exemptions as _ex  # what the appeal asks about each (issue 14, item 16)
+
+            ctx["exemption_args"] = _ex.arguments(ctx["exemptions"])
+            w.add(_ex.warning(ctx["exemptions"]))
     elif {"withholding", "partial-withholding"} & set(grounds):
         w.add(f"note: name each exemption the agency cited ({kind.field('exemptions').option} \"(b)(6)\", "
               "repeated for each) so the appeal answers each")

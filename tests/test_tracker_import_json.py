@@ -325,7 +325,7 @@ def _too_long(table, column, n):
                                         "created, status, received, first-received, tracking-number, "
                                         "estimated-completion, extension-notice, expedite-decision, fee, "
                                         "documents, letter, note, edited, correction, purged, expedite-asked, "
-                                        "referral, mail-received, delivery-failed"),
+                                        "referral, served, mail-received, delivery-failed"),
             "status": (event(4, status=v, data_to=v), f"{R1}, event 4, field status: {v!r} is not a status; use one "
                                                       "of draft, submitted, acknowledged, in-progress, "
                                                       "awaiting-clarification, awaiting-fees, fulfilled, partial, "

@@ -75,9 +75,12 @@ def test_sigkill_during_add_leaves_vault_and_database_consistent(db_url, tmp_pat
     base_docs, base_pages, _ = _state(db_url)
     assert (base_docs, base_pages) == (1, 150)
 
-    # The rest, killed at points spread over a whole run (reading, storing bytes, committing).
+    # The rest, killed at points spread over a whole run (reading, storing bytes, committing): every
+    # 0.2 of one file's add until a run finishes, so a machine whose load drops after the reference
+    # run still gets kills mid-run (five files take longer than one, start-up included).
     mid_run = 0
-    for fraction in (0.4, 0.8, 1.3, 1.9, 2.6, 3.4):
+    for step in range(1, 60):
+        fraction = 0.2 * step
         proc = _add(db_url, files[1:], env)
         time.sleep(one * fraction)
         finished = proc.poll() is not None

@@ -65,6 +65,35 @@ def letters_show(kind):
     click.echo(source, nl=False)
 
 
+@letters.command("exemptions")
+@click.argument("exemption", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def letters_exemptions(exemption, as_json):
+    """The FOIA exemptions, 5 U.S.C. 552(b)(1)-(9): the statute's words and what an appeal asks.
+
+    EXEMPTION (e.g. b7e or "(b)(6)") shows only those. Every entry is UNVERIFIED: the words come
+    from the Reporters Committee's FOIA wiki (address given), not from foia's fact sheet. An
+    appeal (`foia draft appeal --exemption b7e`, `foia track appeal`) cites each exemption by
+    number and asks the office what is shown here, without quoting the words.
+    """
+    from foia.exemptions import TABLE, UNVERIFIED, lookup
+
+    rows = [lookup(e) for e in exemption] if exemption else list(TABLE)
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in rows], indent=2))
+        return
+    click.echo(UNVERIFIED + "\n")
+    for r in rows:
+        click.echo(f"{r.cite}: {r.name} (UNVERIFIED)")
+        click.echo(f'  Words: "{r.words}"')
+        click.echo(f"  Source: {r.source}")
+        click.echo(f"  An appeal asks the office {r.argument}.\n")
+    click.echo("Every appeal of a withholding also asks for the reasonably segregable portions, with the exemption "
+               "marked at each deletion (5 U.S.C. 552(b)), withholding only on foreseeable harm (5 U.S.C. "
+               "552(a)(8)(A)(i)), and a page-by-page list of what was withheld with the exemption and justification "
+               "for each, and an estimate of the volume withheld (5 U.S.C. 552(a)(6)(F)).")
+
+
 @letters.command("path")
 @click.option("--packaged", is_flag=True, help="Print the packaged templates folder instead.")
 def letters_path(packaged):

@@ -336,6 +336,8 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
               "$250 threshold of 5 U.S.C. 552(a)(4)(A)(v)).")
 @click.option("--expedite-asked", metavar=DATE, help="You asked for expedited processing after filing, on this date: "
               "its 10-day decision clock runs from it.")
+@click.option("--served", metavar=DATE, help="In litigation: the day the complaint was served on the agency; "
+              "`show` gives the answer due 30 days later (5 U.S.C. 552(a)(4)(C), unverified).")
 @click.option("--estimated-completion", metavar=DATE, help="Estimated completion date the office gave.")
 @click.option("--extension-notice", metavar=DATE, help="Date of an unusual-circumstances extension notice.")
 @click.option("--received", metavar=DATE, help="Date the office received the request (with --status appealed: "
@@ -356,7 +358,8 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
 @_by_option
 @click.pass_context
 def track_update(ctx, request, status, on, note, tracking, fee_estimated, fee_assessed, fee_paid, fee_waived,
-                 fee_denied, fee_advance, expedite_asked, estimated_completion, extension_notice, received, first_received, expedite_decision,
+                 fee_denied, fee_advance, expedite_asked, served, estimated_completion, extension_notice, received,
+                 first_received, expedite_decision,
                  appeal_of, documents, pages, files, assignee, add_tags, remove_tags, by):
     """Record what happened to a request; its deadlines are recomputed."""
     fees = [(k, v) for k, v in (("estimated", fee_estimated), ("assessed", fee_assessed), ("paid", fee_paid),
@@ -367,7 +370,8 @@ def track_update(ctx, request, status, on, note, tracking, fee_estimated, fee_as
                             estimated_completion=estimated_completion, extension_notice=extension_notice,
                             received=received, first_received=first_received, expedite_decision=expedite_decision,
                             documents=documents, pages=pages, files=files, assignee=assignee, add_tags=add_tags,
-                            remove_tags=remove_tags, by=by, appeal_of=appeal_of, expedite_asked=expedite_asked)
+                            remove_tags=remove_tags, by=by, appeal_of=appeal_of, expedite_asked=expedite_asked,
+                            served=served)
     click.echo(f"Request {change.request_id} ({change.office}): {change.status}.")
     _print_change(change, tracker)
 

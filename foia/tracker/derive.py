@@ -60,6 +60,7 @@ EVENT_TYPES: dict[str, str] = {
     "purged": "Identity data purged",
     "expedite-asked": "Expedited processing asked (after the request)",
     "referral": "Referred to another office (tracked as its own request)",
+    "served": "Complaint served on the agency (litigation)",
     # Mail from the office kept by `foia inbox` (no clock reads them; the proposals they bring
     # are recorded as the events above, through Tracker.update).
     "mail-received": "Mail received",
@@ -336,7 +337,7 @@ def main_remand(marks: Sequence[Event]) -> Event | None:
 _AFTER_FILING = {"received": "received by the office", "first-received": "first received by another office",
                  "tracking-number": "tracking number", "estimated-completion": "estimated completion",
                  "extension-notice": "extension notice", "expedite-decision": "expedite decision",
-                 "expedite-asked": "expedited processing asked",
+                 "expedite-asked": "expedited processing asked", "served": "complaint served",
                  "fee": "fees", "documents": "documents received"}
 
 
@@ -464,6 +465,12 @@ def derive(events: Iterable[Event], *, expedite: bool = False, rules=None, calen
         state.warnings.append(f"deadlines not computed: {exc.message}")
     if explain and state.deadlines and not amendment:
         state.notes.extend(litigation_notes(state.deadlines, marks, from_sending=state.from_sending))
+    if explain and not amendment:
+        from foia.tracker.litigation import answer, answer_note  # issue 14, item 18
+
+        found = answer(evs)
+        if found is not None:
+            state.notes.append(answer_note(found))
     if explain:
         # The engine's own warnings (an extension notice dated after the date it extends, which
         # moves an overdue determination back into time; a tolled period that moves nothing)

@@ -56,7 +56,9 @@ MAX_REPORTED = 20
 # Derived, as `show` gives them: exhaustion (actual or constructive, 552(a)(6)(C)(i)), the end of
 # the 6-year limitations period (28 U.S.C. 2401(a)), and whether the next deadline is counted from
 # sending (no receipt recorded). The JSON export has them too, under "derived".
-LITIGATION_COLUMNS = ["exhaustion_on", "exhaustion_how", "limitations_period_ends", "next_deadline_note"]
+# In litigation, the answer due 30 days after service (552(a)(4)(C); unverified, foia/tracker/litigation.py).
+LITIGATION_COLUMNS = ["exhaustion_on", "exhaustion_how", "limitations_period_ends", "next_deadline_note",
+                      "answer_due", "answer_due_how"]
 CSV_COLUMNS = ["id", "uid", "title", "office", "kind", "status", "status_on", "filed_on", "sent_via", "assignee",
                "tags", "requester", "client_name", "client_dob", "client_a_number", "fee_category", "fee_limit",
                "fee_waiver", "expedite", "systems", "vendors", "contracts", "tracking_numbers",
@@ -275,8 +277,17 @@ def litigation_fields(kind: str | None, evs, clocks: dict, next_key: str | None)
     amendment: foia's sources give the FOIA's rules, not the Privacy Act's."""
     nxt = clocks.get(next_key) if next_key else None
     out = {"exhaustion_on": None, "exhaustion_how": None, "limitations_period_ends": None,
-           "next_deadline_note": dv.FROM_SENDING if nxt is not None and dv.FROM_SENDING in nxt.rule else None}
-    if not clocks or kind in dv.AMENDMENT_KINDS:
+           "next_deadline_note": dv.FROM_SENDING if nxt is not None and dv.FROM_SENDING in nxt.rule else None,
+           "answer_due": None, "answer_due_how": None}
+    if kind in dv.AMENDMENT_KINDS:
+        return out
+    if any(e.type == "served" for e in evs):
+        from foia.tracker.litigation import answer
+
+        found = answer(dv.effective(dv.event_from_row(e) for e in evs))
+        if found is not None:
+            out.update(answer_due=found.due.isoformat(), answer_due_how=found.how)
+    if not clocks:
         return out
     # Only an appeal's denial is read from the history (a million-row export: skip the rest).
     marks = dv.status_events(dv.effective(dv.event_from_row(e) for e in evs)) \

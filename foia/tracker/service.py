@@ -482,7 +482,7 @@ class Tracker:
                pages: int | None = None, files: Sequence[str] = (), received=None, first_received=None,
                expedite_decision: str | None = None, assignee: str | None = None,
                add_tags: Sequence[str] = (), remove_tags: Sequence[str] = (), by: str | None = None,
-               appeal_of: Sequence[str] = (), expedite_asked=None,
+               appeal_of: Sequence[str] = (), expedite_asked=None, served=None,
                also: Callable[[Any, int], None] | None = None) -> Change:
         """Append what happened to a request (one event per fact) and recompute its deadlines.
 
@@ -515,6 +515,9 @@ class Tracker:
         asked = _date(expedite_asked, what="--expedite-asked")
         if asked is not None:
             self._not_future(asked, "--expedite-asked")
+        served_on = _date(served, what="--served")
+        if served_on is not None:
+            self._not_future(served_on, "--served")
         got = _date(received, what="--received")
         if got is not None:
             self._not_future(got, "--received")
@@ -532,7 +535,8 @@ class Tracker:
         note = _text(note, what="--note", limit=5000)
         assignee_value = None if assignee is None else (_text(assignee, what="--assignee", limit=200) or "")
         add_t, remove_t = normalize_tags(add_tags), normalize_tags(remove_tags, what="--untag")
-        nothing = not any([new_status, numbers, fee_list, estimated, extension, got, first, asked, documents is not None,
+        nothing = not any([new_status, numbers, fee_list, estimated, extension, got, first, asked, served_on,
+                           documents is not None,
                            pages is not None, file_refs, expedite_decision, note, assignee is not None, add_t, remove_t])
         if nothing:
             raise UsageError("nothing to record; give --status, --note, --tracking-number, a fee, a date or documents "
@@ -589,6 +593,16 @@ class Tracker:
                     raise UsageError(f"--expedite-asked: request {rid} asked for expedited processing when it was "
                                      "filed; its decision clock runs from receipt")
                 new.append(self._event(rid, "expedite-asked", asked, actor))
+            if served_on is not None:
+                # Service of a complaint starts the answer's 30 days (552(a)(4)(C)): only in litigation.
+                sued = [m.occurred_on for m in dv.status_events(evs) if m.status == "in-litigation"]
+                if new_status == "in-litigation":
+                    sued.append(on)
+                if not any(d <= served_on for d in sued):
+                    raise UsageError(f"--served: request {rid} is not in litigation on {served_on.isoformat()}; "
+                                     "record the lawsuit with --status in-litigation --on DATE (the day the "
+                                     "complaint was filed), then the service")
+                new.append(self._event(rid, "served", served_on, actor))
             if estimated is not None:
                 new.append(self._event(rid, "estimated-completion", on, actor, data={"date": estimated.isoformat()}))
             if extension is not None:
@@ -1613,6 +1627,8 @@ def _summary_of(type_: str, status: str | None, data: dict, on: date | None = No
         return f"referred to {data.get('office')}{when}"
     if type_ == "expedite-asked":
         return f"expedited processing asked{when}"
+    if type_ == "served":
+        return f"complaint served on the agency{when}"
     if type_ == "documents":
         parts = []
         if data.get("count") is not None:
