@@ -356,8 +356,14 @@ class Reads:
             parts = [select(r.id).where(*where, r.agency_due.is_not(None)).order_by(r.agency_due, r.id),
                      select(r.id).where(*where, r.requester_due_last >= today).order_by(req_due, r.id)]
             if not (overdue or due_within is not None):     # these need a deadline
+                # Under a status filter, ordered by (agency_due, id), the same order (agency_due
+                # is NULL in every row here), which the status index gives: by id alone
+                # PostgreSQL walked the primary key through all 100,000 requests (53 ms) looking
+                # for an open status's few such rows. (An office's are many: the primary key
+                # finds the first ones at once, while sorting them took 85 ms.)
+                by = (r.agency_due, r.id) if codes else (r.id,)
                 parts.append(select(r.id).where(*where, r.agency_due.is_(None), or_(
-                    r.requester_due_last.is_(None), r.requester_due_last < today)).order_by(r.id))
+                    r.requester_due_last.is_(None), r.requester_due_last < today)).order_by(*by))
             found = union(*(select(part.limit(limit).subquery().c.id) for part in parts))
             q = q.where(r.id.in_(select(found.subquery().c.id)))
         if order == "deadline":
