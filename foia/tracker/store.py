@@ -488,6 +488,12 @@ def _m011_filter_indexes(conn) -> None:
         conn.exec_driver_sql(f"DROP INDEX IF EXISTS ix_requests_{name}")
     for index in FILTER_INDEXES:
         index.create(conn, checkfirst=True)
+    if conn.dialect.name == "postgresql":
+        # People are matched whatever the case ("maria" finds "Maria"). Its statistics tell
+        # PostgreSQL how many requests one person has: without them it drove each section of
+        # that person's morning view from every one of their requests (614 ms against 84 ms on
+        # 100,000). SQLite gained little, and SQLAlchemy cannot reflect expression indexes there.
+        conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_requests_assignee_lower ON requests (lower(assignee))")
 
 
 def _m012_web_jobs(conn) -> None:
@@ -508,7 +514,8 @@ MIGRATIONS: list[tuple[int, str, Callable]] = [
     (8, "the inbox: agencies' mail kept as received, its matches and proposals", _m008_inbox),
     (9, "evidence vault: documents, their pages and the full-text index", _m009_vault),
     (10, "web app: accounts, sessions and lockouts, calendar tokens, settings", _m010_web_accounts),
-    (11, "a filtered list reads its indexes: status, office and assignee with each deadline column",
+    (11, "a filtered list reads its indexes: status, office and assignee with each deadline column; "
+         "assignees by lower case (PostgreSQL)",
      _m011_filter_indexes),
     (12, "web app: the jobs table (export, import, backup with their progress)", _m012_web_jobs),
 ]
