@@ -16,6 +16,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from foia.errors import FoiaError
+from foia.letters.context import Section
 from foia.letters.kinds import LetterKind, hint, letter_kind
 from foia.letters.wording import capfirst, join_and, long_date, money, sentence
 from foia.naming import Text
@@ -65,11 +66,17 @@ class _LetterUndefined(jinja2.StrictUndefined):
         return Text(f"field {key!r} is not known to letters; see `foia letters kinds` for the fields")
 
 
+# What _finalize must rewrite in a printed text: most values hold none of it.
+_REWRITTEN = re.compile(f"[{ESC}\r\n]|{XML_UNSAFE.pattern}")
+
+
 def _finalize(value: Any) -> str:
     """Every printed value: dates in long form, and ESC before each line so a value is always
     plain text to the markup parser."""
     if value is None:
         return ""
+    if type(value) is str and not _REWRITTEN.search(value):
+        return ESC + value
     if isinstance(value, date):
         value = long_date(value)
     # Control characters mean nothing in a letter, and XML (DOCX) cannot hold them.
@@ -213,6 +220,24 @@ def _render_deadline(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
+# What a dict (or Section) answers as an attribute; any other name is one of its keys.
+_DICT_ATTRIBUTES = frozenset(dir(dict)) | {"prefix"}
+
+
+class _PackagedEnvironment(jinja2.Environment):
+    """The environment of the packaged templates. ``requester.name`` on a dict tries the
+    attribute first and fails with an exception before it reads the key (Jinja's rule); the
+    names a dict cannot have as attributes go to the key at once, with the same result."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) in (Section, dict) and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 @lru_cache(maxsize=8)
 def _environment(packaged: str, user: str | None) -> jinja2.Environment:
     from foia.render.templates import TemplateCache
@@ -220,7 +245,10 @@ def _environment(packaged: str, user: str | None) -> jinja2.Environment:
     options = dict(undefined=_LetterUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
                    keep_trailing_newline=True, finalize=_finalize, bytecode_cache=TemplateCache())
     if user is None:
-        return _configure(jinja2.Environment(loader=jinja2.FileSystemLoader(packaged), **options))
+        # The packaged templates do not change while foia runs: no stat of each template on
+        # every render to see whether it did (auto_reload). User overrides keep the check.
+        return _configure(_PackagedEnvironment(loader=jinja2.FileSystemLoader(packaged), auto_reload=False,
+                                               **options))
     # User templates are data from outside the package: they run sandboxed (no access to
     # Python internals), and a user template of the same name wins over the packaged one.
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(user), jinja2.FileSystemLoader(packaged)])
@@ -231,9 +259,17 @@ def _environment(packaged: str, user: str | None) -> jinja2.Environment:
     return env
 
 
+@lru_cache(maxsize=8)
+def _user_dir_for(*settings: str | None) -> Path:
+    return user_templates_dir()
+
+
 def _env_for_now() -> tuple[jinja2.Environment, Path | None]:
-    user = user_templates_dir()
-    overrides = _user_overrides(user) if user.is_dir() else ()
+    # The folder is found again only when the variables that name it change; whether it holds
+    # overrides is looked at for every letter (a user may add one while the web app runs).
+    env = os.environ.get
+    user = _user_dir_for(env("FOIA_TEMPLATES"), env("FOIA_CONFIG_DIR"), env("HOME"), env("XDG_CONFIG_HOME"))
+    overrides = _user_overrides(user) if os.path.isdir(user) else ()
     packaged = packaged_templates_dir()
     if overrides:
         return _environment(str(packaged), str(user)), user
