@@ -299,17 +299,15 @@ def prepare_letters(kind_name: str, *, directory: "Directory", offices: Sequence
 def write_drafted(drafted: Drafted, *, progress: Callable | None = None) -> None:
     """Write the files of ``drafted``, user-only (0600). ``progress(files)``: a context manager
     giving the files to write as it reports them, used from PROGRESS_FROM letters on."""
-    from foia.files import atomic_write
+    from foia.files import write_all
     from foia.paths import ensure_private_dir
 
     ensure_private_dir(drafted.out)
     if progress is not None and len(drafted.letters) >= PROGRESS_FROM:
         with progress(drafted.files) as files:
-            for _, _, path, data in files:
-                atomic_write(path, data, mode=0o600)
+            write_all(((path, data) for _, _, path, data in files), mode=0o600)
     else:
-        for _, _, path, data in drafted.files:
-            atomic_write(path, data, mode=0o600)
+        write_all(((path, data) for _, _, path, data in drafted.files), mode=0o600)
 
 
 def load_signer(profile_file: str | Path | None = None, *, use_profile: bool = True) -> "Profile | None":
