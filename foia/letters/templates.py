@@ -264,11 +264,23 @@ def _user_dir_for(*settings: str | None) -> Path:
     return user_templates_dir()
 
 
-def _env_for_now() -> tuple[jinja2.Environment, Path | None]:
-    # The folder is found again only when the variables that name it change; whether it holds
-    # overrides is looked at for every letter (a user may add one while the web app runs).
+def _user_dir() -> Path:
+    # Found again only when a variable that names it changes (the platform's folder, from HOME
+    # and XDG_CONFIG_HOME, only when neither FOIA_ variable is set): a letter reads one or two.
     env = os.environ.get
-    user = _user_dir_for(env("FOIA_TEMPLATES"), env("FOIA_CONFIG_DIR"), env("HOME"), env("XDG_CONFIG_HOME"))
+    templates = env("FOIA_TEMPLATES")
+    if templates:
+        return _user_dir_for(templates, env("HOME") if templates.startswith("~") else None)
+    config = env("FOIA_CONFIG_DIR")
+    if config:
+        return _user_dir_for(None, config)
+    return _user_dir_for(None, None, env("HOME"), env("XDG_CONFIG_HOME"))
+
+
+def _env_for_now() -> tuple[jinja2.Environment, Path | None]:
+    # Whether the folder holds overrides is looked at for every letter: a user may add one
+    # while the web app runs.
+    user = _user_dir()
     overrides = _user_overrides(user) if os.path.isdir(user) else ()
     packaged = packaged_templates_dir()
     if overrides:
