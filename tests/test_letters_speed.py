@@ -136,3 +136,17 @@ def test_write_all_refuses_to_overwrite_when_asked(tmp_path):
         write_all([(tmp_path / "a.txt", "new")], overwrite=False)
     assert (tmp_path / "a.txt").read_text() == "old"
     assert os.listdir(tmp_path) == ["a.txt"]
+
+
+@pytest.mark.parametrize("office", ["ice", "fbi"])
+def test_every_kind_renders_as_a_stock_jinja_environment_renders_it(office):
+    from foia.letters import KINDS, build_context
+    from foia.letters.templates import _configure, _LetterUndefined, render
+
+    stock = _configure(jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(packaged_templates_dir())), undefined=_LetterUndefined, autoescape=False,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, finalize=_finalize))
+    d = load_directory()
+    for name, kind in KINDS.items():
+        ctx, _ = build_context(name, directory=d, office=office, profile=PROFILE, options=OPTIONS[name], today=TODAY)
+        assert render(kind, ctx) == stock.get_template(kind.template).render(ctx), name

@@ -225,9 +225,30 @@ _DICT_ATTRIBUTES = frozenset(dir(dict)) | {"prefix"}
 
 
 class _PackagedEnvironment(jinja2.Environment):
-    """The environment of the packaged templates. ``requester.name`` on a dict tries the
-    attribute first and fails with an exception before it reads the key (Jinja's rule); the
-    names a dict cannot have as attributes go to the key at once, with the same result."""
+    """The environment of the packaged templates, which do not change while foia runs.
+
+    A letter renders nine templates (its own and the partials it includes), so what Jinja does
+    for each is kept once: the loaded template by name (no cache lock or loader key per
+    include), and the globals as one dict (Jinja's ChainMap, which lets later changes to the
+    environment's globals show, is copied into a set for every include; these never change).
+    ``requester.name`` on a dict tries the attribute first and fails with an exception before
+    it reads the key (Jinja's rule); the names a dict cannot have as attributes go to the key
+    at once, with the same result."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._loaded: dict[str, jinja2.Template] = {}
+
+    def get_template(self, name, parent=None, globals=None):
+        if globals is None and type(name) is str:
+            template = self._loaded.get(name)
+            if template is None:
+                template = self._loaded[name] = super().get_template(name, parent)
+            return template
+        return super().get_template(name, parent, globals)
+
+    def make_globals(self, d):
+        return {**self.globals, **(d or {})}
 
     def getattr(self, obj, attribute):
         if type(obj) in (Section, dict) and attribute not in _DICT_ATTRIBUTES:
