@@ -144,13 +144,19 @@ def private_temporary(parent: Path, name: str, mode: int = PRIVATE) -> tuple[int
         except FileNotFoundError:
             pass
         except BaseException:
-            os.close(fd)
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+            _discard(tmp, fd)
             raise
         os.close(fd)
+
+
+def _discard(tmp: str, fd: int | None = None) -> None:
+    """Close (when ``fd`` is given) and remove a temporary file that will not be renamed."""
+    if fd is not None:
+        os.close(fd)
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
 
 
 def remove_stale_temporaries(parent: Path, name: str | None = None) -> list[Path]:
@@ -229,10 +235,7 @@ def write_all(files: Iterable[tuple[Path | str, bytes]], *, mode: int = PRIVATE,
             os.replace(tmp, path)
         except BaseException as exc:  # the main thread raises it
             errors.append(exc)
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+            _discard(tmp)
         finally:
             os.close(fd)
             slots.release()
@@ -257,11 +260,7 @@ def write_all(files: Iterable[tuple[Path | str, bytes]], *, mode: int = PRIVATE,
                 worker = threading.Thread(target=finish, args=(fd, tmp, path), daemon=True)
                 worker.start()
             except BaseException:
-                os.close(fd)
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
+                _discard(tmp, fd)
                 slots.release()
                 raise
             workers.append(worker)
