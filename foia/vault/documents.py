@@ -290,11 +290,11 @@ def _doc_dict(row, *, identity: bool) -> dict:
     d["received_on"] = row.received_on.isoformat() if row.received_on else None
     d["exemptions"] = dict(row.exemptions or {})
     if not identity:
-        d["original_name"] = f"document-{row.id}{_suffix(row.media_type)}" if row.original_name else None
+        d["original_name"] = f"document-{row.id}{media_suffix(row.media_type)}" if row.original_name else None
     return d
 
 
-def _suffix(media: str) -> str:
+def media_suffix(media: str) -> str:
     return {ex.PDF: ".pdf", ex.DOCX: ".docx", ex.TEXT: ".txt", ex.EML: ".eml", ex.HTML: ".html"}.get(media, ".bin")
 
 

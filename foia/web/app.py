@@ -60,7 +60,7 @@ def create_app(db: str | None = None, *, store=None, directory_override: str | N
     ``today`` fixes the date (tests, a look at a future day); ``local_name`` is who records
     changes in local mode (default: FOIA_USER, else the login name); ``secure_cookies`` marks
     the cookies Secure (behind a TLS proxy)."""
-    from foia.tracker.service import default_actor
+    from foia.tracker.events import default_actor
     from foia.tracker.store import open_store
 
     if store is None:

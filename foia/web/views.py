@@ -150,7 +150,7 @@ def queue_page():
     more = len(rows) > page * PAGE_SIZE
     rows = rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     from foia.tracker.lifecycle import STATUSES
-    from foia.tracker.service import LIST_ORDERS
+    from foia.tracker.queries import LIST_ORDERS
 
     args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
     return render_template("queue.html", rows=rows, page=page, more=more, statuses=STATUSES, chosen=statuses,
@@ -171,7 +171,7 @@ def _request_page(rid, *, errors=None, form=None, status=200, letter=None):
     t = tracker()
     identity = _identity()
     info = t.show(rid, identity=identity)
-    from foia.tracker.derive import APPEAL_TARGETS
+    from foia.tracker.appeals import APPEAL_TARGETS
     from foia.tracker.lifecycle import STATUSES
 
     return render_template("request.html", r=info, identity=identity, errors=errors or {}, form=form or {},
