@@ -50,7 +50,7 @@ def replacing(path: Path | str, *, mode: int = PRIVATE, overwrite: bool = True,
                         field=field)
     refuse_special(path, what)
     if not overwrite and path.exists():
-        raise FoiaError(f"{path} already exists; pass --overwrite or choose another name")
+        raise FoiaError(Text(f"{path} already exists; pass ", Field("overwrite"), " or choose another name"))
     parent = path.parent if str(path.parent) else Path(".")
     try:
         make_private_dirs(parent)
