@@ -1,7 +1,7 @@
 """The pages: each parses its form, calls one library function, and renders the answer.
 
 Refusals come from the library (Tracker.add/update, build_letter, import_file...) and are shown
-beside the form field they name (``app.field_of``); nothing here re-checks a rule of its own.
+beside the form input of the field they name (``exc.field``); nothing here re-checks a rule of its own.
 """
 
 from __future__ import annotations
