@@ -1,12 +1,16 @@
 """How fast each command starts, as a ratio to `python -c "import click"` measured side by side.
 
-Run: .venv/bin/python benchmarks/startup.py [--runs 11] [--only deadline,draft-docx]
+Run: .venv/bin/python benchmarks/startup.py [--runs 11] [--only deadline,draft-docx] [--against DIR]
 
 Every round runs the floor (`import click`) and then each command once, in fresh processes, so a
 busy shared machine slows both sides alike; the figures are the medians over the rounds (the
 first round only warms the disk and the caches: foia's directory and DOCX skeleton caches are
 built then, as they are on a user's first run). The user folders point at a temporary
 directory; `track due` runs on an empty tracker and on one of --requests requests.
+
+--against DIR runs each command a second time per round with DIR first on PYTHONPATH (another
+checkout of foia, e.g. main's worktree), so before and after are measured side by side in the
+same rounds; each side keeps its own cache folder.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from pathlib import Path
 
 def run_ms(argv: list[str], env: dict) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    # Run from the temporary folder: `-m foia` puts the working folder first on sys.path.
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                   cwd=env["FOIA_DATA_DIR"].rsplit(os.sep, 1)[0])
     return (time.perf_counter() - start) * 1000
 
 
@@ -70,6 +76,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--only", default="", help="comma-separated substrings of the rows to run")
+    parser.add_argument("--against", default="", help="another foia checkout, run side by side")
     args = parser.parse_args()
     py = sys.executable
     with tempfile.TemporaryDirectory() as d:
@@ -78,6 +85,11 @@ def main() -> None:
                    FOIA_CACHE_DIR=str(tmp / "cache"))
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env.pop("FOIA_DB", None)
+        sides = {"": env}
+        if args.against:
+            other = str(Path(args.against).resolve())
+            sides["against"] = dict(env, FOIA_CACHE_DIR=str(tmp / "cache-against"),
+                                    PYTHONPATH=os.pathsep.join(filter(None, [other, env.get("PYTHONPATH")])))
         os.environ.update({k: env[k] for k in ("FOIA_DATA_DIR", "FOIA_CONFIG_DIR", "FOIA_CACHE_DIR")})
         offices10 = ["ICE", "CBP", "USCIS", "OBIM", "OIG", "FBI", "DHS", "DHS-PRIV", "HSI", "ERO"]
         rows = commands(tmp, offices10)
@@ -86,23 +98,30 @@ def main() -> None:
             rows = [r for r in rows if any(w in r[0] for w in wanted)]
         if any("10k" in label for label, _ in rows):
             fill_tracker(f"sqlite:///{tmp / 'big.db'}", args.requests)
-        subprocess.run([py, "-m", "foia", "track", "--db", f"sqlite:///{tmp / 'empty.db'}", "due"],
-                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times: dict[str, list[float]] = {"import click": []}
+        for side_env in sides.values():
+            subprocess.run([py, "-m", "foia", "track", "--db", f"sqlite:///{tmp / 'empty.db'}", "due"],
+                           env=side_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
+        times: dict[tuple[str, str], list[float]] = {("", "import click"): []}
         for label, _ in rows:
-            times[label] = []
+            for side in sides:
+                times[(side, label)] = []
         for rnd in range(args.runs + 1):
             base = run_ms([py, "-c", "import click"], env)
-            got = [(label, run_ms([py, "-m", "foia", *argv], env)) for label, argv in rows]
+            got = [((side, label), run_ms([py, "-m", "foia", *argv], side_env))
+                   for label, argv in rows for side, side_env in sides.items()]
             if rnd:  # round 0 warms the disk cache and builds foia's per-user caches
-                times["import click"].append(base)
-                for label, ms in got:
-                    times[label].append(ms)
-    base = statistics.median(times["import click"])
+                times[("", "import click")].append(base)
+                for key, ms in got:
+                    times[key].append(ms)
+    base = statistics.median(times[("", "import click")])
     print(f"{'python -c import click':<32} {base:7.1f} ms")
     for label, _ in rows:
-        ms = statistics.median(times[label])
-        print(f"{label:<32} {ms:7.1f} ms   ({ms / base:4.2f}x import click)")
+        ms = statistics.median(times[("", label)])
+        line = f"{label:<32} {ms:7.1f} ms   ({ms / base:4.2f}x import click)"
+        if args.against:
+            theirs = statistics.median(times[("against", label)])
+            line += f"   against: {theirs:7.1f} ms ({theirs / base:4.2f}x)"
+        print(line)
 
 
 if __name__ == "__main__":

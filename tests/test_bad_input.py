@@ -589,9 +589,10 @@ CASES += [
 ]
 
 
-# The per-user caches of the parsed directory and the DOCX skeleton (FOIA_CACHE_DIR) are derived
-# from foia's own files, never from the input refused, and rebuilt at will: a refusal may warm them.
-_DERIVED = re.compile(r"cache(/(directory|docx-skeleton)-[^/]+\.pickle)?")
+# The per-user caches of the parsed directory, the DOCX skeleton and the compiled templates
+# (FOIA_CACHE_DIR) are derived from foia's own files or a template as it is, never from the input
+# refused, and rebuilt at will: a refusal may warm them.
+_DERIVED = re.compile(r"cache(/(directory|docx-skeleton)-[^/]+\.pickle|/template-[0-9a-f]+\.jinja)?")
 
 
 def _snapshot(root: Path) -> dict[str, str]:

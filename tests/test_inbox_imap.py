@@ -104,6 +104,7 @@ ssl = required
 ssl_cert = <{root}/cert.pem
 ssl_key = <{root}/key.pem
 auth_mechanisms = plain
+auth_failure_delay = 0
 disable_plaintext_auth = yes
 {users}first_valid_uid = {uid}
 last_valid_uid = {uid}
@@ -179,6 +180,7 @@ def test_fetch_stores_the_mailbox_read_only_and_again_changes_nothing(db_url, im
     assert len(box.list()) == len(LOADED) - 1
 
 
+@pytest.mark.pure
 def test_fetch_since_and_mark_seen_over_starttls(db_url, imap_server):
     box = Inbox(scenario(db_url))
     report = _fetch(box, imap_server, port=imap_server["plain_port"], security="starttls", since="2026-11-10",
@@ -189,6 +191,7 @@ def test_fetch_since_and_mark_seen_over_starttls(db_url, imap_server):
     assert len(_seen(imap_server)) == 2
 
 
+@pytest.mark.pure
 def test_the_cli_fetches_with_the_password_from_the_environment_and_never_prints_it(db_url, imap_server):
     scenario(db_url)
     run = inbox_runner(db_url)
@@ -200,6 +203,7 @@ def test_the_cli_fetches_with_the_password_from_the_environment_and_never_prints
     assert "0 new messages stored" in result.output and PASSWORD not in result.output
 
 
+@pytest.mark.pure
 def test_a_refused_login_an_untrusted_certificate_and_a_server_that_is_down(db_url, imap_server):
     box = Inbox(scenario(db_url))
     where = f"IMAP server 127.0.0.1:{imap_server['port']}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import io
+import os
 import zipfile
 from email import policy
 
@@ -275,3 +276,81 @@ def test_user_template_cannot_include_files_outside_the_template_folders(d, user
     (user_templates / "records.j2").write_text('{% include "../secret.j2" %}\n', encoding="utf-8")
     with pytest.raises(FoiaError, match="includes '../secret.j2', which does not exist"):
         letter(d)
+
+
+# ---- compiled templates (the per-user cache) ---------------------------------------------------
+
+
+_COUNT_COMPILES = """\
+import sys
+import jinja2
+compiled = []
+original = jinja2.Environment.compile
+def counting(self, source, name=None, *args, **kwargs):
+    compiled.append(name)
+    return original(self, source, name, *args, **kwargs)
+jinja2.Environment.compile = counting
+from foia.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print("COMPILED", len(compiled), file=sys.stderr)
+"""
+
+
+def _draft_counting_compiles(tmp_path, *extra) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    out = tmp_path / "letters"
+    argv = ["draft", "records", "--to", "ICE", "--system", "icm", "--no-profile", "--requester-name", "A B",
+            "--requester-email", "a@example.org", "--date", "2026-06-01", "--overwrite", "--out", str(out), *extra]
+    proc = subprocess.run([sys.executable, "-c", _COUNT_COMPILES, *argv], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert "COMPILED" in proc.stderr, proc.stderr
+    return int(proc.stderr.split("COMPILED")[1].split()[0]), (out / "2026-06-01-ice-records.txt").read_text()
+
+
+def test_compiled_templates_are_kept_per_user_and_a_broken_cache_file_is_compiled_again(tmp_path):
+    compiles, first = _draft_counting_compiles(tmp_path)
+    cached = sorted((tmp_path / "cache").glob("template-*.jinja"))
+    assert compiles == len(cached) > 1   # records.j2 and its partials
+    assert {p.stat().st_mode & 0o777 for p in cached} == {0o600}
+    # A later process compiles nothing and writes the same letter.
+    assert _draft_counting_compiles(tmp_path) == (0, first)
+    cached[0].write_bytes(b"not bytecode")
+    assert _draft_counting_compiles(tmp_path) == (1, first)
+    assert cached[0].read_bytes() != b"not bytecode"
+
+
+def test_an_edited_user_template_is_compiled_again_even_with_the_same_size_and_time(tmp_path, monkeypatch):
+    folder = tmp_path / "my-templates"
+    (folder / "partials").mkdir(parents=True)
+    monkeypatch.setenv("FOIA_TEMPLATES", str(folder))
+    signature = folder / "partials" / "_signature.j2"
+    closings = []
+    for closing in ("In solidarity,", "Respectfully,", "In solidarity,"):
+        # The same size (padded to 14 characters) and the same modification time each time.
+        signature.write_text(f"@signature\n{closing:<14}\n\n{{{{ requester.name }}}}\n", encoding="utf-8")
+        os.utime(signature, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+        closings.append(_draft_counting_compiles(tmp_path)[1].rsplit("\n\n", 2)[-2])
+    assert closings == ["In solidarity,", "Respectfully,", "In solidarity,"]
+
+
+def test_the_sandbox_never_reuses_code_compiled_for_the_packaged_templates(tmp_path):
+    import jinja2
+
+    from foia.letters.templates import _LimitedSandbox, _TemplateLimit
+    from foia.render.templates import TemplateCache
+
+    cache = TemplateCache(tmp_path)
+    loader = jinja2.DictLoader({"power.j2": "{{ 2 ** 100 }}"})
+    # The packaged environment folds the power into a constant when it compiles the template ...
+    assert jinja2.Environment(loader=loader, bytecode_cache=cache).get_template("power.j2").render() == str(2 ** 100)
+    assert len(list(tmp_path.glob("template-*.jinja"))) == 1
+    # ... while the sandbox checks every power as it renders: it compiles its own code.
+    sandbox = _LimitedSandbox(loader=loader, bytecode_cache=cache)
+    with pytest.raises(_TemplateLimit, match="a power of 100 is past the limit of 64"):
+        sandbox.get_template("power.j2").render()
+    assert len(list(tmp_path.glob("template-*.jinja"))) == 2

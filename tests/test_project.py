@@ -24,7 +24,7 @@ def test_readme_opens_with_setup_and_test_commands():
     setup, tests = _readme_commands()
     assert "python3 -m venv .venv" in setup and "pip install -e '.[test]'" in setup
     assert ".venv/bin/foia " in setup  # it runs the main job, not only the install
-    assert tests == ".venv/bin/python -m pytest -q"
+    assert tests == ".venv/bin/python -m pytest -q -n auto"
 
 
 def test_ci_runs_exactly_the_readme_commands():

@@ -79,12 +79,13 @@ CASES = [
     (["deadline", "--received", "2026-03-02", "--office", "ICE"], HEAVY),
     (["draft", "records", "--to", "ICE", "--system", "icm", "--no-profile", "--requester-name", "A B",
       "--requester-email", "a@example.org", "--date", "2026-06-01", "--overwrite", "--out", "{tmp}/l"],
-     ("sqlalchemy", "psycopg", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml")),
-    # The DOCX skeleton comes from the per-user cache: python-docx and lxml are not imported.
+     ("sqlalchemy", "psycopg", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml", "email")),
+    # The DOCX skeleton comes from the per-user cache: python-docx and lxml are not imported; the
+    # email package only for an .eml.
     (["draft", "records", "--to", "ICE", "--system", "icm", "--no-profile", "--requester-name", "A B",
       "--requester-email", "a@example.org", "--date", "2026-06-01", "--overwrite", "--out", "{tmp}/l",
       "--format", "docx"],
-     ("sqlalchemy", "psycopg", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml")),
+     ("sqlalchemy", "psycopg", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml", "email")),
     (["track", "--db", "sqlite:///{tmp}/t.db", "due"],
      ("psycopg", "sqlalchemy.dialects.postgresql", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml",
       "jinja2")),

@@ -262,6 +262,7 @@ CASES = [
 ]
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("change, expected", [pytest.param(c, e, id=name) for name, c, e in CASES])
 def test_a_bad_record_is_one_report_line(tmp_path, change, expected):
     doc = export_doc()
@@ -317,6 +318,7 @@ ODD = {"nul": ("\x00", "contains a NUL character (\\u0000), which the database c
        "surrogate": ("\ud800", "contains '\\ud800', half of a surrogate pair and not a character; fix the text")}
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("odd", list(ODD))
 @pytest.mark.parametrize("place", list(PLACES))
 def test_text_the_database_cannot_hold_is_refused(tmp_path, place, odd):
@@ -400,6 +402,7 @@ def _too_long(table, column, n):
     return found[table].get(column)
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("table, column, n", [pytest.param(t, c, n, id=f"{t}.{c}") for t, c, n in _string_columns()
                                               if (t, c) not in DERIVED])
 def test_every_string_column_is_checked_against_its_length(tmp_path, table, column, n):

@@ -169,6 +169,7 @@ def test_staff_records_an_acknowledgement_as_themselves(web):
     assert {e["actor"] for e in info["timeline"][-2:]} == {"Maria"}
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("form, field, message", [
     ({"status": "acknowledged", "on": "02/11/2026"}, "on", "--on: "),
     ({"status": "acknowledged", "on": "2026-12-25"}, "on", "--on: "),
@@ -197,6 +198,7 @@ def test_refusals_show_beside_their_field(web, form, field, message):
     assert Tracker(store, today=TODAY).show(rid)["timeline"] == before
 
 
+@pytest.mark.pure
 def test_viewer_cannot_post_to_staff_forms(web):
     app, store, ids = web
     from foia.tracker.service import Tracker
@@ -232,6 +234,7 @@ def test_identity_fields_only_for_staff_and_only_on_request(web):
     assert CLIENT_NAME not in text(staff.get("/queue"))
 
 
+@pytest.mark.pure
 def test_a_script_in_a_title_is_rendered_inert(web):
     app, store, _ids = web
     from foia.tracker.service import Tracker
@@ -300,6 +303,7 @@ def test_expired_session_and_logout(web):
     assert replay.get("/").status_code == 302
 
 
+@pytest.mark.pure
 def test_a_forged_post_without_csrf_token_is_refused(web):
     app, store, ids = web
     from foia.tracker.service import Tracker
@@ -346,6 +350,7 @@ def test_draft_preview_download_and_file_in_the_tracker(web):
     assert {e["actor"] for e in info["timeline"]} == {"Maria"}
 
 
+@pytest.mark.pure
 def test_draft_refusals_beside_their_field(web):
     app, _store, _ids = web
     b = as_(app, "Maria")
@@ -357,6 +362,7 @@ def test_draft_refusals_beside_their_field(web):
     assert 'id="e-to"' in text(no_office)
 
 
+@pytest.mark.pure
 def test_downloads_refuse_path_tricks(web):
     app, _store, ids = web
     b = as_(app, "Maria")

@@ -20,9 +20,7 @@ from foia.letters.templates import render
 from foia.letters.wording import address_lines, same_name, with_article
 from foia.naming import Field as Named
 from foia.naming import Text
-from foia.render import Block, MarkupError, parse, subject_of
-from foia.render.markdown import to_markdown
-from foia.render.text import to_text
+from foia.render import Block, Formats, MarkupError, parse, subject_of
 
 if TYPE_CHECKING:
     from foia.directory import Directory
@@ -33,13 +31,11 @@ PROGRESS_FROM = 4
 
 
 @dataclass(frozen=True)
-class Letter:
+class Letter(Formats):  # .text and .markdown are made from .blocks when first read
     kind: str
     office_id: str
     office_name: str
     subject: str  # the RE line
-    text: str
-    markdown: str
     to_email: str | None
     portal: str | None
     portal_only: bool
@@ -191,8 +187,6 @@ def build_letter(kind: str, *, directory: "Directory", office: str, profile: "Pr
         office_id=office_ctx["id"],
         office_name=office_ctx["name"],
         subject=subject,
-        text=to_text(blocks),
-        markdown=to_markdown(blocks),
         to_email=ctx["to_email"],
         portal=ctx.get("appeal_office", office_ctx).get("portal"),
         portal_only=bool(k.request and office_ctx.get("portal_only")),

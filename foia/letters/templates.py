@@ -215,8 +215,10 @@ def _render_deadline(seconds: float):
 
 @lru_cache(maxsize=8)
 def _environment(packaged: str, user: str | None) -> jinja2.Environment:
+    from foia.render.templates import TemplateCache
+
     options = dict(undefined=_LetterUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
-                   keep_trailing_newline=True, finalize=_finalize)
+                   keep_trailing_newline=True, finalize=_finalize, bytecode_cache=TemplateCache())
     if user is None:
         return _configure(jinja2.Environment(loader=jinja2.FileSystemLoader(packaged), **options))
     # User templates are data from outside the package: they run sandboxed (no access to

@@ -14,13 +14,16 @@ Every value a template prints is prefixed with ESC (a private-use character) by 
 environment's ``finalize``; a line that starts with ESC is plain text, so a requester's
 "- " or "@to" can never become markup. Writers never see ESC: ``parse`` removes it.
 
-The DOCX and email writers (python-docx, the email package) are imported only when used.
+The DOCX and email writers (python-docx, the email package) are imported only when used, and
+:class:`Formats` makes the text and Markdown versions only when read: a DOCX-only run never
+builds them.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 ESC = "\ue000"
 SECTIONS = ("letterhead", "date", "to", "re", "salutation", "body", "signature")
@@ -42,6 +45,26 @@ class Block:
     lines: tuple[str, ...]
 
 
+class Formats:
+    """Mixin for a (frozen) dataclass with a ``blocks`` field: ``text`` and ``markdown`` are
+    made from the blocks on first use and kept (cached_property writes the instance's
+    ``__dict__``, which a frozen dataclass allows)."""
+
+    blocks: tuple[Block, ...]
+
+    @cached_property
+    def text(self) -> str:
+        from foia.render.text import to_text
+
+        return to_text(self.blocks)
+
+    @cached_property
+    def markdown(self) -> str:
+        from foia.render.markdown import to_markdown
+
+        return to_markdown(self.blocks)
+
+
 class MarkupError(ValueError):
     """The template produced markup the writers cannot read."""
 
@@ -50,84 +73,103 @@ def _clean(text: str) -> str:
     return text.replace(ESC, "").strip()
 
 
+# "@to" -> the section it opens; "@body" opens the body, which has no single kind.
+_HEADS = {"@" + s: s for s in SECTIONS}
+_LINE_KINDS = frozenset(LINE_SECTIONS.values())
+_JOINING = frozenset(("bullets", "numbers", "paragraph"))
+
+
 def parse(markup: str, *, template: str = "template") -> tuple[Block, ...]:
     """Blocks from rendered markup; raises MarkupError naming the template and line."""
+    # One pass over the lines, dispatching on the first character; ``kind`` and ``current``
+    # are the block being built, ``done`` emits it. Letters are parsed once per letter, so
+    # this loop is a measurable part of writing a thousand of them (benchmarks/letters.py).
     blocks: list[Block] = []
     section: str | None = None
     current: list[str] = []
-    cur_kind: str | None = None
+    kind: str | None = None
 
-    def flush():
-        nonlocal current, cur_kind
-        if cur_kind is not None:
-            lines = current
-            if cur_kind in LINE_SECTIONS.values():
-                while lines and not lines[0]:
-                    lines = lines[1:]
-                while lines and not lines[-1]:
-                    lines = lines[:-1]
-                if not lines:
-                    current, cur_kind = [], None
-                    return
-            blocks.append(Block(cur_kind, tuple(lines)))
-        current, cur_kind = [], None
-
-    def start(kind: str):
-        nonlocal cur_kind
-        if cur_kind != kind:
-            flush()
-            cur_kind = kind
+    def done() -> None:
+        lines = current
+        if kind in _LINE_KINDS:
+            # A line section keeps its inner empty lines (the space for a signature) only.
+            start, end = 0, len(lines)
+            while start < end and not lines[start]:
+                start += 1
+            while end > start and not lines[end - 1]:
+                end -= 1
+            lines = lines[start:end]
+        if lines and any(lines):
+            blocks.append(Block(kind, tuple(lines)))
 
     for number, raw in enumerate(markup.splitlines(), 1):
         line = raw.strip()
-        literal = line.startswith(ESC)
-        if not literal and line.startswith("@") and line[1:] in SECTIONS:
-            flush()
-            section = line[1:]
-            if section in LINE_SECTIONS:
-                cur_kind = LINE_SECTIONS[section]
-            continue
-        if section is None:
-            if _clean(line):
-                raise MarkupError(f"{template} line {number}: text before the first section; "
-                                  f"start with one of {', '.join('@' + s for s in SECTIONS)}")
+        first = line[:1]
+        if first == "@" and line in _HEADS:
+            if kind is not None:
+                done()
+            section = _HEADS[line]
+            kind = LINE_SECTIONS.get(section)
+            current = []
             continue
         if section != "body":
-            current.append(_clean(line))
+            if section is None:
+                if _clean(line):
+                    raise MarkupError(f"{template} line {number}: text before the first section; "
+                                      f"start with one of {', '.join('@' + s for s in SECTIONS)}")
+                continue
+            current.append(line.replace(ESC, "").strip() if ESC in line else line)
             continue
-        text = _clean(line)
-        if not text:
-            flush()
-            continue
-        if literal:
-            if cur_kind in ("bullets", "numbers", "paragraph") and current:
+        if first == ESC:
+            # A line a value starts is plain text, whatever it looks like.
+            text = _clean(line)
+            if not text:
+                if kind is not None:
+                    done()
+                    kind, current = None, []
+            elif kind in _JOINING:
                 current[-1] = f"{current[-1]} {text}"
-            elif cur_kind == "lines":
+            elif kind == "lines":
                 current.append(text)
             else:
-                start("paragraph")
-                current.append(text)
+                kind, current = "paragraph", [text]
             continue
-        if line.startswith("# "):
-            flush()
-            blocks.append(Block("heading", (_clean(line[2:]),)))
-        elif line.startswith("- "):
-            start("bullets")
-            current.append(_clean(line[2:]))
-        elif _NUMBERED.match(line):
-            start("numbers")
-            current.append(_clean(_NUMBERED.sub("", line, count=1)))
-        elif line == "|" or line.startswith("| "):
-            start("lines")
-            current.append(_clean(line[2:]))
+        if not line:
+            if kind is not None:
+                done()
+                kind, current = None, []
+            continue
+        if first == "#" and line[1:2] == " ":
+            if kind is not None:
+                done()
+                kind, current = None, []
+            text = _clean(line[2:])
+            if text:
+                blocks.append(Block("heading", (text,)))
+            continue
+        if first == "-" and line[1:2] == " ":
+            new, text = "bullets", _clean(line[2:])
+        elif first == "|" and line[1:2] in ("", " "):
+            new, text = "lines", _clean(line[2:])
+        elif (first.isdigit() or first == "#") and _NUMBERED.match(line):
+            new, text = "numbers", _clean(_NUMBERED.sub("", line, count=1))
         else:
-            if cur_kind == "paragraph":
+            text = _clean(line) if ESC in line else line
+            if kind == "paragraph":
                 current[-1] = f"{current[-1]} {text}"
             else:
-                start("paragraph")
-                current.append(text)
-    flush()
-    return tuple(b for b in blocks if b.lines and any(b.lines))
+                if kind is not None:
+                    done()
+                kind, current = "paragraph", [text]
+            continue
+        if kind != new:
+            if kind is not None:
+                done()
+            kind, current = new, []
+        current.append(text)
+    if kind is not None:
+        done()
+    return tuple(blocks)
 
 
 def subject_of(blocks: tuple[Block, ...]) -> str:

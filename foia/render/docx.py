@@ -18,11 +18,8 @@ text from those prototypes, zipped with the static parts deflated once.
 
 from __future__ import annotations
 
-import io
 import os
-import re
 import struct
-import zipfile
 import zlib
 from datetime import datetime, time, timezone
 from functools import lru_cache
@@ -169,8 +166,8 @@ _CORE = {"title": "FOIA-TITLE-MARK", "subject": "FOIA-SUBJECT-MARK", "author": "
          "last_modified_by": "FOIA-EDITOR-MARK"}
 _CORE_STAMP = datetime(1999, 12, 31, 23, 59, 58)
 _STAMP_TEXT = "1999-12-31T23:59:58Z"
-_P = re.compile(r"<w:p>.*?</w:p>", re.S)
-_NUM = re.compile(r'<w:num w:numId="(\d+)">.*?</w:num>', re.S)
+_P = r"<w:p>.*?</w:p>"
+_NUM = r'<w:num w:numId="(\d+)">.*?</w:num>'
 
 
 def build_skeleton() -> dict:
@@ -178,6 +175,11 @@ def build_skeleton() -> dict:
     settings, footer, fonts...) deflated once, the heads and tails of document.xml,
     numbering.xml and core.xml, and one serialized paragraph per style (with and without
     keep-with-next) split where the text goes. Plain data, so it is kept on disk per user."""
+    # Imported here: a process that finds the skeleton in the cache never needs them.
+    import io
+    import re
+    import zipfile
+
     import docx
     from docx.text.run import Run
 
@@ -235,13 +237,13 @@ def build_skeleton() -> dict:
             parts.append((info.filename, None if info.filename in live else _deflated(data)))
 
     protos = {}
-    found = list(_P.finditer(document))
+    found = list(re.finditer(_P, document, re.S))
     if len(found) != len(keys):
         raise RuntimeError("python-docx wrote the prototype paragraphs in an unexpected form")
     for key, m in zip(keys, found):
         pre, post = m.group(0).split(_TEXT)
         protos[key] = (pre.split(_NUM_ID), post)
-    nums = [m for m in _NUM.finditer(numbering_xml) if m.group(1) == str(num.numId)]
+    nums = [m for m in re.finditer(_NUM, numbering_xml, re.S) if m.group(1) == str(num.numId)]
     num_xml = nums[-1].group(0)
     for mark, slot in zip(_CORE.values(), ("{title}", "{subject}", "{author}", "{editor}")):
         core_xml = core_xml.replace(mark, slot)
@@ -261,7 +263,9 @@ def _deflated(data: bytes) -> tuple[int, int, bytes]:
 
 
 def _escape(text: str) -> str:
-    return XML_UNSAFE.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if not text.isprintable():  # a printable text has none of XML_UNSAFE's characters
+        text = XML_UNSAFE.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _skeleton_key() -> tuple:
@@ -315,78 +319,168 @@ def _skeleton() -> dict:
     return skeleton
 
 
-def _document(sk: dict, blocks: tuple[Block, ...]) -> tuple[str, list[int]]:
-    """document.xml's body for ``blocks``, and the numIds of its numbered lists."""
-    protos = sk["protos"]
-    made: list[tuple[tuple, str, int | None]] = []   # (prototype key, text, numId)
-    chained: set[int] = set()                       # paragraphs kept with the next one
-    last_heading = None
-    nums: list[int] = []
+class _Tables:
+    """What every letter of this process reuses, derived once from the skeleton: each
+    prototype as (head before the numId, head after it, the paragraph with no text, tail),
+    numbering.xml deflated per count of numbered lists, and the zip headers of the static
+    parts per timestamp."""
 
-    def add(kind, text, *, bold=False, num=None):
-        made.append(((kind, bold), text, num))
+    def __init__(self, sk: dict):
+        self.sk = sk
+        self.protos = {}
+        for key, (pre, post) in sk["protos"].items():
+            head = pre[0]
+            # A paragraph without text has no run (as python-docx leaves it).
+            if len(pre) > 1:  # a numbered item: its numId goes between the two
+                self.protos[key] = (head, pre[1], None, post)
+            else:
+                self.protos[key] = (head, None, head[:head.index("<w:r>")] + "</w:p>", post)
+        # kind ("letterhead*" for the bold first line) -> (prototype, kept with the next)
+        self.by_kind = {kind + ("*" if bold else ""): (self.protos[(kind, bold, False)],
+                                                       self.protos[(kind, bold, True)])
+                        for kind, bold, keep in self.protos if not keep}
+        self.numbering: dict[int, tuple[int, int, bytes]] = {}
+        self.layout: tuple = ((), ())
+
+    def numbering_part(self, count: int) -> tuple[int, int, bytes]:
+        part = self.numbering.get(count)
+        if part is None:
+            sk = self.sk
+            num_a, num_b = sk["num"]
+            xml = sk["numbering"][0] + "".join(f'{num_a}w:numId="{sk["first_num"] + i}"{num_b}'
+                                               for i in range(count)) + sk["numbering"][1]
+            part = self.numbering[count] = _deflated(xml.encode("utf-8"))
+        return part
+
+
+@lru_cache(maxsize=1)
+def _tables() -> _Tables:
+    return _Tables(_skeleton())
+
+
+def _document(tables: _Tables, blocks: tuple[Block, ...]) -> tuple[str, int]:
+    """document.xml's body for ``blocks``, and how many numbered lists it has (each is a new
+    w:num, numbered from the skeleton's first)."""
+    # One entry per paragraph in three parallel lists, filled a block at a time: this runs
+    # for every letter, so it avoids work per paragraph where it can.
+    kinds: list[str] = []               # prototype: a kind, "letterhead*" for the bold first line
+    texts: list[str] = []
+    lists: list[int | None] = []        # the numId of a numbered item
+    chains: list[tuple[int, int]] = []  # [start, end) ranges kept with the next paragraph
+    last_heading = None
+    first_num = tables.sk["first_num"]
+    count = 0
 
     for b in blocks:
-        first = len(made)
-        if b.kind == "subject":
-            add("subject", "RE: " + " ".join(b.lines))
-        elif b.kind == "letterhead":
-            for i, line in enumerate(b.lines):
-                add("letterhead", line, bold=i == 0)
-        elif b.kind == "numbers":
-            # Each numbered list is a new w:num over List Number's numbering, starting again at 1.
-            nums.append(sk["first_num"] + len(nums))
-            for line in b.lines:
-                add("numbers", line, num=nums[-1])
-        elif b.kind == "signature":
-            lines = [ln for ln in b.lines if ln]
+        kind, lines = b.kind, b.lines
+        first = len(texts)
+        if kind == "subject":
+            kinds.append("subject")
+            texts.append("RE: " + " ".join(lines))
+            lists.append(None)
+            continue
+        if kind == "letterhead":
             if lines:
-                add("closing", lines[0])
-            for line in lines[1:]:
-                add("signature", line)
-            chained.update(range(first, len(made) - 1))
-        else:
-            for line in b.lines:
-                add(b.kind, line)
-            if b.kind == "heading":
-                last_heading = first
-            elif b.kind == "lines":
-                # An identity block or a signature line is read as one: never split it.
-                chained.update(range(first, len(made) - 1))
-    if made:
+                kinds += ["letterhead*"] + ["letterhead"] * (len(lines) - 1)
+                texts += lines
+                lists += [None] * len(lines)
+            continue
+        if kind == "numbers":
+            # Each numbered list is a new w:num over List Number's numbering, starting again at 1.
+            kinds += ["numbers"] * len(lines)
+            texts += lines
+            lists += [first_num + count] * len(lines)
+            count += 1
+            continue
+        if kind == "signature":
+            lines = [ln for ln in lines if ln]
+            if lines:
+                kinds += ["closing"] + ["signature"] * (len(lines) - 1)
+                texts += lines
+                lists += [None] * len(lines)
+            chains.append((first, len(texts) - 1))
+            continue
+        kinds += [kind] * len(lines)
+        texts += lines
+        lists += [None] * len(lines)
+        if kind == "heading":
+            last_heading = first
+        elif kind == "lines":
+            # An identity block or a signature line is read as one: never split it.
+            chains.append((first, len(texts) - 1))
+    n = len(texts)
+    keep = [False] * n
+    if n:
         # The declaration and the signature stay together (and with their heading); a long
         # last section keeps only its last paragraph with the closing and signature.
-        start = last_heading if last_heading is not None else len(made) - 1
-        if len(made) - start > FINAL_SECTION_KEPT:
-            start = max(len(made) - FINAL_SECTION_KEPT, 0)
-        chained.update(range(start, len(made) - 1))
+        start = last_heading if last_heading is not None else n - 1
+        if n - start > FINAL_SECTION_KEPT:
+            start = max(n - FINAL_SECTION_KEPT, 0)
+        chains.append((start, n - 1))
+    for a, z in chains:
+        if z > a:
+            keep[a:z] = [True] * (z - a)
+    protos = tables.by_kind
     out = []
-    for i, ((kind, bold), text, num) in enumerate(made):
-        pre, post = protos[(kind, bold, i in chained)]
-        head = pre[0] if num is None else f'{pre[0]}w:numId w:val="{num}"{pre[1]}'
-        text = _escape(text)
-        # A paragraph without text has no run (as python-docx leaves it).
-        out.append(f"{head}{text}{post}" if text else head[:head.index("<w:r>")] + "</w:p>")
-    return "".join(out), nums
+    for kind, text, num, kept in zip(kinds, texts, lists, keep):
+        head, after_num, empty, post = protos[kind][kept]
+        if not text.isprintable():  # a printable text has none of XML_UNSAFE's characters
+            text = XML_UNSAFE.sub("", text)
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        if num is not None:
+            head = f'{head}w:numId w:val="{num}"{after_num}'
+            empty = head[:head.index("<w:r>")] + "</w:p>"
+        out.append(f"{head}{text}{post}" if text else empty)
+    return "".join(out), count
 
 
-def _zip(entries: list[tuple[str, tuple[int, int, bytes]]], date_time: tuple) -> bytes:
-    """A zip file of already-deflated entries (zipfile cannot take those): local headers, the
-    data, the central directory, the end record; no zip64 (a letter is far below 4 GB)."""
+def _dos_time(date_time: tuple) -> tuple[int, int]:
     y, mo, d, h, mi, sec = date_time
-    dos_date, dos_time = (y - 1980) << 9 | mo << 5 | d, h << 11 | mi << 5 | sec // 2
-    out, central = [], []
+    return (y - 1980) << 9 | mo << 5 | d, h << 11 | mi << 5 | sec // 2
+
+
+def _zip(entries: list[tuple[str, tuple[int, int, bytes] | None]], date_time: tuple,
+         live: dict[str, tuple[int, int, bytes]] | None = None, tables: _Tables | None = None) -> bytes:
+    """A zip file of already-deflated entries (zipfile cannot take those): local headers, the
+    data, the central directory, the end record; no zip64 (a letter is far below 4 GB). An
+    entry given as None is taken from ``live`` by name; ``tables`` keeps the other entries'
+    local records and central headers for the last ``date_time``, since they are the same in
+    every letter written in that second."""
+    if tables is not None and tables.layout[0] == date_time:
+        records = tables.layout[1]
+    else:
+        dos_date, dos_time = _dos_time(date_time)
+        records = []
+        for name, part in entries:
+            raw = name.encode("ascii")
+            if part is None:
+                records.append((name, raw, None, None))
+                continue
+            crc, size, data = part
+            local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, dos_time, dos_date, crc, len(data), size,
+                                len(raw), 0) + raw + data
+            central = struct.pack("<4s6H3L5HL", b"PK\x01\x02", 0x0314, 20, 0, 8, dos_time, dos_date, crc,
+                                  len(data), size, len(raw), 0, 0, 0, 0, 0o644 << 16)
+            records.append((name, raw, local, central))
+        if tables is not None:
+            tables.layout = (date_time, records)
+    dos_date = dos_time = None
+    out, directory = [], []
     offset = 0
-    for name, (crc, size, data) in entries:
-        raw = name.encode("ascii")
-        header = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, dos_time, dos_date, crc, len(data), size,
-                             len(raw), 0)
-        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 0x0314, 20, 0, 8, dos_time, dos_date, crc,
-                                   len(data), size, len(raw), 0, 0, 0, 0, 0o644 << 16, offset) + raw)
-        out += (header, raw, data)
-        offset += len(header) + len(raw) + len(data)
-    directory = b"".join(central)
-    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries), len(directory), offset, 0)
+    for name, raw, local, central in records:
+        if local is None:
+            crc, size, data = live[name]
+            if dos_date is None:
+                dos_date, dos_time = _dos_time(date_time)
+            local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, dos_time, dos_date, crc, len(data), size,
+                                len(raw), 0) + raw + data
+            central = struct.pack("<4s6H3L5HL", b"PK\x01\x02", 0x0314, 20, 0, 8, dos_time, dos_date, crc,
+                                  len(data), size, len(raw), 0, 0, 0, 0, 0o644 << 16)
+        out.append(local)
+        directory += (central, struct.pack("<L", offset), raw)
+        offset += len(local)
+    directory = b"".join(directory)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(records), len(records), len(directory), offset, 0)
     return b"".join(out) + directory + end
 
 
@@ -394,23 +488,22 @@ def to_docx(letter, *, reproducible: bool = False, now: datetime | None = None) 
     """The letter as a .docx file. ``reproducible``: fixed timestamps (the letter's date at
     midnight UTC in the core properties, 1980-01-01 in the zip), so the same letter gives the
     same bytes."""
-    sk = _skeleton()
+    tables = _tables()
+    sk = tables.sk
     if reproducible:
         stamp = datetime.combine(letter.date, time(0, 0), tzinfo=timezone.utc) if letter.date \
             else datetime(2000, 1, 1, tzinfo=timezone.utc)
     else:
         stamp = (now or datetime.now(timezone.utc)).replace(microsecond=0)
-    body, nums = _document(sk, letter.blocks)
-    num_a, num_b = sk["num"]
+    body, lists = _document(tables, letter.blocks)
     author = _escape(XML_UNSAFE.sub("", (letter.fields.get("requester") or {}).get("name", ""))[:255])
-    live = {
-        "document": sk["document"][0] + body + sk["document"][1],
-        "numbering": sk["numbering"][0] + "".join(f'{num_a}w:numId="{n}"{num_b}' for n in nums)
-        + sk["numbering"][1],
-        "core": sk["core"].format(title=_escape(XML_UNSAFE.sub("", letter.subject)[:255]), author=author, editor=author,
-                                  subject=_escape(f"{letter.kind} letter to {letter.office_name}"),
-                                  stamp=stamp.strftime("%Y-%m-%dT%H:%M:%SZ")),
+    core = sk["core"].format(title=_escape(XML_UNSAFE.sub("", letter.subject)[:255]), author=author, editor=author,
+                             subject=_escape(f"{letter.kind} letter to {letter.office_name}"),
+                             stamp=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    parts = {
+        "document": _deflated((sk["document"][0] + body + sk["document"][1]).encode("utf-8")),
+        "numbering": tables.numbering_part(lists),
+        "core": _deflated(core.encode("utf-8")),
     }
-    entries = [(name, data if data is not None else _deflated(live[sk["live"][name]].encode("utf-8")))
-               for name, data in sk["parts"]]
-    return _zip(entries, _FIXED if reproducible else stamp.timetuple()[:6])
+    live = {name: parts[role] for name, role in sk["live"].items()}
+    return _zip(sk["parts"], _FIXED if reproducible else stamp.timetuple()[:6], live, tables)

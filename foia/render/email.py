@@ -1,19 +1,22 @@
 """An .eml draft: To the office's FOIA email, the RE line as Subject, the plain-text letter as
-body, optionally the DOCX attached. Mail clients open it as a draft (X-Unsent: 1)."""
+body, optionally the DOCX attached. Mail clients open it as a draft (X-Unsent: 1).
+
+The email package is imported only when an .eml is made: `draft` asks :func:`eml_refusal` of
+every letter, whatever its formats.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import uuid
 from datetime import datetime, time, timezone
-from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from foia.errors import FoiaError
 from foia.naming import Field, Text
+
+if TYPE_CHECKING:
+    from email.headerregistry import Address
 
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 
@@ -25,6 +28,8 @@ def _address(name: str | None, email: str, *, name_from: str = Text(Field("reque
         # built (which would blame the email address).
         raise FoiaError(Text(f"the name {name!r} contains a line break or another control character; write it on "
                              "one line (", name_from, ")"))
+    from email.headerregistry import Address
+
     try:
         local, domain = email.rsplit("@", 1)
         return Address(display_name=name or "", username=local, domain=domain)
@@ -48,38 +53,47 @@ def message_id_for(letter, *, reproducible: bool = False) -> str:
     if not _DOMAIN.match(domain):
         domain = "foia.invalid"     # RFC 2606: a name that can never be someone else's
     if reproducible:
+        import hashlib
+
         seed = f"{letter.office_id}\n{letter.kind}\n{letter.date}\n{letter.text}".encode()
         token = hashlib.sha256(seed).hexdigest()[:32]
     else:
+        import uuid
+
         token = uuid.uuid4().hex
     return f"<foia.{token}@{domain}>"
 
 
-class _FoldingPolicy(policy.EmailPolicy):
-    """SMTP's policy, but an ASCII Subject is folded at the last space that fits: the standard
-    folder moves a Subject of 70-77 characters whole onto a continuation line, which readers
-    then show with a leading space."""
+@lru_cache(maxsize=1)
+def _policy():
+    """SMTP's policy with the Subject folded as below (a class made on first use, so the email
+    package is imported only then)."""
+    from email import policy
 
-    def fold(self, name, value):
-        folded = self._fold_subject(name, value)
-        return folded if folded is not None else super().fold(name, value)
+    class _FoldingPolicy(policy.EmailPolicy):
+        """SMTP's policy, but an ASCII Subject is folded at the last space that fits: the standard
+        folder moves a Subject of 70-77 characters whole onto a continuation line, which readers
+        then show with a leading space."""
 
-    def fold_binary(self, name, value):
-        folded = self._fold_subject(name, value)
-        return folded.encode("ascii") if folded is not None else super().fold_binary(name, value)
+        def fold(self, name, value):
+            folded = self._fold_subject(name, value)
+            return folded if folded is not None else super().fold(name, value)
 
-    def _fold_subject(self, name, value) -> str | None:
-        import textwrap
+        def fold_binary(self, name, value):
+            folded = self._fold_subject(name, value)
+            return folded.encode("ascii") if folded is not None else super().fold_binary(name, value)
 
-        text = str(value)
-        if name.lower() != "subject" or not text.isascii() or "  " in text or text != text.strip():
-            return None
-        lines = textwrap.wrap(text, width=self.max_line_length, initial_indent=f"{name}: ",
-                              subsequent_indent=" ", break_long_words=False, break_on_hyphens=False)
-        return self.linesep.join(lines) + self.linesep
+        def _fold_subject(self, name, value) -> str | None:
+            import textwrap
 
+            text = str(value)
+            if name.lower() != "subject" or not text.isascii() or "  " in text or text != text.strip():
+                return None
+            lines = textwrap.wrap(text, width=self.max_line_length, initial_indent=f"{name}: ",
+                                  subsequent_indent=" ", break_long_words=False, break_on_hyphens=False)
+            return self.linesep.join(lines) + self.linesep
 
-_POLICY = _FoldingPolicy(linesep="\r\n")
+    return _FoldingPolicy(linesep="\r\n")
 
 
 def eml_refusal(letter) -> str | None:
@@ -113,7 +127,10 @@ def to_eml(letter, *, reproducible: bool = False, attach_docx: bool = False, now
     requester = letter.fields.get("requester") or {}
     # Lines of at most 78 characters (RFC 5322 2.1.1): a long Subject is folded, base64 is cut at
     # 76 (RFC 2045 6.8) and long paragraphs go quoted-printable; readers unfold all three.
-    msg = EmailMessage(policy=_POLICY)
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    msg = EmailMessage(policy=_policy())
     msg["To"] = _address(letter.office_name, letter.to_email, name_from="the office's name in your directory file")
     if requester.get("email"):
         msg["From"] = _address(requester.get("name"), requester["email"])
@@ -138,5 +155,7 @@ def to_eml(letter, *, reproducible: bool = False, attach_docx: bool = False, now
         msg.add_attachment(data, maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename=filename)
         if reproducible:
             # The MIME boundary is random unless set: derive it from the content instead.
+            import hashlib
+
             msg.set_boundary("=foia-" + hashlib.sha256(letter.text.encode() + data).hexdigest()[:32])
     return msg.as_bytes()
