@@ -517,8 +517,10 @@ def migrate_store(store: Store, *, notify: Callable[[str], None] | None = None) 
 
     def apply(conn) -> int:
         if store.is_postgresql:
-            # Two processes opening a new database at once: one migrates, the other waits.
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242000001)")
+            # Two processes opening a new database at once: one migrates, the other waits. The lock
+            # is the schema's (the tables live there), so trackers in other schemas of the same
+            # database do not queue behind it.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('foia-migrate:' || current_schema()))")
         if not inspect(conn).has_table("schema_migrations"):
             schema_migrations.create(conn)
         version = conn.execute(select(func.max(schema_migrations.c.version))).scalar() or 0
