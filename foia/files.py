@@ -69,7 +69,7 @@ def _temporary_for(path: Path, *, mode: int, overwrite: bool, what: str = "", pr
                         field=field)
     refuse_special(path, what)
     if not overwrite and path.exists():
-        raise FoiaError(f"{path} already exists; pass --overwrite or choose another name")
+        raise FoiaError(Text(f"{path} already exists; pass ", Field("overwrite"), " or choose another name"))
     parent = path.parent if str(path.parent) else Path(".")
     try:
         if prepared is None or parent not in prepared:

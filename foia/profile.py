@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from foia.errors import FoiaError, UsageError
+from foia.naming import Field, Text
 
 # The fee categories of 5 U.S.C. 552(a)(4)(A)(ii) (fact sheet): code -> label used in letters.
 FEE_CATEGORIES: dict[str, str] = {
@@ -128,7 +129,8 @@ def load_profile(path: Path | str | None = None) -> Profile | None:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         if path is not None:
-            raise FoiaError(f"profile {p} not found; create it with `foia profile init` or check --profile") from None
+            raise FoiaError(Text(f"profile {p} not found; create it with `foia profile init` or check ",
+                                 Field("profile")), field="profile") from None
         return None
     except (IsADirectoryError, UnicodeDecodeError, OSError) as exc:
         raise FoiaError(f"cannot read profile {p}: {getattr(exc, 'strerror', None) or exc}; "

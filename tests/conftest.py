@@ -8,6 +8,9 @@
   with each test in its own fresh schema (dropped afterwards). When the server is unreachable
   the PostgreSQL cases are skipped with a loud reason, or FAIL when FOIA_REQUIRE_PG=1 (as in
   .ci/run), so the PostgreSQL run cannot be skipped silently.
+- ``@pytest.mark.pure``: the test checks a rule computed in Python (a refusal before any write,
+  a clock derived from the events), not what the database does, so it runs on SQLite only. Tests
+  of storage, SQL, transactions, imports and exports stay on both backends.
 """
 
 from __future__ import annotations
@@ -71,7 +74,9 @@ def pg_schemas(pg_server):
             conn.execute(f"CREATE SCHEMA {schema}")
         made.append(schema)
         sep = "&" if "?" in pg_server else "?"
-        return f"{pg_server}{sep}options=-csearch_path%3D{schema}"
+        # synchronous_commit=off: a commit does not wait for the server's disk (the server going
+        # down is no test's case; a killed client loses nothing committed either way).
+        return f"{pg_server}{sep}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
 
     yield new
     with psycopg.connect(_libpq(pg_server), autocommit=True) as conn:
@@ -85,7 +90,17 @@ def pg_url(pg_schemas):
     return pg_schemas()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pytest_generate_tests(metafunc):
+    """Each test that uses a tracker database runs on both backends, a ``pure`` one on SQLite."""
+    if "new_db_url" in metafunc.fixturenames:
+        pure = metafunc.definition.get_closest_marker("pure") is not None
+        metafunc.parametrize("new_db_url", BACKENDS[:1] if pure else BACKENDS, indirect=True)
+
+
+@pytest.fixture
 def new_db_url(request, tmp_path):
     """``new_db_url()`` gives a fresh, empty tracker database URL on the test's backend (call it
     again for a second database)."""

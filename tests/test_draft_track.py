@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from foia.cli import cli
@@ -104,6 +105,7 @@ def test_file_request_reads_the_letters_own_expedite_and_fee_waiver(tmp_path):
     assert [(r["expedite"], r["fee_waiver"]) for r in rows.values()] == [(False, False), (True, True)]
 
 
+@pytest.mark.pure
 def test_tracked_first_and_third_party_titles_name_no_person(db_url, tmp_path):
     """Titles are printed everywhere and kept by purge: the client's name must not be in one."""
     who = ["--full-name", "Rosa Martinez", "--address", "12 Main St, Oakland, CA 94601", "--date-of-birth",
@@ -133,6 +135,7 @@ def test_tracked_first_and_third_party_titles_name_no_person(db_url, tmp_path):
     assert "Martinez" not in everything and "Ortega" not in everything
 
 
+@pytest.mark.pure
 def test_tracked_records_and_contract_titles_say_what_is_asked(db_url, tmp_path):
     r = run("draft", "records", "--system", "icm", *REQ, "--out", str(tmp_path), "--track", "--db", db_url)
     assert r.exit_code == 0, r.output
@@ -143,6 +146,7 @@ def test_tracked_records_and_contract_titles_say_what_is_asked(db_url, tmp_path)
     assert show(db_url, 2)["title"].startswith("Records about award 70CTD022FR0000170 (Palantir")
 
 
+@pytest.mark.pure
 def test_filed_on_dates_the_letter_the_tracker_keeps(db_url, tmp_path):
     args = ["draft", "records", "--system", "icm", "--no-profile", "--requester-name", "Sam Doe",
             "--requester-email", "sam@example.org", "--out", str(tmp_path), "--track", "--db", db_url]
@@ -160,6 +164,7 @@ def test_filed_on_dates_the_letter_the_tracker_keeps(db_url, tmp_path):
             "the tracker keeps this letter as the one filed") in r.stderr
 
 
+@pytest.mark.pure
 def test_followup_of_a_tracked_contract_request_reads_as_a_sentence(db_url, tmp_path):
     r = run("draft", "contract", "--award", "70CTD022FR0000170", *REQ, "--out", str(tmp_path), "--track",
             "--db", db_url, "--filed-on", "2026-10-01")

@@ -87,6 +87,7 @@ def test_contracts_search_csv_defuses_a_recipient_name_from_usaspending(tmp_path
                                                                               "-1250.5")
 
 
+@pytest.mark.pure
 def test_import_reads_a_csv_with_cr_only_line_endings(db_url, tmp_path):
     """Excel for Mac's "CSV (Macintosh)" ends each line with a carriage return alone."""
     src = tmp_path / "mac.csv"
@@ -218,6 +219,7 @@ def test_purge_removes_copies_an_interrupted_export_left(db_url, tmp_path, monke
     assert not stale.exists() and live.exists()
 
 
+@pytest.mark.pure
 def test_the_next_export_to_the_same_place_removes_a_dead_writers_copy(db_url, tmp_path):
     run = runner(db_url)
     run("add", "--title", "ICM records", "--office", "ice", "--on", "2025-01-02")
@@ -297,6 +299,7 @@ def test_an_interrupted_recompute_is_announced_until_a_full_run_finishes(db_url,
     assert warning not in run("list").output and warning not in run("due").output
 
 
+@pytest.mark.pure
 def test_export_onto_a_character_device_leaves_the_device(db_url, tmp_path):
     """`--out /dev/null` as root would have replaced the system's /dev/null with client data;
     tried here on a device node of our own (the same major/minor as /dev/null)."""

@@ -74,6 +74,7 @@ def test_the_request_timeline_shows_the_mail_on_the_day_it_was_sent(db_url):
     assert t.show(1)["status"] == "submitted"       # nothing recorded until a person accepts
 
 
+@pytest.mark.pure
 def test_future_and_missing_dates_are_today(db_url):
     t = scenario(db_url)
     box = Inbox(t)
@@ -82,6 +83,7 @@ def test_future_and_missing_dates_are_today(db_url):
     assert days == ["2026-11-20", "2026-11-20"]
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("rule,example", [(r.id, e) for r in load_rules() for e in r.examples])
 def test_every_shipped_rule_proposes_on_its_fixture_mail(db_url, rule, example):
     box = Inbox(scenario(db_url))
@@ -94,6 +96,7 @@ def test_every_shipped_rule_names_its_fixture_mail():
     assert all(r.examples and all((MAIL / e).is_file() for e in r.examples) for r in load_rules())
 
 
+@pytest.mark.pure
 def test_proposals_read_what_the_mail_says(db_url):
     box = Inbox(scenario(db_url))
     box.import_paths(mail("ack-ice-plain.eml", "fee-ice.eml", "final-partial-ice-pdf.eml", "extension-ice.eml",
@@ -199,6 +202,7 @@ def test_mbox_and_maildir_are_read_like_eml_files(db_url, tmp_path):
     assert att[0] == "2025-ICFO-01234 release.pdf" and att[1] == "application/pdf" and att[2].startswith(b"%PDF-1.4")
 
 
+@pytest.mark.pure
 def test_html_is_shown_as_text_and_nothing_is_followed(db_url):
     box = Inbox(scenario(db_url))
     box.import_paths(mail("html-script-image.eml", "ack-ice-html-only.eml"))
@@ -209,6 +213,7 @@ def test_html_is_shown_as_text_and_nothing_is_followed(db_url):
         assert "<" not in shown and "http" not in shown and "alert" not in shown and "color" not in shown
 
 
+@pytest.mark.pure
 def test_attachment_names_are_made_safe(db_url):
     box = Inbox(scenario(db_url))
     box.import_paths(mail("unsafe-attachment-name.eml"))
@@ -216,6 +221,7 @@ def test_attachment_names_are_made_safe(db_url):
         ("passwd", "application/octet-stream"), ("attachment-2.pdf", "application/pdf")]
 
 
+@pytest.mark.pure
 def test_charsets_and_encoded_subjects_are_decoded(db_url):
     box = Inbox(scenario(db_url))
     box.import_paths(mail("latin1-charset.eml", "encoded-subject.eml", "forwarded-as-attachment.eml"))
@@ -231,6 +237,7 @@ def _nothing_stored(box):
     assert box.list() == []
 
 
+@pytest.mark.pure
 def test_malformed_and_non_mail_files_store_nothing(db_url, tmp_path):
     box = Inbox(scenario(db_url))
     bad = tmp_path / "bad.eml"
@@ -251,6 +258,7 @@ def test_malformed_and_non_mail_files_store_nothing(db_url, tmp_path):
     _nothing_stored(box)
 
 
+@pytest.mark.pure
 def test_a_truncated_mbox_stores_nothing(db_url, tmp_path):
     box = Inbox(scenario(db_url))
     raw = b"".join(b"From x@y Mon Nov  2 10:00:00 2026\n" + (MAIL / n).read_bytes().replace(b"\r\n", b"\n") + b"\n"
@@ -262,6 +270,7 @@ def test_a_truncated_mbox_stores_nothing(db_url, tmp_path):
     _nothing_stored(box)
 
 
+@pytest.mark.pure
 def test_huge_messages_and_attachment_bombs_are_refused(db_url, tmp_path, monkeypatch):
     import foia.inbox.parse as p
 

@@ -85,6 +85,7 @@ def test_accept_edit_opens_the_proposal_in_the_editor(run, db_url, tmp_path):
     assert "Request 2 (ice): submitted." in result.output
 
 
+@pytest.mark.pure
 def test_a_bad_file_is_one_line_and_nothing_is_stored(run, tmp_path):
     pdf = tmp_path / "scan.pdf"
     pdf.write_bytes(b"%PDF-1.4\n")

@@ -39,6 +39,7 @@ def test_show_by_tracking_number_and_unknown_request(track):
     assert bad.output.strip() == "Error: no request 99; see `foia track list`"
 
 
+@pytest.mark.pure
 def test_tolling_moves_the_determination_and_explain_says_why(track):
     track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02")
     track("update", "1", "--status", "acknowledged", "--on", "2025-01-06")
@@ -54,6 +55,7 @@ def test_tolling_moves_the_determination_and_explain_says_why(track):
     assert "Answer clarification by: 2025-02-28 (Fri) [closed 2025-01-22 (answered)]" in shown
 
 
+@pytest.mark.pure
 def test_extension_notice_adds_ten_working_days(track):
     track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02")
     out = track("update", "1", "--extension-notice", "2025-01-21").output
@@ -61,6 +63,7 @@ def test_extension_notice_adds_ten_working_days(track):
     assert "Determination due: 2025-02-14 (Fri)" in out
 
 
+@pytest.mark.pure
 def test_dates_the_engine_refuses_are_not_recorded(track):
     track("add", "--title", "A", "--office", "ice", "--on", "2025-03-03")
     bad = track("update", "1", "--extension-notice", "2025-01-01", ok=False)
@@ -71,6 +74,7 @@ def test_dates_the_engine_refuses_are_not_recorded(track):
     assert "extension notice" not in track("show", "1").output
 
 
+@pytest.mark.pure
 def test_impossible_moves_are_refused_with_one_line(track):
     track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02")
     track("update", "1", "--status", "withdrawn", "--on", "2025-01-10")
@@ -82,6 +86,7 @@ def test_impossible_moves_are_refused_with_one_line(track):
     assert "fulfilled" not in shown  # nothing was written
 
 
+@pytest.mark.pure
 def test_appeal_before_determination_is_refused_until_overdue(track):
     track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02")
     early = track("update", "1", "--status", "appealed", "--on", "2025-01-15", ok=False)
@@ -93,6 +98,7 @@ def test_appeal_before_determination_is_refused_until_overdue(track):
     assert "Appeal decision due: 2025-03-11 (Tue)" in out  # Feb 10 + 20 working days (Presidents Day skipped)
 
 
+@pytest.mark.pure
 def test_backdated_status_must_fit_between_its_neighbours(track):
     track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02")
     track("update", "1", "--status", "in-progress", "--on", "2025-01-20")
@@ -106,6 +112,7 @@ def test_backdated_status_must_fit_between_its_neighbours(track):
     assert "Status:    in-progress" in shown
 
 
+@pytest.mark.pure
 def test_future_dates_and_bad_input_are_usage_errors(track):
     track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02")
     bad = track("update", "1", "--status", "denied", "--on", "2999-01-01", ok=False)
@@ -186,6 +193,7 @@ def test_list_sorts_by_next_deadline_and_filters(track):
     assert "2025-01-31 OVERDUE determination" in table
 
 
+@pytest.mark.pure
 def test_hsi_files_through_ice_and_ogis_has_no_clock(track):
     out = track("add", "--title", "HSI records", "--office", "hsi", "--on", "2025-01-02").output
     assert "(hsi), submitted" in out
@@ -263,6 +271,7 @@ def test_corrections_are_new_events(track):
     assert "cannot be corrected" in bad.output
 
 
+@pytest.mark.pure
 def test_fee_waiver_denial_opens_its_own_appeal_window(track):
     track("add", "--title", "A", "--office", "ice", "--on", "2025-01-02", "--fee-waiver")
     out = track("update", "1", "--fee-denied", "120", "--on", "2025-03-03").output

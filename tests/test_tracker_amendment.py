@@ -25,6 +25,7 @@ def _today(monkeypatch):
 # -- 15. Privacy Act amendment: 10 days to acknowledge, 30 to decide the review ---------------------
 
 
+@pytest.mark.pure
 def test_an_amendment_request_runs_the_privacy_act_clocks_not_the_foia_ones(track, tmp_path):
     track("add", "--title", "Correct the ICM entry", "--office", "ice", "--kind", "amendment", "--on", "2026-11-02")
     out = track("update", "1", "--received", "2026-11-02").output
@@ -53,6 +54,7 @@ def test_an_amendment_request_runs_the_privacy_act_clocks_not_the_foia_ones(trac
     assert "No exhaustion or limitations date is computed for a Privacy Act amendment" in shown
 
 
+@pytest.mark.pure
 def test_a_tracked_amendment_appeal_runs_the_30_day_review_and_an_extension_ends_it(track):
     track("add", "--title", "Review of the refusal", "--office", "ice", "--kind", "amendment-appeal",
           "--on", "2026-10-01")

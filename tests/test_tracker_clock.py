@@ -66,6 +66,7 @@ def statuses(track, n=1):
 # -- 1. one request for information tolls the clock ----------------------------------------------
 
 
+@pytest.mark.pure
 def test_only_the_first_clarification_stop_tolls_the_determination(track):
     track("add", "--title", "t", "--office", "ice", "--on", "2026-11-02")
     track("update", "1", "--status", "awaiting-clarification", "--on", "2026-11-10")
@@ -84,6 +85,7 @@ def test_only_the_first_clarification_stop_tolls_the_determination(track):
     assert "5 U.S.C. 552(a)(6)(A)(ii)(I)" in shown
 
 
+@pytest.mark.pure
 def test_fee_stops_may_repeat(track):
     track("add", "--title", "t", "--office", "ice", "--on", "2026-11-02")
     track("update", "1", "--status", "awaiting-clarification", "--on", "2026-11-10")
@@ -103,6 +105,7 @@ def _expedite_denied(track):
     track("update", "1", "--expedite-decision", "denied", "--on", "2026-11-23")
 
 
+@pytest.mark.pure
 def test_a_side_appeal_leaves_the_determination_clock_running(track, rows):
     _expedite_denied(track)
     out = track("update", "1", "--status", "appealed", "--on", "2026-11-24").output
@@ -126,6 +129,7 @@ def test_a_side_appeal_leaves_the_determination_clock_running(track, rows):
     assert "Appeal decision due (expeditious consideration): 2026-12-23 (Wed) [open]" in shown
 
 
+@pytest.mark.pure
 def test_the_side_appeal_outcome_may_come_while_processing(track):
     _expedite_denied(track)
     track("update", "1", "--status", "appealed", "--on", "2026-11-24")
@@ -139,6 +143,7 @@ def test_the_side_appeal_outcome_may_come_while_processing(track):
     assert "Appeal deadline (no records): 2027-04-09 (Fri) [open]" in out
 
 
+@pytest.mark.pure
 def test_appeal_of_says_what_is_appealed_when_the_determination_is_overdue_too(track):
     for n in (1, 2):
         track("add", "--title", "t", "--office", "ice", "--on", "2026-10-28", "--expedite")
@@ -158,6 +163,7 @@ def test_appeal_of_says_what_is_appealed_when_the_determination_is_overdue_too(t
     assert "Determination due: 2026-11-27 (Fri) [closed 2026-11-30 (appealed)]" in track("show", "2").output
 
 
+@pytest.mark.pure
 def test_appeal_of_must_name_what_is_open_to_appeal(track):
     _expedite_denied(track)
     bad = track("update", "1", "--status", "appealed", "--on", "2026-11-24", "--appeal-of", "no-response", ok=False)
@@ -168,6 +174,7 @@ def test_appeal_of_must_name_what_is_open_to_appeal(track):
     assert statuses(track) == ["recorded", "submitted", "expedited"]     # the created event opens the timeline
 
 
+@pytest.mark.pure
 def test_a_determination_may_follow_an_appeal_of_the_agency_silence(track):
     track("add", "--title", "t", "--office", "ice", "--on", "2026-10-28")
     out = track("update", "1", "--status", "appealed", "--on", "2026-11-30").output
@@ -188,6 +195,7 @@ def test_a_determination_may_follow_an_appeal_of_the_agency_silence(track):
 # -- 3. dates in an impossible order are refused, nothing written --------------------------------
 
 
+@pytest.mark.pure
 def test_an_appeal_received_before_it_was_sent_is_refused(track, rows):
     track("add", "--title", "t", "--office", "ice", "--on", "2026-10-01")
     track("update", "1", "--status", "denied", "--on", "2026-11-05")
@@ -202,6 +210,7 @@ def test_an_appeal_received_before_it_was_sent_is_refused(track, rows):
     assert "Appeal decision due: 2026-12-24 (Thu) [open]" in out
 
 
+@pytest.mark.pure
 def test_a_receipt_or_fee_before_the_filing_is_refused(track, rows):
     track("add", "--title", "t", "--office", "obim", "--on", "2026-11-16")
     before = rows("select id, type from events order by id")
@@ -220,6 +229,7 @@ def test_a_receipt_or_fee_before_the_filing_is_refused(track, rows):
     track("update", "1", "--note", "called the office first", "--on", "2026-11-10")
 
 
+@pytest.mark.pure
 def test_a_correction_may_not_put_a_fact_before_the_filing(track, rows):
     track("add", "--title", "t", "--office", "obim", "--on", "2026-11-16")
     track("update", "1", "--received", "2026-11-18")
@@ -233,6 +243,7 @@ def test_a_correction_may_not_put_a_fact_before_the_filing(track, rows):
 # -- 11. dates outside the working-day calendar -------------------------------------------------
 
 
+@pytest.mark.pure
 def test_dates_outside_the_calendar_are_refused(track, rows, tmp_path):
     refused(track("add", "--title", "x", "--office", "ice", "--on", "1800-01-01", ok=False),
             "--on: 1800-01-01 is outside the years foia's working-day calendar covers (1900-")
@@ -347,6 +358,7 @@ def test_the_csv_export_shows_the_window_behind_a_lapsed_one(track, db_url, tmp_
 # -- 5. a late extension notice is a visible warning ---------------------------------------------
 
 
+@pytest.mark.pure
 def test_a_late_extension_notice_warns_on_update_and_in_show(track):
     track("add", "--title", "t", "--office", "dhs-privacy", "--on", "2026-10-22")
     # Thu 2026-10-22 + 20 working days (Veterans Day skipped) -> Fri 2026-11-20; the notice of
@@ -367,6 +379,7 @@ def test_a_late_extension_notice_warns_on_update_and_in_show(track):
 # -- 6. an extension notice extends the clock running on its date --------------------------------
 
 
+@pytest.mark.pure
 def test_an_extension_notice_is_classified_by_its_date(track):
     track("add", "--title", "t", "--office", "ice", "--on", "2026-10-01")
     track("update", "1", "--status", "denied", "--on", "2026-10-20")
@@ -387,6 +400,7 @@ def test_an_extension_notice_is_classified_by_its_date(track):
     assert "2026-11-23  #6     extension notice (appeal) (ana)" in shown
 
 
+@pytest.mark.pure
 def test_a_notice_during_a_side_appeal_is_refused_as_ambiguous(track, rows):
     _expedite_denied(track)
     track("update", "1", "--status", "appealed", "--on", "2026-11-24")
@@ -403,6 +417,7 @@ def test_a_notice_during_a_side_appeal_is_refused_as_ambiguous(track, rows):
 # -- 7. a draft may be recorded as submitted on an earlier day ------------------------------------
 
 
+@pytest.mark.pure
 def test_a_draft_typed_today_may_be_submitted_earlier(track, rows):
     track("add", "--title", "t", "--office", "ice", "--draft")
     out = track("update", "1", "--status", "submitted", "--on", "2026-11-27").output
@@ -420,6 +435,7 @@ def test_a_draft_typed_today_may_be_submitted_earlier(track, rows):
 # -- 12. small things ------------------------------------------------------------------------------
 
 
+@pytest.mark.pure
 def test_a_draft_cannot_be_acknowledged_before_it_is_submitted(track):
     track("add", "--title", "t", "--office", "ice", "--draft")
     refused(track("update", "1", "--status", "acknowledged", ok=False),
@@ -524,6 +540,7 @@ def test_a_csv_row_states_extensions_and_expedite_decisions_on_past_dates_after_
 # -- 9. litigation closes appeal windows; the appeal ground comes from what opened the window ------
 
 
+@pytest.mark.pure
 def test_litigation_closes_the_appeal_window(track):
     track("add", "--title", "t", "--office", "fbi", "--on", "2026-10-21")
     track("update", "1", "--status", "denied", "--on", "2026-11-05")
@@ -551,6 +568,7 @@ def test_due_gives_the_ground_that_fits_the_window_or_no_command(track):
 # -- 10. no clock after a remand, and no re-appeal of the old determination ----------------------
 
 
+@pytest.mark.pure
 def test_a_remanded_request_has_no_invented_clock_and_no_reappeal(track, rows):
     track("add", "--title", "t", "--office", "dhs-privacy", "--on", "2026-11-12")
     for status, on in (("partial", "2026-11-13"), ("appealed", "2026-11-16"), ("remanded", "2026-11-24")):
@@ -572,6 +590,7 @@ def test_a_remanded_request_has_no_invented_clock_and_no_reappeal(track, rows):
     assert "No statutory clock after remand" not in track("show", "1").output
 
 
+@pytest.mark.pure
 def test_a_correction_to_the_same_date_is_refused(track, rows):
     track("add", "--title", "t", "--office", "ice", "--on", "2026-11-02")
     before = rows("select count(*) from events")
@@ -582,6 +601,7 @@ def test_a_correction_to_the_same_date_is_refused(track, rows):
     refused(track("correct", "1", "2", "--on", "2026-11-03", ok=False), "already dated 2026-11-03")
 
 
+@pytest.mark.pure
 def test_explain_says_how_to_record_the_answer_to_a_stopped_clock(track):
     track("add", "--title", "t", "--office", "ice", "--on", "2026-11-02")
     track("update", "1", "--status", "awaiting-clarification", "--on", "2026-11-20")
@@ -594,6 +614,7 @@ def test_explain_says_how_to_record_the_answer_to_a_stopped_clock(track):
 # -- 13. a full grant opens an appeal window (search adequacy), with its caveat ---------------------
 
 
+@pytest.mark.pure
 def test_a_fulfilled_request_gets_a_window_and_show_says_why(track, rows):
     track("add", "--title", "t", "--office", "ice", "--on", "2026-11-02")
     track("update", "1", "--status", "fulfilled", "--on", "2026-11-20")
@@ -618,6 +639,7 @@ def _side_appeal(track, denied_on="2025-03-05", appealed_on="2025-03-06"):
     track("update", "1", "--status", "appealed", "--appeal-of", "fee-waiver-denial", "--on", appealed_on)
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("outcome", ["appeal-denied", "appeal-granted"])
 def test_a_side_appeal_outcome_may_follow_the_determination(track, rows, outcome):
     _side_appeal(track)
@@ -639,6 +661,7 @@ def test_a_side_appeal_outcome_may_follow_the_determination(track, rows, outcome
     assert "Appealed on 2025-04-02 (of the determination)" in out
 
 
+@pytest.mark.pure
 def test_an_extension_notice_during_a_side_appeal_after_the_determination_is_the_appeals(track, rows):
     _side_appeal(track, denied_on="2025-03-20", appealed_on="2025-04-10")
     # Typed in the other order: the determination came before the side appeal.
@@ -651,6 +674,7 @@ def test_an_extension_notice_during_a_side_appeal_after_the_determination_is_the
     assert rows("select count(*) from events where type = 'extension-notice'") == [(1,)]
 
 
+@pytest.mark.pure
 def test_a_remand_of_a_side_appeal_is_no_remand_of_the_determination(track, rows):
     _side_appeal(track)
     track("update", "1", "--status", "remanded", "--on", "2025-03-20")
@@ -667,6 +691,7 @@ def test_a_remand_of_a_side_appeal_is_no_remand_of_the_determination(track, rows
     assert rows("select status, agency_due from requests") == [("appealed", "2025-05-30")]
 
 
+@pytest.mark.pure
 def test_a_fee_waiver_denial_may_be_appealed_after_a_remand_of_the_determination(track):
     track("add", "--title", "X", "--office", "ice", "--on", "2026-06-01", "--tracking-number", "N1")
     track("update", "1", "--fee-denied", "100", "--on", "2026-06-10")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from foia.cli import cli
@@ -73,6 +74,7 @@ def test_a_quiet_morning_says_what_is_open_and_next(track):
                                                   "office": "ice"}
 
 
+@pytest.mark.pure
 def test_db_is_accepted_after_the_subcommand(db_url):
     runner = CliRunner()
     added = runner.invoke(cli, ["track", "add", "--title", "T", "--office", "ice", "--on", "2025-01-02",

@@ -243,6 +243,7 @@ def test_ics_reminds_before_your_deadlines_names_the_assignee_and_filters(db_url
     assert "use them with --format ics" in bad.output
 
 
+@pytest.mark.pure
 def test_export_counts_read_in_the_singular(db_url, tmp_path):
     run = runner(db_url)
     run("add", "--title", "ICM records", "--office", "ice", "--on", "2025-01-02")
@@ -299,6 +300,7 @@ def test_json_import_reports_bad_records(tmp_path):
     assert str(caught.value).startswith(f"{not_export}: not a foia tracker export")
 
 
+@pytest.mark.pure
 def test_import_refuses_dates_the_deadline_engine_refuses(db_url, tmp_path):
     src = tmp_path / "x.json"
     src.write_text(json.dumps({"format": "foia-tracker", "version": 1, "requests": [

@@ -342,6 +342,7 @@ def _filed(run, on="2025-03-03"):
     run("add", "--title", "Records about X", "--office", "ice", "--on", on, "--tracking-number", "N1")
 
 
+@pytest.mark.pure
 def test_followup_states_only_the_clarification_stop_that_stopped_the_clock(both, tmp_path):
     _filed(both)
     for status, on in (("awaiting-clarification", "2025-03-10"), ("in-progress", "2025-03-20"),
@@ -359,6 +360,7 @@ def test_followup_states_only_the_clarification_stop_that_stopped_the_clock(both
     assert "Determination due: 2025-04-10 (Thu) [overdue" in both("show", "1").output
 
 
+@pytest.mark.pure
 def test_followup_does_not_end_a_stop_at_the_drafts_typing_date(both, tmp_path):
     both("add", "--title", "t", "--office", "ice", "--draft")
     both("update", "1", "--status", "submitted", "--on", "2026-10-01")
@@ -369,6 +371,7 @@ def test_followup_does_not_end_a_stop_at_the_drafts_typing_date(both, tmp_path):
     assert "I answered" not in text and "working days" not in text
 
 
+@pytest.mark.pure
 def test_followup_names_the_extension_notice_the_appeal_clock_counted(both, tmp_path):
     _filed(both, "2025-01-02")
     # Typed before the appeal, dated after it: derive counts it on the appeal's clock.
@@ -383,6 +386,7 @@ def test_followup_names_the_extension_notice_the_appeal_clock_counted(both, tmp_
             "extension, ended on April 1, 2025.") in text
 
 
+@pytest.mark.pure
 def test_no_appeal_letter_for_the_determination_a_remand_decided(both, tmp_path):
     _filed(both)
     for status, on in (("denied", "2026-08-20"), ("appealed", "2026-09-01"), ("remanded", "2026-10-01")):
@@ -399,6 +403,7 @@ def test_no_appeal_letter_for_the_determination_a_remand_decided(both, tmp_path)
     both("update", "1", "--status", "appealed", "--on", "2026-11-30")
 
 
+@pytest.mark.pure
 def test_followup_about_an_overdue_determination_asks_the_foia_office_during_a_side_appeal(both, tmp_path):
     _filed(both)
     both("update", "1", "--fee-denied", "100", "--on", "2025-03-05")
@@ -414,6 +419,7 @@ def test_followup_about_an_overdue_determination_asks_the_foia_office_during_a_s
     assert "as 5 U.S.C. 552(a)(7)(B) requires" in text
 
 
+@pytest.mark.pure
 def test_followup_during_a_side_appeal_asks_the_appeals_officer_while_the_determination_is_not_due(both, tmp_path):
     _filed(both, "2026-11-02")     # determination due Wed 2026-12-02
     both("update", "1", "--fee-denied", "100", "--on", "2026-11-05")

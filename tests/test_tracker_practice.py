@@ -23,6 +23,7 @@ def _today(monkeypatch):
 # -- 3. a late extension notice does not take away constructive exhaustion --------------------------
 
 
+@pytest.mark.pure
 def test_late_extension_notice_keeps_the_statutory_date_and_the_appeal_of_silence(track):
     # Thu 2026-10-01 + 20 working days (10-12 Columbus Day skipped) -> Fri 2026-10-30.
     track("add", "--title", "t", "--office", "ice", "--on", "2026-10-01")
@@ -41,6 +42,7 @@ def test_late_extension_notice_keeps_the_statutory_date_and_the_appeal_of_silenc
 # -- 6. the appeal of an expedite denial is owed expeditious consideration ---------------------------
 
 
+@pytest.mark.pure
 def test_appeal_of_an_expedite_denial_is_owed_expeditious_consideration(track):
     track("add", "--title", "t", "--office", "ice", "--on", "2026-11-02", "--expedite")
     track("update", "1", "--expedite-decision", "denied", "--on", "2026-11-05")
@@ -55,6 +57,7 @@ def test_appeal_of_an_expedite_denial_is_owed_expeditious_consideration(track):
 # -- 8. closures lengthen the agency's clocks but not the requester's windows -------------------------
 
 
+@pytest.mark.pure
 def test_closures_do_not_lengthen_the_appeal_window(track):
     # Determination 2025-12-22: 90 working days without the Executive Order 14371 closures
     # (Dec 24, 26) end on 2026-05-01; counting them would give until 2026-05-05.
@@ -66,6 +69,7 @@ def test_closures_do_not_lengthen_the_appeal_window(track):
     assert "counting them would give until 2026-05-05" in shown
 
 
+@pytest.mark.pure
 def test_closures_lengthen_the_determination(track):
     # Mon 2025-12-08 + 20 working days, with Dec 24 and 26 closed -> Fri 2026-01-09 (not 01-07).
     track("add", "--title", "t", "--office", "ice", "--on", "2025-12-08")
@@ -75,6 +79,7 @@ def test_closures_lengthen_the_determination(track):
 # -- 9. no receipt date: counted from sending -----------------------------------------------------
 
 
+@pytest.mark.pure
 def test_without_a_receipt_date_the_clock_says_it_counts_from_sending(track, tmp_path):
     track("add", "--title", "t", "--office", "ice", "--on", "2026-11-02", "--sent-via", "mail")
     shown = track("show", "1").output
@@ -90,6 +95,7 @@ def test_without_a_receipt_date_the_clock_says_it_counts_from_sending(track, tmp
 # -- 10. a full grant opens an appeal window ------------------------------------------------------
 
 
+@pytest.mark.pure
 def test_a_full_grant_opens_an_appeal_window_with_its_caveat(track, tmp_path):
     track("add", "--title", "t", "--office", "ice", "--on", "2026-11-02")
     out = track("update", "1", "--status", "fulfilled", "--on", "2026-11-20").output
@@ -114,6 +120,7 @@ def _appeal_denied(track):
     track("update", "1", "--status", "appeal-denied", "--on", "2026-09-15")
 
 
+@pytest.mark.pure
 def test_show_gives_actual_exhaustion_and_the_limitations_period(track):
     _appeal_denied(track)
     assert "Exhaustion: from 2026-09-15 (actual, the appeal was denied on 2026-09-15); the 6-year limitations " \
@@ -157,6 +164,7 @@ def test_a_later_service_moves_the_answer_and_a_request_without_one_has_none(tra
     assert [r["answer_due"] for r in rows] == ["2026-11-19", ""]
 
 
+@pytest.mark.pure
 def test_served_is_refused_outside_litigation_and_in_the_future(track):
     _appeal_denied(track)
     bad = track("update", "1", "--served", "2026-10-09", ok=False)
@@ -176,6 +184,7 @@ def test_served_is_refused_outside_litigation_and_in_the_future(track):
 # -- 19. expedite asked later; fee thresholds ----------------------------------------------------------
 
 
+@pytest.mark.pure
 def test_expedite_asked_after_filing_runs_ten_days_from_its_own_date(track):
     track("add", "--title", "t", "--office", "ice", "--on", "2026-11-02")
     out = track("update", "1", "--expedite-asked", "2026-11-16").output
@@ -186,6 +195,7 @@ def test_expedite_asked_after_filing_runs_ten_days_from_its_own_date(track):
     assert bad.exit_code != 0 and "asked for expedited processing when it was filed" in bad.output
 
 
+@pytest.mark.pure
 def test_fee_events_are_checked_against_the_thresholds(track):
     track("add", "--title", "t", "--office", "ice", "--on", "2026-11-02")
     out = track("update", "1", "--fee-advance", "100").output

@@ -94,6 +94,7 @@ def _nothing_stored(db_url):
         t.store.dispose()
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("name,make,message", CASES, ids=[c[0] for c in CASES])
 def test_bad_file_is_one_line_and_nothing_is_stored(url, tmp_path, name, make, message):
     bad = make(tmp_path / name)
@@ -106,6 +107,7 @@ def test_bad_file_is_one_line_and_nothing_is_stored(url, tmp_path, name, make, m
     _nothing_stored(url)
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("what", ["folder", "device"])
 def test_a_folder_or_a_device_is_refused(url, tmp_path, what):
     path = str(tmp_path) if what == "folder" else os.devnull

@@ -59,6 +59,7 @@ def test_ocr_reads_the_scanned_page_and_keeps_the_original(scanned, tmp_path):
     assert "nothing to OCR" in run(url, "docs", "ocr", "1", ok=False).output
 
 
+@pytest.mark.pure
 def test_without_ocrmypdf_one_line_says_how_to_install_it(scanned, monkeypatch):
     from foia.vault import documents
 

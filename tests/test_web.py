@@ -169,6 +169,7 @@ def test_staff_records_an_acknowledgement_as_themselves(web):
     assert {e["actor"] for e in info["timeline"][-2:]} == {"Maria"}
 
 
+@pytest.mark.pure
 @pytest.mark.parametrize("form, field, message", [
     ({"status": "acknowledged", "on": "02/11/2026"}, "on", "--on: "),
     ({"status": "acknowledged", "on": "2026-12-25"}, "on", "--on: "),
@@ -197,6 +198,7 @@ def test_refusals_show_beside_their_field(web, form, field, message):
     assert Tracker(store, today=TODAY).show(rid)["timeline"] == before
 
 
+@pytest.mark.pure
 def test_viewer_cannot_post_to_staff_forms(web):
     app, store, ids = web
     from foia.tracker.service import Tracker
@@ -232,6 +234,7 @@ def test_identity_fields_only_for_staff_and_only_on_request(web):
     assert CLIENT_NAME not in text(staff.get("/queue"))
 
 
+@pytest.mark.pure
 def test_a_script_in_a_title_is_rendered_inert(web):
     app, store, _ids = web
     from foia.tracker.service import Tracker
@@ -300,6 +303,7 @@ def test_expired_session_and_logout(web):
     assert replay.get("/").status_code == 302
 
 
+@pytest.mark.pure
 def test_a_forged_post_without_csrf_token_is_refused(web):
     app, store, ids = web
     from foia.tracker.service import Tracker
@@ -346,6 +350,7 @@ def test_draft_preview_download_and_file_in_the_tracker(web):
     assert {e["actor"] for e in info["timeline"]} == {"Maria"}
 
 
+@pytest.mark.pure
 def test_draft_refusals_beside_their_field(web):
     app, _store, _ids = web
     b = as_(app, "Maria")
@@ -357,6 +362,7 @@ def test_draft_refusals_beside_their_field(web):
     assert 'id="e-to"' in text(no_office)
 
 
+@pytest.mark.pure
 def test_downloads_refuse_path_tricks(web):
     app, _store, ids = web
     b = as_(app, "Maria")
@@ -509,18 +515,28 @@ def test_local_mode_start_token(db_url):
         store.dispose()
 
 
-@pytest.mark.parametrize("message, field", [
-    ("--on: not a date; use YYYY-MM-DD", "on"),
-    ("--tracking-number: the same number is given twice", "tracking_number"),
-    ("--fee-denied: not an amount", "fee_denied"),
-    ("--tag: too long", "tags"),
-    ("fee kind 'x': use one of estimated", "fees"),
-    ("nothing to record; give --status", None),
+@pytest.mark.parametrize("change, message, field", [
+    ({"status": "acknowledged", "on": "02/11/2026"}, "--on: '02/11/2026' is not a date", "on"),
+    ({"tracking": ["2026-ICFO-7:sometime"]}, "--tracking-number: 'sometime' in ", "tracking_number"),
+    ({"documents": -1}, "--documents: give a whole number >= 0", "documents"),
+    ({"fees": [("waiver-denied", "ten dollars")]}, "--fee-denied: ", "fee_denied"),
+    ({"add_tags": ["x" * 300]}, "--tag: ", "tags"),
+    ({"fees": [("x", "10")]}, "fee kind 'x': use one of estimated", "fees"),
+    ({}, "nothing to record; give --status", None),
 ])
-def test_field_of_maps_the_flag_to_the_form_field(message, field):
-    from foia.web.app import field_of
+def test_form_field_is_the_field_the_library_names(web, change, message, field):
+    """A refusal carries its field (``exc.field``); the page shows it beside that input, in the
+    CLI's words."""
+    from foia.errors import FoiaError
+    from foia.tracker.service import Tracker
+    from foia.web.app import message_of
+    from foia.web.views import form_field
 
-    assert field_of(message) == field
+    _app, store, ids = web
+    with pytest.raises(FoiaError) as exc:
+        Tracker(store, today=TODAY).update(ids["fresh"], **change)
+    assert message_of(exc.value).startswith(message)
+    assert form_field(exc.value) == field
 
 
 def test_request_timeline_shows_mail_and_documents_by_date(web, tmp_path):
@@ -584,7 +600,7 @@ def test_a_job_page_shows_progress_while_it_runs_and_reloads_until_done(web):
 
     from foia.web import jobs
     from foia.web.models import web_jobs
-    from foia.web.views import _lines_done
+    from foia.web.views_admin import _lines_done
 
     app, store, _ids = web
     release, wrote = threading.Event(), threading.Event()

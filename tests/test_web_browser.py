@@ -51,10 +51,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, monkeypatch):
     """`foia serve` on a seeded SQLite queue (team mode: three accounts); yields its base URL."""
     _need_browser()
+    from argon2 import PasswordHasher
+
     from foia.tracker.store import open_store
+    from foia.web import accounts
+
+    # argon2id still, at a smaller cost than production's: the server verifies with the
+    # parameters stored in each hash, so its logins are as quick as the seeding.
+    monkeypatch.setattr(accounts, "_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
     url = f"sqlite:///{tmp_path / 'queue.db'}"
     store = open_store(url)

@@ -138,6 +138,7 @@ def test_remind_mails_each_assignee_their_part_of_due(db_url, smtp_server):
     assert "LPR contract" not in body
 
 
+@pytest.mark.pure
 def test_remind_refuses_a_bad_smtp_url_and_an_unreachable_server(db_url):
     from foia.tracker.store import open_store
 

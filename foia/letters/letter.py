@@ -291,7 +291,8 @@ def prepare_letters(kind_name: str, *, directory: "Directory", offices: Sequence
                 raise exists_refusal(path)
             jobs.append((letter, fmt, path))
     if not jobs:
-        raise FoiaError("nothing written: " + "; ".join(drafted.skipped.values()))
+        reasons = [part for i, why in enumerate(drafted.skipped.values()) for part in (("; ",) if i else ()) + (why,)]
+        raise FoiaError(Text("nothing written: ", *reasons))
     drafted.files = [(letter, fmt, path, drafted.content(letter, fmt)) for letter, fmt, path in jobs]
     return drafted
 

@@ -104,7 +104,7 @@ def location(url: str | None = None) -> str:
     return shown_url(resolved)
 
 
-def _reason(exc: BaseException) -> str:
+def db_reason(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     text = " ".join(str(orig).split())
     return text[:300] or type(orig).__name__
@@ -113,7 +113,7 @@ def _reason(exc: BaseException) -> str:
 def _damaged(exc: BaseException) -> bool:
     """SQLite found a damaged page (the first page can be intact: then the damage shows only
     when a query reaches the broken page)."""
-    reason = _reason(exc)
+    reason = db_reason(exc)
     return "malformed" in reason or "file is not a database" in reason
 
 
@@ -242,7 +242,7 @@ class Store:
         raise AssertionError("unreachable")
 
     def _operational(self, exc) -> FoiaError:
-        reason = _reason(exc)
+        reason = db_reason(exc)
         if _damaged(exc):
             return FoiaError(f"the tracker database {self.shown()} is damaged ({reason}); put your latest "
                              "`foia track backup` copy in its place (or import your latest `foia track export "
@@ -371,7 +371,7 @@ def open_store(url: str | None = None, *, migrate: bool = True, allow_memory: bo
         else:
             engine = create_engine(parsed, pool_pre_ping=False, connect_args=_pg_connect_args(parsed))
     except (NoSuchModuleError, ArgumentError, ImportError, ValueError) as exc:
-        raise FoiaError(f"cannot use database {shown_url(resolved)}: {_reason(exc)}; {HINT}") from None
+        raise FoiaError(f"cannot use database {shown_url(resolved)}: {db_reason(exc)}; {HINT}") from None
     store = Store(engine, resolved)
     if migrate:
         try:
@@ -381,7 +381,7 @@ def open_store(url: str | None = None, *, migrate: bool = True, allow_memory: bo
             raise
         except SQLAlchemyError as exc:
             engine.dispose()
-            raise FoiaError(f"cannot open the tracker database {store.shown()}: {_reason(exc)}; {HINT}") from None
+            raise FoiaError(f"cannot open the tracker database {store.shown()}: {db_reason(exc)}; {HINT}") from None
     return store
 
 
@@ -517,8 +517,10 @@ def migrate_store(store: Store, *, notify: Callable[[str], None] | None = None) 
 
     def apply(conn) -> int:
         if store.is_postgresql:
-            # Two processes opening a new database at once: one migrates, the other waits.
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242000001)")
+            # Two processes opening a new database at once: one migrates, the other waits. The lock
+            # is the schema's (the tables live there), so trackers in other schemas of the same
+            # database do not queue behind it.
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('foia-migrate:' || current_schema()))")
         if not inspect(conn).has_table("schema_migrations"):
             schema_migrations.create(conn)
         version = conn.execute(select(func.max(schema_migrations.c.version))).scalar() or 0
