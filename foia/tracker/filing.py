@@ -401,7 +401,7 @@ def draft_letters(tracker: Tracker, key, kind: str, *, out_dir, formats: Sequenc
     profile's owner that would carry the profile's details is refused unless ``confirm_signer``."""
     from pathlib import Path
 
-    from foia.files import atomic_write
+    from foia.files import write_all
     from foia.letters import build_letter, letter_bytes, target_path
     from foia.letters.files import exists_refusal
     from foia.paths import ensure_private_dir
@@ -430,7 +430,7 @@ def draft_letters(tracker: Tracker, key, kind: str, *, out_dir, formats: Sequenc
         jobs.append((path, letter_bytes(letter, fmt, attachment_name=target_path(letter, out, "docx", stem).name,
                                         **({"message_id": message_id, "request_id": rid} if fmt == "eml" else {}))))
     ensure_private_dir(out)
-    paths = [atomic_write(path, data, mode=0o600, overwrite=overwrite) for path, data in jobs]
+    paths = write_all(jobs, mode=0o600, overwrite=overwrite)
     actor = tracker.actor(by)
 
     def run(conn):
