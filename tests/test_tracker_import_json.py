@@ -350,7 +350,7 @@ def _too_long(table, column, n):
         "office": (lambda d: request(d, office=v), f"{R1}, field office: unknown office {v!r}; expected an id from "
                                                    "`foia agencies list`"),
         "kind": (lambda d: request(d, kind=v), f"{R1}, field kind: {v!r} is not a kind; use lowercase letters and "
-                                               "dashes (e.g. records)"),
+                                               "dashes, e.g. records, contract, self, third-party (the letter kinds)"),
         "sent_via": (lambda d: request(d, sent_via=v), f"{R1}, field sent_via: {v!r} is not a way of sending; use "
                                                        "one of portal, email, mail, fax, other"),
         "assignee": (lambda d: request(d, assignee=v), f"{R1}, field assignee: longer than {n} characters"),
@@ -362,7 +362,7 @@ def _too_long(table, column, n):
                          f"{R1}, field fee_category: {v!r} is not a fee category; use one of news-media, educational, "
                          "scientific, other, commercial"),
         "fee_limit": (lambda d: request(d, fee_limit="1" * (n + 1)),
-                      f"{R1}, field fee_limit: {'1' * (n + 1)!r} is not an amount; use dollars like 25 or 25.50"),
+                      f"{R1}, field fee_limit: {'1' * (n + 1)!r} is a billion dollars or more; check the amount"),
     }
     for name in ("created_at", "updated_at", "purged_at"):
         req[name] = ((lambda d, name=name: request(d, **{name: stamp})),

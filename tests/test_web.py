@@ -515,18 +515,28 @@ def test_local_mode_start_token(db_url):
         store.dispose()
 
 
-@pytest.mark.parametrize("message, field", [
-    ("--on: not a date; use YYYY-MM-DD", "on"),
-    ("--tracking-number: the same number is given twice", "tracking_number"),
-    ("--fee-denied: not an amount", "fee_denied"),
-    ("--tag: too long", "tags"),
-    ("fee kind 'x': use one of estimated", "fees"),
-    ("nothing to record; give --status", None),
+@pytest.mark.parametrize("change, message, field", [
+    ({"status": "acknowledged", "on": "02/11/2026"}, "--on: '02/11/2026' is not a date", "on"),
+    ({"tracking": ["2026-ICFO-7:sometime"]}, "--tracking-number: 'sometime' in ", "tracking_number"),
+    ({"documents": -1}, "--documents: give a whole number >= 0", "documents"),
+    ({"fees": [("waiver-denied", "ten dollars")]}, "--fee-denied: ", "fee_denied"),
+    ({"add_tags": ["x" * 300]}, "--tag: ", "tags"),
+    ({"fees": [("x", "10")]}, "fee kind 'x': use one of estimated", "fees"),
+    ({}, "nothing to record; give --status", None),
 ])
-def test_field_of_maps_the_flag_to_the_form_field(message, field):
-    from foia.web.app import field_of
+def test_form_field_is_the_field_the_library_names(web, change, message, field):
+    """A refusal carries its field (``exc.field``); the page shows it beside that input, in the
+    CLI's words."""
+    from foia.errors import FoiaError
+    from foia.tracker.service import Tracker
+    from foia.web.app import message_of
+    from foia.web.views import form_field
 
-    assert field_of(message) == field
+    _app, store, ids = web
+    with pytest.raises(FoiaError) as exc:
+        Tracker(store, today=TODAY).update(ids["fresh"], **change)
+    assert message_of(exc.value).startswith(message)
+    assert form_field(exc.value) == field
 
 
 def test_request_timeline_shows_mail_and_documents_by_date(web, tmp_path):
@@ -590,7 +600,7 @@ def test_a_job_page_shows_progress_while_it_runs_and_reloads_until_done(web):
 
     from foia.web import jobs
     from foia.web.models import web_jobs
-    from foia.web.views import _lines_done
+    from foia.web.views_admin import _lines_done
 
     app, store, _ids = web
     release, wrote = threading.Event(), threading.Event()

@@ -128,13 +128,13 @@ def docs_export(ctx, document, out, ocr_copy, overwrite):
 def docs_open(ctx, document, ocr_copy):
     """Open a document in your viewer (a private copy in foia's cache folder)."""
     from foia.paths import cache_dir, ensure_private_dir
-    from foia.vault.documents import export, get_document, _suffix
+    from foia.vault.documents import export, get_document, media_suffix
 
     tracker = _tracker(ctx)
     d = get_document(tracker, document, pages=False)
     folder = ensure_private_dir(cache_dir() / "documents")
     path = export(tracker, document, folder / f"document-{d['id']}{'-ocr' if ocr_copy else ''}"
-                  f"{_suffix(d['media_type'])}", ocr=ocr_copy, overwrite=True)
+                  f"{media_suffix(d['media_type'])}", ocr=ocr_copy, overwrite=True)
     click.echo(f"Opening {path}")
     click.launch(str(path))
 

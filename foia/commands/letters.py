@@ -238,7 +238,7 @@ def _run_draft(kind: LetterKind, params: dict) -> None:
             click.echo(str(path))
         prefix = letter.fields["about"]["abbreviation"]
         if id(letter) in drafted.skipped:
-            click.echo(f"{prefix}: no .eml written: {drafted.skipped[id(letter)]}", err=True)
+            click.echo(f"{prefix}: no .eml written: {shown(drafted.skipped[id(letter)], command)}", err=True)
         if not written:
             continue
         for warning in (*letter.warnings, *drafted.notes):

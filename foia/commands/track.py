@@ -7,7 +7,8 @@ import click
 from foia.commands.track_common import (DATE, MAX_DAYS, by_option, db_flag, deadline_line, open_tracker, plural,
                                         print_change, today_option, warn_unfinished_recompute)
 from foia.commands.output import emit, output_options, to_json
-from foia.tracker.derive import APPEAL_TARGETS, FROM_SENDING
+from foia.tracker.appeals import APPEAL_TARGETS
+from foia.tracker.derive import FROM_SENDING
 from foia.vocab import SENT_VIA
 
 
@@ -96,7 +97,7 @@ def track_add(ctx, title, office, kind, on, draft, sent_via, requester, requeste
 def _letter_text(path: str) -> str:
     from foia.errors import FoiaError, UsageError
     from foia.files import read_regular_text
-    from foia.tracker.service import LETTER_MAX_BYTES
+    from foia.tracker.fields import LETTER_MAX_BYTES
 
     try:
         return read_regular_text(path, what="--letter", limit=LETTER_MAX_BYTES)
@@ -243,7 +244,7 @@ def _show_text(info: dict, *, explain: bool, identity: bool) -> str:
         flag += " [from a CSV summary]" if (e.get("data") or {}).get("summary") == "csv" else ""
         text = e["summary"]
         if e["type"] == "status":
-            from foia.tracker.service import appeal_of_text
+            from foia.tracker.appeals import appeal_of_text
 
             text = (f"{e['status']}" + (f" (of the {appeal_of_text(e['data']['of'])})" if e["data"].get("of") else "")
                     + (f" (appeal received {e['data']['received']})" if e["data"].get("received") else ""))
@@ -353,7 +354,7 @@ def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_js
     if mine:
         if assignee:
             raise UsageError("give --assignee NAME or --mine, not both")
-        from foia.tracker.service import default_actor
+        from foia.tracker.events import default_actor
 
         assignee = default_actor()
         if not assignee:

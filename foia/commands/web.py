@@ -26,11 +26,12 @@ def serve(ctx, db, host, port, threads, behind_tls):
     token. Team mode (`foia users add`): sign in with a name and password; roles viewer, staff,
     admin.
     """
+    from foia.cli import shown
     from foia.web.server import serve as run
 
     run(db, host=host, port=port, threads=threads, behind_tls=behind_tls,
         directory_override=(ctx.find_root().obj or {}).get("directory_override"),
-        announce=lambda line: click.echo(line, err=line.startswith("Warning:")))
+        announce=lambda line: click.echo(shown(line, ctx.command), err=line.startswith("Warning:")))
 
 
 @click.group("users")

@@ -18,6 +18,7 @@ import ssl
 from datetime import date
 
 from foia.errors import FoiaError, UsageError
+from foia.naming import Field, Text
 from foia.inbox.service import ImportReport
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -45,12 +46,13 @@ def connect(*, host: str, port: int | None, security: str, cafile: str | None, t
             conn = imaplib.IMAP4(host, port, timeout=timeout)
             conn.starttls(ssl_context=context)
         else:
-            raise UsageError(f"--security: {security!r}; use tls or starttls")
+            raise UsageError(Text(Field("security"), f": {security!r}; use tls or starttls"), field="security")
     except ssl.SSLCertVerificationError as exc:
-        raise FoiaError(f"{where}: its certificate is not trusted ({exc.verify_message}); give the server's "
-                        "certificate authority with --cafile") from None
+        raise FoiaError(Text(f"{where}: its certificate is not trusted ({exc.verify_message}); give the server's "
+                             "certificate authority with ", Field("cafile")), field="cafile") from None
     except (OSError, ssl.SSLError, imaplib.IMAP4.error) as exc:
-        raise FoiaError(f"{where}: cannot connect ({_reason(exc)}); check --host, --port and --security") from None
+        raise FoiaError(Text(f"{where}: cannot connect ({_reason(exc)}); check ", Field("host"), ", ", Field("port"),
+                             " and ", Field("security"))) from None
     return conn
 
 
@@ -69,11 +71,13 @@ def fetch(box, *, host: str, user: str, password: str, port: int | None = None, 
         try:
             conn.login(user, password)
         except imaplib.IMAP4.error:
-            raise FoiaError(f"{where}: login refused for {user}; check --user and the password") from None
+            raise FoiaError(Text(f"{where}: login refused for {user}; check ", Field("user"), " and the password"),
+                            field="user") from None
         quoted = '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
         typ, data = conn.select(quoted, readonly=not mark_seen)
         if typ != "OK":
-            raise FoiaError(f"{where}: no folder {folder!r} ({_reason(data[0] if data else typ)}); check --folder")
+            raise FoiaError(Text(f"{where}: no folder {folder!r} ({_reason(data[0] if data else typ)}); check ",
+                                 Field("folder")), field="folder")
         uidvalidity = (conn.response("UIDVALIDITY")[1] or [b"0"])[0]
         uidvalidity = (uidvalidity.decode() if isinstance(uidvalidity, bytes) else str(uidvalidity or "0"))
         key = f"{user}@{host}:{port}/{folder}"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from foia.errors import FoiaError, NotFound, UsageError
+from foia.naming import Field, Text
 from foia.inbox.models import inbox_messages, inbox_proposals, inbox_sources
 from foia.inbox.parse import Mail, MailError, parse, read_path
 
@@ -313,8 +314,8 @@ class Inbox:
         if not props:
             raise FoiaError(f"message {row.id} has no pending proposal; see `foia inbox review`")
         if edit is not None and len(props) > 1:
-            raise UsageError(f"message {row.id} has {len(props)} proposals; accept them one by one without --edit, "
-                             "or reject them and record by hand (foia track update)")
+            raise UsageError(Text(f"message {row.id} has {len(props)} proposals; accept them one by one without ",
+                                  Field("edit"), ", or reject them and record by hand (foia track update)"), field="edit")
         changes = []
         for p in props:
             params = dict(edit if edit is not None else p.params)

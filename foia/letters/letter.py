@@ -291,7 +291,8 @@ def prepare_letters(kind_name: str, *, directory: "Directory", offices: Sequence
                 raise exists_refusal(path)
             jobs.append((letter, fmt, path))
     if not jobs:
-        raise FoiaError("nothing written: " + "; ".join(drafted.skipped.values()))
+        reasons = [part for i, why in enumerate(drafted.skipped.values()) for part in (("; ",) if i else ()) + (why,)]
+        raise FoiaError(Text("nothing written: ", *reasons))
     drafted.files = [(letter, fmt, path, drafted.content(letter, fmt)) for letter, fmt, path in jobs]
     return drafted
 
@@ -299,17 +300,15 @@ def prepare_letters(kind_name: str, *, directory: "Directory", offices: Sequence
 def write_drafted(drafted: Drafted, *, progress: Callable | None = None) -> None:
     """Write the files of ``drafted``, user-only (0600). ``progress(files)``: a context manager
     giving the files to write as it reports them, used from PROGRESS_FROM letters on."""
-    from foia.files import atomic_write
+    from foia.files import write_all
     from foia.paths import ensure_private_dir
 
     ensure_private_dir(drafted.out)
     if progress is not None and len(drafted.letters) >= PROGRESS_FROM:
         with progress(drafted.files) as files:
-            for _, _, path, data in files:
-                atomic_write(path, data, mode=0o600)
+            write_all(((path, data) for _, _, path, data in files), mode=0o600)
     else:
-        for _, _, path, data in drafted.files:
-            atomic_write(path, data, mode=0o600)
+        write_all(((path, data) for _, _, path, data in drafted.files), mode=0o600)
 
 
 def load_signer(profile_file: str | Path | None = None, *, use_profile: bool = True) -> "Profile | None":

@@ -16,6 +16,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from foia.errors import FoiaError
+from foia.letters.context import Section
 from foia.letters.kinds import LetterKind, hint, letter_kind
 from foia.letters.wording import capfirst, join_and, long_date, money, sentence
 from foia.naming import Text
@@ -65,11 +66,17 @@ class _LetterUndefined(jinja2.StrictUndefined):
         return Text(f"field {key!r} is not known to letters; see `foia letters kinds` for the fields")
 
 
+# What _finalize must rewrite in a printed text: most values hold none of it.
+_REWRITTEN = re.compile(f"[{ESC}\r\n]|{XML_UNSAFE.pattern}")
+
+
 def _finalize(value: Any) -> str:
     """Every printed value: dates in long form, and ESC before each line so a value is always
     plain text to the markup parser."""
     if value is None:
         return ""
+    if type(value) is str and not _REWRITTEN.search(value):
+        return ESC + value
     if isinstance(value, date):
         value = long_date(value)
     # Control characters mean nothing in a letter, and XML (DOCX) cannot hold them.
@@ -213,6 +220,45 @@ def _render_deadline(seconds: float):
         signal.signal(signal.SIGALRM, previous)
 
 
+# What a dict (or Section) answers as an attribute; any other name is one of its keys.
+_DICT_ATTRIBUTES = frozenset(dir(dict)) | {"prefix"}
+
+
+class _PackagedEnvironment(jinja2.Environment):
+    """The environment of the packaged templates, which do not change while foia runs.
+
+    A letter renders nine templates (its own and the partials it includes), so what Jinja does
+    for each is kept once: the loaded template by name (no cache lock or loader key per
+    include), and the globals as one dict (Jinja's ChainMap, which lets later changes to the
+    environment's globals show, is copied into a set for every include; these never change).
+    ``requester.name`` on a dict tries the attribute first and fails with an exception before
+    it reads the key (Jinja's rule); the names a dict cannot have as attributes go to the key
+    at once, with the same result."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._loaded: dict[str, jinja2.Template] = {}
+
+    def get_template(self, name, parent=None, globals=None):
+        if globals is None and type(name) is str:
+            template = self._loaded.get(name)
+            if template is None:
+                template = self._loaded[name] = super().get_template(name, parent)
+            return template
+        return super().get_template(name, parent, globals)
+
+    def make_globals(self, d):
+        return {**self.globals, **(d or {})}
+
+    def getattr(self, obj, attribute):
+        if type(obj) in (Section, dict) and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 @lru_cache(maxsize=8)
 def _environment(packaged: str, user: str | None) -> jinja2.Environment:
     from foia.render.templates import TemplateCache
@@ -220,7 +266,10 @@ def _environment(packaged: str, user: str | None) -> jinja2.Environment:
     options = dict(undefined=_LetterUndefined, autoescape=False, trim_blocks=True, lstrip_blocks=True,
                    keep_trailing_newline=True, finalize=_finalize, bytecode_cache=TemplateCache())
     if user is None:
-        return _configure(jinja2.Environment(loader=jinja2.FileSystemLoader(packaged), **options))
+        # The packaged templates do not change while foia runs: no stat of each template on
+        # every render to see whether it did (auto_reload). User overrides keep the check.
+        return _configure(_PackagedEnvironment(loader=jinja2.FileSystemLoader(packaged), auto_reload=False,
+                                               **options))
     # User templates are data from outside the package: they run sandboxed (no access to
     # Python internals), and a user template of the same name wins over the packaged one.
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(user), jinja2.FileSystemLoader(packaged)])
@@ -231,9 +280,29 @@ def _environment(packaged: str, user: str | None) -> jinja2.Environment:
     return env
 
 
+@lru_cache(maxsize=8)
+def _user_dir_for(*settings: str | None) -> Path:
+    return user_templates_dir()
+
+
+def _user_dir() -> Path:
+    # Found again only when a variable that names it changes (the platform's folder, from HOME
+    # and XDG_CONFIG_HOME, only when neither FOIA_ variable is set): a letter reads one or two.
+    env = os.environ.get
+    templates = env("FOIA_TEMPLATES")
+    if templates:
+        return _user_dir_for(templates, env("HOME") if templates.startswith("~") else None)
+    config = env("FOIA_CONFIG_DIR")
+    if config:
+        return _user_dir_for(None, config)
+    return _user_dir_for(None, None, env("HOME"), env("XDG_CONFIG_HOME"))
+
+
 def _env_for_now() -> tuple[jinja2.Environment, Path | None]:
-    user = user_templates_dir()
-    overrides = _user_overrides(user) if user.is_dir() else ()
+    # Whether the folder holds overrides is looked at for every letter: a user may add one
+    # while the web app runs.
+    user = _user_dir()
+    overrides = _user_overrides(user) if os.path.isdir(user) else ()
     packaged = packaged_templates_dir()
     if overrides:
         return _environment(str(packaged), str(user)), user

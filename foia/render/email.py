@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from foia.errors import FoiaError
+from foia.naming import Field, Text
 
 if TYPE_CHECKING:
     from email.headerregistry import Address
@@ -20,19 +21,21 @@ if TYPE_CHECKING:
 DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
-def _address(name: str | None, email: str, *, name_from: str = "--requester-name / profile name") -> Address | str:
+def _address(name: str | None, email: str, *, name_from: str = Text(Field("requester_name"), " / profile name")
+             ) -> Address | str:
     if name and not name.isprintable():
         # A line break in a header would start another header: refused before the address is
         # built (which would blame the email address).
-        raise FoiaError(f"the name {name!r} contains a line break or another control character; write it on one "
-                        f"line ({name_from})")
+        raise FoiaError(Text(f"the name {name!r} contains a line break or another control character; write it on "
+                             "one line (", name_from, ")"))
     from email.headerregistry import Address
 
     try:
         local, domain = email.rsplit("@", 1)
         return Address(display_name=name or "", username=local, domain=domain)
     except (ValueError, IndexError):
-        raise FoiaError(f"{email!r} is not an email address; fix it (--to-email / profile email)") from None
+        raise FoiaError(Text(f"{email!r} is not an email address; fix it (", Field("to_email"), " / profile email)"),
+                        field="to_email") from None
 
 
 # The tag foia puts in the subject of mail filed in the tracker: replies keep the subject
@@ -96,18 +99,18 @@ def _policy():
 def eml_refusal(letter) -> str | None:
     """Why no .eml can be addressed for ``letter``, or None: the office has no email in the
     directory, or it takes requests online only (an email there would not be a filing). An
-    address given with --to-email is the user's choice and always used."""
+    address given as ``to_email`` is the user's choice and always used."""
     office = letter.fields.get("office") or {}
     if not letter.to_email:
         where = f" at {letter.portal}" if letter.portal else ""
-        return (f"{letter.office_name} has no email address in the directory; write txt or docx and "
-                f"file{where}, or give one with --to-email")
+        return Text(f"{letter.office_name} has no email address in the directory; write txt or docx and "
+                    f"file{where}, or give one with ", Field("to_email"))
     if letter.portal_only and not letter.fields.get("to_email_given"):
         rule_by = "DHS" if office.get("dhs") else office.get("abbreviation", letter.office_name)
         since = f" since {office['portal_only_since']}" if office.get("portal_only_since") else ""
-        return (f"{letter.office_name} takes requests online only ({rule_by} rule{since}), so a request "
-                f"emailed to {letter.to_email} is not filed; file at {letter.portal}, or give an address with "
-                "--to-email")
+        return Text(f"{letter.office_name} takes requests online only ({rule_by} rule{since}), so a request "
+                    f"emailed to {letter.to_email} is not filed; file at {letter.portal}, or give an address with ",
+                    Field("to_email"))
     return None
 
 

@@ -40,9 +40,8 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Iterable, Mapping, NamedTuple, Sequence
 
 from foia.errors import FoiaError
-from foia.tracker.appeals import (APPEAL_TARGETS, CLOSES_DETERMINATION, ENDS_APPEAL, SIDE_TARGETS,  # noqa: F401
-                                  WINDOW_TARGET, appeal_kind, appeals, main_remand, transition_context)
-from foia.tracker.litigation import Exhaustion, exhaustion, litigation_notes  # noqa: F401
+from foia.tracker.appeals import CLOSES_DETERMINATION, ENDS_APPEAL, WINDOW_TARGET, appeal_kind, appeals
+from foia.tracker.litigation import litigation_notes
 from foia.tracker.lifecycle import ADVERSE, APPEAL_DECISIONS, DETERMINATIONS, TOLLED
 
 EVENT_TYPES: dict[str, str] = {

@@ -250,8 +250,10 @@ def litigation_fields(kind: str | None, evs, clocks: dict, next_key: str | None)
     # Only an appeal's denial is read from the history (a million-row export: skip the rest).
     marks = dv.status_events(dv.effective(dv.event_from_row(e) for e in evs)) \
         if any(e.status == "appeal-denied" for e in evs) else ()
+    from foia.tracker.litigation import exhaustion
+
     det = clocks.get("determination")
-    found = dv.exhaustion(clocks, marks, from_sending=det is not None and dv.FROM_SENDING in det.rule)
+    found = exhaustion(clocks, marks, from_sending=det is not None and dv.FROM_SENDING in det.rule)
     if found is not None:
         out.update(exhaustion_on=found.on.isoformat(), exhaustion_how=found.how,
                    limitations_period_ends=found.limitations_end.isoformat())

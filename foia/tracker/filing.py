@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Sequence
 
-from foia.errors import FoiaError, NotFound, UsageError
+from foia.errors import FoiaError, MoveRefused, NotFound, UsageError
 from foia.letters import KINDS, same_name
 from foia.naming import Field as Named
 from foia.naming import Text
@@ -16,7 +16,7 @@ from foia.tracker import derive as dv
 from foia.tracker import lifecycle as lc
 from foia.tracker.models import events, requests
 from foia.tracker.store import Store, open_store
-from foia.tracker.appeals import APPEAL_GROUND_FOR, appealable
+from foia.tracker.appeals import APPEAL_GROUND_FOR, appealable, remand_refusal
 from foia.tracker.fields import REQUESTER_CONTACT_KEYS
 from foia.tracker.service import Tracker
 
@@ -317,10 +317,7 @@ def letter_options(tracker: Tracker, key, kind: str, *, grounds: Sequence[str] =
         # determination may be appealed (foia knows no clock for the reprocessing).
         _, context = appealable(evs, today, state)
         if context["remanded_on"] is not None:
-            raise FoiaError(f"request {rid} was remanded on {context['remanded_on'].isoformat()} and no new "
-                            "determination has been recorded since: the appeal before it was decided, and foia "
-                            "knows no deadline for reprocessing after a remand, so none is overdue; record the new "
-                            f"determination (foia track update {rid} --status denied --on DATE), then appeal it")
+            raise MoveRefused(f"request {rid} {remand_refusal(context['remanded_on'])}")
     if "no-response" in grounds:
         det = clocks.get("determination")
         _check_silence(rid, det, today)
@@ -404,7 +401,7 @@ def draft_letters(tracker: Tracker, key, kind: str, *, out_dir, formats: Sequenc
     profile's owner that would carry the profile's details is refused unless ``confirm_signer``."""
     from pathlib import Path
 
-    from foia.files import atomic_write
+    from foia.files import write_all
     from foia.letters import build_letter, letter_bytes, target_path
     from foia.letters.files import exists_refusal
     from foia.paths import ensure_private_dir
@@ -433,7 +430,7 @@ def draft_letters(tracker: Tracker, key, kind: str, *, out_dir, formats: Sequenc
         jobs.append((path, letter_bytes(letter, fmt, attachment_name=target_path(letter, out, "docx", stem).name,
                                         **({"message_id": message_id, "request_id": rid} if fmt == "eml" else {}))))
     ensure_private_dir(out)
-    paths = [atomic_write(path, data, mode=0o600, overwrite=overwrite) for path, data in jobs]
+    paths = write_all(jobs, mode=0o600, overwrite=overwrite)
     actor = tracker.actor(by)
 
     def run(conn):

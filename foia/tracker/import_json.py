@@ -18,6 +18,7 @@ from typing import Iterator
 
 from foia.errors import BadValue, FoiaError
 from foia.tracker import derive as dv
+from foia.tracker.appeals import APPEAL_TARGETS
 from foia.tracker import fields as fv
 from foia.tracker import lifecycle as lc
 from foia.tracker.export import FORMAT, FORMAT_VERSION
@@ -144,9 +145,9 @@ def _data_problems(t: str | None, status, data: dict, today: date) -> Iterator[t
             if problem:
                 yield "received", problem
         of = get("of")
-        if of is not None and not (_strings(of) and of and set(of) <= set(dv.APPEAL_TARGETS)):
+        if of is not None and not (_strings(of) and of and set(of) <= set(APPEAL_TARGETS)):
             yield "of", (f"{shown(of)} is not what an appeal is of; give a list of "
-                         f"{', '.join(dv.APPEAL_TARGETS)}, or null")
+                         f"{', '.join(APPEAL_TARGETS)}, or null")
     elif t == "tracking-number":
         number = get("number")
         if number is None or number == "":

@@ -198,8 +198,10 @@ def common_fields(get, where, problems: Problems, look: Lookups, *, today) -> di
         out["office"] = found
     kind = get("kind")
     kind = kind.strip().lower() if isinstance(kind, str) and kind.strip() else "records"
-    if not fv.KIND.fullmatch(kind):
-        problems.add(where("kind"), f"{kind!r} is not a kind; use lowercase letters and dashes (e.g. records)")
+    try:
+        fv.kind(kind)
+    except BadValue as exc:
+        refuse(problems, where, exc)
     out["kind"] = kind
     sent = get("sent_via")
     out["sent_via"] = None
@@ -233,8 +235,8 @@ def common_fields(get, where, problems: Problems, look: Lookups, *, today) -> di
     if limit not in (None, ""):
         try:
             out["fee_limit"] = fv.fee_limit(limit)
-        except BadValue:
-            problems.add(where("fee_limit"), f"{limit!r} is not an amount; use dollars like 25 or 25.50")
+        except BadValue as exc:
+            refuse(problems, where, exc)
     for name in ("fee_waiver", "expedite"):
         value = get(name)
         if type(value) is str and value in _YES_NO:     # the common spellings, as typed

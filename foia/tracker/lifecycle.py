@@ -19,9 +19,6 @@ from foia.errors import MoveRefused, UsageError
 from foia.naming import Field, Text
 from foia.parse import bad
 
-# How a request was sent (the request's ``sent_via``): the tracker, the letters and their options.
-from foia.vocab import SENT_VIA  # noqa: F401  (the tracker speaks of it as lifecycle.SENT_VIA)
-
 STATUSES: dict[str, str] = {
     "draft": "Draft",
     "submitted": "Submitted",

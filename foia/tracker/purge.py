@@ -95,12 +95,12 @@ class Purge:
             elif self.store.is_postgresql:
                 self.store.write(rewrite_request_tables)
         except Exception as exc:  # noqa: BLE001 - the purge itself is committed: say what is left
-            from foia.tracker.store import _reason
+            from foia.tracker.store import db_reason
 
             if self.store.is_postgresql:
                 return (f"the identity data is blanked, but the old values stay in the table files until they are "
-                        f"rewritten ({_reason(exc)}); run `foia track purge` again later")
-            return f"the identity data is blanked, but the WAL file could not be checkpointed ({_reason(exc)})"
+                        f"rewritten ({db_reason(exc)}); run `foia track purge` again later")
+            return f"the identity data is blanked, but the WAL file could not be checkpointed ({db_reason(exc)})"
         return None
 
     def _remove_stale_temporaries(self) -> list:

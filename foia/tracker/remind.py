@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import inspect
 from email.message import EmailMessage
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from foia.errors import FoiaError, UsageError
+from foia.naming import Field, Text
 
 
 def due_for(tracker, *, within: int = 14, limit: int = 50, assignee: str | None = None, office: str | None = None,
@@ -65,11 +66,13 @@ def _smtp(url: str):
 
     parts = urlsplit(url or "")
     if parts.scheme not in ("smtp", "smtp+starttls", "smtps") or not parts.hostname:
-        raise UsageError(f"--smtp: {_shown(url)!r} is not an SMTP URL; give e.g. smtp+starttls://user:pass@mail.example.org:587")
+        raise UsageError(Text(Field("smtp_url"), f": {_shown(url)!r} is not an SMTP URL; give e.g. "
+                              "smtp+starttls://user:pass@mail.example.org:587"), field="smtp_url")
     try:
         port = parts.port or {"smtps": 465, "smtp+starttls": 587}.get(parts.scheme, 25)
     except ValueError:
-        raise UsageError(f"--smtp: the port of {_shown(url)} is not a number") from None
+        raise UsageError(Text(Field("smtp_url"), f": the port of {_shown(url)} is not a number"),
+                         field="smtp_url") from None
     try:
         if parts.scheme == "smtps":
             conn = smtplib.SMTP_SSL(parts.hostname, port, timeout=30, context=ssl.create_default_context())
@@ -80,8 +83,8 @@ def _smtp(url: str):
         if parts.username:
             conn.login(unquote(parts.username), unquote(parts.password or ""))
     except (OSError, smtplib.SMTPException) as exc:
-        raise FoiaError(f"--smtp: cannot send through {_shown(url)}: {exc}; check the host, port and "
-                        "credentials") from None
+        raise FoiaError(Text(Field("smtp_url"), f": cannot send through {_shown(url)}: {exc}; check the host, "
+                             "port and credentials"), field="smtp_url") from None
     return conn
 
 
@@ -98,9 +101,9 @@ def send_reminders(tracker, smtp_url: str, *, sender: str, within: int = 14, dry
     no mail. ``dry_run``: build the mails, send nothing."""
     from foia.web.accounts import check_email, emails
 
-    sender = check_email(sender, what="--from")
+    sender = check_email(sender, field="sender")
     if not sender:
-        raise UsageError("--from: give the address the reminders come from")
+        raise UsageError(Text(Field("sender"), ": give the address the reminders come from"), field="sender")
     out = []
     messages = []
     for name, email in sorted(emails(tracker.store).items()):

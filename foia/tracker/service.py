@@ -41,42 +41,6 @@ from foia.tracker.refresh import Refresh
 from foia.tracker.store import Store, utcnow
 from foia.tracker.views import summary
 
-# Names other modules import from here, at their new homes (kept importable from here until
-# every importer is retargeted).
-from foia.tracker.appeals import APPEAL_GROUND_FOR, appeal_ground, appeal_of_text  # noqa: E402,F401
-from foia.tracker.events import UidMaker  # noqa: E402,F401
-from foia.tracker.fees import ADVANCE_PAYMENT_ABOVE, FEE_NOTICE_ABOVE  # noqa: E402,F401
-from foia.tracker.fields import (EXPEDITE_DECISIONS, FEE_KINDS, KIND, KINDS_HINT, LETTER_MAX_BYTES,  # noqa: E402,F401
-                                 MAX_ID, REQUESTER_CONTACT_KEYS, TRACKING_REASONS, a_number_problem, dob_problem)
-from foia.tracker.queries import (LIST_ORDERS, STALE_STATUSES, next_deadline_sql,  # noqa: E402,F401
-                                  spellings)
-from foia.tracker.refresh import cache_values, deadline_rows, tracking_rows  # noqa: E402,F401
-from foia.tracker.views import HIDDEN, deadline_state, event_dict, request_dict  # noqa: E402,F401
-from foia.vocab import SENT_VIA  # noqa: E402,F401
-
-_KIND = KIND                # the import's name for it, until io.py is retargeted
-_spellings = spellings      # ditto
-
-
-def parse_amount(text, *, what: str) -> str:
-    """:func:`foia.parse.parse_amount` with the field given as ``what`` (the import's spelling)."""
-    from foia.parse import parse_amount as parse
-
-    return parse(text, what)
-
-
-def parse_tracking(text: str, *, what: str = "tracking_number") -> tuple[str, str]:
-    """:func:`foia.tracker.fields.tracking_number` with the field given as ``what``."""
-    return fv.tracking_number(text, what)
-
-
-def normalize_tags(tags: Iterable[str], *, what: str = "tags") -> list[str]:
-    """:func:`foia.parse.parse_tags` with the field given as ``what``."""
-    from foia.parse import parse_tags
-
-    return parse_tags(tags, what)
-
-
 @dataclass
 class Change:
     """What one add/update/correct/purge did, for the CLI to report."""
@@ -302,7 +266,7 @@ class Tracker(Reads, Refresh, Purge):
                also: Callable[[Any, int], None] | None = None) -> Change:
         """Append what happened to a request (one event per fact) and recompute its deadlines.
 
-        ``appeal_of`` (with status appealed): what the appeal is of, from dv.APPEAL_TARGETS;
+        ``appeal_of`` (with status appealed): what the appeal is of, from appeals.APPEAL_TARGETS;
         default: everything open to appeal on its day. ``also(conn, request_id)`` runs in the same
         transaction once every check passed (`foia inbox accept` marks its proposal done)."""
         today = self.today()
@@ -567,10 +531,6 @@ class Tracker(Reads, Refresh, Purge):
             raise NotFound(f"no request {request_id}; see `foia track list`")
         return row
 
-    # Until the other modules' calls are retargeted to the public names.
-    _lock, _event, _view, _deadline_dict, _refresh, _not_future = (lock, new_event, Reads.view,
-                                                                   Reads.deadline_dict, Refresh.refresh, not_future)
-
 
 def _named(value, label: str) -> str | None:
     """A one-line text from the environment or the caller (no field of a form): its errors say ``label``."""
@@ -581,5 +541,3 @@ def _named(value, label: str) -> str | None:
     except BadValue as exc:
         raise BadValue(f"{label}: {str(exc).split(': ', 1)[-1]}", field="actor") from None
 
-
-requester_contact_value = fv.requester_contact     # the import's name for it, until io.py is retargeted

@@ -104,7 +104,7 @@ def location(url: str | None = None) -> str:
     return shown_url(resolved)
 
 
-def _reason(exc: BaseException) -> str:
+def db_reason(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     text = " ".join(str(orig).split())
     return text[:300] or type(orig).__name__
@@ -113,7 +113,7 @@ def _reason(exc: BaseException) -> str:
 def _damaged(exc: BaseException) -> bool:
     """SQLite found a damaged page (the first page can be intact: then the damage shows only
     when a query reaches the broken page)."""
-    reason = _reason(exc)
+    reason = db_reason(exc)
     return "malformed" in reason or "file is not a database" in reason
 
 
@@ -242,7 +242,7 @@ class Store:
         raise AssertionError("unreachable")
 
     def _operational(self, exc) -> FoiaError:
-        reason = _reason(exc)
+        reason = db_reason(exc)
         if _damaged(exc):
             from foia.naming import Field, Text
 
@@ -373,7 +373,7 @@ def open_store(url: str | None = None, *, migrate: bool = True, allow_memory: bo
         else:
             engine = create_engine(parsed, pool_pre_ping=False, connect_args=_pg_connect_args(parsed))
     except (NoSuchModuleError, ArgumentError, ImportError, ValueError) as exc:
-        raise FoiaError(f"cannot use database {shown_url(resolved)}: {_reason(exc)}; {HINT}") from None
+        raise FoiaError(f"cannot use database {shown_url(resolved)}: {db_reason(exc)}; {HINT}") from None
     store = Store(engine, resolved)
     if migrate:
         try:
@@ -383,7 +383,7 @@ def open_store(url: str | None = None, *, migrate: bool = True, allow_memory: bo
             raise
         except SQLAlchemyError as exc:
             engine.dispose()
-            raise FoiaError(f"cannot open the tracker database {store.shown()}: {_reason(exc)}; {HINT}") from None
+            raise FoiaError(f"cannot open the tracker database {store.shown()}: {db_reason(exc)}; {HINT}") from None
     return store
 
 

@@ -28,6 +28,7 @@ import zipfile
 from pathlib import Path
 
 from foia.errors import FoiaError, UsageError
+from foia.naming import Field, Text
 from foia.vault import extract as ex
 
 MANIFEST = "MANIFEST.sha256"
@@ -196,12 +197,13 @@ def bundle(tracker, request, out: Path | str, *, prefix: str = "", start: int = 
     from foia.vault.documents import blob_file, list_documents
 
     if not _PREFIX.fullmatch(prefix or ""):
-        raise UsageError(f"--bates-prefix: {prefix!r}: use up to 20 letters, digits, - or _ (e.g. ICE-GARCIA-)")
+        raise UsageError(Text(Field("bates_prefix"), f": {prefix!r}: use up to 20 letters, digits, - or _ "
+                              "(e.g. ICE-GARCIA-)"), field="bates_prefix")
     if start < 1:
-        raise UsageError("--bates-start: give a number of 1 or more")
+        raise UsageError(Text(Field("bates_start"), ": give a number of 1 or more"), field="bates_start")
     out = Path(out)
     if out.suffix.lower() != ".zip":
-        raise UsageError(f"--out: {out} should end in .zip")
+        raise UsageError(Text(Field("out"), f": {out} should end in .zip"), field="out")
     rid = tracker.get(request)
     info = tracker.show(rid, identity=True)
     docs = list_documents(tracker, rid, identity=True)
@@ -222,7 +224,7 @@ def bundle(tracker, request, out: Path | str, *, prefix: str = "", start: int = 
     first_of: dict[int, int] = {}
     n = start
     used_names: set[str] = set()
-    with atomic_open(out, overwrite=overwrite, what="--out") as fh:
+    with atomic_open(out, overwrite=overwrite, what=Field("out")) as fh:
         z = _Zip(fh)
         fields = ["date", "event", "recorded_by", "what_happened", "rests_on", "deadline_rule", "exhaustion"]
         z.add_bytes("chronology.csv", _csv(chronology, fields))

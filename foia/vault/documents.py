@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from foia.errors import FoiaError, NotFound, UsageError
+from foia.naming import Field, Text
 from foia.vault import extract as ex
 
 CHUNK = 1 << 20
@@ -200,7 +201,8 @@ def add(tracker, request, files: Sequence[Path | str], *, received=None, event: 
             if ev_id is not None:
                 owner = conn.execute(select(events.c.request_id).where(events.c.id == int(ev_id))).scalar()
                 if owner != rid:
-                    raise UsageError(f"--event {ev_id}: no such event on request {rid}; see `foia track show {rid}`")
+                    raise UsageError(Text(Field("event"), f" {ev_id}: no such event on request {rid}; see "
+                                          f"`foia track show {rid}`"), field="event")
             for inc in incoming:
                 dup = conn.execute(select(documents.c.id, documents.c.received_on).where(
                     documents.c.request_id == rid, documents.c.sha256 == inc.sha256)).first()
@@ -290,11 +292,11 @@ def _doc_dict(row, *, identity: bool) -> dict:
     d["received_on"] = row.received_on.isoformat() if row.received_on else None
     d["exemptions"] = dict(row.exemptions or {})
     if not identity:
-        d["original_name"] = f"document-{row.id}{_suffix(row.media_type)}" if row.original_name else None
+        d["original_name"] = f"document-{row.id}{media_suffix(row.media_type)}" if row.original_name else None
     return d
 
 
-def _suffix(media: str) -> str:
+def media_suffix(media: str) -> str:
     return {ex.PDF: ".pdf", ex.DOCX: ".docx", ex.TEXT: ".txt", ex.EML: ".eml", ex.HTML: ".html"}.get(media, ".bin")
 
 
@@ -364,7 +366,7 @@ def export(tracker, doc_id, out: Path | str, *, ocr: bool = False, overwrite: bo
         if not d["ocr_sha256"]:
             raise FoiaError(f"document {d['id']} has no OCR'd copy; run `foia docs ocr {d['id']}` first")
         sha = d["ocr_sha256"]
-    with blob_file(tracker.store, sha) as src, atomic_open(out, overwrite=overwrite, what="--out") as fh, \
+    with blob_file(tracker.store, sha) as src, atomic_open(out, overwrite=overwrite, what=Field("out")) as fh, \
             open(src, "rb") as inp:
         shutil.copyfileobj(inp, fh, CHUNK)
     return Path(out)
@@ -416,7 +418,8 @@ def ocr(tracker, doc_id, *, language: str = "eng", by: str | None = None) -> dic
     if cmd is None:
         raise FoiaError(OCR_HINT)
     if not re.fullmatch(r"[a-z]{3}(\+[a-z]{3})*", language):
-        raise UsageError(f"--language: {language!r} is not a Tesseract language code such as eng or eng+spa")
+        raise UsageError(Text(Field("language"), f": {language!r} is not a Tesseract language code such as eng or "
+                              "eng+spa"), field="language")
     with tempfile.TemporaryDirectory(prefix="foia-ocr-") as tmp:
         out = Path(tmp) / "ocr.pdf"
         with blob_file(tracker.store, d["sha256"]) as src:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from foia.errors import FoiaError, NotFound, UsageError
+from foia.naming import Field, Text
 from foia.web.models import ROLES, web_calendar_tokens, web_sessions, web_settings, web_users
 
 MAX_FAILED_LOGINS = 5                       # then the account is locked for LOCKOUT
@@ -74,10 +75,10 @@ def check_name(name: str, *, what: str = "NAME") -> str:
     return name
 
 
-def check_role(role: str, *, what: str = "--role") -> str:
+def check_role(role: str, *, field: str = "role") -> str:
     role = (role or "").strip().lower()
     if role not in ROLES:
-        raise UsageError(f"{what}: {role!r} is not a role; use one of {', '.join(ROLES)}")
+        raise UsageError(Text(Field(field), f": {role!r} is not a role; use one of {', '.join(ROLES)}"), field=field)
     return role
 
 
@@ -87,12 +88,13 @@ def check_password(password: str, *, what: str = "password") -> str:
     return password
 
 
-def check_email(email: str | None, *, what: str = "--email") -> str | None:
+def check_email(email: str | None, *, field: str = "email") -> str | None:
     if email is None or not email.strip():
         return None
     email = email.strip()
     if not _EMAIL.fullmatch(email) or len(email) > 320:
-        raise UsageError(f"{what}: {email!r} is not an email address; give e.g. name@clinic.org")
+        raise UsageError(Text(Field(field), f": {email!r} is not an email address; give e.g. name@clinic.org"),
+                         field=field)
     return email
 
 
@@ -142,7 +144,7 @@ def change_user(store, name: str, *, role: str | None = None, password: str | No
                 email: str | None = None, unlock: bool = False) -> Account:
     """Change an account's role, password or email, or lift its lockout. A new password or role
     ends the account's signed-in sessions (whoever had them signs in again)."""
-    from sqlalchemy import delete, select, update
+    from sqlalchemy import delete, update
 
     values: dict = {}
     if role is not None:
@@ -154,7 +156,8 @@ def change_user(store, name: str, *, role: str | None = None, password: str | No
     if unlock or password is not None:
         values.update(failed_logins=0, locked_until=None)
     if not values:
-        raise UsageError("nothing to change; give --role, --password, --email or --unlock")
+        raise UsageError(Text("nothing to change; give ", Field("role"), ", ", Field("password"), ", ",
+                              Field("email"), " or ", Field("unlock")))
 
     def run(conn):
         row = _user_row(conn, name)
@@ -232,9 +235,9 @@ def authenticate(store, name: str, password: str, *, now: datetime | None = None
         if row is None:
             return wrong
         if row.locked_until and _parse(row.locked_until) > t:
-            return LoginRefused(f"this account is locked after {MAX_FAILED_LOGINS} wrong passwords until "
-                                f"{row.locked_until[:16].replace('T', ' ')} UTC; an admin can lift it "
-                                f"(foia users change {row.name} --unlock)")
+            return LoginRefused(Text(f"this account is locked after {MAX_FAILED_LOGINS} wrong passwords until "
+                                     f"{row.locked_until[:16].replace('T', ' ')} UTC; an admin can lift it "
+                                     f"(foia users change {row.name} ", Field("unlock"), ")"))
         try:
             hasher.verify(row.password_hash, password or "")
         except (VerificationError, InvalidHashError):

@@ -8,11 +8,10 @@ processes can therefore serve one PostgreSQL database behind one proxy.
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from functools import wraps
 
-from flask import Flask, abort, g, redirect, render_template, request, session, url_for
+from flask import Flask, Response, abort, g, redirect, render_template, request, session, url_for
 
 from foia.errors import FoiaError, NotFound
 from foia.web import accounts
@@ -22,34 +21,29 @@ from foia.web import accounts
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 
-# Library refusals name the CLI option they concern ("--on: not a date"). The form field is the
-# option's name with underscores; these few differ.
-_FLAG_FIELDS = {"--tag": "tags", "--untag": "untag", "--file": "files", "--fee-denied": "fee_denied",
-                "--by": None, "--letter": None}
-_FLAG = re.compile(r"^(--[a-z][a-z0-9-]*)\b")
-
 
 def message_of(exc: FoiaError) -> str:
     """A library refusal as the pages show it: its fields named by their command-line options
-    (``foia.commands.FLAGS``), which :func:`field_of` reads back."""
+    (``foia.commands.FLAGS``), as in the CLI and docs; the page puts it beside ``exc.field``."""
     from foia.commands import FLAGS
     from foia.naming import as_flags
 
     return as_flags(exc, FLAGS)
 
 
-def field_of(message: str) -> str | None:
-    """The form field a library refusal is about (``"--on: not a date"`` -> ``"on"``), or None
-    when it names no option (the message then shows at the top of the form)."""
-    m = _FLAG.match(message or "")
-    if not m:
-        if message.startswith("fee kind"):
-            return "fees"
-        return None
-    flag = m.group(1)
-    if flag in _FLAG_FIELDS:
-        return _FLAG_FIELDS[flag]
-    return flag[2:].replace("-", "_")
+MIME = {"txt": "text/plain; charset=utf-8", "md": "text/markdown; charset=utf-8",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "eml": "message/rfc822", "csv": "text/csv; charset=utf-8", "json": "application/json",
+        "ics": "text/calendar; charset=utf-8", "db": "application/vnd.sqlite3"}
+
+
+def download(data: bytes, name: str) -> Response:
+    """``data`` as an attachment named ``name``, typed by its extension."""
+    ext = name.rsplit(".", 1)[-1]
+    resp = Response(data, mimetype=MIME.get(ext, "application/octet-stream"))
+    # The name is built by the library (a slug, a date, a fixed extension): never taken from the request.
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return resp
 
 
 def create_app(db: str | None = None, *, store=None, directory_override: str | None = None,
@@ -60,7 +54,7 @@ def create_app(db: str | None = None, *, store=None, directory_override: str | N
     ``today`` fixes the date (tests, a look at a future day); ``local_name`` is who records
     changes in local mode (default: FOIA_USER, else the login name); ``secure_cookies`` marks
     the cookies Secure (behind a TLS proxy)."""
-    from foia.tracker.service import default_actor
+    from foia.tracker.events import default_actor
     from foia.tracker.store import open_store
 
     if store is None:

@@ -7,6 +7,7 @@ import ipaddress
 from typing import Callable
 
 from foia.errors import FoiaError, UsageError
+from foia.naming import Field, Text
 from foia.web import accounts
 
 
@@ -20,20 +21,22 @@ def is_loopback(host: str) -> bool:
 
 
 def prepare(store, host: str, port: int, *, behind_tls: bool = False) -> tuple[str, list[str]]:
-    """The URL to open and the warnings to print, or a refusal. Local mode (no accounts) serves
-    loopback only and makes a start-up token; any other address needs an admin account, since
-    anyone who can reach it could otherwise read the queue."""
+    """The URL to open and the warnings to print (:class:`foia.naming.Text`, naming fields), or a
+    refusal. Local mode (no accounts) serves loopback only and makes a start-up token; any other
+    address needs an admin account, since anyone who can reach it could otherwise read the queue."""
     if not 0 <= port <= 65535:
-        raise UsageError(f"--port: {port} is not a port; use 1-65535")
+        raise UsageError(Text(Field("port"), f": {port} is not a port; use 1-65535"), field="port")
     warnings = []
     team = accounts.has_accounts(store)
     if not is_loopback(host):
         if not accounts.has_admin(store):
-            raise FoiaError(f"--host {host}: listening beyond this machine needs team mode; create an admin "
-                            "first (foia users add NAME --role admin), or keep --host 127.0.0.1")
+            raise FoiaError(Text(Field("host"), f" {host}: listening beyond this machine needs team mode; create an "
+                                 "admin first (foia users add NAME ", Field("role"), " admin), or keep ", Field("host"),
+                                 " 127.0.0.1"), field="host")
         if not behind_tls:
-            warnings.append(f"--host {host}: passwords and client data cross the network in clear text unless a "
-                            "TLS proxy is in front (see docs/web.md); say --behind-tls when it is")
+            warnings.append(Text(Field("host"), f" {host}: passwords and client data cross the network in clear "
+                                 "text unless a TLS proxy is in front (see docs/web.md); say ", Field("behind_tls"),
+                                 " when it is"))
     shown = f"[{host}]" if ":" in host else host
     base = f"{'https' if behind_tls else 'http'}://{shown}:{port}"
     if team:
@@ -56,7 +59,7 @@ def serve(db: str | None, *, host: str = "127.0.0.1", port: int = 8484, threads:
     url, warnings = prepare(store, host, port, behind_tls=behind_tls)
     app = create_app(store=store, directory_override=directory_override, secure_cookies=behind_tls)
     for w in warnings:
-        announce(f"Warning: {w}")
+        announce(Text("Warning: ", w))
     try:
         server = waitress.create_server(app, host=host, port=port, threads=threads, ident="foia",
                                         # Behind the proxy: trust its X-Forwarded-Proto/For only.
@@ -64,7 +67,8 @@ def serve(db: str | None, *, host: str = "127.0.0.1", port: int = 8484, threads:
                                             "x-forwarded-proto x-forwarded-for x-forwarded-host"}
                                            if behind_tls else {}))
     except OSError as exc:
-        raise FoiaError(f"--port {port}: cannot listen on {host}: {exc.strerror or exc}; choose another --port") from None
+        raise FoiaError(Text(Field("port"), f" {port}: cannot listen on {host}: {exc.strerror or exc}; choose another ",
+                             Field("port")), field="port") from None
     announce(f"foia serves {store.shown()} at {url}")
     announce("(Ctrl-C stops it.)")
     try:

@@ -1,12 +1,11 @@
 """The pages: each parses its form, calls one library function, and renders the answer.
 
 Refusals come from the library (Tracker.add/update, build_letter, import_file...) and are shown
-beside the form field they name (``app.field_of``); nothing here re-checks a rule of its own.
+beside the form input of the field they name (``exc.field``); nothing here re-checks a rule of its own.
 """
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -14,17 +13,17 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, 
                    session, url_for)
 
 from foia.errors import FoiaError, NotFound, UsageError
-from foia.naming import Text
+from foia.naming import Field, Text, as_flags
 from foia.tracker.remind import due_for
 from foia.web import accounts
-from foia.web.app import field_of, message_of, requires, store, tracker
+from foia.web.app import download, message_of, requires, store, tracker
+from foia.web.views_admin import admin
 
 auth = Blueprint("auth", __name__)
 queue = Blueprint("queue", __name__)
 draft = Blueprint("draft", __name__, url_prefix="/draft")
 directory = Blueprint("directory", __name__, url_prefix="/directory")
 calendar = Blueprint("calendar", __name__, url_prefix="/calendar")
-admin = Blueprint("admin", __name__, url_prefix="/admin")
 BLUEPRINTS = (auth, queue, draft, directory, calendar, admin)
 
 PAGE_SIZE = 50
@@ -146,11 +145,11 @@ def queue_page():
     try:
         rows = t.list(**filters, limit=page * PAGE_SIZE + 1, identity=identity, order=order, descending=descending)
     except UsageError as exc:
-        raise UsageError(message_of(exc).replace("--sort", "sort", 1)) from None
+        raise UsageError(as_flags(exc, {"order": "sort"}), field="sort") from None
     more = len(rows) > page * PAGE_SIZE
     rows = rows[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     from foia.tracker.lifecycle import STATUSES
-    from foia.tracker.service import LIST_ORDERS
+    from foia.tracker.queries import LIST_ORDERS
 
     args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
     return render_template("queue.html", rows=rows, page=page, more=more, statuses=STATUSES, chosen=statuses,
@@ -171,7 +170,7 @@ def _request_page(rid, *, errors=None, form=None, status=200, letter=None):
     t = tracker()
     identity = _identity()
     info = t.show(rid, identity=identity)
-    from foia.tracker.derive import APPEAL_TARGETS
+    from foia.tracker.appeals import APPEAL_TARGETS
     from foia.tracker.lifecycle import STATUSES
 
     return render_template("request.html", r=info, identity=identity, errors=errors or {}, form=form or {},
@@ -234,14 +233,14 @@ def document(rid, did):
     return render_template("document.html", d=d, rid=t.get(rid), identity=identity)
 
 
-def _n(value: str, what: str) -> int | None:
+def _n(value: str, field: str) -> int | None:
     value = (value or "").strip()
     if not value:
         return None
     try:
         return int(value)
     except ValueError:
-        raise UsageError(f"{what}: give a whole number >= 0") from None
+        raise UsageError(Text(Field(field), ": give a whole number >= 0"), field=field) from None
 
 
 def _lines(value: str | None) -> list[str]:
@@ -263,7 +262,7 @@ def update(rid):
             extension_notice=f.get("extension_notice") or None, received=f.get("received") or None,
             first_received=f.get("first_received") or None,
             expedite_decision=f.get("expedite_decision") or None,
-            documents=_n(f.get("documents"), "--documents"), pages=_n(f.get("pages"), "--pages"),
+            documents=_n(f.get("documents"), "documents"), pages=_n(f.get("pages"), "pages"),
             files=_lines(f.get("files")),
             assignee=f.get("assignee") if f.get("assignee", "").strip() or f.get("clear_assignee") else None,
             add_tags=_lines(f.get("tags")), remove_tags=_lines(f.get("untag")),
@@ -271,8 +270,7 @@ def update(rid):
     except NotFound:
         raise
     except FoiaError as exc:
-        message = message_of(exc)
-        return _request_page(rid, errors={field_of(message) or "_": message}, form=f, status=400)
+        return _request_page(rid, errors={form_field(exc) or "_": message_of(exc)}, form=f, status=400)
     for line in change.recorded:
         flash(f"Recorded: {line}")
     for w in change.warnings:
@@ -293,7 +291,7 @@ def request_letter(rid):
     if kind not in ("follow-up", "appeal"):
         abort(400)
     if fmt not in FORMATS:
-        raise UsageError(f"--format {fmt!r}: choose one of {', '.join(FORMATS)}")
+        raise UsageError(Text(Field("format"), f" {fmt!r}: choose one of {', '.join(FORMATS)}"), field="format")
     with tempfile.TemporaryDirectory() as tmp:
         try:
             path, _letter, _ = draft_letter(tracker(), rid, kind, out_dir=tmp, fmt=fmt,
@@ -306,22 +304,35 @@ def request_letter(rid):
             raise
         except FoiaError as exc:
             message = message_of(exc)  # the library names fields; the page shows them as the CLI does
-            field = exc.field or field_of(message) or _named_option(message)
+            field = exc.field or next((f for f in _fields_in(exc) if f in _SIGNER), None)
             return _request_page(rid, errors={field if field in _SIGNER else "letter": message}, form=f,
                                  status=400)
         data = Path(path).read_bytes()
-    return _download(data, Path(path).name)
+    return download(data, Path(path).name)
 
 
 _SIGNER = ("requester_name", "requester_email", "requester_address")
 
 
-def _named_option(message: str) -> str | None:
-    """A refusal naming its option inside the sentence ("needs your name: pass --requester-name")."""
-    for name in _SIGNER:
-        if "--" + name.replace("_", "-") in message:
-            return name
-    return None
+# The request page's update form: its inputs (request.html), and those named otherwise than the
+# library's field they fill.
+_UPDATE_FORM = frozenset({"status", "on", "tracking_number", "note", "extension_notice", "estimated_completion",
+                          "received", "first_received", "expedite_decision", "fees", "fee_estimated", "fee_assessed",
+                          "fee_paid", "fee_waived", "fee_denied", "documents", "pages", "files", "appeal_of",
+                          "assignee", "tags", "untag"})
+_UPDATE_INPUTS = {"add_tags": "tags", "remove_tags": "untag"}
+
+
+def form_field(exc: FoiaError) -> str | None:
+    """The input of the request's update form a library refusal is about (``exc.field``), or
+    None when it is about none there (the message then shows at the top of the form)."""
+    name = _UPDATE_INPUTS.get(exc.field, exc.field)
+    return name if name in _UPDATE_FORM else None
+
+
+def _fields_in(exc: FoiaError) -> list[str]:
+    """The fields a refusal names inside its sentence ("needs your name: pass requester_name")."""
+    return [str(p) for p in getattr(exc.message, "parts", ()) if isinstance(p, Field)]
 
 
 @queue.route("/requests/<int:rid>/purge", methods=["POST"])
@@ -332,20 +343,6 @@ def purge(rid):
     tracker().purge(rid, notes=request.form.get("notes") == "1")
     flash(f"Request {rid}: identity data erased.")
     return redirect(url_for("queue.request_page", rid=rid))
-
-
-_MIME = {"txt": "text/plain; charset=utf-8", "md": "text/markdown; charset=utf-8",
-         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-         "eml": "message/rfc822", "csv": "text/csv; charset=utf-8", "json": "application/json",
-         "ics": "text/calendar; charset=utf-8", "db": "application/vnd.sqlite3"}
-
-
-def _download(data: bytes, name: str) -> Response:
-    ext = name.rsplit(".", 1)[-1]
-    resp = Response(data, mimetype=_MIME.get(ext, "application/octet-stream"))
-    # The name is built by the library (a slug, a date, a fixed extension): never taken from the request.
-    resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return resp
 
 
 # -- Draft ----------------------------------------------------------------------------------------
@@ -399,26 +396,26 @@ def letter(kind):
         try:
             office = form.get("to", "").strip()
             if not office:
-                raise UsageError("--to: choose the office to write to")
+                raise UsageError(Text(Field("to"), ": choose the office to write to"), field="to")
             built = build_letter(k.name, directory=t.directory, office=office, profile=load_profile(),
                                  options=_letter_options(k, form), today=t.today())
             if action in FORMATS:
-                return _download(letter_bytes(built, action), f"{default_stem(built)}.{action}")
+                return download(letter_bytes(built, action), f"{default_stem(built)}.{action}")
             if action == "file":
                 rid = file_request(t, letter=built, draft=form.get("filed") != "1",
                                    assignee=form.get("assignee") or None, filed_on=form.get("filed_on") or None)
                 flash(f"Filed in the tracker as request {rid}.")
                 return redirect(url_for("queue.request_page", rid=rid))
             if action != "preview":
-                raise UsageError(f"--format {action!r}: choose one of {', '.join(FORMATS)}")
+                raise UsageError(Text(Field("format"), f" {action!r}: choose one of {', '.join(FORMATS)}"),
+                                 field="format")
         except NotFound as exc:
             errors["to"] = message_of(exc)
         except FoiaError as exc:
             # The library names fields: the form puts the refusal beside its input, in the words
             # of `foia draft` (its options).
             message = exc.message.render(k.option_of) if isinstance(exc.message, Text) else exc.message
-            errors[(exc.field if exc.field in {fl.name for fl in k.all_fields} else None)
-                   or _letter_field(message, k) or "_"] = message
+            errors[_letter_field(exc, k) or "_"] = message
     # Warnings name fields; the page words them as `foia draft` does (its options).
     warnings = [w.render(k.option_of) if isinstance(w, Text) else w for w in (built.warnings if built else ())]
     return render_template("draft.html", kind=k, offices=offices, systems=sorted(t.directory.systems.values(),
@@ -426,18 +423,13 @@ def letter(kind):
                            warnings=warnings), (400 if errors else 200)
 
 
-def _letter_field(message: str, kind) -> str | None:
-    name = field_of(message)
-    if name is None:
-        # build_letter names missing fields by option ("needs --date-of-birth").
-        for f in kind.all_fields:
-            if f.option in message:
-                return f.name
-        return None
-    for f in kind.all_fields:
-        if f.option == "--" + name.replace("_", "-") or f.name == name:
-            return f.name
-    return name
+def _letter_field(exc: FoiaError, kind) -> str | None:
+    """The draft form's input a refusal is about: its field, else the first of the kind's fields
+    its sentence names ("needs date_of_birth"); None when the form has no such input."""
+    inputs = {f.name for f in kind.all_fields} | {"to"}
+    if exc.field in inputs:
+        return exc.field
+    return next((f for f in _fields_in(exc) if f in inputs), None)
 
 
 # -- Directory --------------------------------------------------------------------------------------
@@ -502,201 +494,3 @@ def feed(token):
         export(tracker(), "ics", out)
         data = out.read_bytes()
     return Response(data, mimetype="text/calendar; charset=utf-8")
-
-
-# -- Admin: accounts, export, import, backup ---------------------------------------------------------
-
-
-@admin.route("/", methods=["GET"])
-@requires("admin")
-def home():
-    return _admin_page()
-
-
-@admin.route("/users", methods=["POST"])
-@requires("admin")
-def users():
-    f = request.form
-    action = f.get("action")
-    try:
-        if action == "add":
-            accounts.add_user(store(), f.get("name", ""), role=f.get("role", ""), password=f.get("password", ""),
-                              email=f.get("email") or None)
-            flash(f"Account {f.get('name', '').strip()} added.")
-        elif action == "change":
-            accounts.change_user(store(), f.get("name", ""), role=f.get("role") or None,
-                                 password=f.get("password") or None, unlock=f.get("unlock") == "1")
-            flash(f"Account {f.get('name')} changed.")
-        elif action == "remove":
-            accounts.remove_user(store(), f.get("name", ""))
-            flash(f"Account {f.get('name')} removed.")
-        else:
-            abort(400)
-    except FoiaError as exc:
-        message = message_of(exc)
-        field = {"NAME": "name"}.get(message.split(":")[0], field_of(message) or "password")
-        from foia.web import jobs
-
-        return render_template("admin.html", users=accounts.list_users(store()), errors={field: message},
-                               form=f, jobs=jobs.recent(store())), 400
-    return redirect(url_for("admin.home"))
-
-
-def _admin_page(errors=None, status=200):
-    from foia.web import jobs
-
-    return render_template("admin.html", users=accounts.list_users(store()), errors=errors or {}, form={},
-                           jobs=jobs.recent(store())), status
-
-
-def _request_count() -> int:
-    from sqlalchemy import func, select
-
-    from foia.tracker.models import requests
-
-    with store().read() as conn:
-        return conn.execute(select(func.count()).select_from(requests)).scalar() or 0
-
-
-def _lines_done(total: int):
-    """An export writes a first line (CSV header, JSON head), then one line per request."""
-    return lambda lines, _bytes: min(total, max(0, lines - 1))
-
-
-@admin.route("/export", methods=["POST"])
-@requires("admin")
-def export_():
-    """Start an export; its page shows the progress and then offers the file."""
-    from foia.tracker.export import export, export_format
-    from foia.web import jobs
-
-    fmt = export_format(request.form.get("format", ""))     # refused before it names a file
-    redact, keep_notes = request.form.get("redact") == "1", request.form.get("keep_notes") == "1"
-    t = tracker()
-    name = f"foia-{t.today().isoformat()}.{fmt}"
-    total = None if fmt == "ics" else _request_count()
-
-    def work(folder: Path) -> jobs.Outcome:
-        out = folder / f"foia-export.{fmt}"
-        n = export(t, fmt, out, redact=redact, keep_notes=keep_notes)
-        what = "calendar events" if fmt == "ics" else "requests"
-        return jobs.Outcome(f"Exported {n} {what}.", done=n, path=out, name=name)
-
-    label = f"Export ({fmt.upper()}{', redacted' if redact and fmt != 'ics' else ''})"
-    job = jobs.start(store(), kind="export", label=label, owner=g.account.name,
-                     unit="events" if fmt == "ics" else "requests", total=total, work=work,
-                     progress=None if total is None else _lines_done(total))
-    return redirect(url_for("admin.job", job_id=job), code=303)
-
-
-@admin.route("/import", methods=["POST"])
-@requires("admin")
-def import_():
-    """Start an import (all or nothing); its page shows the rows and then the outcome."""
-    import shutil
-
-    from foia.tracker.bulk import ImportRejected, import_file
-    from foia.web import jobs
-
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _admin_page({"file": "choose a .csv or .json file to import"}, 400)
-    # Only the extension of the uploaded name is used: the file is saved under a name of ours,
-    # in a folder only this user can read (it holds client data) until the job has read it.
-    ext = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
-    shown = upload.filename
-    holder = Path(tempfile.mkdtemp(prefix="foia-upload-"))
-    path = holder / f"import.{ext if ext in ('csv', 'json') else 'unknown'}"
-    try:
-        upload.save(path)
-        os.chmod(path, 0o600)
-    except BaseException:
-        shutil.rmtree(holder, ignore_errors=True)
-        raise
-    t = tracker()
-
-    def work(_folder: Path) -> jobs.Outcome:
-        try:
-            counts = import_file(t, path)
-        except ImportRejected as exc:
-            raise FoiaError(exc.report().replace(str(path), shown)) from None
-        except FoiaError as exc:
-            raise FoiaError(exc.message.replace(str(path), shown)) from None
-        return jobs.Outcome(f"Imported {counts['requests']} requests ({counts['events']} events), all or nothing.",
-                            done=counts["requests"])
-
-    job = jobs.start(store(), kind="import", label=f"Import of {shown[-150:]}", owner=g.account.name,
-                     unit="rows", total=_rows_in(path), work=work,
-                     cleanup=lambda: shutil.rmtree(holder, ignore_errors=True))
-    return redirect(url_for("admin.job", job_id=job), code=303)
-
-
-def _rows_in(path: Path) -> int | None:
-    """The rows the file holds (the job's total), or None when it cannot be read as one (the
-    import then says why)."""
-    import csv
-    import json
-
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-        if path.suffix == ".csv":
-            return max(0, sum(1 for row in csv.reader(text.splitlines()) if any(c.strip() for c in row)) - 1)
-        if path.suffix == ".json":
-            data = json.loads(text)
-            items = data.get("requests") if isinstance(data, dict) else data
-            return len(items) if isinstance(items, list) else None
-    except (OSError, ValueError, csv.Error):
-        return None
-    return None
-
-
-@admin.route("/backup", methods=["POST"])
-@requires("admin")
-def backup():
-    """Start a backup: SQLite's online copy of the database (progress in bytes), or on
-    PostgreSQL a JSON export of everything (progress in requests)."""
-    from foia.tracker.backup import backup as make_backup
-    from foia.web import jobs
-
-    st, t = store(), tracker()
-    sqlite = bool(st.is_sqlite and st.path)
-    ext = "db" if sqlite else "json"
-    name = f"foia-backup-{t.today().isoformat()}.{ext}"
-    if sqlite:
-        # The database's own size (its pages, wherever they are: the file or its WAL), which the
-        # copy will have.
-        with st.read() as conn:
-            total = (conn.exec_driver_sql("PRAGMA page_count").scalar()
-                     * conn.exec_driver_sql("PRAGMA page_size").scalar())
-        progress = lambda _lines, size: min(total, size)  # noqa: E731
-    else:
-        total = _request_count()
-        progress = _lines_done(total)
-
-    def work(folder: Path) -> jobs.Outcome:
-        path, kind = make_backup(t, folder / f"foia-backup.{ext}")
-        size = Path(path).stat().st_size
-        return jobs.Outcome(f"Backup made ({'SQLite database' if kind == 'sqlite' else 'JSON'}, {size:,} bytes).",
-                            done=size if sqlite else None, total=size if sqlite else None, path=Path(path),
-                            name=name)
-
-    job = jobs.start(st, kind="backup", label="Backup", owner=g.account.name, unit="bytes" if sqlite else "requests",
-                     total=total, work=work, progress=progress)
-    return redirect(url_for("admin.job", job_id=job), code=303)
-
-
-@admin.route("/jobs/<job_id>")
-@requires("admin")
-def job(job_id):
-    from foia.web import jobs
-
-    return render_template("job.html", job=jobs.get(store(), job_id))
-
-
-@admin.route("/jobs/<job_id>/download")
-@requires("admin")
-def job_download(job_id):
-    from foia.web import jobs
-
-    name, data = jobs.result(store(), job_id)
-    return _download(data, name)
