@@ -1,0 +1,232 @@
+"""Benchmark: a CSV import into a large SQLite tracker against a raw replay of its own INSERTs.
+
+Run: .venv/bin/python benchmarks/import_replay.py --base DB [--rows 100000] [--rounds 9] [--work DIR]
+
+DB is a built tracker (``benchmarks/tracker.py --reuse DIR`` keeps one: 1,100,000 requests for
+the issue's figure); it is only read. Once, untimed, ``foia.tracker.bulk.import_file`` imports
+--rows CSV rows (``tracker.py``'s ``csv_rows``) into a copy of DB while the driver connection
+records every ``executemany`` INSERT it is given (statement and parameters). Then, for
+--rounds rounds, alternating which side goes first:
+
+(a) the import: ``import_file`` of the same CSV into a fresh copy of DB (read, validate every
+    row, derive deadlines, write in one transaction, commit);
+(b) the replay: stdlib ``sqlite3`` opens another fresh copy with the same PRAGMAs as the
+    tracker's connections (WAL, foreign keys, synchronous=FULL, secure_delete, the import's
+    cache size) and runs exactly the recorded INSERTs with the recorded parameters in one
+    ``BEGIN IMMEDIATE`` transaction, then commits.
+
+Each side runs in its own fresh process (cold caches, as a real ``foia track import``), timed
+from inside after its set-up (process start, imports, the copy of DB) and before its exit.
+Prints each round's times and ratio (a)/(b), then the medians. The replay is the floor: the
+same rows written by the same SQLite with nothing else to do; the ratio is what checking the
+file, deriving deadlines and talking to the database through SQLAlchemy cost on top.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tracker import csv_rows  # noqa: E402
+
+TABLES = ("requests", "events", "request_tags", "tracking_numbers", "deadlines")
+
+
+RECORDED: list[tuple[str, list]] = []
+
+
+class _RecordingCursor(sqlite3.Cursor):
+    """A driver cursor that keeps every executemany INSERT it runs (the capture run only)."""
+
+    def executemany(self, sql, params):
+        if sql.lstrip().upper().startswith("INSERT"):
+            params = list(params)
+            RECORDED.append((sql, params))
+        return super().executemany(sql, params)
+
+
+class _RecordingConnection(sqlite3.Connection):
+    def cursor(self, factory=_RecordingCursor):
+        return super().cursor(factory)
+
+
+def _tracker(db: Path, today: date, *, record: bool):
+    from foia.tracker.service import Tracker
+    from foia.tracker.store import open_store
+
+    store = open_store(f"sqlite:///{db}")
+    if record:
+        from sqlalchemy import event
+
+        store.engine.dispose()
+
+        @event.listens_for(store.engine, "do_connect")
+        def _recording(_dialect, _record, _cargs, cparams):
+            cparams["factory"] = _RecordingConnection
+    return Tracker(store, today=today)
+
+
+def _pragmas(db: Path) -> list[str]:
+    """The PRAGMAs a tracker connection sets (store._sqlite_engine) and the import's cache size
+    (bulk.IMPORT_CACHE_KIB), read back from a real tracker connection so they cannot drift."""
+    from foia.tracker.bulk import IMPORT_CACHE_KIB
+    from foia.tracker.store import open_store
+
+    store = open_store(f"sqlite:///{db}")
+    try:
+        with store.engine.connect() as conn:
+            got = {name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+                   for name in ("busy_timeout", "journal_mode", "foreign_keys", "synchronous", "secure_delete")}
+    finally:
+        store.dispose()
+    return [f"PRAGMA {name}={value}" for name, value in got.items()] + [f"PRAGMA cache_size={IMPORT_CACHE_KIB}"]
+
+
+def side_import(db: Path, csv: Path, today: date, record: Path | None) -> float:
+    from foia.tracker.bulk import import_file
+
+    tracker = _tracker(db, today, record=record is not None)
+    try:
+        t = time.perf_counter()
+        result = import_file(tracker, csv)
+        took = time.perf_counter() - t
+        if record:
+            with open(record, "wb") as fh:
+                pickle.dump({"statements": RECORDED, "result": result, "pragmas": _pragmas(db)}, fh,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        tracker.store.dispose()
+    return took
+
+
+def side_replay(db: Path, record: Path) -> float:
+    with open(record, "rb") as fh:
+        captured = pickle.load(fh)
+    import gc
+
+    gc.disable()            # as the import does: the recorded rows are a million small objects
+    t = time.perf_counter()
+    conn = sqlite3.connect(db, isolation_level=None)
+    for pragma in captured["pragmas"]:
+        conn.execute(pragma).fetchall()
+    conn.execute("BEGIN IMMEDIATE")
+    cursor = conn.cursor()
+    for sql, params in captured["statements"]:
+        cursor.executemany(sql, params)
+    conn.execute("COMMIT")
+    conn.close()
+    return time.perf_counter() - t
+
+
+def _copy(src: Path, dst: Path) -> None:
+    """A fresh copy of the built database, flushed to disk, so the timed side does not share the
+    disk with the copy's write-back."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(dst) + suffix).unlink(missing_ok=True)
+    shutil.copyfile(src, dst)
+    with open(dst, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def _counts(db: Path) -> dict:
+    conn = sqlite3.connect(db)
+    try:
+        return {t: conn.execute(f"SELECT count(*), max(rowid) FROM {t}").fetchone() for t in TABLES}
+    finally:
+        conn.close()
+
+
+def _run(side: str, db: Path, args, *extra: str) -> float:
+    out = subprocess.run([sys.executable, __file__, "--side", side, "--db", str(db), "--today", args.today,
+                          *extra], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["seconds"]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", type=Path, help="a built tracker database (only read)")
+    parser.add_argument("--rows", type=int, default=100_000, help="CSV rows to import")
+    parser.add_argument("--rounds", type=int, default=9, help="rounds of import and replay")
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--today", default=date.today().isoformat(), help="the tracker's today (the base's day)")
+    parser.add_argument("--work", type=Path, help="folder for the copies (default: a temporary one)")
+    parser.add_argument("--side", choices=("import", "replay"), help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--record", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("FOIA_USER", "bench")
+    today = date.fromisoformat(args.today)
+    if args.side == "import":
+        print(json.dumps({"seconds": side_import(args.db, args.csv, today, args.record)}))
+        return 0
+    if args.side == "replay":
+        print(json.dumps({"seconds": side_replay(args.db, args.record)}))
+        return 0
+    if args.base is None or not args.base.is_file():
+        parser.error("--base must name a built tracker database")
+    if args.rows < 1 or args.rounds < 1:
+        parser.error("--rows and --rounds must be at least 1")
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="foia-replay-"))
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("FOIA_CONFIG_DIR", str(work / "config"))   # no user closures.yaml
+    try:
+        with sqlite3.connect(args.base) as conn:
+            made = conn.execute("SELECT count(*) FROM requests").fetchone()[0]
+        csv, record = work / "import.csv", work / "inserts.pickle"
+        csv.write_text(csv_rows(args.rows, today=today, seed=args.seed, start_number=made, recent_share=0.3),
+                       encoding="utf-8")
+        a, b = work / "import.db", work / "replay.db"
+        _copy(args.base, a)
+        _run("import", a, args, "--csv", str(csv), "--record", str(record))
+        with open(record, "rb") as fh:
+            captured = pickle.load(fh)
+        wanted = _counts(a)
+        _copy(args.base, b)
+        _run("replay", b, args, "--record", str(record))
+        if _counts(b) != wanted:
+            raise SystemExit(f"the replay did not write the import's rows: {_counts(b)} != {wanted}")
+        inserts = sum(len(p) for _, p in captured["statements"])
+        print(f"base: {made:,} requests; import: {captured['result']['requests']:,} rows, "
+              f"{captured['result']['events']:,} events; replay: {len(captured['statements'])} executemany, "
+              f"{inserts:,} rows; {'; '.join(captured['pragmas'])}", flush=True)
+
+        ratios, times = [], {"import": [], "replay": []}
+        for n in range(args.rounds):
+            got = {}
+            for side in (("import", "replay") if n % 2 == 0 else ("replay", "import")):
+                db = a if side == "import" else b
+                _copy(args.base, db)
+                extra = ("--csv", str(csv)) if side == "import" else ("--record", str(record))
+                got[side] = _run(side, db, args, *extra)
+                times[side].append(got[side])
+            ratios.append(got["import"] / got["replay"])
+            print(f"round {n + 1}: import {got['import']:.2f} s, replay {got['replay']:.2f} s, "
+                  f"ratio {ratios[-1]:.2f}x", flush=True)
+        print(f"import {args.rows:,} CSV rows into {made:,} requests: median {statistics.median(times['import']):.2f} s;"
+              f" raw sqlite3 replay of its INSERTs: median {statistics.median(times['replay']):.2f} s; "
+              f"ratio: median {statistics.median(ratios):.2f}x over {args.rounds} rounds "
+              f"(best {min(ratios):.2f}x, worst {max(ratios):.2f}x; target <= 1.3x)")
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
