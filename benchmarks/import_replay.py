@@ -17,7 +17,9 @@ records every ``executemany`` INSERT it is given (statement and parameters). The
 
 Each side runs in its own fresh process (cold caches, as a real ``foia track import``), timed
 from inside after its set-up (process start, imports, the copy of DB) and before its exit.
-Prints each round's times and ratio (a)/(b), then the medians. The replay is the floor: the
+Prints each round's times and ratio (a)/(b), then the medians. ``--against DIR`` also runs (a)
+with another checkout's foia (e.g. main's) in the same rounds, into its own fresh copy, for a
+before/after measured side by side; its ratio is to the same replay. The replay is the floor: the
 same rows written by the same SQLite with nothing else to do; the ratio is what checking the
 file, deriving deadlines and talking to the database through SQLAlchemy cost on top.
 """
@@ -150,9 +152,15 @@ def _counts(db: Path) -> dict:
         conn.close()
 
 
-def _run(side: str, db: Path, args, *extra: str) -> float:
-    out = subprocess.run([sys.executable, __file__, "--side", side, "--db", str(db), "--today", args.today,
-                          *extra], check=True, capture_output=True, text=True)
+def _run(side: str, db: Path, args, *extra: str, checkout: Path | None = None) -> float:
+    """One side in a fresh process: this checkout's foia, or ``checkout``'s (its own copy of this
+    script, with its foia first on the path)."""
+    script, env = __file__, None
+    if checkout is not None:
+        script = str(checkout / "benchmarks" / "import_replay.py")
+        env = dict(os.environ, PYTHONPATH=str(checkout))
+    out = subprocess.run([sys.executable, script, "--side", side, "--db", str(db), "--today", args.today,
+                          *extra], check=True, capture_output=True, text=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])["seconds"]
 
 
@@ -164,6 +172,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--today", default=date.today().isoformat(), help="the tracker's today (the base's day)")
     parser.add_argument("--work", type=Path, help="folder for the copies (default: a temporary one)")
+    parser.add_argument("--against", type=Path, metavar="DIR",
+                        help="also time the import with the foia of this checkout, in the same rounds")
     parser.add_argument("--side", choices=("import", "replay"), help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
@@ -181,6 +191,8 @@ def main(argv=None) -> int:
         parser.error("--base must name a built tracker database")
     if args.rows < 1 or args.rounds < 1:
         parser.error("--rows and --rounds must be at least 1")
+    if args.against is not None and not (args.against / "benchmarks" / "import_replay.py").is_file():
+        parser.error(f"--against: {args.against} has no benchmarks/import_replay.py")
 
     work = args.work or Path(tempfile.mkdtemp(prefix="foia-replay-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -206,22 +218,34 @@ def main(argv=None) -> int:
               f"{captured['result']['events']:,} events; replay: {len(captured['statements'])} executemany, "
               f"{inserts:,} rows; {'; '.join(captured['pragmas'])}", flush=True)
 
-        ratios, times = [], {"import": [], "replay": []}
+        sides = ["import", "replay"] + (["against"] if args.against else [])
+        ratios: dict[str, list[float]] = {"import": [], "against": []}
+        times: dict[str, list[float]] = {side: [] for side in sides}
         for n in range(args.rounds):
             got = {}
-            for side in (("import", "replay") if n % 2 == 0 else ("replay", "import")):
-                db = a if side == "import" else b
+            for side in sides[n % len(sides):] + sides[:n % len(sides)]:    # each side goes first in turn
+                db = b if side == "replay" else a
                 _copy(args.base, db)
-                extra = ("--csv", str(csv)) if side == "import" else ("--record", str(record))
-                got[side] = _run(side, db, args, *extra)
+                if side == "replay":
+                    got[side] = _run(side, db, args, "--record", str(record))
+                else:
+                    got[side] = _run("import", db, args, "--csv", str(csv),
+                                     checkout=args.against if side == "against" else None)
                 times[side].append(got[side])
-            ratios.append(got["import"] / got["replay"])
-            print(f"round {n + 1}: import {got['import']:.2f} s, replay {got['replay']:.2f} s, "
-                  f"ratio {ratios[-1]:.2f}x", flush=True)
+            shown = []
+            for side in sides:
+                if side != "replay":
+                    ratios[side].append(got[side] / got["replay"])
+                shown.append(f"{side} {got[side]:.2f} s" + (f" ({ratios[side][-1]:.2f}x)" if side != "replay" else ""))
+            print(f"round {n + 1}: " + ", ".join(shown), flush=True)
         print(f"import {args.rows:,} CSV rows into {made:,} requests: median {statistics.median(times['import']):.2f} s;"
               f" raw sqlite3 replay of its INSERTs: median {statistics.median(times['replay']):.2f} s; "
-              f"ratio: median {statistics.median(ratios):.2f}x over {args.rounds} rounds "
-              f"(best {min(ratios):.2f}x, worst {max(ratios):.2f}x; target <= 1.3x)")
+              f"ratio: median {statistics.median(ratios['import']):.2f}x over {args.rounds} rounds "
+              f"(best {min(ratios['import']):.2f}x, worst {max(ratios['import']):.2f}x; target <= 1.3x)")
+        if args.against:
+            print(f"--against {args.against}: import median {statistics.median(times['against']):.2f} s, ratio to "
+                  f"the same replay: median {statistics.median(ratios['against']):.2f}x "
+                  f"(best {min(ratios['against']):.2f}x, worst {max(ratios['against']):.2f}x)")
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
