@@ -40,7 +40,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# --against runs a side with another checkout's foia: this script is the same, the package is theirs.
+sys.path.insert(0, os.environ.get("FOIA_BENCH_CHECKOUT") or str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tracker import csv_rows  # noqa: E402
@@ -98,14 +99,19 @@ def _pragmas(db: Path) -> list[str]:
     return [f"PRAGMA {name}={value}" for name, value in got.items()] + [f"PRAGMA cache_size={IMPORT_CACHE_KIB}"]
 
 
-def side_import(db: Path, csv: Path, today: date, record: Path | None) -> float:
+def side_import(db: Path, csv: Path, today: date, record: Path | None) -> dict:
+    import resource
+
     from foia.tracker.bulk import import_file
 
     tracker = _tracker(db, today, record=record is not None)
     try:
-        t = time.perf_counter()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t, cpu = time.perf_counter(), time.process_time()
         result = import_file(tracker, csv)
-        took = time.perf_counter() - t
+        took = {"seconds": time.perf_counter() - t, "cpu": time.process_time() - cpu}
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)     # the worker process, once joined
+        took["worker_cpu"] = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
         if record:
             with open(record, "wb") as fh:
                 pickle.dump({"statements": RECORDED, "result": result, "pragmas": _pragmas(db)}, fh,
@@ -115,13 +121,13 @@ def side_import(db: Path, csv: Path, today: date, record: Path | None) -> float:
     return took
 
 
-def side_replay(db: Path, record: Path) -> float:
+def side_replay(db: Path, record: Path) -> dict:
     with open(record, "rb") as fh:
         captured = pickle.load(fh)
     import gc
 
     gc.disable()            # as the import does: the recorded rows are a million small objects
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     conn = sqlite3.connect(db, isolation_level=None)
     for pragma in captured["pragmas"]:
         conn.execute(pragma).fetchall()
@@ -131,7 +137,7 @@ def side_replay(db: Path, record: Path) -> float:
         cursor.executemany(sql, params)
     conn.execute("COMMIT")
     conn.close()
-    return time.perf_counter() - t
+    return {"seconds": time.perf_counter() - t, "cpu": time.process_time() - cpu}
 
 
 def _copy(src: Path, dst: Path) -> None:
@@ -152,16 +158,14 @@ def _counts(db: Path) -> dict:
         conn.close()
 
 
-def _run(side: str, db: Path, args, *extra: str, checkout: Path | None = None) -> float:
-    """One side in a fresh process: this checkout's foia, or ``checkout``'s (its own copy of this
-    script, with its foia first on the path)."""
-    script, env = __file__, None
-    if checkout is not None:
-        script = str(checkout / "benchmarks" / "import_replay.py")
-        env = dict(os.environ, PYTHONPATH=str(checkout))
-    out = subprocess.run([sys.executable, script, "--side", side, "--db", str(db), "--today", args.today,
-                          *extra], check=True, capture_output=True, text=True, env=env)
-    return json.loads(out.stdout.strip().splitlines()[-1])["seconds"]
+def _run(side: str, db: Path, args, *extra: str, checkout: Path | None = None) -> dict:
+    """One side in a fresh process, with this checkout's foia or ``checkout``'s."""
+    env = dict(os.environ, FOIA_BENCH_CHECKOUT=str(checkout)) if checkout is not None else None
+    out = subprocess.run([sys.executable, __file__, "--side", side, "--db", str(db), "--today", args.today,
+                          *extra], capture_output=True, text=True, env=env)
+    if out.returncode:
+        raise SystemExit(f"{side} ({checkout or 'this checkout'}) failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None) -> int:
@@ -182,17 +186,24 @@ def main(argv=None) -> int:
     os.environ.setdefault("FOIA_USER", "bench")
     today = date.fromisoformat(args.today)
     if args.side == "import":
-        print(json.dumps({"seconds": side_import(args.db, args.csv, today, args.record)}))
+        print(json.dumps(side_import(args.db, args.csv, today, args.record)))
         return 0
     if args.side == "replay":
-        print(json.dumps({"seconds": side_replay(args.db, args.record)}))
+        print(json.dumps(side_replay(args.db, args.record)))
         return 0
     if args.base is None or not args.base.is_file():
         parser.error("--base must name a built tracker database")
     if args.rows < 1 or args.rounds < 1:
         parser.error("--rows and --rounds must be at least 1")
-    if args.against is not None and not (args.against / "benchmarks" / "import_replay.py").is_file():
-        parser.error(f"--against: {args.against} has no benchmarks/import_replay.py")
+    if args.against is not None and not (args.against / "foia" / "tracker" / "bulk.py").is_file():
+        parser.error(f"--against: {args.against} is not a foia checkout")
+    import compileall
+
+    # Both sides start from compiled modules, as an installed foia does (a checkout never run
+    # would compile in its first timed import).
+    for checkout in (Path(__file__).resolve().parents[1], args.against):
+        if checkout is not None:
+            compileall.compile_dir(checkout / "foia", quiet=1)
 
     work = args.work or Path(tempfile.mkdtemp(prefix="foia-replay-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -219,33 +230,36 @@ def main(argv=None) -> int:
               f"{inserts:,} rows; {'; '.join(captured['pragmas'])}", flush=True)
 
         sides = ["import", "replay"] + (["against"] if args.against else [])
-        ratios: dict[str, list[float]] = {"import": [], "against": []}
-        times: dict[str, list[float]] = {side: [] for side in sides}
+        got: dict[str, list[dict]] = {side: [] for side in sides}
         for n in range(args.rounds):
-            got = {}
             for side in sides[n % len(sides):] + sides[:n % len(sides)]:    # each side goes first in turn
                 db = b if side == "replay" else a
                 _copy(args.base, db)
                 if side == "replay":
-                    got[side] = _run(side, db, args, "--record", str(record))
+                    got[side].append(_run(side, db, args, "--record", str(record)))
                 else:
-                    got[side] = _run("import", db, args, "--csv", str(csv),
-                                     checkout=args.against if side == "against" else None)
-                times[side].append(got[side])
-            shown = []
-            for side in sides:
-                if side != "replay":
-                    ratios[side].append(got[side] / got["replay"])
-                shown.append(f"{side} {got[side]:.2f} s" + (f" ({ratios[side][-1]:.2f}x)" if side != "replay" else ""))
-            print(f"round {n + 1}: " + ", ".join(shown), flush=True)
-        print(f"import {args.rows:,} CSV rows into {made:,} requests: median {statistics.median(times['import']):.2f} s;"
-              f" raw sqlite3 replay of its INSERTs: median {statistics.median(times['replay']):.2f} s; "
-              f"ratio: median {statistics.median(ratios['import']):.2f}x over {args.rounds} rounds "
-              f"(best {min(ratios['import']):.2f}x, worst {max(ratios['import']):.2f}x; target <= 1.3x)")
-        if args.against:
-            print(f"--against {args.against}: import median {statistics.median(times['against']):.2f} s, ratio to "
-                  f"the same replay: median {statistics.median(ratios['against']):.2f}x "
-                  f"(best {min(ratios['against']):.2f}x, worst {max(ratios['against']):.2f}x)")
+                    got[side].append(_run("import", db, args, "--csv", str(csv),
+                                          checkout=args.against if side == "against" else None))
+            replay = got["replay"][-1]
+            print(f"round {n + 1}: replay {replay['seconds']:.2f} s (CPU {replay['cpu']:.2f} s)" + "".join(
+                f"; {side} {r['seconds']:.2f} s = {r['seconds'] / replay['seconds']:.2f}x (CPU {r['cpu']:.2f} s "
+                f"+ worker {r['worker_cpu']:.2f} s)" for side in sides if side != "replay"
+                for r in [got[side][-1]]), flush=True)
+
+        def ratios(side: str, key: str) -> list[float]:
+            return [r[key] / p[key] for r, p in zip(got[side], got["replay"])]
+
+        replay = statistics.median(r["seconds"] for r in got["replay"])
+        print(f"{args.rows:,} CSV rows into {made:,} requests, {args.rounds} rounds; raw sqlite3 replay of the "
+              f"import's INSERTs: median {replay:.2f} s")
+        for side in sides:
+            if side == "replay":
+                continue
+            wall, cpu = ratios(side, "seconds"), ratios(side, "cpu")
+            name = "import" if side == "import" else f"import with {args.against}"
+            print(f"{name}: median {statistics.median(r['seconds'] for r in got[side]):.2f} s; ratio to the replay: "
+                  f"median {statistics.median(wall):.2f}x (best {min(wall):.2f}x, worst {max(wall):.2f}x; target "
+                  f"<= 1.3x); the importing process's CPU time to the replay's: median {statistics.median(cpu):.2f}x")
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)

@@ -408,18 +408,36 @@ def _json_encoder():
     return lambda v: "".join(make(v, 0)) if isinstance(v, (dict, list)) else plain(v)
 
 
-def _execute(conn, statements: list[tuple[str, list]]) -> None:
+class Same:
+    """A column of :func:`insert_statements` whose every row holds ``value``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __reduce__(self):
+        return Same, (self.value,)
+
+
+def _execute(conn, statements: list[tuple[str, int, list]]) -> None:
+    from itertools import repeat
+
     cursor = conn.connection.cursor()
     try:
-        for sql, params in statements:
-            cursor.executemany(sql, params)
+        for sql, n, columns in statements:
+            # The rows are put together here, a tuple at a time as the driver asks for them.
+            cursor.executemany(sql, zip(*[repeat(c.value, n) if type(c) is Same else c for c in columns]))
     finally:
         cursor.close()
 
 
 def insert_statements(dialect: str, table, rows: list, *, columns: Sequence[str] | None = None,
-                      batch: int = 50_000) -> list[tuple[str, list]]:
-    """``rows`` as (INSERT statement, parameter tuples) pairs for the driver's executemany.
+                      batch: int = 50_000) -> list[tuple[str, int, list]]:
+    """``rows`` as (INSERT statement, number of rows, columns) for the driver's executemany
+    (:func:`_execute` zips the columns into the rows). A column is the sequence of its values, or
+    :class:`Same` holding the one value of every row: an import's events share their recorded_at,
+    actor and data, and the worker process sends each such value once instead of once a row.
 
     ``rows`` are dicts (the columns are the first row's keys) or, with ``columns``, sequences of
     values in that order.
@@ -468,7 +486,7 @@ def insert_statements(dialect: str, table, rows: list, *, columns: Sequence[str]
                 continue
             conv = convs[i]
             if conv == "json" and col.count([]) == len(col):     # systems, vendors... all empty
-                col = ["[]"] * len(col)
+                col = Same("[]")
             elif conv == "json":
                 # Encoded once per object: objects alive for the whole batch have stable ids, and
                 # an import's events share one {"imported": true}.
@@ -477,14 +495,24 @@ def insert_statements(dialect: str, table, rows: list, *, columns: Sequence[str]
                 col = list(map(texts.__getitem__, map(id, col)))
             elif conv is not None:
                 col = list(map(conv, col))
+            if name == "id" and _consecutive(col):
+                col = range(col[0], col[-1] + 1)     # the numbers this import gives, in order
+            elif type(col) is not Same and col.count(col[0]) == len(col) and len(set(map(type, col))) == 1:
+                col = Same(col[0])  # the same value in every row (of one type: 1 == True)
             kept.append(name)
             values.append(col)
         if not kept:        # every value NULL: say so for one column
-            kept, values = names[:1], [cols[0]]
+            kept, values = names[:1], [Same(None)]
         sql = (f"INSERT INTO {table.name} ({', '.join(kept)}) "
                f"VALUES ({', '.join(mark for _ in kept)})")
-        out.append((sql, list(zip(*values))))
+        out.append((sql, len(chunk), values))
     return out
+
+
+def _consecutive(col) -> bool:
+    first = col[0]
+    return (type(first) is int and type(col[-1]) is int and col[-1] - first == len(col) - 1
+            and all(map(operator.eq, col, range(first, first + len(col)))))
 
 
 def _any_taken(conn, column, ids: list[int]) -> bool:

@@ -238,6 +238,14 @@ def _determination(received, rules, calendar, first_received, extension, tolled,
                              extension_notice=extension, tolled=list(tolled), explain=explain)
 
 
+@lru_cache(maxsize=200_000)
+def _determination_sent(received, rules, calendar, first_received, extension, tolled, explain=True):
+    """The determination counted from the sending date (no receipt recorded), its rule saying so:
+    kept with the dates it was computed for, as most imported rows ask for it."""
+    determination = _determination(received, rules, calendar, first_received, extension, tolled, explain)
+    return replace(determination, rule=f"{determination.rule}; {FROM_SENDING}")
+
+
 @lru_cache(maxsize=50_000)
 def _expedite(received, rules, calendar, explain=True):
     from foia.clocks.due import expedite_decision_due
@@ -471,10 +479,8 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     for e, stage in stages:
         if stage == "request" and (closed_on is None or e.occurred_on <= closed_on):
             ext = e
-    determination = _determination(received, rules, cal, first_received,
-                                   ext.occurred_on if ext else None, tolled, explain)
-    if state.from_sending:
-        determination = replace(determination, rule=f"{determination.rule}; {FROM_SENDING}")
+    determination = (_determination_sent if state.from_sending else _determination)(
+        received, rules, cal, first_received, ext.occurred_on if ext else None, tolled, explain)
     out.append(Tracked(determination, AGENCY, closer is None, closed_on, closer.status if closer else None))
     if ext is not None:
         state.extension_notice = ext.occurred_on

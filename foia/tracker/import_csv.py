@@ -11,7 +11,7 @@ import csv
 import io
 from datetime import date
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from foia.errors import BadValue, FoiaError, UsageError
 from foia.tracker import fields as fv
@@ -41,6 +41,16 @@ def _rows(reader, path: Path) -> Iterator[list[str]]:
         n += 1
 
 
+def _all_rows(text: str, path: Path) -> Iterable[list[str]]:
+    """Every row of the file, read by the csv module in one call; a malformed file is read again
+    row by row (:func:`_rows`), as the checks ask for rows, so the header is checked first and
+    the bad row is named."""
+    try:
+        return list(csv.reader(io.StringIO(text)))
+    except csv.Error:
+        return _rows(csv.reader(io.StringIO(text)), path)
+
+
 class CsvSource:
     """A CSV file's header and non-blank rows, read whole (C-speed); ``prepare`` validates a
     slice of the rows, so a large import can validate and write in chunks."""
@@ -68,7 +78,7 @@ class CsvSource:
         if "\n" not in text and "\r" in text:
             # Excel for Mac's "CSV (Macintosh)" ends lines with CR alone.
             text = text.replace("\r", "\n")
-        reader = _rows(csv.reader(io.StringIO(text)), path)
+        reader = iter(_all_rows(text, path))
         try:
             header = next(reader)
         except StopIteration:
@@ -97,7 +107,8 @@ class CsvSource:
         # original text. Only rows with such a cell pay for the look.
         quoted = "'" in text
         for n, cells in enumerate(reader, start=2):
-            if not any(c.strip() for c in cells):     # blank, or only commas (a spreadsheet's empty row)
+            # Blank, or only commas (a spreadsheet's empty row); most rows start with a title.
+            if not (cells and cells[0].strip()) and not any(c.strip() for c in cells):
                 continue
             if quoted and any(c[:1] == "'" for c in cells):
                 cells = [unescape_cell(c) for c in cells]
