@@ -471,6 +471,30 @@ def test_pipelined_import_stores_what_a_one_process_import_stores(new_db_url, tm
     assert dump(b) == dump(a)
 
 
+def test_chunks_go_through_the_pipe_where_there_is_no_memory_file(new_db_url, tmp_path, pipelined, monkeypatch):
+    """The worker hands its chunks over in an anonymous memory file (os.memfd_create); where
+    there is none, through the pipe itself: the same rows either way."""
+    import os
+    import re
+
+    src = tmp_path / "varied.csv"
+    src.write_text(varied_csv(40), encoding="utf-8")
+    memory, pipe = new_db_url(), new_db_url()
+    runner(memory)("import", str(src))
+    with monkeypatch.context() as m:
+        m.delattr(os, "memfd_create", raising=False)
+        runner(pipe)("import", str(src))
+    assert pipelined == [1, 1]
+
+    def comparable(url):
+        text = json.dumps(dump(url), default=str)
+        text = re.sub(r"[0-9a-f]{22}-0000", "made-0000", text)
+        return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z", "now", text)
+
+    assert comparable(pipe) == comparable(memory)
+    assert len(dump(pipe)["requests"]) == 40
+
+
 def test_pipelined_import_reports_bad_rows_of_every_chunk_and_writes_nothing(db_url, tmp_path, pipelined):
     run = runner(db_url)
     run("add", "--title", "Existing", "--office", "ice", "--on", "2025-01-02")
