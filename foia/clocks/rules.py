@@ -90,6 +90,15 @@ class ClockRules:
                     raise FoiaError(f"clock rules: {f.name} must be a whole number of days >= {least}, "
                                     f"not {value!r}")
 
+    def __hash__(self) -> int:
+        # The deadline engine's caches hash an office's rules for every request a bulk import
+        # derives (twice or more each): the fields' hash is computed once.
+        found = self.__dict__.get("_hash")
+        if found is None:
+            found = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", found)
+        return found
+
     def to_dict(self) -> dict:
         return asdict(self)
 
