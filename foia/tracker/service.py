@@ -17,7 +17,6 @@ the reads are in ``queries`` (``Reads``), the recomputing in ``refresh`` and the
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Iterable, Sequence
@@ -93,14 +92,9 @@ class Tracker(Reads, Refresh, Purge):
     def calendar(self):
         """The federal working-day calendar with the directory's and the user's closures."""
         if self._calendar is None:
-            from foia.clocks.calendar import default_calendar, load_closures
-            from foia.paths import config_dir
+            from foia.clocks.calendar import user_calendar
 
-            closures = dict(self.directory.closures)
-            path = config_dir() / "closures.yaml"
-            if os.path.lexists(path):       # a folder or a device there is refused, not skipped
-                closures.update(load_closures(path))
-            self._calendar = default_calendar(closures)
+            self._calendar = user_calendar(self.directory.closures)
         return self._calendar
 
     def rules(self, office: str):
