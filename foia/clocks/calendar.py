@@ -285,20 +285,6 @@ def default_calendar(closures: Mapping[date, str] | None = None) -> WorkingCalen
     return _cached_calendar(tuple(sorted(dict(closures or {}).items())))
 
 
-def user_calendar(closures: Mapping[date, str]) -> WorkingCalendar:
-    """The calendar of a user's tracker: ``closures`` (the directory's) and then those of
-    closures.yaml in the config folder (a folder or a device there is refused, not skipped)."""
-    import os
-
-    from foia.paths import config_dir
-
-    closures = dict(closures)
-    path = config_dir() / "closures.yaml"
-    if os.path.lexists(path):
-        closures.update(load_closures(path))
-    return default_calendar(closures)
-
-
 
 # ---------------------------------------------------------------------------------------------
 # Input: days, extra closures

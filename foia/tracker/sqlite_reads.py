@@ -29,6 +29,7 @@ from collections import namedtuple
 from datetime import date
 from pathlib import Path
 
+from foia.tracker.context import TrackerContext
 from foia.tracker.store import BUSY_TIMEOUT_MS, LATEST, operational_error, resolve_url
 
 TEXT_FILE = Path(__file__).with_name("sqlite_text.py")
@@ -88,31 +89,18 @@ def _complete(statements: dict) -> bool:
     return all(shape in statements for shape in (*SHAPES, SCHEMA_VERSION_SHAPE, RECOMPUTE_SHAPE))
 
 
-class SqliteReader:
+class SqliteReader(TrackerContext):
     """The tracker's reads that `foia track due` makes (``unfinished_recompute``, ``due``), as
-    :class:`foia.tracker.service.Tracker` makes them, on one ``sqlite3`` connection."""
+    :class:`foia.tracker.service.Tracker` makes them, on one ``sqlite3`` connection (today, the
+    directory and the calendar: :class:`foia.tracker.context.TrackerContext`, as the tracker's)."""
 
     def __init__(self, conn: sqlite3.Connection, database: str, statements: dict, *, today: date | None = None,
                  directory_override=None):
+        super().__init__(directory_override=directory_override, today=today)
         self.conn = conn
         self.shown = str(Path(database))       # as the store names its file in messages
         self._statements = statements
         self._rows: dict = {}
-        self._today = today
-        self._override = directory_override
-        self._calendar = None
-
-    def today(self) -> date:
-        return self._today or date.today()
-
-    def calendar(self):
-        """The working-day calendar with the directory's and the user's closures (as the tracker's)."""
-        if self._calendar is None:
-            from foia.clocks.calendar import user_calendar
-            from foia.directory import load_directory
-
-            self._calendar = user_calendar(load_directory(self._override).closures)
-        return self._calendar
 
     def rows(self, shape: tuple, params: dict) -> list:
         """The rows of the statement ``shape`` with ``params`` (extra keys ignored), each with its
