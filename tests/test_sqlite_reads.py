@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from foia.cli import cli
+from foia.errors import FoiaError
 from foia.tracker import sqlite_reads, sqlite_text
 from foia.tracker.store import LATEST
 
@@ -26,17 +27,29 @@ def test_the_stored_text_is_what_the_tracker_statements_compile_to():
 
 
 def test_the_generator_leaves_out_what_it_cannot_convert_and_the_reader_then_steps_aside(monkeypatch, tmp_path):
-    """A type with no sqlite3 conversion (here: every date) leaves its statements out, and with any
-    statement missing no reader is given."""
-    monkeypatch.setattr(sqlite_reads, "_kind", lambda type_, dialect, processor: (_ for _ in ()).throw(
-        ValueError("no conversion")) if type(type_).__name__ == "Date" else None)
-    text = sqlite_reads.generate()
-    assert "# Left out (foia track due then reads through SQLAlchemy):" in text and "('due', False, False)" in text
-    scope: dict = {}
-    exec(compile(text, "sqlite_text", "exec"), scope)
-    assert ("due", False, False) not in scope["STATEMENTS"] and ("recompute_started",) in scope["STATEMENTS"]
+    """A type with no sqlite3 conversion (here: dates, as if one had no rule) leaves its statements
+    out of the generated module, and with any statement missing no reader is given."""
+    import importlib.util
+
+    kind = sqlite_reads._kind
+
+    def no_dates(type_, dialect, processor):
+        if kind(type_, dialect, processor) == "date":
+            raise ValueError("no sqlite3 conversion of Date()")
+        return kind(type_, dialect, processor)
+
+    monkeypatch.setattr(sqlite_reads, "_kind", no_dates)
+    path = tmp_path / "regenerated.py"
+    path.write_text(sqlite_reads.generate(), encoding="utf-8")
+    assert "# Left out (foia track due then reads through SQLAlchemy):\n# ('due', False, False): no sqlite3 " \
+           "conversion of Date()" in path.read_text(encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("regenerated", path)
+    regenerated = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(regenerated)
+    assert ("due", False, False) not in regenerated.STATEMENTS and ("recompute_started",) in regenerated.STATEMENTS
     db = _queue(tmp_path)
-    monkeypatch.setattr(sqlite_text, "STATEMENTS", scope["STATEMENTS"])
+    assert sqlite_reads.open_reader(db) is not None
+    monkeypatch.setattr(sqlite_text, "STATEMENTS", regenerated.STATEMENTS)
     assert sqlite_reads.open_reader(db) is None
 
 
@@ -47,9 +60,9 @@ def run(db, *args, fast: bool | None, monkeypatch, env=None):
     original = sqlite_reads.open_reader
 
     def spy(*a, **k):
-        reader = original(*a, **k) if fast is not False else None
-        used.append(reader)
-        return reader
+        used.append(None)       # (before the call: it may raise)
+        used[-1] = original(*a, **k) if fast is not False else None
+        return used[-1]
 
     monkeypatch.setattr(sqlite_reads, "open_reader", spy)
     result = CliRunner().invoke(cli, ["track", "--db", db, "due", *args], env=env)
@@ -105,8 +118,8 @@ def test_both_paths_print_the_same_for_every_option(tmp_path, monkeypatch):
         assert fast.exit_code == slow.exit_code == 0, (args, fast.output, slow.output)
         assert fast.stdout == slow.stdout and fast.stderr == slow.stderr, args
     quiet = run(db, "--today", "2025-01-03", fast=True, monkeypatch=monkeypatch).stdout
-    assert quiet.splitlines()[-2:] == ["Nothing due.", "6 open requests; next: #1 expedite decision due 2025-01-12 "
-                                       "(ice)."]
+    assert quiet.splitlines()[-2:] == ["Nothing due.",
+                                       "6 open requests; next: #1 expedite decision due 2025-01-12 (ice)."]
 
 
 @pytest.mark.pure
@@ -218,3 +231,26 @@ def test_an_empty_file_is_made_a_tracker_as_before(tmp_path, monkeypatch):
     assert result.exit_code == 0 and result.stdout.endswith("Nothing due.\n")
     assert sqlite_reads.open_reader(f"sqlite:///{path}") is not None
     assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+@pytest.mark.pure
+def test_a_database_kept_busy_is_the_same_one_line_from_either_path(tmp_path, monkeypatch):
+    from foia.tracker import store
+
+    db = _queue(tmp_path)
+    # Wait 0.2 s, not 30, for the lock (the message then says "0 s").
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr(sqlite_reads, "BUSY_TIMEOUT_MS", 200)
+    holder = sqlite3.connect(tmp_path / "q.db", isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")        # another process writing, in exclusive locking mode
+    try:
+        with pytest.raises(FoiaError, match="stayed busy"):    # said at once, not after a second wait
+            sqlite_reads.open_reader(db)
+        fast = run(db, "--today", TODAY, fast=None, monkeypatch=monkeypatch)
+        slow = run(db, "--today", TODAY, fast=False, monkeypatch=monkeypatch)
+    finally:
+        holder.close()
+    assert fast.exit_code == slow.exit_code == 1
+    assert fast.stderr == slow.stderr == (f"Error: the tracker database {tmp_path / 'q.db'} stayed busy for 0 s "
+                                          "(another foia process is writing); try again\n")

@@ -77,9 +77,12 @@ def open_reader(url: str | None = None, *, today: date | None = None, directory_
             reader.close()
             return None
         conn.execute("PRAGMA journal_mode=WAL")     # what the store sets on every connection
-    except sqlite3.Error:       # not a database, damaged, no schema_migrations: the store says which
+    except sqlite3.Error as exc:
         reader.close()
-        return None
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            # The tracker would wait as long and say the same: not twice the wait.
+            raise operational_error(reader.shown, exc) from None
+        return None     # not a database, damaged, no schema_migrations...: the store says which
     return reader
 
 

@@ -85,17 +85,20 @@ def shown_url(url) -> str:
     text = str(url)
     if _PLAIN_SQLITE.fullmatch(text):
         return text     # nothing to hide, nothing make_url would quote: as it renders it
-    if "://" in text:   # else a file path, which make_url refuses
-        try:
-            from sqlalchemy.engine import make_url
+    if "://" not in text:   # a file path, which make_url refuses
+        return _stripped(text)
+    try:
+        from sqlalchemy.engine import make_url
 
-            parsed = make_url(text)
-            if any(k.lower() == "password" for k in parsed.query):
-                parsed = parsed.set(query={k: ("***" if k.lower() == "password" else v)
-                                           for k, v in parsed.query.items()})
-            return parsed.render_as_string(hide_password=True).replace("=%2A%2A%2A", "=***")
-        except Exception:  # noqa: BLE001 - a URL too broken to parse: show neither credentials nor query
-            pass
+        parsed = make_url(text)
+        if any(k.lower() == "password" for k in parsed.query):
+            parsed = parsed.set(query={k: ("***" if k.lower() == "password" else v) for k, v in parsed.query.items()})
+        return parsed.render_as_string(hide_password=True).replace("=%2A%2A%2A", "=***")
+    except Exception:  # noqa: BLE001 - a URL too broken to parse: show neither credentials nor query
+        return _stripped(text)
+
+
+def _stripped(text: str) -> str:
     scheme, sep, rest = text.split("?")[0].rpartition("://")
     return f"{scheme}{sep}{rest.split('@')[-1]}"
 
