@@ -6,799 +6,256 @@ STATEMENTS maps a shape to (SQL text, its constants, {parameter: kind}, ((column
 a kind "date" is ISO text in the database, a date in Python."""
 
 SCHEMA_VERSION = 12
-STATEMENTS = {('due', False, False): ('SELECT anon_1.section, anon_1.total, anon_1.request_id, anon_1."key", '
-                         'anon_1.label, anon_1.start, anon_1.due, anon_1.rule, anon_1.title, anon_1.office, '
-                         'anon_1.status, anon_1.assignee \n'
-                         'FROM (SELECT anon_2.section AS section, anon_2.total AS total, anon_2.request_id '
-                         'AS request_id, anon_2."key" AS "key", anon_2.label AS label, anon_2.start AS '
-                         'start, anon_2.due AS due, anon_2.rule AS rule, anon_2.title AS title, '
-                         'anon_2.office AS office, anon_2.status AS status, anon_2.assignee AS assignee \n'
-                         'FROM (SELECT :param_1 AS section, (SELECT count(*) AS count_1 \n'
-                         'FROM deadlines AS cd \n'
-                         'WHERE cd.open = 1 AND cd."key" IN (:key_1_1) AND cd.due IS NOT NULL AND cd.due < '
-                         ':today) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", '
-                         'deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, '
-                         'deadlines.rule AS rule, requests.title AS title, requests.office AS office, '
-                         'requests.status AS status, requests.assignee AS assignee \n'
-                         'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                         'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_2_1) AND deadlines.due IS '
-                         'NOT NULL AND deadlines.due < :today ORDER BY deadlines.due, deadlines.request_id\n'
-                         ' LIMIT :limit OFFSET :param_2) AS anon_2 UNION ALL SELECT anon_3.section AS '
-                         'section, anon_3.total AS total, anon_3.request_id AS request_id, anon_3."key" AS '
-                         '"key", anon_3.label AS label, anon_3.start AS start, anon_3.due AS due, '
-                         'anon_3.rule AS rule, anon_3.title AS title, anon_3.office AS office, anon_3.status '
-                         'AS status, anon_3.assignee AS assignee \n'
-                         'FROM (SELECT :param_3 AS section, (SELECT count(*) AS count_2 \n'
-                         'FROM deadlines AS cd \n'
-                         'WHERE cd.open = 1 AND cd."key" IN (:key_3_1, :key_3_2, :key_3_3) AND cd.due IS NOT '
-                         'NULL AND cd.due >= :today AND cd.due <= :horizon) AS total, deadlines.request_id '
-                         'AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start '
-                         'AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, '
-                         'requests.office AS office, requests.status AS status, requests.assignee AS '
-                         'assignee \n'
-                         'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                         'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_4_1, :key_4_2, :key_4_3) AND '
-                         'deadlines.due IS NOT NULL AND deadlines.due >= :today AND deadlines.due <= '
-                         ':horizon ORDER BY deadlines.due, deadlines.request_id\n'
-                         ' LIMIT :limit OFFSET :param_4) AS anon_3 UNION ALL SELECT anon_4.section AS '
-                         'section, anon_4.total AS total, anon_4.request_id AS request_id, anon_4."key" AS '
-                         '"key", anon_4.label AS label, anon_4.start AS start, anon_4.due AS due, '
-                         'anon_4.rule AS rule, anon_4.title AS title, anon_4.office AS office, anon_4.status '
-                         'AS status, anon_4.assignee AS assignee \n'
-                         'FROM (SELECT :param_5 AS section, (SELECT count(*) AS count_3 \n'
-                         'FROM deadlines AS cd \n'
-                         'WHERE cd.open = 1 AND cd."key" IN (:key_5_1) AND cd.due IS NOT NULL AND cd.due < '
-                         ':today) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", '
-                         'deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, '
-                         'deadlines.rule AS rule, requests.title AS title, requests.office AS office, '
-                         'requests.status AS status, requests.assignee AS assignee \n'
-                         'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                         'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_6_1) AND deadlines.due IS '
-                         'NOT NULL AND deadlines.due < :today ORDER BY deadlines.due, deadlines.request_id\n'
-                         ' LIMIT :limit OFFSET :param_6) AS anon_4 UNION ALL SELECT anon_5.section AS '
-                         'section, anon_5.total AS total, anon_5.request_id AS request_id, anon_5."key" AS '
-                         '"key", anon_5.label AS label, anon_5.start AS start, anon_5.due AS due, '
-                         'anon_5.rule AS rule, anon_5.title AS title, anon_5.office AS office, anon_5.status '
-                         'AS status, anon_5.assignee AS assignee \n'
-                         'FROM (SELECT :param_7 AS section, (SELECT count(*) AS count_4 \n'
-                         'FROM deadlines AS cd \n'
-                         'WHERE cd.open = 1 AND cd."key" IN (:key_7_1) AND cd.due IS NOT NULL AND cd.due < '
-                         ':today) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", '
-                         'deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, '
-                         'deadlines.rule AS rule, requests.title AS title, requests.office AS office, '
-                         'requests.status AS status, requests.assignee AS assignee \n'
-                         'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                         'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_8_1) AND deadlines.due IS '
-                         'NOT NULL AND deadlines.due < :today ORDER BY deadlines.due, deadlines.request_id\n'
-                         ' LIMIT :limit OFFSET :param_8) AS anon_5 UNION ALL SELECT anon_6.section AS '
-                         'section, anon_6.total AS total, anon_6.request_id AS request_id, anon_6."key" AS '
-                         '"key", anon_6.label AS label, anon_6.start AS start, anon_6.due AS due, '
-                         'anon_6.rule AS rule, anon_6.title AS title, anon_6.office AS office, anon_6.status '
-                         'AS status, anon_6.assignee AS assignee \n'
-                         'FROM (SELECT :param_9 AS section, (SELECT count(*) AS count_5 \n'
-                         'FROM deadlines AS cd \n'
-                         'WHERE cd.open = 1 AND cd."key" IN (:key_9_1) AND cd.due IS NOT NULL AND cd.due >= '
-                         ':today AND cd.due <= :horizon) AS total, deadlines.request_id AS request_id, '
-                         'deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, '
-                         'deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, '
-                         'requests.office AS office, requests.status AS status, requests.assignee AS '
-                         'assignee \n'
-                         'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                         'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_10_1) AND deadlines.due IS '
-                         'NOT NULL AND deadlines.due >= :today AND deadlines.due <= :horizon ORDER BY '
-                         'deadlines.due, deadlines.request_id\n'
-                         ' LIMIT :limit OFFSET :param_10) AS anon_6 UNION ALL SELECT anon_7.section AS '
-                         'section, anon_7.total AS total, anon_7.request_id AS request_id, anon_7."key" AS '
-                         '"key", anon_7.label AS label, anon_7.start AS start, anon_7.due AS due, '
-                         'anon_7.rule AS rule, anon_7.title AS title, anon_7.office AS office, anon_7.status '
-                         'AS status, anon_7.assignee AS assignee \n'
-                         'FROM (SELECT :param_11 AS section, (SELECT count(*) AS count_6 \n'
-                         'FROM deadlines AS cd \n'
-                         'WHERE cd.open = 1 AND cd."key" IN (:key_11_1, :key_11_2) AND cd.due IS NOT NULL '
-                         'AND cd.due < :today) AS total, deadlines.request_id AS request_id, deadlines."key" '
-                         'AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS '
-                         'due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, '
-                         'requests.status AS status, requests.assignee AS assignee \n'
-                         'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                         'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_12_1, :key_12_2) AND '
-                         'deadlines.due IS NOT NULL AND deadlines.due < :today ORDER BY deadlines.due, '
-                         'deadlines.request_id\n'
-                         ' LIMIT :limit OFFSET :param_12) AS anon_7) AS anon_1 ORDER BY anon_1.section, '
-                         'anon_1.due, anon_1.request_id',
-                         {'param_1': 0,
-                          'param_2': 0,
-                          'param_3': 1,
-                          'param_4': 0,
-                          'param_5': 2,
-                          'param_6': 0,
-                          'param_7': 3,
-                          'param_8': 0,
-                          'param_9': 4,
-                          'param_10': 0,
-                          'param_11': 5,
-                          'param_12': 0,
-                          'key_1_1': 'determination',
-                          'key_2_1': 'determination',
-                          'key_3_1': 'appeal',
-                          'key_3_2': 'appeal_fee_waiver',
-                          'key_3_3': 'appeal_expedite',
-                          'key_4_1': 'appeal',
-                          'key_4_2': 'appeal_fee_waiver',
-                          'key_4_3': 'appeal_expedite',
-                          'key_5_1': 'expedite_decision',
-                          'key_6_1': 'expedite_decision',
-                          'key_7_1': 'appeal_decision',
-                          'key_8_1': 'appeal_decision',
-                          'key_9_1': 'clarification_close',
-                          'key_10_1': 'clarification_close',
-                          'key_11_1': 'amendment_acknowledgement',
-                          'key_11_2': 'amendment_review',
-                          'key_12_1': 'amendment_acknowledgement',
-                          'key_12_2': 'amendment_review'},
-                         {'horizon': 'date', 'limit': None, 'today': 'date'},
-                         (('section', None),
-                          ('total', None),
-                          ('request_id', None),
-                          ('key', None),
-                          ('label', None),
-                          ('start', 'date'),
-                          ('due', 'date'),
-                          ('rule', None),
-                          ('title', None),
-                          ('office', None),
-                          ('status', None),
-                          ('assignee', None))),
- ('due', False, True): ('SELECT anon_1.section, anon_1.total, anon_1.request_id, anon_1."key", anon_1.label, '
-                        'anon_1.start, anon_1.due, anon_1.rule, anon_1.title, anon_1.office, anon_1.status, '
-                        'anon_1.assignee \n'
-                        'FROM (SELECT anon_2.section AS section, anon_2.total AS total, anon_2.request_id AS '
-                        'request_id, anon_2."key" AS "key", anon_2.label AS label, anon_2.start AS start, '
-                        'anon_2.due AS due, anon_2.rule AS rule, anon_2.title AS title, anon_2.office AS '
-                        'office, anon_2.status AS status, anon_2.assignee AS assignee \n'
-                        'FROM (SELECT :param_1 AS section, (SELECT count(*) AS count_1 \n'
-                        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
-                        'WHERE cd.open = 1 AND cd."key" IN (:key_1_1) AND cd.due IS NOT NULL AND cd.due < '
-                        ':today AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS '
-                        'request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS '
-                        'start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, '
-                        'requests.office AS office, requests.status AS status, requests.assignee AS '
-                        'assignee \n'
-                        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_2_1) AND deadlines.due IS NOT '
-                        'NULL AND deadlines.due < :today AND lower(requests.assignee) = :assignee ORDER BY '
-                        'deadlines.due, deadlines.request_id\n'
-                        ' LIMIT :limit OFFSET :param_2) AS anon_2 UNION ALL SELECT anon_3.section AS '
-                        'section, anon_3.total AS total, anon_3.request_id AS request_id, anon_3."key" AS '
-                        '"key", anon_3.label AS label, anon_3.start AS start, anon_3.due AS due, anon_3.rule '
-                        'AS rule, anon_3.title AS title, anon_3.office AS office, anon_3.status AS status, '
-                        'anon_3.assignee AS assignee \n'
-                        'FROM (SELECT :param_3 AS section, (SELECT count(*) AS count_2 \n'
-                        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
-                        'WHERE cd.open = 1 AND cd."key" IN (:key_3_1, :key_3_2, :key_3_3) AND cd.due IS NOT '
-                        'NULL AND cd.due >= :today AND cd.due <= :horizon AND lower(cr.assignee) = '
-                        ':assignee) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", '
-                        'deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, '
-                        'deadlines.rule AS rule, requests.title AS title, requests.office AS office, '
-                        'requests.status AS status, requests.assignee AS assignee \n'
-                        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_4_1, :key_4_2, :key_4_3) AND '
-                        'deadlines.due IS NOT NULL AND deadlines.due >= :today AND deadlines.due <= :horizon '
-                        'AND lower(requests.assignee) = :assignee ORDER BY deadlines.due, '
-                        'deadlines.request_id\n'
-                        ' LIMIT :limit OFFSET :param_4) AS anon_3 UNION ALL SELECT anon_4.section AS '
-                        'section, anon_4.total AS total, anon_4.request_id AS request_id, anon_4."key" AS '
-                        '"key", anon_4.label AS label, anon_4.start AS start, anon_4.due AS due, anon_4.rule '
-                        'AS rule, anon_4.title AS title, anon_4.office AS office, anon_4.status AS status, '
-                        'anon_4.assignee AS assignee \n'
-                        'FROM (SELECT :param_5 AS section, (SELECT count(*) AS count_3 \n'
-                        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
-                        'WHERE cd.open = 1 AND cd."key" IN (:key_5_1) AND cd.due IS NOT NULL AND cd.due < '
-                        ':today AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS '
-                        'request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS '
-                        'start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, '
-                        'requests.office AS office, requests.status AS status, requests.assignee AS '
-                        'assignee \n'
-                        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_6_1) AND deadlines.due IS NOT '
-                        'NULL AND deadlines.due < :today AND lower(requests.assignee) = :assignee ORDER BY '
-                        'deadlines.due, deadlines.request_id\n'
-                        ' LIMIT :limit OFFSET :param_6) AS anon_4 UNION ALL SELECT anon_5.section AS '
-                        'section, anon_5.total AS total, anon_5.request_id AS request_id, anon_5."key" AS '
-                        '"key", anon_5.label AS label, anon_5.start AS start, anon_5.due AS due, anon_5.rule '
-                        'AS rule, anon_5.title AS title, anon_5.office AS office, anon_5.status AS status, '
-                        'anon_5.assignee AS assignee \n'
-                        'FROM (SELECT :param_7 AS section, (SELECT count(*) AS count_4 \n'
-                        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
-                        'WHERE cd.open = 1 AND cd."key" IN (:key_7_1) AND cd.due IS NOT NULL AND cd.due < '
-                        ':today AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS '
-                        'request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS '
-                        'start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, '
-                        'requests.office AS office, requests.status AS status, requests.assignee AS '
-                        'assignee \n'
-                        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_8_1) AND deadlines.due IS NOT '
-                        'NULL AND deadlines.due < :today AND lower(requests.assignee) = :assignee ORDER BY '
-                        'deadlines.due, deadlines.request_id\n'
-                        ' LIMIT :limit OFFSET :param_8) AS anon_5 UNION ALL SELECT anon_6.section AS '
-                        'section, anon_6.total AS total, anon_6.request_id AS request_id, anon_6."key" AS '
-                        '"key", anon_6.label AS label, anon_6.start AS start, anon_6.due AS due, anon_6.rule '
-                        'AS rule, anon_6.title AS title, anon_6.office AS office, anon_6.status AS status, '
-                        'anon_6.assignee AS assignee \n'
-                        'FROM (SELECT :param_9 AS section, (SELECT count(*) AS count_5 \n'
-                        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
-                        'WHERE cd.open = 1 AND cd."key" IN (:key_9_1) AND cd.due IS NOT NULL AND cd.due >= '
-                        ':today AND cd.due <= :horizon AND lower(cr.assignee) = :assignee) AS total, '
-                        'deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS '
-                        'label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, '
-                        'requests.title AS title, requests.office AS office, requests.status AS status, '
-                        'requests.assignee AS assignee \n'
-                        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_10_1) AND deadlines.due IS '
-                        'NOT NULL AND deadlines.due >= :today AND deadlines.due <= :horizon AND '
-                        'lower(requests.assignee) = :assignee ORDER BY deadlines.due, deadlines.request_id\n'
-                        ' LIMIT :limit OFFSET :param_10) AS anon_6 UNION ALL SELECT anon_7.section AS '
-                        'section, anon_7.total AS total, anon_7.request_id AS request_id, anon_7."key" AS '
-                        '"key", anon_7.label AS label, anon_7.start AS start, anon_7.due AS due, anon_7.rule '
-                        'AS rule, anon_7.title AS title, anon_7.office AS office, anon_7.status AS status, '
-                        'anon_7.assignee AS assignee \n'
-                        'FROM (SELECT :param_11 AS section, (SELECT count(*) AS count_6 \n'
-                        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
-                        'WHERE cd.open = 1 AND cd."key" IN (:key_11_1, :key_11_2) AND cd.due IS NOT NULL AND '
-                        'cd.due < :today AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id '
-                        'AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start '
-                        'AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, '
-                        'requests.office AS office, requests.status AS status, requests.assignee AS '
-                        'assignee \n'
-                        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_12_1, :key_12_2) AND '
-                        'deadlines.due IS NOT NULL AND deadlines.due < :today AND lower(requests.assignee) = '
-                        ':assignee ORDER BY deadlines.due, deadlines.request_id\n'
-                        ' LIMIT :limit OFFSET :param_12) AS anon_7) AS anon_1 ORDER BY anon_1.section, '
-                        'anon_1.due, anon_1.request_id',
-                        {'param_1': 0,
-                         'param_2': 0,
-                         'param_3': 1,
-                         'param_4': 0,
-                         'param_5': 2,
-                         'param_6': 0,
-                         'param_7': 3,
-                         'param_8': 0,
-                         'param_9': 4,
-                         'param_10': 0,
-                         'param_11': 5,
-                         'param_12': 0,
-                         'key_1_1': 'determination',
-                         'key_2_1': 'determination',
-                         'key_3_1': 'appeal',
-                         'key_3_2': 'appeal_fee_waiver',
-                         'key_3_3': 'appeal_expedite',
-                         'key_4_1': 'appeal',
-                         'key_4_2': 'appeal_fee_waiver',
-                         'key_4_3': 'appeal_expedite',
-                         'key_5_1': 'expedite_decision',
-                         'key_6_1': 'expedite_decision',
-                         'key_7_1': 'appeal_decision',
-                         'key_8_1': 'appeal_decision',
-                         'key_9_1': 'clarification_close',
-                         'key_10_1': 'clarification_close',
-                         'key_11_1': 'amendment_acknowledgement',
-                         'key_11_2': 'amendment_review',
-                         'key_12_1': 'amendment_acknowledgement',
-                         'key_12_2': 'amendment_review'},
-                        {'assignee': None, 'horizon': 'date', 'limit': None, 'today': 'date'},
-                        (('section', None),
-                         ('total', None),
-                         ('request_id', None),
-                         ('key', None),
-                         ('label', None),
-                         ('start', 'date'),
-                         ('due', 'date'),
-                         ('rule', None),
-                         ('title', None),
-                         ('office', None),
-                         ('status', None),
-                         ('assignee', None))),
- ('due', True, False): ('SELECT anon_1.section, anon_1.total, anon_1.request_id, anon_1."key", anon_1.label, '
-                        'anon_1.start, anon_1.due, anon_1.rule, anon_1.title, anon_1.office, anon_1.status, '
-                        'anon_1.assignee \n'
-                        'FROM (SELECT anon_2.section AS section, anon_2.total AS total, anon_2.request_id AS '
-                        'request_id, anon_2."key" AS "key", anon_2.label AS label, anon_2.start AS start, '
-                        'anon_2.due AS due, anon_2.rule AS rule, anon_2.title AS title, anon_2.office AS '
-                        'office, anon_2.status AS status, anon_2.assignee AS assignee \n'
-                        'FROM (SELECT :param_1 AS section, (SELECT count(*) AS count_1 \n'
-                        'FROM deadlines AS cd \n'
-                        'WHERE cd.open = 1 AND cd."key" IN (:key_1_1) AND cd.due IS NOT NULL AND cd.due < '
-                        ':today) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", '
-                        'deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, '
-                        'deadlines.rule AS rule, requests.title AS title, requests.office AS office, '
-                        'requests.status AS status, requests.assignee AS assignee \n'
-                        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_2_1) AND deadlines.due IS NOT '
-                        'NULL AND deadlines.due < :today ORDER BY deadlines.due, deadlines.request_id\n'
-                        ' LIMIT :limit OFFSET :param_2) AS anon_2 UNION ALL SELECT anon_3.section AS '
-                        'section, anon_3.total AS total, anon_3.request_id AS request_id, anon_3."key" AS '
-                        '"key", anon_3.label AS label, anon_3.start AS start, anon_3.due AS due, anon_3.rule '
-                        'AS rule, anon_3.title AS title, anon_3.office AS office, anon_3.status AS status, '
-                        'anon_3.assignee AS assignee \n'
-                        'FROM (SELECT :param_3 AS section, (SELECT count(*) AS count_2 \n'
-                        'FROM deadlines AS cd \n'
-                        'WHERE cd.open = 1 AND cd."key" IN (:key_3_1, :key_3_2, :key_3_3) AND cd.due IS NOT '
-                        'NULL AND cd.due >= :today AND cd.due <= :horizon) AS total, deadlines.request_id AS '
-                        'request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS '
-                        'start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, '
-                        'requests.office AS office, requests.status AS status, requests.assignee AS '
-                        'assignee \n'
-                        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_4_1, :key_4_2, :key_4_3) AND '
-                        'deadlines.due IS NOT NULL AND deadlines.due >= :today AND deadlines.due <= :horizon '
-                        'ORDER BY deadlines.due, deadlines.request_id\n'
-                        ' LIMIT :limit OFFSET :param_4) AS anon_3 UNION ALL SELECT anon_4.section AS '
-                        'section, anon_4.total AS total, anon_4.request_id AS request_id, anon_4."key" AS '
-                        '"key", anon_4.label AS label, anon_4.start AS start, anon_4.due AS due, anon_4.rule '
-                        'AS rule, anon_4.title AS title, anon_4.office AS office, anon_4.status AS status, '
-                        'anon_4.assignee AS assignee \n'
-                        'FROM (SELECT :param_5 AS section, (SELECT count(*) AS count_3 \n'
-                        'FROM deadlines AS cd \n'
-                        'WHERE cd.open = 1 AND cd."key" IN (:key_5_1) AND cd.due IS NOT NULL AND cd.due < '
-                        ':today) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", '
-                        'deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, '
-                        'deadlines.rule AS rule, requests.title AS title, requests.office AS office, '
-                        'requests.status AS status, requests.assignee AS assignee \n'
-                        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_6_1) AND deadlines.due IS NOT '
-                        'NULL AND deadlines.due < :today ORDER BY deadlines.due, deadlines.request_id\n'
-                        ' LIMIT :limit OFFSET :param_6) AS anon_4 UNION ALL SELECT anon_5.section AS '
-                        'section, anon_5.total AS total, anon_5.request_id AS request_id, anon_5."key" AS '
-                        '"key", anon_5.label AS label, anon_5.start AS start, anon_5.due AS due, anon_5.rule '
-                        'AS rule, anon_5.title AS title, anon_5.office AS office, anon_5.status AS status, '
-                        'anon_5.assignee AS assignee \n'
-                        'FROM (SELECT :param_7 AS section, (SELECT count(*) AS count_4 \n'
-                        'FROM deadlines AS cd \n'
-                        'WHERE cd.open = 1 AND cd."key" IN (:key_7_1) AND cd.due IS NOT NULL AND cd.due < '
-                        ':today) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", '
-                        'deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, '
-                        'deadlines.rule AS rule, requests.title AS title, requests.office AS office, '
-                        'requests.status AS status, requests.assignee AS assignee \n'
-                        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_8_1) AND deadlines.due IS NOT '
-                        'NULL AND deadlines.due < :today ORDER BY deadlines.due, deadlines.request_id\n'
-                        ' LIMIT :limit OFFSET :param_8) AS anon_5 UNION ALL SELECT anon_6.section AS '
-                        'section, anon_6.total AS total, anon_6.request_id AS request_id, anon_6."key" AS '
-                        '"key", anon_6.label AS label, anon_6.start AS start, anon_6.due AS due, anon_6.rule '
-                        'AS rule, anon_6.title AS title, anon_6.office AS office, anon_6.status AS status, '
-                        'anon_6.assignee AS assignee \n'
-                        'FROM (SELECT :param_9 AS section, (SELECT count(*) AS count_5 \n'
-                        'FROM deadlines AS cd \n'
-                        'WHERE cd.open = 1 AND cd."key" IN (:key_9_1) AND cd.due IS NOT NULL AND cd.due >= '
-                        ':today AND cd.due <= :horizon) AS total, deadlines.request_id AS request_id, '
-                        'deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, '
-                        'deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, '
-                        'requests.office AS office, requests.status AS status, requests.assignee AS '
-                        'assignee \n'
-                        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_10_1) AND deadlines.due IS '
-                        'NOT NULL AND deadlines.due >= :today AND deadlines.due <= :horizon ORDER BY '
-                        'deadlines.due, deadlines.request_id\n'
-                        ' LIMIT :limit OFFSET :param_10) AS anon_6 UNION ALL SELECT anon_7.section AS '
-                        'section, anon_7.total AS total, anon_7.request_id AS request_id, anon_7."key" AS '
-                        '"key", anon_7.label AS label, anon_7.start AS start, anon_7.due AS due, anon_7.rule '
-                        'AS rule, anon_7.title AS title, anon_7.office AS office, anon_7.status AS status, '
-                        'anon_7.assignee AS assignee \n'
-                        'FROM (SELECT :param_11 AS section, (SELECT count(*) AS count_6 \n'
-                        'FROM deadlines AS cd \n'
-                        'WHERE cd.open = 1 AND cd."key" IN (:key_11_1, :key_11_2) AND cd.due IS NOT NULL AND '
-                        'cd.due < :today) AS total, deadlines.request_id AS request_id, deadlines."key" AS '
-                        '"key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, '
-                        'deadlines.rule AS rule, requests.title AS title, requests.office AS office, '
-                        'requests.status AS status, requests.assignee AS assignee \n'
-                        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_12_1, :key_12_2) AND '
-                        'deadlines.due IS NOT NULL AND deadlines.due < :today ORDER BY deadlines.due, '
-                        'deadlines.request_id\n'
-                        ' LIMIT :limit OFFSET :param_12) AS anon_7 UNION ALL SELECT anon_8.section AS '
-                        'section, anon_8.total AS total, anon_8.request_id AS request_id, anon_8."key" AS '
-                        '"key", anon_8.label AS label, anon_8.start AS start, anon_8.due AS due, anon_8.rule '
-                        'AS rule, anon_8.title AS title, anon_8.office AS office, anon_8.status AS status, '
-                        'anon_8.assignee AS assignee \n'
-                        'FROM (SELECT :param_13 AS section, (SELECT count(*) AS count_7 \n'
-                        'FROM deadlines AS cd \n'
-                        'WHERE cd.open = 1 AND cd."key" IN (:key_13_1, :key_13_2, :key_13_3, :key_13_4) AND '
-                        'cd.due IS NOT NULL AND cd.due >= :lapsed_from AND cd.due <= :lapsed_to) AS total, '
-                        'deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS '
-                        'label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, '
-                        'requests.title AS title, requests.office AS office, requests.status AS status, '
-                        'requests.assignee AS assignee \n'
-                        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_14_1, :key_14_2, :key_14_3, '
-                        ':key_14_4) AND deadlines.due IS NOT NULL AND deadlines.due >= :lapsed_from AND '
-                        'deadlines.due <= :lapsed_to ORDER BY deadlines.due, deadlines.request_id\n'
-                        ' LIMIT :limit OFFSET :param_14) AS anon_8) AS anon_1 ORDER BY anon_1.section, '
-                        'anon_1.due, anon_1.request_id',
-                        {'param_1': 0,
-                         'param_2': 0,
-                         'param_3': 1,
-                         'param_4': 0,
-                         'param_5': 2,
-                         'param_6': 0,
-                         'param_7': 3,
-                         'param_8': 0,
-                         'param_9': 4,
-                         'param_10': 0,
-                         'param_11': 5,
-                         'param_12': 0,
-                         'param_13': 6,
-                         'param_14': 0,
-                         'key_1_1': 'determination',
-                         'key_2_1': 'determination',
-                         'key_3_1': 'appeal',
-                         'key_3_2': 'appeal_fee_waiver',
-                         'key_3_3': 'appeal_expedite',
-                         'key_4_1': 'appeal',
-                         'key_4_2': 'appeal_fee_waiver',
-                         'key_4_3': 'appeal_expedite',
-                         'key_5_1': 'expedite_decision',
-                         'key_6_1': 'expedite_decision',
-                         'key_7_1': 'appeal_decision',
-                         'key_8_1': 'appeal_decision',
-                         'key_9_1': 'clarification_close',
-                         'key_10_1': 'clarification_close',
-                         'key_11_1': 'amendment_acknowledgement',
-                         'key_11_2': 'amendment_review',
-                         'key_12_1': 'amendment_acknowledgement',
-                         'key_12_2': 'amendment_review',
-                         'key_13_1': 'appeal',
-                         'key_13_2': 'appeal_fee_waiver',
-                         'key_13_3': 'appeal_expedite',
-                         'key_13_4': 'clarification_close',
-                         'key_14_1': 'appeal',
-                         'key_14_2': 'appeal_fee_waiver',
-                         'key_14_3': 'appeal_expedite',
-                         'key_14_4': 'clarification_close'},
-                        {'horizon': 'date',
-                         'lapsed_from': 'date',
-                         'lapsed_to': 'date',
-                         'limit': None,
-                         'today': 'date'},
-                        (('section', None),
-                         ('total', None),
-                         ('request_id', None),
-                         ('key', None),
-                         ('label', None),
-                         ('start', 'date'),
-                         ('due', 'date'),
-                         ('rule', None),
-                         ('title', None),
-                         ('office', None),
-                         ('status', None),
-                         ('assignee', None))),
- ('due', True, True): ('SELECT anon_1.section, anon_1.total, anon_1.request_id, anon_1."key", anon_1.label, '
-                       'anon_1.start, anon_1.due, anon_1.rule, anon_1.title, anon_1.office, anon_1.status, '
-                       'anon_1.assignee \n'
-                       'FROM (SELECT anon_2.section AS section, anon_2.total AS total, anon_2.request_id AS '
-                       'request_id, anon_2."key" AS "key", anon_2.label AS label, anon_2.start AS start, '
-                       'anon_2.due AS due, anon_2.rule AS rule, anon_2.title AS title, anon_2.office AS '
-                       'office, anon_2.status AS status, anon_2.assignee AS assignee \n'
-                       'FROM (SELECT :param_1 AS section, (SELECT count(*) AS count_1 \n'
-                       'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
-                       'WHERE cd.open = 1 AND cd."key" IN (:key_1_1) AND cd.due IS NOT NULL AND cd.due < '
-                       ':today AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS '
-                       'request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS '
-                       'start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, '
-                       'requests.office AS office, requests.status AS status, requests.assignee AS '
-                       'assignee \n'
-                       'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                       'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_2_1) AND deadlines.due IS NOT '
-                       'NULL AND deadlines.due < :today AND lower(requests.assignee) = :assignee ORDER BY '
-                       'deadlines.due, deadlines.request_id\n'
-                       ' LIMIT :limit OFFSET :param_2) AS anon_2 UNION ALL SELECT anon_3.section AS section, '
-                       'anon_3.total AS total, anon_3.request_id AS request_id, anon_3."key" AS "key", '
-                       'anon_3.label AS label, anon_3.start AS start, anon_3.due AS due, anon_3.rule AS '
-                       'rule, anon_3.title AS title, anon_3.office AS office, anon_3.status AS status, '
-                       'anon_3.assignee AS assignee \n'
-                       'FROM (SELECT :param_3 AS section, (SELECT count(*) AS count_2 \n'
-                       'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
-                       'WHERE cd.open = 1 AND cd."key" IN (:key_3_1, :key_3_2, :key_3_3) AND cd.due IS NOT '
-                       'NULL AND cd.due >= :today AND cd.due <= :horizon AND lower(cr.assignee) = :assignee) '
-                       'AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", '
-                       'deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, '
-                       'deadlines.rule AS rule, requests.title AS title, requests.office AS office, '
-                       'requests.status AS status, requests.assignee AS assignee \n'
-                       'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                       'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_4_1, :key_4_2, :key_4_3) AND '
-                       'deadlines.due IS NOT NULL AND deadlines.due >= :today AND deadlines.due <= :horizon '
-                       'AND lower(requests.assignee) = :assignee ORDER BY deadlines.due, '
-                       'deadlines.request_id\n'
-                       ' LIMIT :limit OFFSET :param_4) AS anon_3 UNION ALL SELECT anon_4.section AS section, '
-                       'anon_4.total AS total, anon_4.request_id AS request_id, anon_4."key" AS "key", '
-                       'anon_4.label AS label, anon_4.start AS start, anon_4.due AS due, anon_4.rule AS '
-                       'rule, anon_4.title AS title, anon_4.office AS office, anon_4.status AS status, '
-                       'anon_4.assignee AS assignee \n'
-                       'FROM (SELECT :param_5 AS section, (SELECT count(*) AS count_3 \n'
-                       'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
-                       'WHERE cd.open = 1 AND cd."key" IN (:key_5_1) AND cd.due IS NOT NULL AND cd.due < '
-                       ':today AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS '
-                       'request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS '
-                       'start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, '
-                       'requests.office AS office, requests.status AS status, requests.assignee AS '
-                       'assignee \n'
-                       'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                       'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_6_1) AND deadlines.due IS NOT '
-                       'NULL AND deadlines.due < :today AND lower(requests.assignee) = :assignee ORDER BY '
-                       'deadlines.due, deadlines.request_id\n'
-                       ' LIMIT :limit OFFSET :param_6) AS anon_4 UNION ALL SELECT anon_5.section AS section, '
-                       'anon_5.total AS total, anon_5.request_id AS request_id, anon_5."key" AS "key", '
-                       'anon_5.label AS label, anon_5.start AS start, anon_5.due AS due, anon_5.rule AS '
-                       'rule, anon_5.title AS title, anon_5.office AS office, anon_5.status AS status, '
-                       'anon_5.assignee AS assignee \n'
-                       'FROM (SELECT :param_7 AS section, (SELECT count(*) AS count_4 \n'
-                       'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
-                       'WHERE cd.open = 1 AND cd."key" IN (:key_7_1) AND cd.due IS NOT NULL AND cd.due < '
-                       ':today AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS '
-                       'request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS '
-                       'start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, '
-                       'requests.office AS office, requests.status AS status, requests.assignee AS '
-                       'assignee \n'
-                       'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                       'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_8_1) AND deadlines.due IS NOT '
-                       'NULL AND deadlines.due < :today AND lower(requests.assignee) = :assignee ORDER BY '
-                       'deadlines.due, deadlines.request_id\n'
-                       ' LIMIT :limit OFFSET :param_8) AS anon_5 UNION ALL SELECT anon_6.section AS section, '
-                       'anon_6.total AS total, anon_6.request_id AS request_id, anon_6."key" AS "key", '
-                       'anon_6.label AS label, anon_6.start AS start, anon_6.due AS due, anon_6.rule AS '
-                       'rule, anon_6.title AS title, anon_6.office AS office, anon_6.status AS status, '
-                       'anon_6.assignee AS assignee \n'
-                       'FROM (SELECT :param_9 AS section, (SELECT count(*) AS count_5 \n'
-                       'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
-                       'WHERE cd.open = 1 AND cd."key" IN (:key_9_1) AND cd.due IS NOT NULL AND cd.due >= '
-                       ':today AND cd.due <= :horizon AND lower(cr.assignee) = :assignee) AS total, '
-                       'deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS '
-                       'label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, '
-                       'requests.title AS title, requests.office AS office, requests.status AS status, '
-                       'requests.assignee AS assignee \n'
-                       'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                       'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_10_1) AND deadlines.due IS NOT '
-                       'NULL AND deadlines.due >= :today AND deadlines.due <= :horizon AND '
-                       'lower(requests.assignee) = :assignee ORDER BY deadlines.due, deadlines.request_id\n'
-                       ' LIMIT :limit OFFSET :param_10) AS anon_6 UNION ALL SELECT anon_7.section AS '
-                       'section, anon_7.total AS total, anon_7.request_id AS request_id, anon_7."key" AS '
-                       '"key", anon_7.label AS label, anon_7.start AS start, anon_7.due AS due, anon_7.rule '
-                       'AS rule, anon_7.title AS title, anon_7.office AS office, anon_7.status AS status, '
-                       'anon_7.assignee AS assignee \n'
-                       'FROM (SELECT :param_11 AS section, (SELECT count(*) AS count_6 \n'
-                       'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
-                       'WHERE cd.open = 1 AND cd."key" IN (:key_11_1, :key_11_2) AND cd.due IS NOT NULL AND '
-                       'cd.due < :today AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id '
-                       'AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start '
-                       'AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, '
-                       'requests.office AS office, requests.status AS status, requests.assignee AS '
-                       'assignee \n'
-                       'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                       'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_12_1, :key_12_2) AND '
-                       'deadlines.due IS NOT NULL AND deadlines.due < :today AND lower(requests.assignee) = '
-                       ':assignee ORDER BY deadlines.due, deadlines.request_id\n'
-                       ' LIMIT :limit OFFSET :param_12) AS anon_7 UNION ALL SELECT anon_8.section AS '
-                       'section, anon_8.total AS total, anon_8.request_id AS request_id, anon_8."key" AS '
-                       '"key", anon_8.label AS label, anon_8.start AS start, anon_8.due AS due, anon_8.rule '
-                       'AS rule, anon_8.title AS title, anon_8.office AS office, anon_8.status AS status, '
-                       'anon_8.assignee AS assignee \n'
-                       'FROM (SELECT :param_13 AS section, (SELECT count(*) AS count_7 \n'
-                       'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
-                       'WHERE cd.open = 1 AND cd."key" IN (:key_13_1, :key_13_2, :key_13_3, :key_13_4) AND '
-                       'cd.due IS NOT NULL AND cd.due >= :lapsed_from AND cd.due <= :lapsed_to AND '
-                       'lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS request_id, '
-                       'deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, '
-                       'deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, '
-                       'requests.office AS office, requests.status AS status, requests.assignee AS '
-                       'assignee \n'
-                       'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                       'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_14_1, :key_14_2, :key_14_3, '
-                       ':key_14_4) AND deadlines.due IS NOT NULL AND deadlines.due >= :lapsed_from AND '
-                       'deadlines.due <= :lapsed_to AND lower(requests.assignee) = :assignee ORDER BY '
-                       'deadlines.due, deadlines.request_id\n'
-                       ' LIMIT :limit OFFSET :param_14) AS anon_8) AS anon_1 ORDER BY anon_1.section, '
-                       'anon_1.due, anon_1.request_id',
-                       {'param_1': 0,
-                        'param_2': 0,
-                        'param_3': 1,
-                        'param_4': 0,
-                        'param_5': 2,
-                        'param_6': 0,
-                        'param_7': 3,
-                        'param_8': 0,
-                        'param_9': 4,
-                        'param_10': 0,
-                        'param_11': 5,
-                        'param_12': 0,
-                        'param_13': 6,
-                        'param_14': 0,
-                        'key_1_1': 'determination',
-                        'key_2_1': 'determination',
-                        'key_3_1': 'appeal',
-                        'key_3_2': 'appeal_fee_waiver',
-                        'key_3_3': 'appeal_expedite',
-                        'key_4_1': 'appeal',
-                        'key_4_2': 'appeal_fee_waiver',
-                        'key_4_3': 'appeal_expedite',
-                        'key_5_1': 'expedite_decision',
-                        'key_6_1': 'expedite_decision',
-                        'key_7_1': 'appeal_decision',
-                        'key_8_1': 'appeal_decision',
-                        'key_9_1': 'clarification_close',
-                        'key_10_1': 'clarification_close',
-                        'key_11_1': 'amendment_acknowledgement',
-                        'key_11_2': 'amendment_review',
-                        'key_12_1': 'amendment_acknowledgement',
-                        'key_12_2': 'amendment_review',
-                        'key_13_1': 'appeal',
-                        'key_13_2': 'appeal_fee_waiver',
-                        'key_13_3': 'appeal_expedite',
-                        'key_13_4': 'clarification_close',
-                        'key_14_1': 'appeal',
-                        'key_14_2': 'appeal_fee_waiver',
-                        'key_14_3': 'appeal_expedite',
-                        'key_14_4': 'clarification_close'},
-                       {'assignee': None,
-                        'horizon': 'date',
-                        'lapsed_from': 'date',
-                        'lapsed_to': 'date',
-                        'limit': None,
-                        'today': 'date'},
-                       (('section', None),
-                        ('total', None),
-                        ('request_id', None),
-                        ('key', None),
-                        ('label', None),
-                        ('start', 'date'),
-                        ('due', 'date'),
-                        ('rule', None),
-                        ('title', None),
-                        ('office', None),
-                        ('status', None),
-                        ('assignee', None))),
- ('stale', False): ('SELECT anon_1.id, anon_1.title, anon_1.office, anon_1.status, anon_1.assignee, '
-                    'anon_1.last_on, count(*) OVER () AS total \n'
-                    'FROM (SELECT requests.id AS id, requests.title AS title, requests.office AS office, '
-                    'requests.status AS status, requests.assignee AS assignee, requests.status_on AS '
-                    'status_on, (SELECT max(events.occurred_on) AS max_1 \n'
-                    'FROM events \n'
-                    'WHERE events.request_id = requests.id AND (events.type NOT IN (:type_1_1, :type_1_2)) '
-                    'AND (events.type != :type_2 OR events.status = :status_1)) AS last_on \n'
-                    'FROM requests \n'
-                    'WHERE requests.id IN (SELECT requests.id \n'
-                    'FROM requests \n'
-                    'WHERE requests.status IN (:status_2_1, :status_2_2, :status_2_3, :status_2_4, '
-                    ':status_2_5)) AND (requests.status_on IS NULL OR requests.status_on <= :cutoff) AND '
-                    'requests.agency_due IS NULL AND (requests.requester_due_last IS NULL OR '
-                    'requests.requester_due_last < :today)) AS anon_1 \n'
-                    'WHERE anon_1.last_on <= :cutoff ORDER BY anon_1.last_on, anon_1.id\n'
-                    ' LIMIT :limit OFFSET :param_1',
-                    {'type_2': 'created',
-                     'status_1': 'draft',
-                     'param_1': 0,
-                     'type_1_1': 'correction',
-                     'type_1_2': 'purged',
-                     'status_2_1': 'awaiting-clarification',
-                     'status_2_2': 'awaiting-fees',
-                     'status_2_3': 'draft',
-                     'status_2_4': 'in-mediation',
-                     'status_2_5': 'remanded'},
-                    {'cutoff': 'date', 'limit': None, 'today': 'date'},
-                    (('id', None),
-                     ('title', None),
-                     ('office', None),
-                     ('status', None),
-                     ('assignee', None),
-                     ('last_on', 'date'),
-                     ('total', None))),
- ('stale', True): ('SELECT anon_1.id, anon_1.title, anon_1.office, anon_1.status, anon_1.assignee, '
-                   'anon_1.last_on, count(*) OVER () AS total \n'
-                   'FROM (SELECT requests.id AS id, requests.title AS title, requests.office AS office, '
-                   'requests.status AS status, requests.assignee AS assignee, requests.status_on AS '
-                   'status_on, (SELECT max(events.occurred_on) AS max_1 \n'
-                   'FROM events \n'
-                   'WHERE events.request_id = requests.id AND (events.type NOT IN (:type_1_1, :type_1_2)) '
-                   'AND (events.type != :type_2 OR events.status = :status_1)) AS last_on \n'
-                   'FROM requests \n'
-                   'WHERE requests.id IN (SELECT requests.id \n'
-                   'FROM requests \n'
-                   'WHERE requests.status IN (:status_2_1, :status_2_2, :status_2_3, :status_2_4, '
-                   ':status_2_5)) AND (requests.status_on IS NULL OR requests.status_on <= :cutoff) AND '
-                   'requests.agency_due IS NULL AND (requests.requester_due_last IS NULL OR '
-                   'requests.requester_due_last < :today) AND requests.assignee IN (SELECT DISTINCT '
-                   'requests.assignee \n'
-                   'FROM requests \n'
-                   'WHERE lower(requests.assignee) = :assignee)) AS anon_1 \n'
-                   'WHERE anon_1.last_on <= :cutoff ORDER BY anon_1.last_on, anon_1.id\n'
-                   ' LIMIT :limit OFFSET :param_1',
-                   {'type_2': 'created',
-                    'status_1': 'draft',
-                    'param_1': 0,
-                    'type_1_1': 'correction',
-                    'type_1_2': 'purged',
-                    'status_2_1': 'awaiting-clarification',
-                    'status_2_2': 'awaiting-fees',
-                    'status_2_3': 'draft',
-                    'status_2_4': 'in-mediation',
-                    'status_2_5': 'remanded'},
-                   {'assignee': None, 'cutoff': 'date', 'limit': None, 'today': 'date'},
-                   (('id', None),
-                    ('title', None),
-                    ('office', None),
-                    ('status', None),
-                    ('assignee', None),
-                    ('last_on', 'date'),
-                    ('total', None))),
- ('quiet', False): ('SELECT anon_1.open, anon_2.request_id, anon_2.label, anon_2.due, anon_2.office \n'
-                    'FROM (SELECT (SELECT count(*) AS count_1 \n'
-                    'FROM requests AS o \n'
-                    'WHERE (o.status NOT IN (:status_1_1, :status_1_2, :status_1_3, :status_1_4, '
-                    ':status_1_5, :status_1_6, :status_1_7, :status_1_8, :status_1_9))) AS open) AS anon_1 '
-                    'LEFT OUTER JOIN (SELECT deadlines.request_id AS request_id, deadlines.label AS label, '
-                    'deadlines.due AS due, requests.office AS office \n'
-                    'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                    'WHERE deadlines.open = 1 AND deadlines.due >= :today ORDER BY deadlines.due, '
-                    'deadlines.request_id\n'
-                    ' LIMIT :param_1 OFFSET :param_2) AS anon_2 ON 1 = 1',
-                    {'param_1': 1,
-                     'param_2': 0,
-                     'status_1_1': 'appeal-denied',
-                     'status_1_2': 'appeal-granted',
-                     'status_1_3': 'denied',
-                     'status_1_4': 'draft',
-                     'status_1_5': 'fulfilled',
-                     'status_1_6': 'no-records',
-                     'status_1_7': 'partial',
-                     'status_1_8': 'rejected',
-                     'status_1_9': 'withdrawn'},
-                    {'today': 'date'},
-                    (('open', None),
-                     ('request_id', None),
-                     ('label', None),
-                     ('due', 'date'),
-                     ('office', None))),
- ('quiet', True): ('SELECT anon_1.open, anon_2.request_id, anon_2.label, anon_2.due, anon_2.office \n'
-                   'FROM (SELECT (SELECT count(*) AS count_1 \n'
-                   'FROM requests AS o \n'
-                   'WHERE (o.status NOT IN (:status_1_1, :status_1_2, :status_1_3, :status_1_4, :status_1_5, '
-                   ':status_1_6, :status_1_7, :status_1_8, :status_1_9)) AND o.assignee IN (SELECT DISTINCT '
-                   'o.assignee \n'
-                   'FROM requests AS o \n'
-                   'WHERE lower(o.assignee) = :assignee)) AS open) AS anon_1 LEFT OUTER JOIN (SELECT '
-                   'deadlines.request_id AS request_id, deadlines.label AS label, deadlines.due AS due, '
-                   'requests.office AS office \n'
-                   'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
-                   'WHERE deadlines.open = 1 AND deadlines.due >= :today AND deadlines.request_id IN (SELECT '
-                   'requests.id \n'
-                   'FROM requests \n'
-                   'WHERE requests.assignee IN (SELECT DISTINCT requests.assignee \n'
-                   'FROM requests \n'
-                   'WHERE lower(requests.assignee) = :assignee)) ORDER BY deadlines.due, '
-                   'deadlines.request_id\n'
-                   ' LIMIT :param_1 OFFSET :param_2) AS anon_2 ON 1 = 1',
-                   {'param_1': 1,
-                    'param_2': 0,
-                    'status_1_1': 'appeal-denied',
-                    'status_1_2': 'appeal-granted',
-                    'status_1_3': 'denied',
-                    'status_1_4': 'draft',
-                    'status_1_5': 'fulfilled',
-                    'status_1_6': 'no-records',
-                    'status_1_7': 'partial',
-                    'status_1_8': 'rejected',
-                    'status_1_9': 'withdrawn'},
-                   {'assignee': None, 'today': 'date'},
-                   (('open', None),
-                    ('request_id', None),
-                    ('label', None),
-                    ('due', 'date'),
-                    ('office', None))),
- ('schema_version',): ('SELECT max(schema_migrations.version) AS version \nFROM schema_migrations',
-                       {},
-                       {},
-                       (('version', None),)),
- ('recompute_started',): ('SELECT tracker_state.value \n'
-                          'FROM tracker_state \n'
-                          'WHERE tracker_state."key" = :key_1',
-                          {'key_1': 'recompute'},
-                          {},
-                          (('value', None),))}
+STATEMENTS = {
+    ('due', False, False): (
+        'SELECT anon_1.section, anon_1.total, anon_1.request_id, anon_1."key", anon_1.label, anon_1.start, anon_1.due, anon_1.rule, anon_1.title, anon_1.office, anon_1.status, anon_1.assignee \n'
+        'FROM (SELECT anon_2.section AS section, anon_2.total AS total, anon_2.request_id AS request_id, anon_2."key" AS "key", anon_2.label AS label, anon_2.start AS start, anon_2.due AS due, anon_2.rule AS rule, anon_2.title AS title, anon_2.office AS office, anon_2.status AS status, anon_2.assignee AS assignee \n'
+        'FROM (SELECT :param_1 AS section, (SELECT count(*) AS count_1 \n'
+        'FROM deadlines AS cd \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_1_1) AND cd.due IS NOT NULL AND cd.due < :today) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_2_1) AND deadlines.due IS NOT NULL AND deadlines.due < :today ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_2) AS anon_2 UNION ALL SELECT anon_3.section AS section, anon_3.total AS total, anon_3.request_id AS request_id, anon_3."key" AS "key", anon_3.label AS label, anon_3.start AS start, anon_3.due AS due, anon_3.rule AS rule, anon_3.title AS title, anon_3.office AS office, anon_3.status AS status, anon_3.assignee AS assignee \n'
+        'FROM (SELECT :param_3 AS section, (SELECT count(*) AS count_2 \n'
+        'FROM deadlines AS cd \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_3_1, :key_3_2, :key_3_3) AND cd.due IS NOT NULL AND cd.due >= :today AND cd.due <= :horizon) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_4_1, :key_4_2, :key_4_3) AND deadlines.due IS NOT NULL AND deadlines.due >= :today AND deadlines.due <= :horizon ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_4) AS anon_3 UNION ALL SELECT anon_4.section AS section, anon_4.total AS total, anon_4.request_id AS request_id, anon_4."key" AS "key", anon_4.label AS label, anon_4.start AS start, anon_4.due AS due, anon_4.rule AS rule, anon_4.title AS title, anon_4.office AS office, anon_4.status AS status, anon_4.assignee AS assignee \n'
+        'FROM (SELECT :param_5 AS section, (SELECT count(*) AS count_3 \n'
+        'FROM deadlines AS cd \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_5_1) AND cd.due IS NOT NULL AND cd.due < :today) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_6_1) AND deadlines.due IS NOT NULL AND deadlines.due < :today ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_6) AS anon_4 UNION ALL SELECT anon_5.section AS section, anon_5.total AS total, anon_5.request_id AS request_id, anon_5."key" AS "key", anon_5.label AS label, anon_5.start AS start, anon_5.due AS due, anon_5.rule AS rule, anon_5.title AS title, anon_5.office AS office, anon_5.status AS status, anon_5.assignee AS assignee \n'
+        'FROM (SELECT :param_7 AS section, (SELECT count(*) AS count_4 \n'
+        'FROM deadlines AS cd \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_7_1) AND cd.due IS NOT NULL AND cd.due < :today) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_8_1) AND deadlines.due IS NOT NULL AND deadlines.due < :today ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_8) AS anon_5 UNION ALL SELECT anon_6.section AS section, anon_6.total AS total, anon_6.request_id AS request_id, anon_6."key" AS "key", anon_6.label AS label, anon_6.start AS start, anon_6.due AS due, anon_6.rule AS rule, anon_6.title AS title, anon_6.office AS office, anon_6.status AS status, anon_6.assignee AS assignee \n'
+        'FROM (SELECT :param_9 AS section, (SELECT count(*) AS count_5 \n'
+        'FROM deadlines AS cd \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_9_1) AND cd.due IS NOT NULL AND cd.due >= :today AND cd.due <= :horizon) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_10_1) AND deadlines.due IS NOT NULL AND deadlines.due >= :today AND deadlines.due <= :horizon ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_10) AS anon_6 UNION ALL SELECT anon_7.section AS section, anon_7.total AS total, anon_7.request_id AS request_id, anon_7."key" AS "key", anon_7.label AS label, anon_7.start AS start, anon_7.due AS due, anon_7.rule AS rule, anon_7.title AS title, anon_7.office AS office, anon_7.status AS status, anon_7.assignee AS assignee \n'
+        'FROM (SELECT :param_11 AS section, (SELECT count(*) AS count_6 \n'
+        'FROM deadlines AS cd \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_11_1, :key_11_2) AND cd.due IS NOT NULL AND cd.due < :today) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_12_1, :key_12_2) AND deadlines.due IS NOT NULL AND deadlines.due < :today ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_12) AS anon_7) AS anon_1 ORDER BY anon_1.section, anon_1.due, anon_1.request_id',
+        {'param_1': 0, 'param_2': 0, 'param_3': 1, 'param_4': 0, 'param_5': 2, 'param_6': 0, 'param_7': 3, 'param_8': 0, 'param_9': 4, 'param_10': 0, 'param_11': 5, 'param_12': 0, 'key_1_1': 'determination', 'key_2_1': 'determination', 'key_3_1': 'appeal', 'key_3_2': 'appeal_fee_waiver', 'key_3_3': 'appeal_expedite', 'key_4_1': 'appeal', 'key_4_2': 'appeal_fee_waiver', 'key_4_3': 'appeal_expedite', 'key_5_1': 'expedite_decision', 'key_6_1': 'expedite_decision', 'key_7_1': 'appeal_decision', 'key_8_1': 'appeal_decision', 'key_9_1': 'clarification_close', 'key_10_1': 'clarification_close', 'key_11_1': 'amendment_acknowledgement', 'key_11_2': 'amendment_review', 'key_12_1': 'amendment_acknowledgement', 'key_12_2': 'amendment_review'},
+        {'horizon': 'date', 'limit': None, 'today': 'date'},
+        (('section', None), ('total', None), ('request_id', None), ('key', None), ('label', None), ('start', 'date'), ('due', 'date'), ('rule', None), ('title', None), ('office', None), ('status', None), ('assignee', None))),
+    ('due', False, True): (
+        'SELECT anon_1.section, anon_1.total, anon_1.request_id, anon_1."key", anon_1.label, anon_1.start, anon_1.due, anon_1.rule, anon_1.title, anon_1.office, anon_1.status, anon_1.assignee \n'
+        'FROM (SELECT anon_2.section AS section, anon_2.total AS total, anon_2.request_id AS request_id, anon_2."key" AS "key", anon_2.label AS label, anon_2.start AS start, anon_2.due AS due, anon_2.rule AS rule, anon_2.title AS title, anon_2.office AS office, anon_2.status AS status, anon_2.assignee AS assignee \n'
+        'FROM (SELECT :param_1 AS section, (SELECT count(*) AS count_1 \n'
+        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_1_1) AND cd.due IS NOT NULL AND cd.due < :today AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_2_1) AND deadlines.due IS NOT NULL AND deadlines.due < :today AND lower(requests.assignee) = :assignee ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_2) AS anon_2 UNION ALL SELECT anon_3.section AS section, anon_3.total AS total, anon_3.request_id AS request_id, anon_3."key" AS "key", anon_3.label AS label, anon_3.start AS start, anon_3.due AS due, anon_3.rule AS rule, anon_3.title AS title, anon_3.office AS office, anon_3.status AS status, anon_3.assignee AS assignee \n'
+        'FROM (SELECT :param_3 AS section, (SELECT count(*) AS count_2 \n'
+        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_3_1, :key_3_2, :key_3_3) AND cd.due IS NOT NULL AND cd.due >= :today AND cd.due <= :horizon AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_4_1, :key_4_2, :key_4_3) AND deadlines.due IS NOT NULL AND deadlines.due >= :today AND deadlines.due <= :horizon AND lower(requests.assignee) = :assignee ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_4) AS anon_3 UNION ALL SELECT anon_4.section AS section, anon_4.total AS total, anon_4.request_id AS request_id, anon_4."key" AS "key", anon_4.label AS label, anon_4.start AS start, anon_4.due AS due, anon_4.rule AS rule, anon_4.title AS title, anon_4.office AS office, anon_4.status AS status, anon_4.assignee AS assignee \n'
+        'FROM (SELECT :param_5 AS section, (SELECT count(*) AS count_3 \n'
+        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_5_1) AND cd.due IS NOT NULL AND cd.due < :today AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_6_1) AND deadlines.due IS NOT NULL AND deadlines.due < :today AND lower(requests.assignee) = :assignee ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_6) AS anon_4 UNION ALL SELECT anon_5.section AS section, anon_5.total AS total, anon_5.request_id AS request_id, anon_5."key" AS "key", anon_5.label AS label, anon_5.start AS start, anon_5.due AS due, anon_5.rule AS rule, anon_5.title AS title, anon_5.office AS office, anon_5.status AS status, anon_5.assignee AS assignee \n'
+        'FROM (SELECT :param_7 AS section, (SELECT count(*) AS count_4 \n'
+        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_7_1) AND cd.due IS NOT NULL AND cd.due < :today AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_8_1) AND deadlines.due IS NOT NULL AND deadlines.due < :today AND lower(requests.assignee) = :assignee ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_8) AS anon_5 UNION ALL SELECT anon_6.section AS section, anon_6.total AS total, anon_6.request_id AS request_id, anon_6."key" AS "key", anon_6.label AS label, anon_6.start AS start, anon_6.due AS due, anon_6.rule AS rule, anon_6.title AS title, anon_6.office AS office, anon_6.status AS status, anon_6.assignee AS assignee \n'
+        'FROM (SELECT :param_9 AS section, (SELECT count(*) AS count_5 \n'
+        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_9_1) AND cd.due IS NOT NULL AND cd.due >= :today AND cd.due <= :horizon AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_10_1) AND deadlines.due IS NOT NULL AND deadlines.due >= :today AND deadlines.due <= :horizon AND lower(requests.assignee) = :assignee ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_10) AS anon_6 UNION ALL SELECT anon_7.section AS section, anon_7.total AS total, anon_7.request_id AS request_id, anon_7."key" AS "key", anon_7.label AS label, anon_7.start AS start, anon_7.due AS due, anon_7.rule AS rule, anon_7.title AS title, anon_7.office AS office, anon_7.status AS status, anon_7.assignee AS assignee \n'
+        'FROM (SELECT :param_11 AS section, (SELECT count(*) AS count_6 \n'
+        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_11_1, :key_11_2) AND cd.due IS NOT NULL AND cd.due < :today AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_12_1, :key_12_2) AND deadlines.due IS NOT NULL AND deadlines.due < :today AND lower(requests.assignee) = :assignee ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_12) AS anon_7) AS anon_1 ORDER BY anon_1.section, anon_1.due, anon_1.request_id',
+        {'param_1': 0, 'param_2': 0, 'param_3': 1, 'param_4': 0, 'param_5': 2, 'param_6': 0, 'param_7': 3, 'param_8': 0, 'param_9': 4, 'param_10': 0, 'param_11': 5, 'param_12': 0, 'key_1_1': 'determination', 'key_2_1': 'determination', 'key_3_1': 'appeal', 'key_3_2': 'appeal_fee_waiver', 'key_3_3': 'appeal_expedite', 'key_4_1': 'appeal', 'key_4_2': 'appeal_fee_waiver', 'key_4_3': 'appeal_expedite', 'key_5_1': 'expedite_decision', 'key_6_1': 'expedite_decision', 'key_7_1': 'appeal_decision', 'key_8_1': 'appeal_decision', 'key_9_1': 'clarification_close', 'key_10_1': 'clarification_close', 'key_11_1': 'amendment_acknowledgement', 'key_11_2': 'amendment_review', 'key_12_1': 'amendment_acknowledgement', 'key_12_2': 'amendment_review'},
+        {'assignee': None, 'horizon': 'date', 'limit': None, 'today': 'date'},
+        (('section', None), ('total', None), ('request_id', None), ('key', None), ('label', None), ('start', 'date'), ('due', 'date'), ('rule', None), ('title', None), ('office', None), ('status', None), ('assignee', None))),
+    ('due', True, False): (
+        'SELECT anon_1.section, anon_1.total, anon_1.request_id, anon_1."key", anon_1.label, anon_1.start, anon_1.due, anon_1.rule, anon_1.title, anon_1.office, anon_1.status, anon_1.assignee \n'
+        'FROM (SELECT anon_2.section AS section, anon_2.total AS total, anon_2.request_id AS request_id, anon_2."key" AS "key", anon_2.label AS label, anon_2.start AS start, anon_2.due AS due, anon_2.rule AS rule, anon_2.title AS title, anon_2.office AS office, anon_2.status AS status, anon_2.assignee AS assignee \n'
+        'FROM (SELECT :param_1 AS section, (SELECT count(*) AS count_1 \n'
+        'FROM deadlines AS cd \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_1_1) AND cd.due IS NOT NULL AND cd.due < :today) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_2_1) AND deadlines.due IS NOT NULL AND deadlines.due < :today ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_2) AS anon_2 UNION ALL SELECT anon_3.section AS section, anon_3.total AS total, anon_3.request_id AS request_id, anon_3."key" AS "key", anon_3.label AS label, anon_3.start AS start, anon_3.due AS due, anon_3.rule AS rule, anon_3.title AS title, anon_3.office AS office, anon_3.status AS status, anon_3.assignee AS assignee \n'
+        'FROM (SELECT :param_3 AS section, (SELECT count(*) AS count_2 \n'
+        'FROM deadlines AS cd \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_3_1, :key_3_2, :key_3_3) AND cd.due IS NOT NULL AND cd.due >= :today AND cd.due <= :horizon) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_4_1, :key_4_2, :key_4_3) AND deadlines.due IS NOT NULL AND deadlines.due >= :today AND deadlines.due <= :horizon ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_4) AS anon_3 UNION ALL SELECT anon_4.section AS section, anon_4.total AS total, anon_4.request_id AS request_id, anon_4."key" AS "key", anon_4.label AS label, anon_4.start AS start, anon_4.due AS due, anon_4.rule AS rule, anon_4.title AS title, anon_4.office AS office, anon_4.status AS status, anon_4.assignee AS assignee \n'
+        'FROM (SELECT :param_5 AS section, (SELECT count(*) AS count_3 \n'
+        'FROM deadlines AS cd \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_5_1) AND cd.due IS NOT NULL AND cd.due < :today) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_6_1) AND deadlines.due IS NOT NULL AND deadlines.due < :today ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_6) AS anon_4 UNION ALL SELECT anon_5.section AS section, anon_5.total AS total, anon_5.request_id AS request_id, anon_5."key" AS "key", anon_5.label AS label, anon_5.start AS start, anon_5.due AS due, anon_5.rule AS rule, anon_5.title AS title, anon_5.office AS office, anon_5.status AS status, anon_5.assignee AS assignee \n'
+        'FROM (SELECT :param_7 AS section, (SELECT count(*) AS count_4 \n'
+        'FROM deadlines AS cd \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_7_1) AND cd.due IS NOT NULL AND cd.due < :today) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_8_1) AND deadlines.due IS NOT NULL AND deadlines.due < :today ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_8) AS anon_5 UNION ALL SELECT anon_6.section AS section, anon_6.total AS total, anon_6.request_id AS request_id, anon_6."key" AS "key", anon_6.label AS label, anon_6.start AS start, anon_6.due AS due, anon_6.rule AS rule, anon_6.title AS title, anon_6.office AS office, anon_6.status AS status, anon_6.assignee AS assignee \n'
+        'FROM (SELECT :param_9 AS section, (SELECT count(*) AS count_5 \n'
+        'FROM deadlines AS cd \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_9_1) AND cd.due IS NOT NULL AND cd.due >= :today AND cd.due <= :horizon) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_10_1) AND deadlines.due IS NOT NULL AND deadlines.due >= :today AND deadlines.due <= :horizon ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_10) AS anon_6 UNION ALL SELECT anon_7.section AS section, anon_7.total AS total, anon_7.request_id AS request_id, anon_7."key" AS "key", anon_7.label AS label, anon_7.start AS start, anon_7.due AS due, anon_7.rule AS rule, anon_7.title AS title, anon_7.office AS office, anon_7.status AS status, anon_7.assignee AS assignee \n'
+        'FROM (SELECT :param_11 AS section, (SELECT count(*) AS count_6 \n'
+        'FROM deadlines AS cd \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_11_1, :key_11_2) AND cd.due IS NOT NULL AND cd.due < :today) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_12_1, :key_12_2) AND deadlines.due IS NOT NULL AND deadlines.due < :today ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_12) AS anon_7 UNION ALL SELECT anon_8.section AS section, anon_8.total AS total, anon_8.request_id AS request_id, anon_8."key" AS "key", anon_8.label AS label, anon_8.start AS start, anon_8.due AS due, anon_8.rule AS rule, anon_8.title AS title, anon_8.office AS office, anon_8.status AS status, anon_8.assignee AS assignee \n'
+        'FROM (SELECT :param_13 AS section, (SELECT count(*) AS count_7 \n'
+        'FROM deadlines AS cd \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_13_1, :key_13_2, :key_13_3, :key_13_4) AND cd.due IS NOT NULL AND cd.due >= :lapsed_from AND cd.due <= :lapsed_to) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_14_1, :key_14_2, :key_14_3, :key_14_4) AND deadlines.due IS NOT NULL AND deadlines.due >= :lapsed_from AND deadlines.due <= :lapsed_to ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_14) AS anon_8) AS anon_1 ORDER BY anon_1.section, anon_1.due, anon_1.request_id',
+        {'param_1': 0, 'param_2': 0, 'param_3': 1, 'param_4': 0, 'param_5': 2, 'param_6': 0, 'param_7': 3, 'param_8': 0, 'param_9': 4, 'param_10': 0, 'param_11': 5, 'param_12': 0, 'param_13': 6, 'param_14': 0, 'key_1_1': 'determination', 'key_2_1': 'determination', 'key_3_1': 'appeal', 'key_3_2': 'appeal_fee_waiver', 'key_3_3': 'appeal_expedite', 'key_4_1': 'appeal', 'key_4_2': 'appeal_fee_waiver', 'key_4_3': 'appeal_expedite', 'key_5_1': 'expedite_decision', 'key_6_1': 'expedite_decision', 'key_7_1': 'appeal_decision', 'key_8_1': 'appeal_decision', 'key_9_1': 'clarification_close', 'key_10_1': 'clarification_close', 'key_11_1': 'amendment_acknowledgement', 'key_11_2': 'amendment_review', 'key_12_1': 'amendment_acknowledgement', 'key_12_2': 'amendment_review', 'key_13_1': 'appeal', 'key_13_2': 'appeal_fee_waiver', 'key_13_3': 'appeal_expedite', 'key_13_4': 'clarification_close', 'key_14_1': 'appeal', 'key_14_2': 'appeal_fee_waiver', 'key_14_3': 'appeal_expedite', 'key_14_4': 'clarification_close'},
+        {'horizon': 'date', 'lapsed_from': 'date', 'lapsed_to': 'date', 'limit': None, 'today': 'date'},
+        (('section', None), ('total', None), ('request_id', None), ('key', None), ('label', None), ('start', 'date'), ('due', 'date'), ('rule', None), ('title', None), ('office', None), ('status', None), ('assignee', None))),
+    ('due', True, True): (
+        'SELECT anon_1.section, anon_1.total, anon_1.request_id, anon_1."key", anon_1.label, anon_1.start, anon_1.due, anon_1.rule, anon_1.title, anon_1.office, anon_1.status, anon_1.assignee \n'
+        'FROM (SELECT anon_2.section AS section, anon_2.total AS total, anon_2.request_id AS request_id, anon_2."key" AS "key", anon_2.label AS label, anon_2.start AS start, anon_2.due AS due, anon_2.rule AS rule, anon_2.title AS title, anon_2.office AS office, anon_2.status AS status, anon_2.assignee AS assignee \n'
+        'FROM (SELECT :param_1 AS section, (SELECT count(*) AS count_1 \n'
+        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_1_1) AND cd.due IS NOT NULL AND cd.due < :today AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_2_1) AND deadlines.due IS NOT NULL AND deadlines.due < :today AND lower(requests.assignee) = :assignee ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_2) AS anon_2 UNION ALL SELECT anon_3.section AS section, anon_3.total AS total, anon_3.request_id AS request_id, anon_3."key" AS "key", anon_3.label AS label, anon_3.start AS start, anon_3.due AS due, anon_3.rule AS rule, anon_3.title AS title, anon_3.office AS office, anon_3.status AS status, anon_3.assignee AS assignee \n'
+        'FROM (SELECT :param_3 AS section, (SELECT count(*) AS count_2 \n'
+        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_3_1, :key_3_2, :key_3_3) AND cd.due IS NOT NULL AND cd.due >= :today AND cd.due <= :horizon AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_4_1, :key_4_2, :key_4_3) AND deadlines.due IS NOT NULL AND deadlines.due >= :today AND deadlines.due <= :horizon AND lower(requests.assignee) = :assignee ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_4) AS anon_3 UNION ALL SELECT anon_4.section AS section, anon_4.total AS total, anon_4.request_id AS request_id, anon_4."key" AS "key", anon_4.label AS label, anon_4.start AS start, anon_4.due AS due, anon_4.rule AS rule, anon_4.title AS title, anon_4.office AS office, anon_4.status AS status, anon_4.assignee AS assignee \n'
+        'FROM (SELECT :param_5 AS section, (SELECT count(*) AS count_3 \n'
+        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_5_1) AND cd.due IS NOT NULL AND cd.due < :today AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_6_1) AND deadlines.due IS NOT NULL AND deadlines.due < :today AND lower(requests.assignee) = :assignee ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_6) AS anon_4 UNION ALL SELECT anon_5.section AS section, anon_5.total AS total, anon_5.request_id AS request_id, anon_5."key" AS "key", anon_5.label AS label, anon_5.start AS start, anon_5.due AS due, anon_5.rule AS rule, anon_5.title AS title, anon_5.office AS office, anon_5.status AS status, anon_5.assignee AS assignee \n'
+        'FROM (SELECT :param_7 AS section, (SELECT count(*) AS count_4 \n'
+        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_7_1) AND cd.due IS NOT NULL AND cd.due < :today AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_8_1) AND deadlines.due IS NOT NULL AND deadlines.due < :today AND lower(requests.assignee) = :assignee ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_8) AS anon_5 UNION ALL SELECT anon_6.section AS section, anon_6.total AS total, anon_6.request_id AS request_id, anon_6."key" AS "key", anon_6.label AS label, anon_6.start AS start, anon_6.due AS due, anon_6.rule AS rule, anon_6.title AS title, anon_6.office AS office, anon_6.status AS status, anon_6.assignee AS assignee \n'
+        'FROM (SELECT :param_9 AS section, (SELECT count(*) AS count_5 \n'
+        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_9_1) AND cd.due IS NOT NULL AND cd.due >= :today AND cd.due <= :horizon AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_10_1) AND deadlines.due IS NOT NULL AND deadlines.due >= :today AND deadlines.due <= :horizon AND lower(requests.assignee) = :assignee ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_10) AS anon_6 UNION ALL SELECT anon_7.section AS section, anon_7.total AS total, anon_7.request_id AS request_id, anon_7."key" AS "key", anon_7.label AS label, anon_7.start AS start, anon_7.due AS due, anon_7.rule AS rule, anon_7.title AS title, anon_7.office AS office, anon_7.status AS status, anon_7.assignee AS assignee \n'
+        'FROM (SELECT :param_11 AS section, (SELECT count(*) AS count_6 \n'
+        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_11_1, :key_11_2) AND cd.due IS NOT NULL AND cd.due < :today AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_12_1, :key_12_2) AND deadlines.due IS NOT NULL AND deadlines.due < :today AND lower(requests.assignee) = :assignee ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_12) AS anon_7 UNION ALL SELECT anon_8.section AS section, anon_8.total AS total, anon_8.request_id AS request_id, anon_8."key" AS "key", anon_8.label AS label, anon_8.start AS start, anon_8.due AS due, anon_8.rule AS rule, anon_8.title AS title, anon_8.office AS office, anon_8.status AS status, anon_8.assignee AS assignee \n'
+        'FROM (SELECT :param_13 AS section, (SELECT count(*) AS count_7 \n'
+        'FROM deadlines AS cd JOIN requests AS cr ON cr.id = cd.request_id \n'
+        'WHERE cd.open = 1 AND cd."key" IN (:key_13_1, :key_13_2, :key_13_3, :key_13_4) AND cd.due IS NOT NULL AND cd.due >= :lapsed_from AND cd.due <= :lapsed_to AND lower(cr.assignee) = :assignee) AS total, deadlines.request_id AS request_id, deadlines."key" AS "key", deadlines.label AS label, deadlines.start AS start, deadlines.due AS due, deadlines.rule AS rule, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines."key" IN (:key_14_1, :key_14_2, :key_14_3, :key_14_4) AND deadlines.due IS NOT NULL AND deadlines.due >= :lapsed_from AND deadlines.due <= :lapsed_to AND lower(requests.assignee) = :assignee ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :limit OFFSET :param_14) AS anon_8) AS anon_1 ORDER BY anon_1.section, anon_1.due, anon_1.request_id',
+        {'param_1': 0, 'param_2': 0, 'param_3': 1, 'param_4': 0, 'param_5': 2, 'param_6': 0, 'param_7': 3, 'param_8': 0, 'param_9': 4, 'param_10': 0, 'param_11': 5, 'param_12': 0, 'param_13': 6, 'param_14': 0, 'key_1_1': 'determination', 'key_2_1': 'determination', 'key_3_1': 'appeal', 'key_3_2': 'appeal_fee_waiver', 'key_3_3': 'appeal_expedite', 'key_4_1': 'appeal', 'key_4_2': 'appeal_fee_waiver', 'key_4_3': 'appeal_expedite', 'key_5_1': 'expedite_decision', 'key_6_1': 'expedite_decision', 'key_7_1': 'appeal_decision', 'key_8_1': 'appeal_decision', 'key_9_1': 'clarification_close', 'key_10_1': 'clarification_close', 'key_11_1': 'amendment_acknowledgement', 'key_11_2': 'amendment_review', 'key_12_1': 'amendment_acknowledgement', 'key_12_2': 'amendment_review', 'key_13_1': 'appeal', 'key_13_2': 'appeal_fee_waiver', 'key_13_3': 'appeal_expedite', 'key_13_4': 'clarification_close', 'key_14_1': 'appeal', 'key_14_2': 'appeal_fee_waiver', 'key_14_3': 'appeal_expedite', 'key_14_4': 'clarification_close'},
+        {'assignee': None, 'horizon': 'date', 'lapsed_from': 'date', 'lapsed_to': 'date', 'limit': None, 'today': 'date'},
+        (('section', None), ('total', None), ('request_id', None), ('key', None), ('label', None), ('start', 'date'), ('due', 'date'), ('rule', None), ('title', None), ('office', None), ('status', None), ('assignee', None))),
+    ('stale', False): (
+        'SELECT anon_1.id, anon_1.title, anon_1.office, anon_1.status, anon_1.assignee, anon_1.last_on, count(*) OVER () AS total \n'
+        'FROM (SELECT requests.id AS id, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee, requests.status_on AS status_on, (SELECT max(events.occurred_on) AS max_1 \n'
+        'FROM events \n'
+        'WHERE events.request_id = requests.id AND (events.type NOT IN (:type_1_1, :type_1_2)) AND (events.type != :type_2 OR events.status = :status_1)) AS last_on \n'
+        'FROM requests \n'
+        'WHERE requests.id IN (SELECT requests.id \n'
+        'FROM requests \n'
+        'WHERE requests.status IN (:status_2_1, :status_2_2, :status_2_3, :status_2_4, :status_2_5)) AND (requests.status_on IS NULL OR requests.status_on <= :cutoff) AND requests.agency_due IS NULL AND (requests.requester_due_last IS NULL OR requests.requester_due_last < :today)) AS anon_1 \n'
+        'WHERE anon_1.last_on <= :cutoff ORDER BY anon_1.last_on, anon_1.id\n'
+        ' LIMIT :limit OFFSET :param_1',
+        {'type_2': 'created', 'status_1': 'draft', 'param_1': 0, 'type_1_1': 'correction', 'type_1_2': 'purged', 'status_2_1': 'awaiting-clarification', 'status_2_2': 'awaiting-fees', 'status_2_3': 'draft', 'status_2_4': 'in-mediation', 'status_2_5': 'remanded'},
+        {'cutoff': 'date', 'limit': None, 'today': 'date'},
+        (('id', None), ('title', None), ('office', None), ('status', None), ('assignee', None), ('last_on', 'date'), ('total', None))),
+    ('stale', True): (
+        'SELECT anon_1.id, anon_1.title, anon_1.office, anon_1.status, anon_1.assignee, anon_1.last_on, count(*) OVER () AS total \n'
+        'FROM (SELECT requests.id AS id, requests.title AS title, requests.office AS office, requests.status AS status, requests.assignee AS assignee, requests.status_on AS status_on, (SELECT max(events.occurred_on) AS max_1 \n'
+        'FROM events \n'
+        'WHERE events.request_id = requests.id AND (events.type NOT IN (:type_1_1, :type_1_2)) AND (events.type != :type_2 OR events.status = :status_1)) AS last_on \n'
+        'FROM requests \n'
+        'WHERE requests.id IN (SELECT requests.id \n'
+        'FROM requests \n'
+        'WHERE requests.status IN (:status_2_1, :status_2_2, :status_2_3, :status_2_4, :status_2_5)) AND (requests.status_on IS NULL OR requests.status_on <= :cutoff) AND requests.agency_due IS NULL AND (requests.requester_due_last IS NULL OR requests.requester_due_last < :today) AND requests.assignee IN (SELECT DISTINCT requests.assignee \n'
+        'FROM requests \n'
+        'WHERE lower(requests.assignee) = :assignee)) AS anon_1 \n'
+        'WHERE anon_1.last_on <= :cutoff ORDER BY anon_1.last_on, anon_1.id\n'
+        ' LIMIT :limit OFFSET :param_1',
+        {'type_2': 'created', 'status_1': 'draft', 'param_1': 0, 'type_1_1': 'correction', 'type_1_2': 'purged', 'status_2_1': 'awaiting-clarification', 'status_2_2': 'awaiting-fees', 'status_2_3': 'draft', 'status_2_4': 'in-mediation', 'status_2_5': 'remanded'},
+        {'assignee': None, 'cutoff': 'date', 'limit': None, 'today': 'date'},
+        (('id', None), ('title', None), ('office', None), ('status', None), ('assignee', None), ('last_on', 'date'), ('total', None))),
+    ('quiet', False): (
+        'SELECT anon_1.open, anon_2.request_id, anon_2.label, anon_2.due, anon_2.office \n'
+        'FROM (SELECT (SELECT count(*) AS count_1 \n'
+        'FROM requests AS o \n'
+        'WHERE (o.status NOT IN (:status_1_1, :status_1_2, :status_1_3, :status_1_4, :status_1_5, :status_1_6, :status_1_7, :status_1_8, :status_1_9))) AS open) AS anon_1 LEFT OUTER JOIN (SELECT deadlines.request_id AS request_id, deadlines.label AS label, deadlines.due AS due, requests.office AS office \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines.due >= :today ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :param_1 OFFSET :param_2) AS anon_2 ON 1 = 1',
+        {'param_1': 1, 'param_2': 0, 'status_1_1': 'appeal-denied', 'status_1_2': 'appeal-granted', 'status_1_3': 'denied', 'status_1_4': 'draft', 'status_1_5': 'fulfilled', 'status_1_6': 'no-records', 'status_1_7': 'partial', 'status_1_8': 'rejected', 'status_1_9': 'withdrawn'},
+        {'today': 'date'},
+        (('open', None), ('request_id', None), ('label', None), ('due', 'date'), ('office', None))),
+    ('quiet', True): (
+        'SELECT anon_1.open, anon_2.request_id, anon_2.label, anon_2.due, anon_2.office \n'
+        'FROM (SELECT (SELECT count(*) AS count_1 \n'
+        'FROM requests AS o \n'
+        'WHERE (o.status NOT IN (:status_1_1, :status_1_2, :status_1_3, :status_1_4, :status_1_5, :status_1_6, :status_1_7, :status_1_8, :status_1_9)) AND o.assignee IN (SELECT DISTINCT o.assignee \n'
+        'FROM requests AS o \n'
+        'WHERE lower(o.assignee) = :assignee)) AS open) AS anon_1 LEFT OUTER JOIN (SELECT deadlines.request_id AS request_id, deadlines.label AS label, deadlines.due AS due, requests.office AS office \n'
+        'FROM deadlines JOIN requests ON requests.id = deadlines.request_id \n'
+        'WHERE deadlines.open = 1 AND deadlines.due >= :today AND deadlines.request_id IN (SELECT requests.id \n'
+        'FROM requests \n'
+        'WHERE requests.assignee IN (SELECT DISTINCT requests.assignee \n'
+        'FROM requests \n'
+        'WHERE lower(requests.assignee) = :assignee)) ORDER BY deadlines.due, deadlines.request_id\n'
+        ' LIMIT :param_1 OFFSET :param_2) AS anon_2 ON 1 = 1',
+        {'param_1': 1, 'param_2': 0, 'status_1_1': 'appeal-denied', 'status_1_2': 'appeal-granted', 'status_1_3': 'denied', 'status_1_4': 'draft', 'status_1_5': 'fulfilled', 'status_1_6': 'no-records', 'status_1_7': 'partial', 'status_1_8': 'rejected', 'status_1_9': 'withdrawn'},
+        {'assignee': None, 'today': 'date'},
+        (('open', None), ('request_id', None), ('label', None), ('due', 'date'), ('office', None))),
+    ('schema_version',): (
+        'SELECT max(schema_migrations.version) AS version \n'
+        'FROM schema_migrations',
+        {},
+        {},
+        (('version', None),)),
+    ('recompute_started',): (
+        'SELECT tracker_state.value \n'
+        'FROM tracker_state \n'
+        'WHERE tracker_state."key" = :key_1',
+        {'key_1': 'recompute'},
+        {},
+        (('value', None),)),
+}
