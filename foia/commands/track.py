@@ -8,8 +8,7 @@ from foia.commands.track_common import (DATE, MAX_DAYS, by_option, db_flag, dead
                                         plural, print_change, today_option, warn_unfinished_recompute)
 from foia.commands.output import emit, output_options, to_json
 from foia.tracker.appeals import APPEAL_TARGETS
-from foia.tracker.derive import FROM_SENDING
-from foia.vocab import SENT_VIA
+from foia.vocab import FROM_SENDING, SENT_VIA
 
 
 @click.group("track")

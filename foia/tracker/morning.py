@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 from foia.parse import bad
 from foia.tracker.appeals import appeal_ground
-from foia.tracker.derive import FROM_SENDING
+from foia.vocab import FROM_SENDING
 
 # Statuses in which a request waits with no clock to make it show in `due` (remand has none in
 # foia, a fee or clarification wait stops the agency's, mediation and drafts have none): after
