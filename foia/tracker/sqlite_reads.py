@@ -144,7 +144,8 @@ class SqliteReader(TrackerContext):
             try:
                 report = due_report(self.rows, today=self.today(), calendar=self.calendar, **options)
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:     # (SQLite may have ended it on the error already)
+                    self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
         except sqlite3.Error as exc:
