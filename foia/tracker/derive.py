@@ -231,19 +231,13 @@ def _drop_draft(marks: list[Event]) -> list[Event]:
 
 
 @lru_cache(maxsize=200_000)
-def _determination(received, rules, calendar, first_received, extension, tolled, explain=True):
+def _determination(received, rules, calendar, first_received, extension, tolled, explain=True, sent=False):
     from foia.clocks.due import determination_due
 
-    return determination_due(received, rules=rules, calendar=calendar, first_received=first_received,
-                             extension_notice=extension, tolled=list(tolled), explain=explain)
-
-
-@lru_cache(maxsize=200_000)
-def _determination_sent(received, rules, calendar, first_received, extension, tolled, explain=True):
-    """The determination counted from the sending date (no receipt recorded), its rule saying so:
-    kept with the dates it was computed for, as most imported rows ask for it."""
-    determination = _determination(received, rules, calendar, first_received, extension, tolled, explain)
-    return replace(determination, rule=f"{determination.rule}; {FROM_SENDING}")
+    found = determination_due(received, rules=rules, calendar=calendar, first_received=first_received,
+                              extension_notice=extension, tolled=list(tolled), explain=explain)
+    # ``sent``: no receipt recorded, the clock counts from the sending date and its rule says so.
+    return replace(found, rule=f"{found.rule}; {FROM_SENDING}") if sent else found
 
 
 @lru_cache(maxsize=50_000)
@@ -479,8 +473,8 @@ def _clocks(state: State, marks: list[Event], first_ev, decision_ev, waiver_ev, 
     for e, stage in stages:
         if stage == "request" and (closed_on is None or e.occurred_on <= closed_on):
             ext = e
-    determination = (_determination_sent if state.from_sending else _determination)(
-        received, rules, cal, first_received, ext.occurred_on if ext else None, tolled, explain)
+    determination = _determination(received, rules, cal, first_received, ext.occurred_on if ext else None, tolled,
+                                   explain, state.from_sending)
     out.append(Tracked(determination, AGENCY, closer is None, closed_on, closer.status if closer else None))
     if ext is not None:
         state.extension_notice = ext.occurred_on
