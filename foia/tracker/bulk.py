@@ -399,11 +399,13 @@ def _json_encoder():
     encoder again for every value (half the cost of a small dict)."""
     from json import encoder
 
-    base = json.JSONEncoder(ensure_ascii=False)
+    base = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
     plain = base.encode
     if encoder.c_make_encoder is None:
         return plain
-    make = encoder.c_make_encoder(None, base.default, encoder.encode_basestring, None, ": ", ", ", False, False,
+    # No spaces after ':' and ',' (as the engines' json_serializer writes, store.py): three bytes
+    # of every imported event.
+    make = encoder.c_make_encoder(None, base.default, encoder.encode_basestring, None, ":", ",", False, False,
                                   True)
     return lambda v: "".join(make(v, 0)) if isinstance(v, (dict, list)) else plain(v)
 
@@ -427,13 +429,17 @@ def insert_statements(dialect: str, table, rows: list, *, columns: Sequence[str]
     SQLAlchemy's executemany processes every parameter of every row in Python (type
     processors, JSON serialisation); for 100,000 requests and their events that is most of
     the import time. Here values are converted a column at a time, once per distinct value
-    (dates to ISO text and booleans to 0/1 on SQLite, JSON to text). A column that is NULL in
+    (dates to ISO text and booleans to 0/1 on SQLite, JSON to text), and uids and timestamps by
+    the same functions as their column types (foia.tracker.codec). A column that is NULL in
     every row of a batch is left out of the INSERT: the tables have no server-side defaults,
     so the stored rows are the same, and the driver binds fewer parameters.
     """
     if not rows:
         return []
     from sqlalchemy import JSON, Boolean, Date
+
+    from foia.tracker.codec import stamp_value, uid_bytes
+    from foia.tracker.models import Stamp, Uid
 
     sqlite = dialect == "sqlite"
     if columns is None:
@@ -450,6 +456,10 @@ def insert_statements(dialect: str, table, rows: list, *, columns: Sequence[str]
         column = table.c[name]
         if isinstance(column.type, JSON):
             convs.append("json")
+        elif isinstance(column.type, Uid):
+            convs.append(uid_bytes)
+        elif isinstance(column.type, Stamp) and sqlite:
+            convs.append(_Memo(stamp_value).__getitem__)    # an import's rows share one or a few
         elif isinstance(column.type, Date) and sqlite:
             convs.append(_ISO_DATES.__getitem__)
         elif isinstance(column.type, Boolean) and sqlite:

@@ -12,16 +12,51 @@
   so the morning view reads a few index ranges even with a million requests.
 
 Dates are ``Date`` columns (ISO text on SQLite, so comparisons are chronological).
-Timestamps are ISO-8601 UTC strings (``2025-01-02T15:04:05.123456Z``) so they round-trip
-byte-for-byte through exports on both backends.
+Uids and timestamps are read and written as text (``0192c1d2-...``, ``2025-01-02T15:04:05.123456Z``)
+and stored smaller (schema version 13): uids as 16 bytes, timestamps as integers on SQLite. The
+``Uid`` and ``Stamp`` column types convert, with ``foia.tracker.codec``'s functions; exports
+round-trip byte for byte on both backends.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData,
-                        PrimaryKeyConstraint, String, Table, Text, UniqueConstraint, true)
+from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Index, Integer, LargeBinary, MetaData,
+                        PrimaryKeyConstraint, String, Table, Text, TypeDecorator, UniqueConstraint, true)
+
+from foia.tracker.codec import stamp_text, stamp_value, uid_bytes, uid_text
 
 metadata = MetaData()
+
+
+class Uid(TypeDecorator):
+    """A uid: text to the program, bytes in the database (BLOB / bytea; see foia.tracker.codec)."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else uid_bytes(value)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else uid_text(value)
+
+
+class Stamp(TypeDecorator):
+    """A timestamp: ISO-8601 text to the program; on SQLite an INTEGER column holding microseconds
+    since the epoch (or an imported text form as it was), on PostgreSQL text (foia.tracker.codec)."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(Integer() if dialect.name == "sqlite" else String(32))
+
+    def process_bind_param(self, value, dialect):
+        return value if value is None or dialect.name != "sqlite" else stamp_value(value)
+
+    def process_result_value(self, value, dialect):
+        return value if value is None or dialect.name != "sqlite" else stamp_text(value)
+
 
 # Identity fields of a request: never printed unless asked (--identity), removed by
 # `export --redact`, blanked by `purge`. The letter text is one: a first-party (Privacy Act)
@@ -36,7 +71,7 @@ IDENTITY_EVENT_KEYS = frozenset(IDENTITY_COLUMNS) | {"files", "path"}
 requests = Table(
     "requests", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("uid", String(36), nullable=False, unique=True),
+    Column("uid", Uid, nullable=False, unique=True),
     Column("title", Text, nullable=False),
     Column("office", String(64), nullable=False),
     Column("kind", String(32), nullable=False),
@@ -62,9 +97,9 @@ requests = Table(
     Column("agency_due_key", String(32)),
     Column("requester_due", Date),
     Column("requester_due_key", String(32)),
-    Column("created_at", String(32), nullable=False),
-    Column("updated_at", String(32), nullable=False),
-    Column("purged_at", String(32)),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+    Column("purged_at", Stamp),
     # The latest open requester deadline (migration 3). `requester_due` is the earliest, which
     # may have lapsed while a later window is still open: `list` then looks that one up in
     # `deadlines`, and only for the few requests where the two columns straddle --today.
@@ -89,6 +124,8 @@ request_tags = Table(
     Column("request_id", Integer, ForeignKey("requests.id"), nullable=False),
     Column("tag", String(100), nullable=False),
     PrimaryKeyConstraint("request_id", "tag"),
+    # The primary key is the table (migration 13): no second copy of every row in a rowid table.
+    sqlite_with_rowid=False,
 )
 Index("ix_request_tags_tag", request_tags.c.tag)
 
@@ -107,12 +144,12 @@ Index("ix_tracking_numbers_number", tracking_numbers.c.number)
 events = Table(
     "events", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("uid", String(36), nullable=False, unique=True),
+    Column("uid", Uid, nullable=False, unique=True),
     Column("request_id", Integer, ForeignKey("requests.id"), nullable=False),
     Column("type", String(32), nullable=False),
     Column("status", String(32)),          # the status this event set, if any
     Column("occurred_on", Date, nullable=False),   # when it happened (--on), not when typed
-    Column("recorded_at", String(32), nullable=False),
+    Column("recorded_at", Stamp, nullable=False),
     Column("actor", String(200)),
     Column("note", Text),
     Column("data", JSON),
@@ -133,6 +170,8 @@ deadlines = Table(
     Column("open", Boolean, nullable=False),
     Column("closed_on", Date),
     PrimaryKeyConstraint("request_id", "key"),
+    # The primary key is the table (migration 13): no second copy of every row in a rowid table.
+    sqlite_with_rowid=False,
 )
 # Only open deadlines are asked for by date (the morning view, the calendar export): an archive's
 # closed ones stay out of the index, so it stays small and an import writes fewer of its pages.
