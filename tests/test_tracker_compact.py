@@ -104,13 +104,18 @@ def _exports(url, tmp_path, name) -> dict:
     return out
 
 
+V12_DEADLINES = ("request_id INTEGER NOT NULL, key VARCHAR(32) NOT NULL, label VARCHAR(80) NOT NULL, "
+                 "party VARCHAR(10) NOT NULL, start DATE NOT NULL, due DATE, rule TEXT NOT NULL, open BOOLEAN NOT NULL, "
+                 "closed_on DATE, PRIMARY KEY (request_id, key), FOREIGN KEY(request_id) REFERENCES requests (id)")
+
+
 def _as_version_12(url) -> None:
     """Put the database back in version 12's form: uids and timestamps as text, deadlines and tags
     rowid tables, and no migration 13 recorded."""
     from sqlalchemy import delete, select
 
     from foia.tracker.codec import stamp_text, uid_text
-    from foia.tracker.models import deadlines, events, request_tags, requests, schema_migrations
+    from foia.tracker.models import events, request_tags, requests, schema_migrations
     from foia.tracker.store import open_store
 
     store = open_store(url)
@@ -120,7 +125,7 @@ def _as_version_12(url) -> None:
             raw = conn.connection.driver_connection
             raw.create_function("t_uid", 1, lambda v: v if v is None else uid_text(v))
             raw.create_function("t_stamp", 1, lambda v: v if v is None else stamp_text(v))
-            for table in (requests, events, deadlines, request_tags):
+            for table in (requests, events, request_tags):
                 sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = ?", (table.name,)).scalar()
                 sql = re.sub(r"\buid BLOB", "uid VARCHAR(36)", sql)
                 sql = re.sub(r"\b(\w+_at) INTEGER", r"\1 VARCHAR(32)", sql)
@@ -146,6 +151,14 @@ def _as_version_12(url) -> None:
                 conn.exec_driver_sql(f"ALTER TABLE {table.name} RENAME COLUMN uid_text TO uid")
                 conn.exec_driver_sql(f"ALTER TABLE {table.name} ALTER COLUMN uid SET NOT NULL")
                 conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD UNIQUE (uid)")
+        # Version 12 kept each deadline's label and rule in its row.
+        conn.exec_driver_sql(f"CREATE TABLE v12 ({V12_DEADLINES})")
+        conn.exec_driver_sql("INSERT INTO v12 SELECT * FROM deadlines")
+        for drop in ("VIEW deadlines", "TABLE deadline_rows", "TABLE deadline_texts"):
+            conn.exec_driver_sql(f"DROP {drop}")
+        conn.exec_driver_sql("ALTER TABLE v12 RENAME TO deadlines")
+        conn.exec_driver_sql("CREATE INDEX ix_deadlines_open_due ON deadlines (key, due) WHERE open = "
+                             + ("1" if store.is_sqlite else "true"))
         conn.execute(delete(schema_migrations).where(schema_migrations.c.version >= 13))
 
     try:

@@ -348,7 +348,7 @@ def test_bulk_recompute_stores_what_each_request_refresh_stores(db_url):
     what refreshing each request after an update stores, histories with corrections included."""
     from sqlalchemy import delete, update
 
-    from foia.tracker.models import deadlines, requests, tracking_numbers
+    from foia.tracker.models import deadline_rows, requests, tracking_numbers
     from foia.tracker.service import Tracker
     from foia.tracker.store import open_store
 
@@ -370,7 +370,7 @@ def test_bulk_recompute_stores_what_each_request_refresh_stores(db_url):
             t.recompute(rid)
         each = dump(db_url)
         # Wipe what recompute must rebuild, so a recompute that wrote nothing would fail.
-        store.write(lambda c: (c.execute(delete(deadlines)), c.execute(delete(tracking_numbers)),
+        store.write(lambda c: (c.execute(delete(deadline_rows)), c.execute(delete(tracking_numbers)),
                                c.execute(update(requests).values(status="draft", agency_due=None))))
         assert t.recompute(batch=5) == len(each["requests"]) == 12      # batches of 5 (the last of 2)
     finally:

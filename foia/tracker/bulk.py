@@ -20,7 +20,7 @@ from foia.errors import FoiaError, UsageError
 from foia.tracker import derive as dv
 from foia.tracker.importer import (ImportRejected, Prepared, Problems, Repeats, assigned_of, keys_of,
                                    open_file, tracking_of)
-from foia.tracker.models import deadlines, events, request_tags, requests, tracking_numbers
+from foia.tracker.models import deadline_rows, events, request_tags, requests, tracking_numbers
 
 
 def import_file(tracker, path, *, fmt: str | None = None) -> dict:
@@ -65,7 +65,7 @@ CHUNK_ROWS = 5_000
 FIRST_CHUNK_ROWS = 1_000
 PIPELINE_FROM_ROWS = 20_000
 _EVENT_COLUMNS = ("id", "uid", "type", "occurred_on", "status", "recorded_at", "actor", "note", "data", "request_id")
-_DEADLINE_COLUMNS = ("request_id", "key", "label", "party", "start", "due", "rule", "open", "closed_on")
+_DEADLINE_COLUMNS = ("request_id", "key", "text_id", "party", "start", "due", "open", "closed_on")
 
 
 class _Ids:
@@ -158,8 +158,10 @@ def _chunk_rows(tracker, prepared: list[Prepared], ids: _Ids, dialect: str, path
                     + insert_statements(dialect, events, ev_rows, columns=_EVENT_COLUMNS)
                     + insert_statements(dialect, request_tags, tag_rows, columns=("request_id", "tag"))
                     + insert_statements(dialect, tracking_numbers, tn_rows,
-                                        columns=("request_id", "number", "reason", "recorded_on"))
-                    + insert_statements(dialect, deadlines, dl_rows, columns=_DEADLINE_COLUMNS)),
+                                        columns=("request_id", "number", "reason", "recorded_on"))),
+        # (request_id, key, label, party, start, due, rule, open, closed_on): the writer numbers the
+        # texts (deadline_inserts), in its own transaction.
+        "deadlines": dl_rows,
     }
 
 
@@ -253,6 +255,7 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
     repeats = Repeats(str(path), tracker.filing_ids())
     counts = {"requests": 0, "events": 0, "first_id": None, "last_id": None}
     cache = None
+    texts: dict = {}        # (label, rule) -> deadline_texts.id, in this transaction
     worker = _Worker(produce) if _pipelined(len(source.items)) else None
     try:
         for chunk in worker if worker is not None else produce():
@@ -270,7 +273,7 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
                 # again. Memory only: the journal and the fsync at commit are unchanged.
                 cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
                 conn.exec_driver_sql(f"PRAGMA cache_size={IMPORT_CACHE_KIB}")
-            _execute(conn, chunk["inserts"])
+            _execute(conn, chunk["inserts"] + deadline_inserts(conn, chunk["deadlines"], texts))
             counts["requests"] += chunk["requests"]
             counts["events"] += chunk["events"]
             if counts["first_id"] is None:
@@ -408,6 +411,18 @@ def _json_encoder():
     make = encoder.c_make_encoder(None, base.default, encoder.encode_basestring, None, ":", ",", False, False,
                                   True)
     return lambda v: "".join(make(v, 0)) if isinstance(v, (dict, list)) else plain(v)
+
+
+def deadline_inserts(conn, rows: list[tuple], texts: dict) -> list[tuple[str, list]]:
+    """The INSERTs of a chunk's deadline rows, their label and rule replaced by the number of the text
+    (stored now if new; ``texts`` keeps the numbers for the next chunks)."""
+    from foia.tracker.refresh import text_ids
+
+    if not rows:
+        return []
+    ids = text_ids(conn, {(r[2], r[6]) for r in rows}, texts)
+    numbered = [(r[0], r[1], ids[(r[2], r[6])], r[3], r[4], r[5], r[7], r[8]) for r in rows]
+    return insert_statements(conn.dialect.name, deadline_rows, numbered, columns=_DEADLINE_COLUMNS)
 
 
 def _execute(conn, statements: list[tuple[str, list]]) -> None:

@@ -4,8 +4,10 @@
   ``updated_at``, ``purged_at``, ``recorded_at``) integers on SQLite, both converted by
   foia.tracker.codec exactly as the column types convert new rows;
 - JSON columns lose the spaces after ':' and ',' (SQLite's ``json()``, which changes nothing else);
-- ``deadlines`` and ``request_tags`` become WITHOUT ROWID tables on SQLite (their primary key
-  held a second copy of every row).
+- each deadline's label and rule are stored once (``deadline_texts``) and the deadlines by their
+  number (``deadline_rows``); ``deadlines`` is now a view that joins them, so every read is unchanged;
+- ``deadline_rows`` and ``request_tags`` are WITHOUT ROWID tables on SQLite (a primary key beside a
+  rowid table held a second copy of every row).
 
 SQLite cannot change a column's type: each table is rebuilt as its documentation prescribes
 (new table, copy, drop, rename, indexes again), inside the migration's one transaction with the
@@ -28,19 +30,43 @@ _PG_UID = ("CASE WHEN {c} ~ '^[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]
 
 
 def migrate(conn) -> None:
-    from foia.tracker.models import deadlines, events, request_tags, requests
+    from foia.tracker.models import events, request_tags, requests
 
     if conn.dialect.name == "postgresql":
         for table in (requests, events):
             if _pg_type(conn, table.name, "uid") != "bytea":
                 conn.exec_driver_sql(f"ALTER TABLE {table.name} ALTER COLUMN uid TYPE bytea USING "
                                      + _PG_UID.format(c="uid"))
+    else:
+        _register(conn.connection.driver_connection)
+        for table in (requests, events, request_tags):
+            if _sqlite_needs(conn, table):
+                _rebuild(conn, table)
+    _split_deadlines(conn)
+
+
+def _split_deadlines(conn) -> None:
+    """The ``deadlines`` table becomes ``deadline_rows`` (the texts by number) and ``deadline_texts``,
+    read through the ``deadlines`` view."""
+    from foia.tracker.models import DEADLINES_VIEW, deadline_rows, deadline_texts
+
+    if conn.dialect.name == "postgresql":
+        kind = conn.exec_driver_sql("SELECT table_type FROM information_schema.tables WHERE table_schema = "
+                                    "current_schema() AND table_name = 'deadlines'").scalar()
+    else:
+        kind = conn.exec_driver_sql("SELECT type FROM sqlite_master WHERE name = 'deadlines'").scalar()
+    if kind not in ("table", "BASE TABLE"):
         return
-    raw = conn.connection.driver_connection
-    _register(raw)
-    for table in (requests, events, deadlines, request_tags):
-        if _sqlite_needs(conn, table):
-            _rebuild(conn, table)
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_deadlines_open_due")     # its name goes to deadline_rows's
+    deadline_texts.create(conn, checkfirst=True)
+    deadline_rows.create(conn, checkfirst=True)
+    conn.exec_driver_sql("INSERT INTO deadline_texts (label, rule) SELECT DISTINCT label, rule FROM deadlines "
+                         "ORDER BY label, rule")
+    conn.exec_driver_sql("INSERT INTO deadline_rows (request_id, key, text_id, party, start, due, open, closed_on) "
+                         "SELECT d.request_id, d.key, t.id, d.party, d.start, d.due, d.open, d.closed_on "
+                         "FROM deadlines d JOIN deadline_texts t ON t.label = d.label AND t.rule = d.rule")
+    conn.exec_driver_sql("DROP TABLE deadlines")
+    conn.exec_driver_sql(DEADLINES_VIEW)
 
 
 def _pg_type(conn, table: str, column: str) -> str:

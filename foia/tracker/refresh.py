@@ -8,7 +8,8 @@ from typing import Callable, Sequence
 
 from foia.tracker import derive as dv
 from foia.tracker.events import load_events
-from foia.tracker.models import deadlines, events, requests, tracker_state, tracking_numbers
+from foia.tracker.models import deadline_rows, deadline_texts, deadlines, events, requests, tracker_state, \
+    tracking_numbers
 from foia.tracker.store import utcnow
 
 
@@ -74,7 +75,7 @@ class Refresh:
             # The stored rows hold dates, not explanations (show recomputes those).
             state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=calendar,
                               already_effective=True, explain=False, kind=row.kind)
-            new_dl = deadline_rows(row.id, state)
+            new_dl = deadline_dicts(row.id, state)
             if {_deadline_key(x) for x in new_dl} != stored_deadlines.get(row.id, set()):
                 redo_dl.append(row.id)
                 dl += new_dl
@@ -86,11 +87,10 @@ class Refresh:
             if any(values[name] != getattr(row, name) for name in CACHED_COLUMNS):
                 cache.append({"b_" + k: v for k, v in values.items()} | {"b_id": row.id})
         for start in range(0, len(redo_dl), 500):
-            conn.execute(delete(deadlines).where(d.request_id.in_(redo_dl[start:start + 500])))
+            conn.execute(delete(deadline_rows).where(deadline_rows.c.request_id.in_(redo_dl[start:start + 500])))
         for start in range(0, len(redo_tn), 500):
             conn.execute(delete(tracking_numbers).where(t.request_id.in_(redo_tn[start:start + 500])))
-        if dl:
-            conn.execute(insert(deadlines), dl)
+        write_deadlines(conn, dl)
         if tn:
             conn.execute(insert(tracking_numbers), tn)
         if cache:
@@ -106,10 +106,8 @@ class Refresh:
         evs = dv.effective(load_events(conn, rid))
         state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=self.calendar(),
                           already_effective=True, kind=row.kind)
-        conn.execute(delete(deadlines).where(deadlines.c.request_id == rid))
-        dl = deadline_rows(rid, state)
-        if dl:
-            conn.execute(insert(deadlines), dl)
+        conn.execute(delete(deadline_rows).where(deadline_rows.c.request_id == rid))
+        write_deadlines(conn, deadline_dicts(rid, state))
         conn.execute(delete(tracking_numbers).where(tracking_numbers.c.request_id == rid))
         tn = tracking_rows(rid, evs)
         if tn:
@@ -129,7 +127,40 @@ def _deadline_key(m) -> tuple:
     return tuple(bool(m[c]) if c == "open" else m[c] for c in _DEADLINE_COLUMNS)
 
 
-def deadline_rows(rid: int, state: dv.State) -> list[dict]:
+def text_ids(conn, pairs, known: dict | None = None) -> dict:
+    """``{(label, rule): deadline_texts.id}`` for ``pairs``, adding the texts not stored yet. ``known``:
+    the answer of an earlier call in the same transaction (an import's chunks), extended."""
+    from sqlalchemy import insert, select
+
+    known = {} if known is None else known
+    missing = set(pairs) - known.keys()
+    if not missing:
+        return known
+    for id_, label, rule in conn.execute(select(deadline_texts.c.id, deadline_texts.c.label, deadline_texts.c.rule)):
+        known[(label, rule)] = id_      # a few dozen rows: read them all
+    new = sorted(missing - known.keys())
+    if new:
+        # Another writer may add the same text at the same moment: each keeps the one stored first.
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("INSERT INTO deadline_texts (label, rule) VALUES (%s, %s) ON CONFLICT DO NOTHING", new)
+        else:
+            conn.execute(insert(deadline_texts).prefix_with("OR IGNORE"), [{"label": a, "rule": b} for a, b in new])
+        return text_ids(conn, new, known)
+    return known
+
+
+def write_deadlines(conn, rows: list[dict]) -> None:
+    """Store deadline rows (``deadline_dicts``): their label and rule by number."""
+    from sqlalchemy import insert
+
+    if not rows:
+        return
+    ids = text_ids(conn, {(r["label"], r["rule"]) for r in rows})
+    conn.execute(insert(deadline_rows), [{**{k: v for k, v in r.items() if k not in ("label", "rule")},
+                                          "text_id": ids[(r["label"], r["rule"])]} for r in rows])
+
+
+def deadline_dicts(rid: int, state: dv.State) -> list[dict]:
     return [{"request_id": rid, "key": t.key, "label": t.deadline.label, "party": t.party,
              "start": t.deadline.start, "due": t.due, "rule": t.deadline.rule, "open": t.open,
              "closed_on": t.closed_on} for t in state.deadlines]

@@ -309,7 +309,7 @@ def _without_foreign_keys(conn, fn: Callable[..., T]) -> T:
 
 
 # The tables the queue's queries plan over (the small ones are planned well without figures).
-ANALYZED_TABLES = ("requests", "request_tags", "tracking_numbers", "events", "deadlines")
+ANALYZED_TABLES = ("requests", "request_tags", "tracking_numbers", "events", "deadline_rows", "deadline_texts")
 
 
 def _compact_json(value) -> str:
@@ -423,19 +423,26 @@ def open_store(url: str | None = None, *, migrate: bool = True, allow_memory: bo
 
 
 def _m001_initial(conn) -> None:
-    from foia.tracker.models import V1_TABLES, metadata
+    from foia.tracker.models import DEADLINES_VIEW, V1_TABLES, metadata
 
     metadata.create_all(conn, tables=list(V1_TABLES))
+    conn.exec_driver_sql(DEADLINES_VIEW)     # the deadlines' form since migration 13
     # Version 1's index of every deadline, which migration 2 replaces (create_all also made
     # the newer indexes: migration 2 leaves an old database and a new one the same).
-    conn.exec_driver_sql("CREATE INDEX ix_deadlines_open_key_due ON deadlines (open, key, due)")
+    conn.exec_driver_sql("CREATE INDEX ix_deadlines_open_key_due ON deadline_rows (open, key, due)")
 
 
 def _m002_open_deadlines_index(conn) -> None:
+    from sqlalchemy import inspect
+
     from foia.tracker.models import OPEN_DEADLINES_INDEX
 
     conn.exec_driver_sql("DROP INDEX IF EXISTS ix_deadlines_open_key_due")
-    OPEN_DEADLINES_INDEX.create(conn, checkfirst=True)
+    if inspect(conn).has_table("deadline_rows"):
+        OPEN_DEADLINES_INDEX.create(conn, checkfirst=True)
+    else:   # a database from before migration 13 keeps its deadlines in one table until then
+        conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_deadlines_open_due ON deadlines (key, due) WHERE open = "
+                             + ("1" if conn.dialect.name == "sqlite" else "true"))
 
 
 def _m003_requester_due_last(conn) -> None:
@@ -552,7 +559,8 @@ MIGRATIONS: list[tuple[int, str, Callable]] = [
          "assignees by lower case (PostgreSQL)",
      _m011_filter_indexes),
     (12, "web app: the jobs table (export, import, backup with their progress)", _m012_web_jobs),
-    (13, "uids as 16 bytes, timestamps as integers (SQLite), compact JSON, deadlines and tags without rowid",
+    (13, "uids as 16 bytes, timestamps as integers (SQLite), compact JSON, each deadline text stored once, "
+         "deadlines and tags without rowid",
      _m013_compact),
 ]
 # From this version on uids and timestamps are stored compactly (an upgrade says how to reclaim the space).
