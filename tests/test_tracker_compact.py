@@ -14,7 +14,8 @@ from tracker_support import track_runner
 # before version 13, and what an import file may give (hex digits and dashes, 8 to 36).
 UIDS = [str(uuid.uuid4()), "01a24229-06bc-7b04-bfb9-32091cafe540", "00000000-0000-0000-0000-000000000000",
         "abcdef0123456789abcdef-000000000001", "deadbeef", "0123456789abcdef", "0123456789abcdef0",
-        "012345678901234", "ab-cd-ef-0123456789", "a" * 36, "30303030-3030-3030-3030-30303030303-"]
+        "012345678901234", "ab-cd-ef-0123456789", "a" * 36, "30303030-3030-3030-3030-30303030303-",
+        "\u00e9-\u00fc-1234567890"]   # the last: no uid, but a value a look-up may be given (UTF-8)
 STAMPS = ["2025-01-02T15:04:05.123456Z", "1969-12-31T23:59:59.999999Z", "0001-01-01T00:00:00.000000Z",
           "2025-01-02T15:04:05Z", "2025-01-02T15:04:05.5Z", "2025-01-02T17:04:05+02:00", "2025-01-02T15:04:05",
           "2025-13-02T15:04:05.123456Z"]
@@ -65,7 +66,7 @@ def _file(tmp_path):
     doc = export_doc()
     first, draft = doc["requests"][:2]
     first["uid"], draft["uid"] = UIDS[3], UIDS[4]
-    for event, odd in zip(first["events"], UIDS[5:]):
+    for event, odd in zip(first["events"], UIDS[5:-1]):
         event["uid"] = odd
     first["events"][-1]["recorded_at"] = STAMPS[5]
     first["events"][-2]["recorded_at"] = STAMPS[3]

@@ -6,8 +6,8 @@ Users only ever see the text: a uid as 36 characters (``0192c1d2-...``), a times
 - a uid is bytes (BLOB on SQLite, ``bytea`` on PostgreSQL): a canonical uuid is its 16 bytes;
   a uid made by a bulk import before version 13 (22 hex digits, a dash, 12: ``UidMaker``'s old
   form) is its 17 bytes; any other uid an import was given (hex digits and dashes, 8 to 36
-  characters) is its text after a zero byte, padded with zero bytes so that it is never 16 or 17
-  bytes long. The length says which, so every uid comes back exactly as it was written.
+  characters) is its text (UTF-8) after a zero byte, padded with zero bytes so that it is never 16
+  or 17 bytes long. The length says which, so every uid comes back exactly as it was written.
 - a timestamp in the tracker's own form (``store.utcnow``) is an integer on SQLite, microseconds
   since 1970-01-01 UTC; any other ISO-8601 form an import was given (``...:05Z``, ``+02:00``) is
   kept as that text (SQLite keeps each value's own type), so an export shows it as imported.
@@ -38,11 +38,14 @@ _MICRO = timedelta(microseconds=1)
 
 def uid_bytes(text: str) -> bytes:
     """A uid as stored (see the module's docstring)."""
+    if not isinstance(text, str):
+        text = str(text)
     if len(text) == 36 and _CANONICAL.fullmatch(text):
         return binascii.unhexlify(text.replace("-", ""))
     if len(text) == 35 and _LEGACY.fullmatch(text):
         return binascii.unhexlify(text[:22] + text[23:])
-    out = b"\0" + text.encode("ascii")
+    # A value looked up that is no uid at all (a referral's data, an inbox file) finds nothing.
+    out = b"\0" + str(text).encode("utf-8", "surrogatepass")
     return out + b"\0" * (18 - len(out)) if len(out) in (16, 17) else out
 
 
@@ -55,7 +58,7 @@ def uid_text(stored: bytes) -> str:
     if len(stored) == 17:
         h = stored.hex()
         return f"{h[:22]}-{h[22:]}"
-    return stored.strip(b"\0").decode("ascii")
+    return stored[1:].rstrip(b"\0").decode("utf-8", "surrogatepass")
 
 
 def stamp_value(text: str) -> int | str:

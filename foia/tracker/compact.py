@@ -25,8 +25,8 @@ import re
 # on every form of uid).
 _PG_UID = ("CASE WHEN {c} ~ '^[0-9a-f]{{8}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{4}}-[0-9a-f]{{12}}$' "
            "OR {c} ~ '^[0-9a-f]{{22}}-[0-9a-f]{{12}}$' THEN decode(replace({c}, '-', ''), 'hex') "
-           "ELSE '\\x00'::bytea || convert_to({c}, 'UTF8') || CASE WHEN length({c}) IN (15, 16) "
-           "THEN decode(repeat('00', 17 - length({c})), 'hex') ELSE ''::bytea END END")
+           "ELSE '\\x00'::bytea || convert_to({c}, 'UTF8') || CASE WHEN octet_length({c}) IN (15, 16) "
+           "THEN decode(repeat('00', 17 - octet_length({c})), 'hex') ELSE ''::bytea END END")
 
 
 def migrate(conn) -> None:
