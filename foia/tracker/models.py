@@ -191,7 +191,10 @@ deadline_rows = Table(
 # PostgreSQL's WHERE is given by postgresql_options() when a PostgreSQL store opens: naming it
 # here would import SQLAlchemy's PostgreSQL dialect into every SQLite command (~12% of the
 # tracker's import time).
-OPEN_DEADLINES_INDEX = Index("ix_deadlines_open_due", deadline_rows.c.key, deadline_rows.c.due,
+# `open` is also a column of it: SQLite does not count a partial index's WHERE as covered in a
+# WITHOUT ROWID table, and looked every counted deadline up in the table (the morning view's
+# counts 20 times slower, 3 ms against 0.15 on 100,000 requests).
+OPEN_DEADLINES_INDEX = Index("ix_deadlines_open_due", deadline_rows.c.key, deadline_rows.c.due, deadline_rows.c.open,
                              sqlite_where=deadline_rows.c.open == true())
 
 
