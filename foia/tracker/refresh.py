@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+from foia.errors import FoiaError
 from foia.tracker import derive as dv
 from foia.tracker.events import load_events
 from foia.tracker.models import deadline_rows, deadline_texts, deadlines, events, requests, tracker_state, \
@@ -134,18 +135,22 @@ def text_ids(conn, pairs, known: dict | None = None) -> dict:
 
     known = {} if known is None else known
     missing = set(pairs) - known.keys()
-    if not missing:
-        return known
-    for id_, label, rule in conn.execute(select(deadline_texts.c.id, deadline_texts.c.label, deadline_texts.c.rule)):
-        known[(label, rule)] = id_      # a few dozen rows: read them all
-    new = sorted(missing - known.keys())
-    if new:
-        # Another writer may add the same text at the same moment: each keeps the one stored first.
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("INSERT INTO deadline_texts (label, rule) VALUES (%s, %s) ON CONFLICT DO NOTHING", new)
-        else:
-            conn.execute(insert(deadline_texts).prefix_with("OR IGNORE"), [{"label": a, "rule": b} for a, b in new])
-        return text_ids(conn, new, known)
+    for attempt in (1, 2):
+        if not missing - known.keys():
+            return known
+        if attempt == 2:
+            new = sorted(missing - known.keys())
+            # Another writer may add the same text at the same moment: each keeps the one stored first.
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("INSERT INTO deadline_texts (label, rule) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                                     new)
+            else:
+                conn.execute(insert(deadline_texts).prefix_with("OR IGNORE"), [{"label": a, "rule": b} for a, b in new])
+        for id_, label, rule in conn.execute(select(deadline_texts.c.id, deadline_texts.c.label,
+                                                    deadline_texts.c.rule)):
+            known[(label, rule)] = id_      # a few dozen rows: read them all
+    if missing - known.keys():
+        raise FoiaError("another foia process was storing the same deadline texts; try again")
     return known
 
 
