@@ -6,11 +6,13 @@ from __future__ import annotations
 import getpass
 import os
 from datetime import date
+from typing import TYPE_CHECKING
 
-from foia.tracker import derive as dv
 from foia.tracker.codec import UidMaker, new_uid  # noqa: F401 - the tracker's uids are made here
-from foia.tracker.models import events
 from foia.tracker.store import utcnow
+
+if TYPE_CHECKING:
+    from foia.tracker import derive as dv
 
 
 def default_actor() -> str | None:
@@ -33,6 +35,9 @@ def new_event(rid: int, type_: str, on: date, actor, *, status=None, note=None, 
 def load_events(conn, rid: int) -> list[dv.Event]:
     """Request ``rid``'s events in the order they were recorded (not yet effective: see dv.effective)."""
     from sqlalchemy import select
+
+    from foia.tracker import derive as dv
+    from foia.tracker.models import events
 
     return [dv.event_from_row(r) for r in conn.execute(
         select(events).where(events.c.request_id == rid).order_by(events.c.id))]
