@@ -210,10 +210,10 @@ def test_a_damaged_database_is_one_line_from_either_path(tmp_path, monkeypatch):
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
         size = conn.execute("PRAGMA page_size").fetchone()[0]
-        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'deadlines'").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'deadline_rows'").fetchone()[0]
     conn.close()
     assert root < pages
-    with open(path, "r+b") as fh:     # the deadlines table's page: page 1 (the schema) stays intact
+    with open(path, "r+b") as fh:     # the deadlines' table's page: page 1 (the schema) stays intact
         fh.seek((root - 1) * size)
         fh.write(b"\xff" * size)
     fast = run(db, "--today", TODAY, fast=True, monkeypatch=monkeypatch)
