@@ -261,3 +261,25 @@ def test_compact_gives_the_freed_space_back_to_the_disk(db_url, tmp_path):
     assert sizes is not None, out
     assert float(sizes[2]) < float(sizes[1])
     assert _exports(db_url, tmp_path, "after") == before
+
+
+@pytest.mark.pure
+def test_a_migration_that_would_leave_rows_dangling_is_refused(db_url, tmp_path, monkeypatch):
+    """SQLite rebuilds tables with its foreign keys off; they are checked before the commit."""
+    from foia.tracker import compact
+
+    _build(db_url, tmp_path)
+    before = _exports(db_url, tmp_path, "before")
+    _as_version_12(db_url)
+    real = compact.migrate
+
+    def loses_a_request(conn):
+        real(conn)
+        conn.exec_driver_sql("DELETE FROM requests WHERE id = 9")
+
+    monkeypatch.setattr(compact, "migrate", loses_a_request)
+    result = track_runner(db_url)("list", ok=False)
+    assert "the upgrade would leave" in result.output and "pointing at no requests row; nothing was changed" \
+        in result.output and "Traceback" not in result.output
+    monkeypatch.setattr(compact, "migrate", real)
+    assert _exports(db_url, tmp_path, "after") == before

@@ -323,13 +323,21 @@ class Store:
 def _without_foreign_keys(conn, fn: Callable[..., T]) -> T:
     raw = conn.connection.driver_connection      # no transaction is open yet: the PRAGMA takes effect
     raw.execute("PRAGMA foreign_keys=OFF")
+    from collections import Counter
+
+    def dangling() -> Counter:      # (table, the table it points to): rows pointing at nothing
+        return Counter((row[0], row[2]) for row in conn.exec_driver_sql("PRAGMA foreign_key_check"))
+
     try:
         with conn.begin():
+            # Only what ``fn`` broke stops it: a row some other tool left dangling does not.
+            before = dangling()
             out = fn(conn)
-            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
-            if broken is not None:
-                raise FoiaError(f"the upgrade would leave a row of {broken[0]} pointing at no {broken[2]} row "
-                                f"(rowid {broken[1]}); nothing was changed")
+            broken = dangling() - before
+            if broken:
+                (table, parent), n = next(iter(broken.items()))
+                raise FoiaError(f"the upgrade would leave {n} row(s) of {table} pointing at no {parent} row; "
+                                "nothing was changed")
             return out
     finally:
         raw.execute("PRAGMA foreign_keys=ON")
