@@ -14,6 +14,7 @@ from pathlib import Path
 
 from foia.errors import FoiaError, UsageError
 from foia.naming import Field, Text
+from foia.parse import EMAIL_RE
 
 # The fee categories of 5 U.S.C. 552(a)(4)(A)(ii) (fact sheet): code -> label used in letters.
 FEE_CATEGORIES: dict[str, str] = {
@@ -87,9 +88,6 @@ def profile_path() -> Path:
     from foia.paths import config_dir
 
     return config_dir() / "profile.yaml"
-
-
-from foia.directory.schema import EMAIL_RE  # noqa: E402 - one email rule for the directory and the profile
 
 
 def profile_from_dict(data: object, *, where: str = "profile") -> Profile:

@@ -256,8 +256,6 @@ def prepare_letters(kind_name: str, *, directory: "Directory", offices: Sequence
     of each of its files, checking everything: nothing is written. Each office gets what it can
     take: no .eml for one with no email or with online-only filing. ``offices``: default the
     kind's (a contract's agency, a system's holder); ``lookup``: fill the award from USAspending."""
-    from foia.render.email import eml_refusal
-
     kind = letter_kind(kind_name)
     d = directory
     options = dict(options or {})
@@ -282,7 +280,11 @@ def prepare_letters(kind_name: str, *, directory: "Directory", offices: Sequence
     jobs = []
     for letter in built:
         for fmt in formats:
-            refusal = eml_refusal(letter) if fmt == "eml" else None
+            refusal = None
+            if fmt == "eml":
+                from foia.render.email import eml_refusal
+
+                refusal = eml_refusal(letter)
             if refusal:
                 drafted.skipped[id(letter)] = refusal
                 continue
