@@ -110,6 +110,34 @@ def test_each_command_imports_only_what_it_uses(tmp_path, argv, forbidden):
     assert heavy == [], f"{' '.join(argv)} imports {heavy}"
 
 
+_GC_STATE = ("import gc, sys\n{run}\n"
+             "print('GC', gc.get_freeze_count(), gc.isenabled(), file=sys.stderr)")
+
+
+@pytest.mark.slow
+def test_the_program_keeps_its_imports_out_of_the_collector_and_the_group_alone_does_not(tmp_path):
+    # `foia` as a program: what the command's imports made is frozen (the collector walks none of
+    # it again, at exit included), and the collector is on for what the command makes.
+    argv = ["draft", "records", "--to", "ICE", "--system", "icm", "--no-profile", "--requester-name", "A B",
+            "--requester-email", "a@example.org", "--date", "2026-06-01", "--overwrite", "--out", str(tmp_path / "l")]
+    program = (f"from foia.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit as exc:\n"
+               "    assert not exc.code, exc.code")
+    # The group called in-process (CliRunner in tests, an app): the caller's collector is left alone.
+    group = (f"from click.testing import CliRunner\nfrom foia.cli import cli\n"
+             f"assert CliRunner().invoke(cli, {argv!r}).exit_code == 0")
+    states = []
+    for run in (program, group):
+        proc = subprocess.run([sys.executable, "-c", _GC_STATE.format(run=run)], capture_output=True, text=True,
+                              cwd=tmp_path)
+        assert "GC" in proc.stderr, proc.stderr
+        frozen, enabled = proc.stderr.split("GC", 1)[1].split()
+        states.append((int(frozen), enabled))
+    (program_frozen, program_enabled), group_state = states
+    assert program_frozen > 10_000 and program_enabled == "True"
+    assert group_state == (0, "True")
+    assert (tmp_path / "l" / "2026-06-01-ice-records.txt").stat().st_mode & 0o777 == 0o600
+
+
 def test_a_corrupt_docx_skeleton_is_rebuilt_and_letters_read_back(tmp_path):
     import io
 
