@@ -99,6 +99,11 @@ CASES = [
 @pytest.mark.parametrize("argv,forbidden", CASES, ids=[" ".join(c[0][:2] + c[0][-1:]) for c in CASES])
 def test_each_command_imports_only_what_it_uses(tmp_path, argv, forbidden):
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    heavy = _heavy_imports(tmp_path, argv, forbidden)
+    assert heavy == [], f"{' '.join(argv)} imports {heavy}"
+
+
+def _heavy_imports(tmp_path, argv: list[str], forbidden) -> list[str]:
     code = ("import sys\nfrom foia.cli import main\n"
             f"try:\n    main({argv!r})\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
             "print('MODULES', ' '.join(sorted(sys.modules)), file=sys.stderr)")
@@ -106,8 +111,18 @@ def test_each_command_imports_only_what_it_uses(tmp_path, argv, forbidden):
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
         assert "MODULES" in proc.stderr, proc.stderr
     loaded = proc.stderr.split("MODULES", 1)[1].split()
-    heavy = sorted({m for m in loaded if any(m == f or m.startswith(f + ".") for f in forbidden)})
-    assert heavy == [], f"{' '.join(argv)} imports {heavy}"
+    return sorted({m for m in loaded if any(m == f or m.startswith(f + ".") for f in forbidden)})
+
+
+@pytest.mark.slow
+def test_draft_with_a_profile_reads_it_without_pyyaml_once_it_is_cached(tmp_path):
+    profile = tmp_path / "config" / "profile.yaml"
+    profile.parent.mkdir(parents=True)
+    profile.write_text("name: Ana Ruiz\nemail: ana@example.org\n")
+    argv = ["draft", "records", "--to", "ICE", "--system", "icm", "--date", "2026-06-01", "--overwrite",
+            "--out", str(tmp_path / "l")]
+    assert _heavy_imports(tmp_path, argv, DRAFT_HEAVY) == []
+    assert (tmp_path / "l" / "2026-06-01-ice-records.txt").read_text().startswith("Ana Ruiz\n")
 
 
 _GC_STATE = ("import gc, sys\n{run}\n"
