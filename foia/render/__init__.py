@@ -46,9 +46,9 @@ class Block:
 
 
 class Formats:
-    """Mixin for a (frozen) dataclass with a ``blocks`` field: ``text`` and ``markdown`` are
-    made from the blocks on first use and kept (cached_property writes the instance's
-    ``__dict__``, which a frozen dataclass allows)."""
+    """Mixin for an immutable class with a ``blocks`` attribute (``foia.letters.Letter``): ``text``
+    and ``markdown`` are made from the blocks on first use and kept (cached_property writes the
+    instance's ``__dict__`` directly, which an immutable class's ``__setattr__`` allows)."""
 
     blocks: tuple[Block, ...]
 
