@@ -73,7 +73,7 @@ def test_a_corrupt_cache_file_is_rebuilt(tmp_path):
 # run has built the per-user caches, as a user's second and later runs do.
 HEAVY = ("sqlalchemy", "psycopg", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml", "jinja2")
 DRAFT_HEAVY = ("sqlalchemy", "psycopg", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml", "email",
-               "foia.directory.schema", "foia.render.email", "foia.clocks")
+               "foia.directory.schema", "foia.render.email", "foia.clocks", "dataclasses")
 CASES = [
     (["--help"], HEAVY),
     (["agencies", "list"], HEAVY),
@@ -81,7 +81,8 @@ CASES = [
     (["deadline", "--received", "2026-03-02", "--office", "ICE"], HEAVY),
     # The requester's email is checked without the directory's YAML schema module, --date
     # without the working-day calendar (only --filed-on needs it); the .eml writer (and the
-    # email package) only for an .eml.
+    # email package) only for an .eml; the letters' value classes are not dataclasses (whose
+    # generated methods each start paid for).
     (["draft", "records", "--to", "ICE", "--system", "icm", "--no-profile", "--requester-name", "A B",
       "--requester-email", "a@example.org", "--date", "2026-06-01", "--overwrite", "--out", "{tmp}/l"],
      (*DRAFT_HEAVY, "foia.render.docx")),

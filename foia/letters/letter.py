@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -112,7 +111,7 @@ def _self_signer(o: dict, profile: "Profile | None", w: Warnings) -> "Profile | 
                "the person whose records it asks for; your profile's title, organization and address are left out, "
                "its email and phone are kept for the reply (", Named("requester_email"), ", ",
                Named("requester_phone"), " change them)"))
-    return dataclasses.replace(profile, name=None, title=None, organization=None, address=None)
+    return profile.replace(name=None, title=None, organization=None, address=None)
 
 
 def build_context(kind_name: str, *, directory: "Directory", office: str, profile: "Profile | None" = None,
