@@ -238,8 +238,10 @@ class Drafted:
 
     def content(self, letter: Letter, fmt: str, **eml) -> bytes:
         """``letter`` in ``fmt``, as this draft writes it (``eml``: its Message-ID and request id)."""
+        # Only an .eml names the DOCX beside it (resolving a path costs more than a text file's bytes).
+        docx_name = target_path(letter, self.out, "docx", self.stem).name if fmt == "eml" else None
         return letter_bytes(letter, fmt, reproducible=self.reproducible, attach_docx=self.attach_docx,
-                            attachment_name=target_path(letter, self.out, "docx", self.stem).name, **eml)
+                            attachment_name=docx_name, **eml)
 
 
 def _default_office(kind: LetterKind, options: dict, d) -> str:
