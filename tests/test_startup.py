@@ -74,6 +74,7 @@ def test_a_corrupt_cache_file_is_rebuilt(tmp_path):
 HEAVY = ("sqlalchemy", "psycopg", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml", "jinja2")
 DRAFT_HEAVY = ("sqlalchemy", "psycopg", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml", "email",
                "foia.directory.schema", "foia.render.email", "foia.clocks", "dataclasses")
+TRACKER = ("foia.tracker.models", "foia.tracker.service", "foia.tracker.queries", "foia.tracker.derive")
 CASES = [
     (["--help"], HEAVY),
     (["agencies", "list"], HEAVY),
@@ -91,9 +92,11 @@ CASES = [
       "--requester-email", "a@example.org", "--date", "2026-06-01", "--overwrite", "--out", "{tmp}/l",
       "--format", "docx"],
      DRAFT_HEAVY),
-    (["track", "--db", "sqlite:///{tmp}/t.db", "due"],
-     ("psycopg", "sqlalchemy.dialects.postgresql", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml",
-      "jinja2")),
+    # On a SQLite file at this foia's schema `track due` reads through sqlite3 (the first run,
+    # which creates the file, goes through SQLAlchemy): no tracker tables, no clocks' derive, and
+    # JSON and CSV only when asked for.
+    (["track", "--db", "sqlite:///{tmp}/t.db", "due"], HEAVY + TRACKER + ("json", "csv")),
+    (["track", "due", "--db", "sqlite:///{tmp}/t.db", "--mine", "--json"], HEAVY + TRACKER),
 ]
 
 
