@@ -156,5 +156,9 @@ def test_names_and_tags_match_the_spellings_stored_whatever_the_case(db_url):
                                               .distinct()).scalars())
                     assert stored_spellings(conn, column, asked) == old, (column, asked)
             assert stored_spellings(conn, requests.c.assignee, "maria") == ["MARIA", "mAria"]
+        tracker = Tracker(store)
+        for filters in ({"assignee": "nobody"}, {"tag": "nothing"}, {"tag": "t0", "assignee": "nobody"}):
+            assert tracker.list(limit=5, **filters) == tracker.list(**filters) == []
+        assert [r["id"] for r in tracker.list(limit=5, assignee="mario")] == [ids[2]["id"]]
     finally:
         store.dispose()

@@ -407,6 +407,8 @@ class Reads:
             # Names and tags match whatever their case (assignee "maria" finds "Maria").
             names = stored_spellings(conn, r.assignee, assignee) if assignee else None
             tags_of = stored_spellings(conn, request_tags.c.tag, tag) if tag else None
+            if names == [] or tags_of == []:
+                return []       # no request bears that name or tag
             # (column, the values it may take). The first drives the union below: a status's
             # rows without a deadline are few when it is open and mostly match when it is closed,
             # and one person has fewer requests than an office.
