@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from foia.tracker import service as service_module
+from foia.tracker.context import TrackerContext
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +19,7 @@ def _today(monkeypatch):
     from datetime import date
 
     monkeypatch.setenv("FOIA_USER", "ana")
-    monkeypatch.setattr(service_module.Tracker, "today", lambda self: self._today or date(2026, 11, 30))
+    monkeypatch.setattr(TrackerContext, "today", lambda self: self._today or date(2026, 11, 30))
 
 
 # -- 15. Privacy Act amendment: 10 days to acknowledge, 30 to decide the review ---------------------

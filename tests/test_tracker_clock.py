@@ -11,7 +11,7 @@ import io
 import pytest
 from sqlalchemy import create_engine, text
 
-from foia.tracker import service as service_module
+from foia.tracker.context import TrackerContext
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +24,7 @@ def _today(monkeypatch):
     """Today is Monday 2026-11-30 for every command (dates in the future are refused)."""
     from datetime import date
 
-    monkeypatch.setattr(service_module.Tracker, "today", lambda self: self._today or date(2026, 11, 30))
+    monkeypatch.setattr(TrackerContext, "today", lambda self: self._today or date(2026, 11, 30))
 
 
 @pytest.fixture

@@ -319,10 +319,10 @@ def both(db_url, monkeypatch):
 
     from tracker_support import track_runner
 
-    from foia.tracker import service
+    from foia.tracker.context import TrackerContext
 
     monkeypatch.setenv("FOIA_USER", "ana")
-    monkeypatch.setattr(service.Tracker, "today", lambda self: self._today or date(2026, 11, 30))
+    monkeypatch.setattr(TrackerContext, "today", lambda self: self._today or date(2026, 11, 30))
     return track_runner(db_url)
 
 

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from foia.tracker import service as service_module
+from foia.tracker.context import TrackerContext
 
 
 @pytest.fixture(autouse=True)
@@ -17,7 +17,7 @@ def _today(monkeypatch):
     from datetime import date
 
     monkeypatch.setenv("FOIA_USER", "ana")
-    monkeypatch.setattr(service_module.Tracker, "today", lambda self: self._today or date(2026, 11, 30))
+    monkeypatch.setattr(TrackerContext, "today", lambda self: self._today or date(2026, 11, 30))
 
 
 # -- 3. a late extension notice does not take away constructive exhaustion --------------------------

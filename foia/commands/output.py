@@ -7,9 +7,14 @@ from typing import Iterable, Sequence
 
 import click
 
-from foia.output import table, to_csv, to_json
-
 __all__ = ["emit", "output_options", "to_json"]
+
+
+def to_json(data) -> str:
+    """:func:`foia.output.to_json` (imported when used: a plain listing needs no json, csv or decimal)."""
+    from foia.output import to_json as dumps
+
+    return dumps(data)
 
 
 def output_options(*, csv_option: bool = True):
@@ -26,6 +31,8 @@ def output_options(*, csv_option: bool = True):
 
 def emit(rows: Sequence[dict], columns: Sequence[str], fmt: str | None, *, headers: Iterable[str] | None = None,
          empty: str = "Nothing found.") -> None:
+    from foia.output import table, to_csv
+
     if fmt == "json":
         click.echo(to_json(list(rows)))
     elif fmt == "csv":

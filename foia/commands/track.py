@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import click
 
-from foia.commands.track_common import (DATE, MAX_DAYS, by_option, db_flag, deadline_line, open_tracker, plural,
-                                        print_change, today_option, warn_unfinished_recompute)
+from foia.commands.track_common import (DATE, MAX_DAYS, by_option, db_flag, deadline_line, open_reader, open_tracker,
+                                        plural, print_change, today_option, warn_unfinished_recompute)
 from foia.commands.output import emit, output_options, to_json
 from foia.tracker.appeals import APPEAL_TARGETS
-from foia.tracker.derive import FROM_SENDING
-from foia.vocab import SENT_VIA
+from foia.vocab import FROM_SENDING, SENT_VIA
 
 
 @click.group("track")
@@ -359,7 +358,7 @@ def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_js
         assignee = default_actor()
         if not assignee:
             raise UsageError("--mine: set FOIA_USER to your name as the queue's assignees spell it")
-    tracker = open_tracker(ctx, today)
+    tracker = open_reader(ctx, today)
     warn_unfinished_recompute(tracker)
     report = tracker.due(within=within, limit=limit, assignee=assignee, lapsed_days=lapsed_days,
                          stale_days=stale_days)

@@ -19,20 +19,40 @@ def by_option(f):
     return click.option("--by", metavar="NAME", help="Who records this (default: FOIA_USER, else your login).")(f)
 
 
-def open_tracker(ctx: click.Context, today: str | None = None):
+def _today(today: str | None):
     from foia.parse import parse_day
-    from foia.tracker.service import Tracker
-    from foia.tracker.store import open_store
 
     day = parse_day(today, "today") if today else None
     if day is not None:
         from foia.clocks.calendar import in_calendar
 
         in_calendar(day, "--today")
+    return day
+
+
+def open_tracker(ctx: click.Context, today: str | None = None):
+    from foia.tracker.service import Tracker
+    from foia.tracker.store import open_store
+
+    day = _today(today)
     obj = ctx.find_object(dict) or {}
     store = open_store(obj.get("db"), notify=lambda message: click.echo(message, err=True))
     ctx.call_on_close(store.dispose)
     return Tracker(store, directory_override=(ctx.find_root().obj or {}).get("directory_override"), today=day)
+
+
+def open_reader(ctx: click.Context, today: str | None = None):
+    """What `track due` reads through: foia.tracker.sqlite_reads's reader when it certainly applies
+    (a SQLite file at this foia's schema: no SQLAlchemy to import), else the tracker itself."""
+    from foia.tracker.sqlite_reads import open_reader as sqlite_reader
+
+    day = _today(today)
+    reader = sqlite_reader((ctx.find_object(dict) or {}).get("db"), today=day,
+                           directory_override=(ctx.find_root().obj or {}).get("directory_override"))
+    if reader is None:
+        return open_tracker(ctx, today)
+    ctx.call_on_close(reader.close)
+    return reader
 
 
 def db_flag(ctx: click.Context) -> str:

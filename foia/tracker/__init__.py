@@ -18,10 +18,15 @@ Modules, one rule each:
   ``queries`` (show, list, due; THE next-deadline rule), recomputes through ``refresh`` and
   purges through ``purge``
 - ``views``     dicts and one-line summaries for show/list/export, identity hiding
+- ``context``   today, the directory and the calendar a tracker counts by (no SQLAlchemy)
+- ``morning``   the morning view's report from its rows, whichever path read them (no SQLAlchemy)
+- ``sqlite_reads`` `track due` on a SQLite file through ``sqlite3``, running the SQLite text
+  (``sqlite_text``, generated) of the tracker's own statements
 - ``filing``    filing from a letter (``draft --track``), follow-up and appeal letters
 - ``io``        CSV / JSON / iCalendar export and all-or-nothing import, backups
 
-SQLAlchemy is imported only inside this package, so ``foia --help`` never pays for it.
+SQLAlchemy is imported only inside this package, so ``foia --help`` never pays for it, and
+`foia track due` on a SQLite file at the current schema does not import it at all.
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ from foia.errors import FoiaError
 from foia.tracker.appeals import CLOSES_DETERMINATION, ENDS_APPEAL, WINDOW_TARGET, appeal_kind, appeals
 from foia.tracker.litigation import litigation_notes
 from foia.tracker.lifecycle import ADVERSE, APPEAL_DECISIONS, DETERMINATIONS, TOLLED
+from foia.vocab import FROM_SENDING
 
 EVENT_TYPES: dict[str, str] = {
     "created": "Recorded in the tracker",
@@ -116,7 +117,6 @@ class Tracked(NamedTuple):
         return self.deadline.due
 
 
-FROM_SENDING = "counted from sending, not receipt"
 EXPEDITIOUS_LABEL = "Appeal decision due (expeditious consideration)"
 
 

@@ -7,10 +7,12 @@ import getpass
 import os
 import uuid
 from datetime import date
+from typing import TYPE_CHECKING
 
-from foia.tracker import derive as dv
-from foia.tracker.models import events
 from foia.tracker.store import utcnow
+
+if TYPE_CHECKING:
+    from foia.tracker import derive as dv
 
 
 def new_uid() -> str:
@@ -54,6 +56,9 @@ def new_event(rid: int, type_: str, on: date, actor, *, status=None, note=None, 
 def load_events(conn, rid: int) -> list[dv.Event]:
     """Request ``rid``'s events in the order they were recorded (not yet effective: see dv.effective)."""
     from sqlalchemy import select
+
+    from foia.tracker import derive as dv
+    from foia.tracker.models import events
 
     return [dv.event_from_row(r) for r in conn.execute(
         select(events).where(events.c.request_id == rid).order_by(events.c.id))]

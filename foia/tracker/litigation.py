@@ -80,7 +80,7 @@ def exhaustion(clocks: Mapping[str, Any], marks: Sequence[Event], *, from_sendin
     deadline row: anything with ``due`` and ``closed_on``) and its status marks; None when neither
     has happened or is due. ``from_sending``: the determination counts from the sending date (no
     receipt recorded), so an exhaustion counted from it may come later: the text says so."""
-    from foia.tracker.derive import FROM_SENDING
+    from foia.vocab import FROM_SENDING
 
     denied = next((m for m in reversed(marks) if m.status == "appeal-denied"), None)
     decision, det = clocks.get("appeal_decision"), clocks.get("determination")

@@ -11,23 +11,11 @@ from foia.errors import FoiaError, NotFound
 from foia.parse import bad
 from foia.tracker import derive as dv
 from foia.tracker import lifecycle as lc
-from foia.tracker.appeals import appeal_ground
 from foia.tracker.events import load_events
 from foia.tracker.fields import MAX_ID
 from foia.tracker.models import IDENTITY_COLUMNS, deadlines, events, request_tags, requests, tracking_numbers
+from foia.tracker.morning import STALE_STATUSES, due_report
 from foia.tracker.views import deadline_dict, event_dict, request_dict
-
-# Statuses in which a request waits with no clock to make it show in `due` (remand has none in
-# foia, a fee or clarification wait stops the agency's, mediation and drafts have none): after
-# `stale_days` without an event they are listed, with what is usually the next step. (Litigation
-# is left out: the court sets its pace, and months without an event are ordinary.)
-STALE_STATUSES = {
-    "draft": "not sent yet",
-    "remanded": "remanded: the agency reprocesses it, with no deadline foia can count",
-    "awaiting-fees": "the agency awaits a fee answer or payment (its clock is stopped)",
-    "awaiting-clarification": "the agency awaits a clarification (its clock is stopped)",
-    "in-mediation": "in OGIS mediation",
-}
 
 # What `list` can sort by (its ``order``): the name -> the requests column ("deadline": the next
 # deadline, agency's or requester's, computed for --today).
@@ -479,103 +467,11 @@ class Reads:
 
     def due(self, *, within: int = 14, limit: int = 50, assignee: str | None = None,
             lapsed_days: int = 7, stale_days: int = 30) -> dict:
-        """The morning view: what needs doing today.
-
-        Sections: overdue determinations (with the follow-up command), appeal windows closing
-        within ``within`` days, late expedite decisions, overdue appeal decisions, clarification
-        answers due within ``within`` days, requester windows that lapsed in the last
-        ``lapsed_days`` days (0: none shown), and requests waiting in a status where nothing
-        moves by itself (``STALE_STATUSES``) with no event for ``stale_days`` days (0: none
-        shown). Each lists at most ``limit`` requests, oldest first, with the total count and
-        each request's assignee. ``assignee`` keeps one person's requests (any case).
-        ``open`` counts the requests still open and ``next`` is the soonest deadline ahead, so
-        a quiet morning still says where the queue stands.
-        """
-        for value, field in ((within, "within"), (lapsed_days, "lapsed_days"), (stale_days, "stale_days")):
-            if value < 0:
-                raise bad(field, "give a number of days >= 0")
-        if limit < 1:
-            raise bad("limit", "give a number of requests >= 1")
-        today = self.today()
-        horizon = today + timedelta(days=within)
-        sections = [
-            ("overdue_determinations", "Overdue determinations", "followup"),
-            ("appeal_windows", f"Appeal windows closing within {within} days", "appeal"),
-            ("late_expedite_decisions", "Late expedite decisions", "followup"),
-            ("overdue_appeal_decisions", "Overdue appeal decisions", "followup"),
-            ("clarifications_due", f"Clarification answers due within {within} days", None),
-            # Privacy Act amendment: no FOIA follow-up letter fits them, so no command.
-            ("overdue_amendment_clocks", "Overdue Privacy Act amendment clocks", None),
-        ]
-        if lapsed_days:
-            sections.append(("lapsed_windows", f"Lapsed in the last {lapsed_days} days", None))
-        params = {"today": today, "horizon": horizon, "limit": limit,
-                  "lapsed_from": today - timedelta(days=lapsed_days), "lapsed_to": today - timedelta(days=1),
-                  "cutoff": today - timedelta(days=stale_days)}
-        if assignee:
-            params["assignee"] = assignee.strip().lower()
-        out = {"today": today.isoformat(), "within": within, "assignee": assignee, "lapsed_days": lapsed_days,
-               "stale_days": stale_days, "sections": []}
-        cal = self.calendar()
+        """The morning view (:func:`foia.tracker.morning.due_report`), read in one transaction."""
         with self.store.read() as conn:
-            found: dict[int, list] = {}
-            for row in conn.execute(_due_statement(bool(lapsed_days), bool(assignee)), params):
-                found.setdefault(row.section, []).append(row)
-            for number, (key, title, action) in enumerate(sections):
-                rows = found.get(number, [])
-                items = []
-                for row in rows:
-                    item = {"id": row.request_id, "title": row.title, "office": row.office, "status": row.status,
-                            "assignee": row.assignee, "key": row.key, "label": row.label,
-                            "start": row.start.isoformat(), "due": row.due.isoformat(), "rule": row.rule}
-                    # No receipt recorded: the date counts from sending, earlier than the statute's start.
-                    item["counted_from_sending"] = dv.FROM_SENDING in row.rule
-                    if row.due < today:
-                        if key == "lapsed_windows":
-                            item["days_ago"] = (today - row.due).days
-                        else:
-                            item["working_days_late"] = cal.working_days_between(row.due, today)
-                    else:
-                        item["working_days_left"] = cal.working_days_between(today, row.due)
-                        item["days_left"] = (row.due - today).days
-                    if action == "followup":
-                        item["command"] = f"foia track followup {row.request_id}"
-                    elif action == "appeal":
-                        ground = appeal_ground(row.key, row.label)
-                        if ground:
-                            item["command"] = f"foia track appeal {row.request_id} --ground {ground}"
-                    items.append(item)
-                out["sections"].append({"key": key, "title": title, "total": rows[0].total if rows else 0,
-                                        "items": items})
-            if stale_days:
-                out["sections"].append(self._stale_section(conn, today, stale_days, params))
-            out["open"] = out["next"] = None
-            if not any(sec["total"] for sec in out["sections"]):
-                # Only a quiet morning says where the queue stands: counting every open request
-                # reads the whole status index, which a busy morning (a large queue) need not pay.
-                quiet = conn.execute(_quiet_statement(bool(assignee)), params).one()
-                out["open"] = quiet.open
-                out["next"] = ({"id": quiet.request_id, "label": quiet.label, "due": quiet.due.isoformat(),
-                                "office": quiet.office} if quiet.request_id is not None else None)
-        return out
-
-    def _stale_section(self, conn, today: date, stale_days: int, params: dict) -> dict:
-        """Requests in a ``STALE_STATUSES`` status whose latest event is ``stale_days`` or more days
-        old and with no open deadline of either party (one would list them in its own section, now
-        or when it comes near)."""
-        items, total = [], 0
-        for row in conn.execute(_stale_statement("assignee" in params), params):
-            total = row.total
-            item = {"id": row.id, "title": row.title, "office": row.office, "status": row.status,
-                    "assignee": row.assignee, "last_event_on": row.last_on.isoformat(),
-                    "days_quiet": (today - row.last_on).days, "why": STALE_STATUSES[row.status]}
-            if row.status == "awaiting-clarification":
-                item["command"] = f"foia track update {row.id} --status in-progress --on DATE"
-            elif row.status in ("remanded", "awaiting-fees"):
-                item["command"] = f"foia track followup {row.id}"
-            items.append(item)
-        return {"key": "stale", "title": f"No movement for {stale_days} days or more", "total": total,
-                "items": items}
+            return due_report(lambda shape, params: conn.execute(due_statement(shape), params),
+                              today=self.today(), calendar=self.calendar, within=within, limit=limit,
+                              assignee=assignee, lapsed_days=lapsed_days, stale_days=stale_days)
 
 
 # The morning view's statements, built once per shape (lapsed windows shown or not, one assignee
@@ -583,6 +479,12 @@ class Reads:
 # about as much as running them. Each section's total comes with its rows: an uncorrelated count
 # (one index-range count, evaluated once) beside the first `limit` rows in deadline order.
 _STATEMENTS: dict = {}
+
+
+def due_statement(shape: tuple):
+    """The statement of one of foia.tracker.morning's ``SHAPES``."""
+    kind, *flags = shape
+    return {"due": _due_statement, "stale": _stale_statement, "quiet": _quiet_statement}[kind](*flags)
 
 
 def _mine(column):

@@ -12,6 +12,14 @@ from foia.tracker.models import deadlines, events, requests, tracker_state, trac
 from foia.tracker.store import utcnow
 
 
+def recompute_started_statement():
+    """When the unfinished full recompute started (no row: none is unfinished); foia.tracker.sqlite_reads
+    keeps its SQLite text."""
+    from sqlalchemy import select
+
+    return select(tracker_state.c.value).where(tracker_state.c.key == "recompute")
+
+
 class Refresh:
     """The recomputing half of :class:`foia.tracker.service.Tracker`."""
 
@@ -41,10 +49,8 @@ class Refresh:
 
     def unfinished_recompute(self) -> str | None:
         """When a full recompute that never finished started (UTC timestamp), or None."""
-        from sqlalchemy import select
-
         with self.store.read() as conn:
-            return conn.execute(select(tracker_state.c.value).where(tracker_state.c.key == "recompute")).scalar()
+            return conn.execute(recompute_started_statement()).scalar()
 
     def _refresh_range(self, conn, first: int, last: int) -> None:
         """``_refresh`` for the requests with ids from ``first`` to ``last``: the same stored rows,

@@ -17,7 +17,6 @@ the reads are in ``queries`` (``Reads``), the recomputing in ``refresh`` and the
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Iterable, Sequence
@@ -31,6 +30,7 @@ from foia.tracker import lifecycle as lc
 from foia.tracker import moves
 from foia.tracker.appeals import appeal_of as appeal_of_values
 from foia.tracker.appeals import appeal_targets
+from foia.tracker.context import TrackerContext
 from foia.tracker.events import default_actor, load_events, new_event, new_uid
 from foia.tracker.fees import fee_problems
 from foia.tracker.models import events, request_tags, requests, tracking_numbers
@@ -55,53 +55,28 @@ class Change:
     notes: list[str] = field(default_factory=list)         # plain lines (no clock after a remand...)
 
 
-class Tracker(Reads, Refresh, Purge):
+class Tracker(TrackerContext, Reads, Refresh, Purge):
     """The request tracker on one store.
 
     ``today`` and ``actor`` can be fixed (tests, scripts); ``directory`` is loaded lazily
-    (with the user's override file when ``directory_override`` is given).
+    (with the user's override file when ``directory_override`` is given): see
+    :class:`foia.tracker.context.TrackerContext`, which gives ``today``, ``directory`` and
+    ``calendar``.
     """
 
     def __init__(self, store: Store, *, directory=None, directory_override=None, actor: str | None = None,
                  today: date | None = None):
+        super().__init__(directory=directory, directory_override=directory_override, today=today)
         self.store = store
-        self._directory = directory
-        self._override = directory_override
         self._actor = actor
-        self._today = today
         self._rules: dict[str, Any] = {}
-        self._calendar = None
 
     # -- context ---------------------------------------------------------------------------
-
-    @property
-    def directory(self):
-        if self._directory is None:
-            from foia.directory import load_directory
-
-            self._directory = load_directory(self._override)
-        return self._directory
-
-    def today(self) -> date:
-        return self._today or date.today()
 
     def actor(self, by: str | None = None) -> str | None:
         """Who records a change: ``by``, else the tracker's actor, else FOIA_USER or the login name."""
         return (fv.text(by, "by") or _named(self._actor, "actor") or
                 _named(default_actor(), "FOIA_USER (or your login name)"))
-
-    def calendar(self):
-        """The federal working-day calendar with the directory's and the user's closures."""
-        if self._calendar is None:
-            from foia.clocks.calendar import default_calendar, load_closures
-            from foia.paths import config_dir
-
-            closures = dict(self.directory.closures)
-            path = config_dir() / "closures.yaml"
-            if os.path.lexists(path):       # a folder or a device there is refused, not skipped
-                closures.update(load_closures(path))
-            self._calendar = default_calendar(closures)
-        return self._calendar
 
     def rules(self, office: str):
         """The office's clock rules (None: no statutory clock, e.g. OGIS)."""

@@ -82,17 +82,30 @@ def resolve_url(url: str | None = None) -> str:
 def shown_url(url) -> str:
     """The URL with any password hidden, for messages: ``user:***@`` and a ``?password=`` query
     parameter (libpq reads both)."""
+    text = str(url)
+    if _PLAIN_SQLITE.fullmatch(text):
+        return text     # nothing to hide, nothing make_url would quote: as it renders it
+    if "://" not in text:   # a file path, which make_url refuses
+        return _stripped(text)
     try:
         from sqlalchemy.engine import make_url
 
-        parsed = make_url(str(url))
+        parsed = make_url(text)
         if any(k.lower() == "password" for k in parsed.query):
             parsed = parsed.set(query={k: ("***" if k.lower() == "password" else v) for k, v in parsed.query.items()})
         return parsed.render_as_string(hide_password=True).replace("=%2A%2A%2A", "=***")
     except Exception:  # noqa: BLE001 - a URL too broken to parse: show neither credentials nor query
-        text = str(url).split("?")[0]
-        scheme, sep, rest = text.rpartition("://")
-        return f"{scheme}{sep}{rest.split('@')[-1]}"
+        return _stripped(text)
+
+
+def _stripped(text: str) -> str:
+    scheme, sep, rest = text.split("?")[0].rpartition("://")
+    return f"{scheme}{sep}{rest.split('@')[-1]}"
+
+
+# A SQLite file URL of letters, digits and "_.-+ /" only (track due's --db, printed back in its
+# commands without importing SQLAlchemy).
+_PLAIN_SQLITE = re.compile(r"sqlite:///[A-Za-z0-9_.+ /-]*")
 
 
 def location(url: str | None = None) -> str:
@@ -172,6 +185,31 @@ def _create_private_file(path: Path, *, default: bool) -> None:
         raise FoiaError(f"cannot create the tracker database {path}: {exc.strerror or exc}; {HINT}") from None
 
 
+def schema_version_statement():
+    """The highest migration applied (foia.tracker.sqlite_reads keeps its SQLite text)."""
+    from sqlalchemy import func, select
+
+    from foia.tracker.models import schema_migrations
+
+    return select(func.max(schema_migrations.c.version).label("version"))
+
+
+def operational_error(shown: str, exc: BaseException) -> FoiaError:
+    """The one line for a database error ``exc`` met while using the database ``shown``
+    (also foia.tracker.sqlite_reads's, whose errors are ``sqlite3``'s own)."""
+    reason = db_reason(exc)
+    if _damaged(exc):
+        from foia.naming import Field, Text
+
+        return FoiaError(Text(f"the tracker database {shown} is damaged ({reason}); put your latest "
+                              "`foia track backup` copy in its place (or import your latest `foia track export ",
+                              Field("format"), " json` into a new database)"))
+    if "locked" in reason or "busy" in reason:
+        return FoiaError(f"the tracker database {shown} stayed busy for "
+                         f"{BUSY_TIMEOUT_MS // 1000} s (another foia process is writing); try again")
+    return FoiaError(f"tracker database {shown}: {reason}; {HINT}")
+
+
 class Store:
     """An open tracker database: an engine plus transaction helpers.
 
@@ -243,30 +281,19 @@ class Store:
 
     def _operational(self, exc) -> FoiaError:
         reason = db_reason(exc)
-        if _damaged(exc):
-            from foia.naming import Field, Text
-
-            return FoiaError(Text(f"the tracker database {self.shown()} is damaged ({reason}); put your latest "
-                                  "`foia track backup` copy in its place (or import your latest `foia track export ",
-                                  Field("format"), " json` into a new database)"))
-        if "locked" in reason or "busy" in reason:
-            return FoiaError(f"the tracker database {self.shown()} stayed busy for "
-                             f"{BUSY_TIMEOUT_MS // 1000} s (another foia process is writing); try again")
         if "timeout expired" in reason and self.is_postgresql:
             waited = self.engine.url.query.get("connect_timeout", PG_CONNECT_TIMEOUT)
             return FoiaError(f"tracker database {self.shown()}: {reason} (the server did not answer within "
                              f"{waited} s; set ?connect_timeout=SECONDS in the URL to wait longer); {HINT}")
-        return FoiaError(f"tracker database {self.shown()}: {reason}; {HINT}")
+        return operational_error(self.shown(), exc)
 
     def schema_version(self) -> int:
-        from sqlalchemy import func, inspect, select
-
-        from foia.tracker.models import schema_migrations
+        from sqlalchemy import inspect
 
         with self.read() as conn:
             if not inspect(conn).has_table("schema_migrations"):
                 return 0
-            return conn.execute(select(func.max(schema_migrations.c.version))).scalar() or 0
+            return conn.execute(schema_version_statement()).scalar() or 0
 
     def analyze(self) -> None:
         """PostgreSQL: refresh the planner's statistics of the tracker's tables. Without them
