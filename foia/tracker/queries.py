@@ -46,11 +46,11 @@ def stored_spellings(conn, column, value: str) -> list[str]:
     """The stored values of ``column`` equal to ``value`` ignoring case (as the database's
     lower() folds it), sorted.
 
-    lower(column) has no index (on SQLite none can be declared that SQLAlchemy reflects), so
-    the distinct values are walked instead, one seek of the column's index each (a few dozen
-    people or tags, against 1.1M entries read by a scan: 60 ms). On SQLite only the values
-    that differ from ``value`` by ASCII capitals are walked: in the binary order of its index
-    they lie between ``value`` in ASCII capitals and ``value`` in lower case."""
+    ``lower(column) = value`` reads the lower case of every row (SQLite has no index on it: 1.1M
+    index entries, 60 ms and more), so the distinct values are walked instead, one seek of the
+    column's index each: a few dozen people or tags. On SQLite only the values that differ
+    from ``value`` by ASCII capitals are walked: in the binary order of its index they lie
+    between ``value`` in ASCII capitals and ``value`` in lower case."""
     from sqlalchemy import text
 
     folded = value.strip().lower()
