@@ -270,7 +270,7 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
                 # again. Memory only: the journal and the fsync at commit are unchanged.
                 cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
                 conn.exec_driver_sql(f"PRAGMA cache_size={IMPORT_CACHE_KIB}")
-            _execute(conn, chunk["inserts"])
+            execute_many(conn, chunk["inserts"])
             counts["requests"] += chunk["requests"]
             counts["events"] += chunk["events"]
             if counts["first_id"] is None:
@@ -408,7 +408,8 @@ def _json_encoder():
     return lambda v: "".join(make(v, 0)) if isinstance(v, (dict, list)) else plain(v)
 
 
-def _execute(conn, statements: list[tuple[str, list]]) -> None:
+def execute_many(conn, statements: list[tuple[str, list]]) -> None:
+    """Run :func:`insert_statements`' pairs (or any SQL with parameter tuples) through the driver."""
     cursor = conn.connection.cursor()
     try:
         for sql, params in statements:

@@ -531,6 +531,13 @@ def _m012_web_jobs(conn) -> None:
     metadata.create_all(conn, tables=[web_jobs], checkfirst=True)
 
 
+def _m014_tag_index(conn) -> None:
+    from foia.tracker.models import TAG_INDEX
+
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_request_tags_tag")
+    TAG_INDEX.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
     (2, "index only the open deadlines", _m002_open_deadlines_index),
@@ -545,6 +552,7 @@ MIGRATIONS: list[tuple[int, str, Callable]] = [
          "assignees by lower case (PostgreSQL)",
      _m011_filter_indexes),
     (12, "web app: the jobs table (export, import, backup with their progress)", _m012_web_jobs),
+    (14, "a tag's requests in id order: `list --tag` reads a range of its index", _m014_tag_index),
 ]
 LATEST = MIGRATIONS[-1][0]
 # Stored deadlines written before this schema version were counted by older rules (the derive
