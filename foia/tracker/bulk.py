@@ -273,7 +273,7 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
                 # again. Memory only: the journal and the fsync at commit are unchanged.
                 cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
                 conn.exec_driver_sql(f"PRAGMA cache_size={IMPORT_CACHE_KIB}")
-            _execute(conn, chunk["inserts"] + deadline_inserts(conn, chunk["deadlines"], texts))
+            execute_many(conn, chunk["inserts"] + deadline_inserts(conn, chunk["deadlines"], texts))
             counts["requests"] += chunk["requests"]
             counts["events"] += chunk["events"]
             if counts["first_id"] is None:
@@ -425,7 +425,8 @@ def deadline_inserts(conn, rows: list[tuple], texts: dict) -> list[tuple[str, li
     return insert_statements(conn.dialect.name, deadline_rows, numbered, columns=_DEADLINE_COLUMNS)
 
 
-def _execute(conn, statements: list[tuple[str, list]]) -> None:
+def execute_many(conn, statements: list[tuple[str, list]]) -> None:
+    """Run :func:`insert_statements`' pairs (or any SQL with parameter tuples) through the driver."""
     cursor = conn.connection.cursor()
     try:
         for sql, params in statements:

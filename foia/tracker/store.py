@@ -580,6 +580,13 @@ def _m013_compact(conn) -> None:
     compact.migrate(conn)
 
 
+def _m014_tag_index(conn) -> None:
+    from foia.tracker.models import TAG_INDEX
+
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_request_tags_tag")
+    TAG_INDEX.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
     (2, "index only the open deadlines", _m002_open_deadlines_index),
@@ -597,6 +604,7 @@ MIGRATIONS: list[tuple[int, str, Callable]] = [
     (13, "uids as 16 bytes, timestamps as integers (SQLite), compact JSON, each deadline text stored once, "
          "deadlines and tags without rowid",
      _m013_compact),
+    (14, "a tag's requests in id order: `list --tag` reads a range of its index", _m014_tag_index),
 ]
 # From this version on uids and timestamps are stored compactly (an upgrade says how to reclaim the space).
 COMPACTED = 13
