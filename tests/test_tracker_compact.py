@@ -283,3 +283,8 @@ def test_a_migration_that_would_leave_rows_dangling_is_refused(db_url, tmp_path,
         in result.output and "Traceback" not in result.output
     monkeypatch.setattr(compact, "migrate", real)
     assert _exports(db_url, tmp_path, "after") == before
+
+
+def test_compact_on_postgresql_has_nothing_to_do(pg_url):
+    out = track_runner(pg_url)("compact").output
+    assert out == "PostgreSQL reuses the space freed inside its tables itself (autovacuum): nothing to do.\n"
