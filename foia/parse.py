@@ -91,6 +91,10 @@ def parse_text(value, field: str, limit: int = 2000) -> str | None:
     return text
 
 
+# An email address, as the directory's contacts, the profile and the tracker's requester check it
+# (the agency answers at this address: a typo loses the reply).
+EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+
 # A tag: one word, no spaces, commas or semicolons (they separate tags), up to 100 characters.
 TAG = re.compile(r"[^\s,;]{1,100}")
 

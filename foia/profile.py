@@ -9,11 +9,11 @@ environment variable ``FOIA_PROFILE`` names another file), created readable by t
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
 from pathlib import Path
 
 from foia.errors import FoiaError, UsageError
 from foia.naming import Field, Text
+from foia.parse import EMAIL_RE
 
 # The fee categories of 5 U.S.C. 552(a)(4)(A)(ii) (fact sheet): code -> label used in letters.
 FEE_CATEGORIES: dict[str, str] = {
@@ -32,27 +32,51 @@ _FEE_ALIASES = {
 }
 
 
-@dataclass
 class Profile:
-    """The requester. Every field is optional in the file; letters say which they need."""
+    """The requester. Every field is optional in the file; letters say which they need.
 
-    name: str | None = None
-    organization: str | None = None
-    title: str | None = None            # position, e.g. "Staff Attorney"
-    address: str | None = None          # postal address, one line per line
-    email: str | None = None
-    phone: str | None = None
-    fee_category: str | None = None     # a key of FEE_CATEGORIES
-    publication_record: str | None = None   # what you have published, where (fee waiver, news media)
-    dissemination: str | None = None        # how you will share what you receive (fee waiver)
+    Compared by value, with ``replace`` for a changed copy; a plain class rather than the
+    dataclass it was, whose generated methods cost every start of `foia draft`."""
+
+    __slots__ = ("name", "organization", "title", "address", "email", "phone", "fee_category",
+                 "publication_record", "dissemination")
+    __hash__ = None  # changeable, so not hashable
+
+    def __init__(self, name: str | None = None, organization: str | None = None,
+                 title: str | None = None,  # position, e.g. "Staff Attorney"
+                 address: str | None = None,  # postal address, one line per line
+                 email: str | None = None, phone: str | None = None,
+                 fee_category: str | None = None,  # a key of FEE_CATEGORIES
+                 publication_record: str | None = None,  # what you have published, where (fee waiver, news media)
+                 dissemination: str | None = None):  # how you will share what you receive (fee waiver)
+        self.name = name
+        self.organization = organization
+        self.title = title
+        self.address = address
+        self.email = email
+        self.phone = phone
+        self.fee_category = fee_category
+        self.publication_record = publication_record
+        self.dissemination = dissemination
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, k) == getattr(other, k) for k in _FIELDS)
+
+    def __repr__(self):
+        return "Profile(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in _FIELDS) + ")"
+
+    def replace(self, **changes) -> "Profile":
+        """A copy with ``changes`` applied."""
+        return Profile(**{**{k: getattr(self, k) for k in _FIELDS}, **changes})
 
     def to_dict(self) -> dict:
-        # Every field is text or None, so no deep copy (dataclasses.asdict) is needed: a letter
-        # asks for this twice, and asdict was 7% of a letter's time.
+        """The fields that are set (not None), in order; every field is text or None."""
         return {k: v for k in _FIELDS if (v := getattr(self, k)) is not None}
 
 
-_FIELDS = tuple(f.name for f in fields(Profile))
+_FIELDS = Profile.__slots__
 
 
 PROFILE_FIELDS: dict[str, str] = {
@@ -87,9 +111,6 @@ def profile_path() -> Path:
     from foia.paths import config_dir
 
     return config_dir() / "profile.yaml"
-
-
-from foia.directory.schema import EMAIL_RE  # noqa: E402 - one email rule for the directory and the profile
 
 
 def profile_from_dict(data: object, *, where: str = "profile") -> Profile:
@@ -128,6 +149,7 @@ def load_profile(path: Path | str | None = None) -> Profile | None:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
+        _forget_cached()
         if path is not None:
             raise FoiaError(Text(f"profile {p} not found; create it with `foia profile init` or check ",
                                  Field("profile")), field="profile") from None
@@ -135,11 +157,70 @@ def load_profile(path: Path | str | None = None) -> Profile | None:
     except (IsADirectoryError, UnicodeDecodeError, OSError) as exc:
         raise FoiaError(f"cannot read profile {p}: {getattr(exc, 'strerror', None) or exc}; "
                         "give a UTF-8 YAML file") from None
-    return profile_from_yaml(text, where=str(p), fix="fix it with `foia profile edit`")
+    where = str(p)
+    known, data = _cached_yaml(text)
+    if not known:
+        data = _parse_yaml(text, where=where, fix="fix it with `foia profile edit`")
+    profile = profile_from_dict(data, where=where)
+    if not known:  # only a profile without errors: its messages are shown every time
+        _cache_yaml(text, data)
+    return profile
+
+
+# The profile's YAML, parsed, is kept per user (FOIA_CACHE_DIR, 0600 like the profile): importing
+# PyYAML and parsing cost `foia draft` more than writing a letter does. The cache holds the
+# file's whole text and what PyYAML read from it, and is used only for that exact text (an edit
+# is seen at once, even within one mtime tick); the fields are checked again on every load, so
+# the cache decides nothing, and a profile with errors is never kept. One file for any profile:
+# a profile saved through foia removes it, and so does a run that finds no profile, so no copy
+# of a deleted profile stays behind.
+PROFILE_CACHE = "profile-yaml.pickle"
+
+
+def _cache_path() -> Path:
+    from foia.paths import cache_dir
+
+    return cache_dir() / PROFILE_CACHE
+
+
+def _cached_yaml(text: str) -> tuple[bool, object]:
+    """(True, what PyYAML read from ``text``) when the cache holds this exact text, else (False, None)."""
+    import pickle
+
+    try:
+        with open(_cache_path(), "rb") as fh:
+            cached_text, data = pickle.load(fh)
+        if cached_text == text:
+            return True, data
+    except Exception:  # missing, unreadable, from another Python: parsed again
+        pass
+    return False, None
+
+
+def _cache_yaml(text: str, data: object) -> None:
+    import pickle
+
+    try:
+        from foia.files import atomic_write
+
+        atomic_write(_cache_path(), pickle.dumps((text, data), protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # a read-only or full cache folder: the next run parses again
+        pass
+
+
+def _forget_cached() -> None:
+    try:
+        os.unlink(_cache_path())
+    except OSError:
+        pass
 
 
 def profile_from_yaml(text: str, *, where: str, fix: str) -> Profile:
     """Parse and validate a profile's YAML text; a syntax error names ``where`` and its line."""
+    return profile_from_dict(_parse_yaml(text, where=where, fix=fix), where=where)
+
+
+def _parse_yaml(text: str, *, where: str, fix: str) -> object:
     import yaml
 
     try:
@@ -153,7 +234,7 @@ def profile_from_yaml(text: str, *, where: str, fix: str) -> Profile:
         # thousands deep (the pure-Python YAML parser recurses).
         what = "nested too deeply" if isinstance(exc, RecursionError) else "holds a number of thousands of digits"
         raise FoiaError(f"{where}: {what}; {fix}") from None
-    return profile_from_dict(data, where=where)
+    return data
 
 
 def dump_profile(profile: Profile) -> str:
@@ -176,7 +257,9 @@ def save_profile(profile: Profile, path: Path | str | None = None) -> Path:
     # Validate what we write exactly as we would validate what we read.
     profile = profile_from_dict(profile.to_dict(), where=str(p))
     ensure_private_dir(p.parent)
-    return atomic_write(p, dump_profile(profile), mode=0o600)
+    saved = atomic_write(p, dump_profile(profile), mode=0o600)
+    _forget_cached()
+    return saved
 
 
 def merge(profile: Profile | None, overrides: dict) -> Profile:

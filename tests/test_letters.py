@@ -428,3 +428,16 @@ def test_eml_needs_an_email_address(d, tmp_path):
 def test_bad_requester_fee_category_names_the_option(d):
     with refused(UsageError, "--requester-fee-category: 'rich' is not a fee category"):
         letter(d, "records", requester_fee_category="rich")
+
+
+def test_a_letter_is_an_immutable_value_whose_text_is_made_once():
+    d = load_directory()
+    args = dict(directory=d, office="ice", profile=PROFILE, options=OPTIONS["records"], today=TODAY)
+    lt, again = build_letter("records", **args), build_letter("records", **args)
+    assert lt == again and lt != build_letter("records", **{**args, "office": "cbp"})
+    with pytest.raises(AttributeError, match="immutable"):
+        lt.subject = "changed"
+    with pytest.raises(TypeError):
+        hash(lt)
+    assert lt.text is lt.text and lt.text.startswith("Ana Ruiz\n") and lt.markdown is lt.markdown
+    assert repr(lt).startswith("Letter(kind='records', office_id='ice', ")

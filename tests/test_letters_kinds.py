@@ -106,3 +106,18 @@ def test_the_letters_package_stands_alone_and_names_fields_not_options():
              for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Constant)
              and isinstance(node.value, str) and node.value.startswith("--")]
     assert flags == []
+
+
+def test_kinds_and_fields_are_immutable_values():
+    import pickle
+
+    again = LetterKind("inquiry", INQUIRY.title, "inquiry.j2", INQUIRY.fields, trackable=True)
+    assert again == INQUIRY and hash(again) == hash(INQUIRY) and again.purpose == "request"
+    assert INQUIRY.replace(title="Other") != INQUIRY and INQUIRY.fields[0] == Field("question", "What you ask.",
+                                                                                     required=True)
+    for record, name in ((INQUIRY, "trackable"), (INQUIRY.fields[0], "required")):
+        with pytest.raises(AttributeError):
+            setattr(record, name, False)
+    assert pickle.loads(pickle.dumps(KINDS["records"])) == KINDS["records"]
+    with pytest.raises(TypeError, match="missing required argument: 'help'"):
+        Field("question")

@@ -354,3 +354,17 @@ def test_the_sandbox_never_reuses_code_compiled_for_the_packaged_templates(tmp_p
     with pytest.raises(_TemplateLimit, match="a power of 100 is past the limit of 64"):
         sandbox.get_template("power.j2").render()
     assert len(list(tmp_path.glob("template-*.jinja"))) == 2
+
+
+def test_blocks_are_immutable_values():
+    import pickle
+
+    from foia.render import Block, parse
+
+    blocks = parse("@re\nRE line\n@body\nOne paragraph\n- an item\n")
+    assert blocks == (Block("subject", ("RE line",)), Block("paragraph", ("One paragraph",)),
+                      Block("bullets", ("an item",)))
+    assert len({*blocks, Block("subject", ("RE line",))}) == 3 and pickle.loads(pickle.dumps(blocks)) == blocks
+    assert repr(blocks[0]) == "Block(kind='subject', lines=('RE line',))"
+    with pytest.raises(AttributeError, match="immutable"):
+        blocks[0].kind = "paragraph"

@@ -4,7 +4,6 @@ looked at for every letter, the profile as a dict, and a batch of files flushed 
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import stat
 from datetime import date
@@ -90,11 +89,16 @@ def test_a_user_override_added_and_removed_between_letters_is_seen(tmp_path, mon
     assert "Hello:" in text()
 
 
-def test_profile_to_dict_is_asdict_without_the_empty_fields():
-    p = dataclasses.replace(PROFILE, phone=None, title="")
-    assert p.to_dict() == {k: v for k, v in dataclasses.asdict(p).items() if v is not None}
-    assert list(p.to_dict()) == [f.name for f in dataclasses.fields(Profile) if getattr(p, f.name) is not None]
-    assert Profile().to_dict() == {}
+def test_profile_to_dict_is_every_field_set_in_order():
+    p = PROFILE.replace(phone=None, title="")
+    assert p != PROFILE and PROFILE.phone == "(520) 555-0100"  # a copy: the original is left as it was
+    assert p.to_dict() == {
+        "name": "Ana Ruiz", "organization": "Border Data Project", "title": "",
+        "address": "100 Example Ave, Suite 2\nTucson, AZ 85701", "email": "ana@example.org", "fee_category": "other",
+        "publication_record": PROFILE.publication_record, "dissemination": PROFILE.dissemination}
+    assert list(p.to_dict()) == ["name", "organization", "title", "address", "email", "fee_category",
+                                 "publication_record", "dissemination"]
+    assert Profile().to_dict() == {} and Profile(**p.to_dict()) == p
 
 
 def test_write_all_writes_each_file_whole_and_user_only(tmp_path):

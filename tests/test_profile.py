@@ -155,3 +155,47 @@ def test_a_typed_backslash_n_in_a_first_party_address_reads_as_lines(env):
     assert r.exit_code == 0, r.output
     text = next((env / "self").glob("*.txt")).read_text()
     assert "Current address: 1 Main St, Tucson, AZ 85701" in text and "\\n" not in text
+
+
+def _draft_first_line(env, out: str) -> str:
+    r = run("draft", "records", "--subject", "x", "--to", "ICE", "--out", str(env / out), "--date", "2026-11-23")
+    assert r.exit_code == 0, r.output
+    return (env / out / "2026-11-23-ice-records.txt").read_text().splitlines()[0]
+
+
+def test_the_parsed_profile_is_kept_per_user_and_every_edit_is_seen(env):
+    path = env / "config" / "profile.yaml"
+    path.parent.mkdir(parents=True)
+    cache = env / "cache" / "profile-yaml.pickle"
+    letters = []
+    for n, name in enumerate(("Ana Ruiz", "Ana Ruiz", "Eva Ruiz", "Ana Ruiz")):
+        path.write_text(f"name: {name}\nemail: ana@example.org\n")
+        # Same size and the same second: an mtime alone would not tell the edits apart.
+        os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+        letters.append(_draft_first_line(env, f"o{n}"))
+        assert stat.S_IMODE(os.stat(cache).st_mode) == 0o600
+    assert letters == ["Ana Ruiz", "Ana Ruiz", "Eva Ruiz", "Ana Ruiz"]
+    # A broken cache file only costs a parse.
+    cache.write_bytes(b"not a pickle")
+    assert load_profile() == Profile(name="Ana Ruiz", email="ana@example.org")
+    assert cache.read_bytes() != b"not a pickle"
+
+
+def test_a_profile_with_errors_is_never_kept_and_no_copy_outlives_the_profile(env):
+    path = env / "config" / "profile.yaml"
+    path.parent.mkdir(parents=True)
+    cache = env / "cache" / "profile-yaml.pickle"
+    path.write_text("name: Ana Ruiz\nfee_category: billionaire\n")
+    for _ in range(2):
+        with pytest.raises(FoiaError, match="'billionaire' is not a fee category"):
+            load_profile()
+        assert not cache.exists()
+    path.write_text("name: Ana Ruiz\nemail: ana@example.org\n")
+    assert load_profile().name == "Ana Ruiz" and cache.exists()
+    # Saved through foia: the copy is dropped (the next load keeps the new text).
+    save_profile(Profile(name="Eva Ruiz", email="eva@example.org"))
+    assert not cache.exists()
+    assert load_profile().name == "Eva Ruiz" and cache.exists()
+    # Deleted: the next run that looks for it finds none and drops the copy too.
+    path.unlink()
+    assert load_profile() is None and not cache.exists()

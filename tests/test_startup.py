@@ -72,21 +72,26 @@ def test_a_corrupt_cache_file_is_rebuilt(tmp_path):
 # What each command must NOT import (module prefixes). Run in a fresh interpreter after a first
 # run has built the per-user caches, as a user's second and later runs do.
 HEAVY = ("sqlalchemy", "psycopg", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml", "jinja2")
+DRAFT_HEAVY = ("sqlalchemy", "psycopg", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml", "email",
+               "foia.directory.schema", "foia.render.email", "foia.clocks", "dataclasses")
 TRACKER = ("foia.tracker.models", "foia.tracker.service", "foia.tracker.queries", "foia.tracker.derive")
 CASES = [
     (["--help"], HEAVY),
     (["agencies", "list"], HEAVY),
     (["agencies", "show", "ice"], HEAVY),
     (["deadline", "--received", "2026-03-02", "--office", "ICE"], HEAVY),
+    # The requester's email is checked without the directory's YAML schema module, --date
+    # without the working-day calendar (only --filed-on needs it); the .eml writer (and the
+    # email package) only for an .eml; the letters' value classes are not dataclasses (whose
+    # generated methods each start paid for).
     (["draft", "records", "--to", "ICE", "--system", "icm", "--no-profile", "--requester-name", "A B",
       "--requester-email", "a@example.org", "--date", "2026-06-01", "--overwrite", "--out", "{tmp}/l"],
-     ("sqlalchemy", "psycopg", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml", "email")),
-    # The DOCX skeleton comes from the per-user cache: python-docx and lxml are not imported; the
-    # email package only for an .eml.
+     (*DRAFT_HEAVY, "foia.render.docx")),
+    # The DOCX skeleton comes from the per-user cache: python-docx and lxml are not imported.
     (["draft", "records", "--to", "ICE", "--system", "icm", "--no-profile", "--requester-name", "A B",
       "--requester-email", "a@example.org", "--date", "2026-06-01", "--overwrite", "--out", "{tmp}/l",
       "--format", "docx"],
-     ("sqlalchemy", "psycopg", "httpx", "docx", "lxml", "icalendar", "holidays", "yaml", "email")),
+     DRAFT_HEAVY),
     # On a SQLite file at this foia's schema `track due` reads through sqlite3 (the first run,
     # which creates the file, goes through SQLAlchemy): no tracker tables, no clocks' derive, and
     # JSON and CSV only when asked for.
@@ -99,6 +104,11 @@ CASES = [
 @pytest.mark.parametrize("argv,forbidden", CASES, ids=[" ".join(c[0][:2] + c[0][-1:]) for c in CASES])
 def test_each_command_imports_only_what_it_uses(tmp_path, argv, forbidden):
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    heavy = _heavy_imports(tmp_path, argv, forbidden)
+    assert heavy == [], f"{' '.join(argv)} imports {heavy}"
+
+
+def _heavy_imports(tmp_path, argv: list[str], forbidden) -> list[str]:
     code = ("import sys\nfrom foia.cli import main\n"
             f"try:\n    main({argv!r})\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
             "print('MODULES', ' '.join(sorted(sys.modules)), file=sys.stderr)")
@@ -106,8 +116,46 @@ def test_each_command_imports_only_what_it_uses(tmp_path, argv, forbidden):
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
         assert "MODULES" in proc.stderr, proc.stderr
     loaded = proc.stderr.split("MODULES", 1)[1].split()
-    heavy = sorted({m for m in loaded if any(m == f or m.startswith(f + ".") for f in forbidden)})
-    assert heavy == [], f"{' '.join(argv)} imports {heavy}"
+    return sorted({m for m in loaded if any(m == f or m.startswith(f + ".") for f in forbidden)})
+
+
+@pytest.mark.slow
+def test_draft_with_a_profile_reads_it_without_pyyaml_once_it_is_cached(tmp_path):
+    profile = tmp_path / "config" / "profile.yaml"
+    profile.parent.mkdir(parents=True)
+    profile.write_text("name: Ana Ruiz\nemail: ana@example.org\n")
+    argv = ["draft", "records", "--to", "ICE", "--system", "icm", "--date", "2026-06-01", "--overwrite",
+            "--out", str(tmp_path / "l")]
+    assert _heavy_imports(tmp_path, argv, DRAFT_HEAVY) == []
+    assert (tmp_path / "l" / "2026-06-01-ice-records.txt").read_text().startswith("Ana Ruiz\n")
+
+
+_GC_STATE = ("import gc, sys\n{run}\n"
+             "print('GC', gc.get_freeze_count(), gc.isenabled(), file=sys.stderr)")
+
+
+@pytest.mark.slow
+def test_the_program_keeps_its_imports_out_of_the_collector_and_the_group_alone_does_not(tmp_path):
+    # `foia` as a program: what the command's imports made is frozen (the collector walks none of
+    # it again, at exit included), and the collector is on for what the command makes.
+    argv = ["draft", "records", "--to", "ICE", "--system", "icm", "--no-profile", "--requester-name", "A B",
+            "--requester-email", "a@example.org", "--date", "2026-06-01", "--overwrite", "--out", str(tmp_path / "l")]
+    program = (f"from foia.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit as exc:\n"
+               "    assert not exc.code, exc.code")
+    # The group called in-process (CliRunner in tests, an app): the caller's collector is left alone.
+    group = (f"from click.testing import CliRunner\nfrom foia.cli import cli\n"
+             f"assert CliRunner().invoke(cli, {argv!r}).exit_code == 0")
+    states = []
+    for run in (program, group):
+        proc = subprocess.run([sys.executable, "-c", _GC_STATE.format(run=run)], capture_output=True, text=True,
+                              cwd=tmp_path)
+        assert "GC" in proc.stderr, proc.stderr
+        frozen, enabled = proc.stderr.split("GC", 1)[1].split()
+        states.append((int(frozen), enabled))
+    (program_frozen, program_enabled), group_state = states
+    assert program_frozen > 10_000 and program_enabled == "True"
+    assert group_state == (0, "True")
+    assert (tmp_path / "l" / "2026-06-01-ice-records.txt").stat().st_mode & 0o777 == 0o600
 
 
 def test_a_corrupt_docx_skeleton_is_rebuilt_and_letters_read_back(tmp_path):

@@ -85,7 +85,9 @@ def test_recompute_of_an_unchanged_queue_writes_no_row_and_rewrites_only_what_ch
 
 
 @pytest.mark.parametrize("filters", [{"office": "ice"}, {"status": ["submitted"]},
-                                     {"status": ["submitted", "awaiting-clarification"], "office": "fbi"}])
+                                     {"status": ["submitted", "awaiting-clarification"], "office": "fbi"},
+                                     {"assignee": "MARIA"}, {"assignee": "maria", "office": "ice"}, {"tag": "T1"},
+                                     {"tag": "t0", "status": ["submitted", "denied"]}])
 def test_a_filtered_list_reads_index_ranges_and_returns_what_the_full_sort_returns(tmp_path, filters):
     import sqlite3
 
@@ -110,10 +112,53 @@ def test_a_filtered_list_reads_index_ranges_and_returns_what_the_full_sort_retur
     assert len(full) > 2
     assert [r["id"] for r in limited] == [r["id"] for r in full[:2]]
     assert limited == full[:2]
-    stmt, params = next(s for s in seen if "UNION" in s[0])
+    stmt, params = next(s for s in seen if "UNION" in s[0] and "RECURSIVE" not in s[0])
     db = sqlite3.connect(tmp_path / "q.db")
     plan = " | ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + stmt, params))
     db.close()
-    column = "office" if "office" in filters else "status"
+    # Each part reads a range of an index on one of the filters with its deadline column (a tag
+    # alone: of the deadline's own index, then of the tag's in id order), never the whole table.
+    assert "SCAN requests" not in plan and "SCAN request_tags" not in plan, plan
+    columns = [c for c in ("status", "assignee", "office") if c in filters]
     for due in ("agency_due", "requester_due_last"):
-        assert f"INDEX ix_requests_{column}_{due} ({column}=? AND {due}>?)" in plan, plan
+        ranges = [f"INDEX ix_requests_{c}_{due} ({c}=? AND {due}>?)" for c in columns] or \
+            [f"INDEX ix_requests_{due} ({due}>?)"]
+        assert any(r in plan for r in ranges), plan
+    if columns:
+        assert any(f"INDEX ix_requests_{c}_agency_due ({c}=? AND agency_due=?)" in plan for c in columns), plan
+    else:
+        assert "INDEX ix_request_tags_tag_request (tag=?)" in plan, plan
+
+
+def test_names_and_tags_match_the_spellings_stored_whatever_the_case(db_url):
+    """The spellings `list` reads through the index are those lower() finds on the whole column."""
+    from sqlalchemy import insert, select
+
+    from foia.tracker.models import request_tags, requests
+    from foia.tracker.queries import spellings, stored_spellings
+    from foia.tracker.service import Tracker
+    from foia.tracker.store import open_store
+
+    run = track_runner(db_url)
+    _queue(run)
+    names = ["MARIA", "mAria", "Mario", "María", "MARÍA", "maría", "Zoë", "ZOË", "a", "A", "", "maria-x", "Ma"]
+    store = open_store(db_url)
+    try:
+        ids = Tracker(store).list()
+        store.write(lambda c: c.execute(insert(request_tags), [{"request_id": r["id"], "tag": n}
+                                                               for r, n in zip(ids, names) if n]))
+        store.write(lambda c: [c.execute(requests.update().where(requests.c.id == r["id"]).values(assignee=n))
+                               for r, n in zip(ids, names)])
+        with store.read() as conn:
+            for column in (requests.c.assignee, request_tags.c.tag):
+                for asked in names + ["maria", " Maria ", "MARÍA", "zoë", "b", "zz", "t0"]:
+                    old = sorted(conn.execute(select(column).where(column.in_(spellings(column, asked)))
+                                              .distinct()).scalars())
+                    assert stored_spellings(conn, column, asked) == old, (column, asked)
+            assert stored_spellings(conn, requests.c.assignee, "maria") == ["MARIA", "mAria"]
+        tracker = Tracker(store)
+        for filters in ({"assignee": "nobody"}, {"tag": "nothing"}, {"tag": "t0", "assignee": "nobody"}):
+            assert tracker.list(limit=5, **filters) == tracker.list(**filters) == []
+        assert [r["id"] for r in tracker.list(limit=5, assignee="mario")] == [ids[2]["id"]]
+    finally:
+        store.dispose()

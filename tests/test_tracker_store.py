@@ -48,7 +48,7 @@ def test_a_version_1_database_gets_the_open_deadlines_index(db_url):
     t.add(title="A", office="ice", on="2025-01-02")
     # Back to version 1 as a version-1 foia left it.
     t.store.write(lambda c: (c.exec_driver_sql("DROP INDEX ix_deadlines_open_due"),
-                             c.exec_driver_sql("CREATE INDEX ix_deadlines_open_key_due ON deadlines (open, key, due)"),
+                             c.exec_driver_sql("CREATE INDEX ix_deadlines_open_key_due ON deadline_rows (open, key, due)"),
                              c.execute(delete(schema_migrations).where(schema_migrations.c.version >= 2))))
     assert t.store.schema_version() == 1
     t.store.dispose()
@@ -57,7 +57,7 @@ def test_a_version_1_database_gets_the_open_deadlines_index(db_url):
     try:
         assert store.schema_version() == LATEST
         with store.read() as conn:
-            names = {i["name"] for i in inspect(conn).get_indexes("deadlines")}
+            names = {i["name"] for i in inspect(conn).get_indexes("deadline_rows")}
             assert "ix_deadlines_open_due" in names and "ix_deadlines_open_key_due" not in names
             d = deadlines.c
             query = select(func.count()).select_from(deadlines).where(and_(
@@ -115,6 +115,8 @@ def test_an_upgrade_is_announced_once_and_a_new_database_silently(tmp_path):
     assert upgraded.output.splitlines() == [
         f"Upgrading the tracker database {db} from schema version 3 to {LATEST}: once, in one transaction (a "
         "large queue takes a minute)...",
+        "Version 13 rewrites the tables in a smaller form; the file only shrinks on disk once `foia track compact` "
+        "has run (it needs as much free disk space again as the file takes).",
         "The deadline rules changed since this database was written (one clarification stop tolls, side appeals, "
         "appeal outcomes): run `foia track recompute` to count its stored deadlines by this version's rules.",
         "No requests."]

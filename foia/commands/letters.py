@@ -169,11 +169,11 @@ _LOOKUP = [
 ]
 
 
-def _date_option(params: dict, name: str, flag: str) -> date | None:
-    from foia.clocks.calendar import parse_day as parse_date
+def _date_option(params: dict, name: str) -> date | None:
+    from foia.parse import parse_day
 
     value = params.get(name)
-    return parse_date(value, what=flag) if value else None
+    return parse_day(value, name) if value else None
 
 
 def _instructions(letter, written: dict[str, Path]) -> list[str]:
@@ -214,9 +214,9 @@ def _run_draft(kind: LetterKind, params: dict) -> None:
             continue
         options[f.name] = list(value) if isinstance(value, tuple) else value
     d = _directory(click.get_current_context())
-    filed_on = _date_option(params, "filed_on", "--filed-on")
+    filed_on = _date_option(params, "filed_on")
     draft = dict(directory=d, offices=params["to"], options=options, profile_file=params["profile_file"],
-                 use_profile=not params["no_profile"], letter_date=_date_option(params, "letter_date", "--date"),
+                 use_profile=not params["no_profile"], letter_date=_date_option(params, "letter_date"),
                  filed_on=filed_on, formats=params["formats"], out=params["out"], stem=params["stem"],
                  overwrite=params["overwrite"], reproducible=params["reproducible"],
                  attach_docx=params["attach_docx"], lookup=bool(params.get("lookup")),

@@ -412,12 +412,12 @@ def track_due(ctx, within, assignee, mine, lapsed_days, stale_days, limit, as_js
 
 
 # The letters and the data commands live in their own modules.
-from foia.commands.track_data import (track_backup, track_export, track_import,  # noqa: E402
+from foia.commands.track_data import (track_backup, track_compact, track_export, track_import,  # noqa: E402
                                       track_purge, track_recompute)
 from foia.commands.track_letters import track_appeal, track_bundle, track_followup, track_remind  # noqa: E402
 
 for _command in (track_followup, track_appeal, track_bundle, track_remind, track_export, track_import, track_backup,
-                 track_purge, track_recompute):
+                 track_compact, track_purge, track_recompute):
     track.add_command(_command)
 
 

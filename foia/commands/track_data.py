@@ -1,4 +1,4 @@
-"""`foia track export|import|backup|purge|recompute`: the queue as files, and its upkeep."""
+"""`foia track export|import|backup|compact|purge|recompute`: the queue as files, and its upkeep."""
 
 from __future__ import annotations
 
@@ -79,6 +79,22 @@ def track_backup(ctx, out):
     tracker = open_tracker(ctx)
     path, kind = backup(tracker, out)
     click.echo(f"Backed up to {path} ({'SQLite database' if kind == 'sqlite' else 'JSON export'}, user-only).")
+
+
+@click.command("compact")
+@click.pass_context
+def track_compact(ctx):
+    """Give the space the database no longer uses back to the disk (SQLite: VACUUM, which rewrites the
+    file: it needs as much free disk space again, and other foia commands wait until it is done)."""
+    from foia.tracker.compact import vacuum
+
+    tracker = open_tracker(ctx)
+    sizes = vacuum(tracker.store)
+    if sizes is None:
+        click.echo("PostgreSQL reuses the space freed inside its tables itself (autovacuum): nothing to do.")
+        return
+    before, after = sizes
+    click.echo(f"Compacted {tracker.store.path}: {before / 1e6:,.1f} MB -> {after / 1e6:,.1f} MB.")
 
 
 @click.command("purge")

@@ -13,7 +13,8 @@ from typing import Any
 
 
 class Record:
-    """Base of every directory record: fields in ``__slots__`` order, defaults in ``DEFAULTS``."""
+    """Base of every directory record (and of the letters' ``Field`` and ``LetterKind``): fields in
+    ``__slots__`` order, defaults in ``DEFAULTS``."""
 
     __slots__ = ()
     FIELDS: tuple[str, ...] = ()

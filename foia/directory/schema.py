@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable
 from foia.directory.records import (Agency, Appeal, Claim, Clock, Closure, Contact, Contract, Fact, Filing,
                                     Identifier, Regulation, Source, System, TrackingPattern, USAspendingAgency,
                                     Vendor)
+from foia.parse import EMAIL_RE
 
 SECTIONS = ("sources", "closures", "agencies", "systems", "vendors", "contracts")
 
@@ -123,7 +124,6 @@ def _parse_yaml(text: str, filename: str) -> tuple[Any, list[str]]:
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 URL_RE = re.compile(r"^https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?(/[^\s]*)?$")
-EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 PHONE_RE = re.compile(r"^[0-9 ()+.\-]{7,20}$")
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 

@@ -6,28 +6,30 @@ A field is named by its ``options`` key (``date_of_birth``); the command line sp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from foia import naming
+from foia.directory.records import Record
 from foia.naming import Text
 from foia.vocab import SENT_VIA
 
 
-@dataclass(frozen=True)
-class Field:
-    """One letter option. ``name`` is the ``options`` key."""
+class Field(Record):
+    """One letter option. ``name`` is the ``options`` key.
 
-    name: str
-    help: str
-    type: str = "text"  # text | date | list | bool | amount | choice | dict
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    profile: str | None = None  # the profile key that supplies it when not given
-    pii: bool = False  # never echoed in messages (dates of birth, A-Numbers)
-    split: bool = False  # list given as "a,b" is split on commas
-    cli: bool = True  # offered as a command-line option
-    flag: str | None = None  # the command-line name when the field's own is taken (records: record-format)
-    alias: str | None = None  # an older command-line name still accepted (appeal: exemptions)
+    An immutable record like the directory's (not a frozen dataclass: generating a dataclass's
+    methods is paid at every start of `foia draft`)."""
+
+    __slots__ = ("name", "help", "type", "required", "choices", "profile", "pii", "split", "cli", "flag", "alias")
+    DEFAULTS = {
+        "type": "text",  # text | date | list | bool | amount | choice | dict
+        "required": False,
+        "choices": (),  # tuple[str, ...]
+        "profile": None,  # the profile key that supplies it when not given
+        "pii": False,  # never echoed in messages (dates of birth, A-Numbers)
+        "split": False,  # list given as "a,b" is split on commas
+        "cli": True,  # offered as a command-line option
+        "flag": None,  # the command-line name when the field's own is taken (records: record-format)
+        "alias": None,  # an older command-line name still accepted (appeal: exemptions)
+    }
 
     @property
     def option(self) -> str:

@@ -7,9 +7,9 @@ whether `foia draft --track` can file it as a new request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
+from foia.directory.records import Record
 from foia.errors import UsageError
 from foia.letters.builders import (build_amendment, build_contract, build_fields, build_records, build_self,
                                    build_third_party, contract_office, system_office)
@@ -23,26 +23,28 @@ if TYPE_CHECKING:
     from foia.directory import Agency
 
 
-@dataclass(frozen=True)
-class LetterKind:
-    name: str
-    title: str
-    template: str
-    fields: tuple[Field, ...]
-    # Fills the render context: (directory, options, context, warnings, kind, letter date); by
-    # default the kind's own fields go into it as given.
-    build: Callable = build_fields
-    request: bool = False  # a new request: fee waiver, expedite, fee limit and news media apply
-    trackable: bool = False  # `foia draft --track` files it as a new request
-    purpose: str = "request"  # which of the office's contacts it goes to (request, appeal, mediation...)
-    to: str | None = None  # the office it goes to, when not the one it is about (mediation: OGIS)
-    regarding: str = "request"  # what its closing lines call it ("appeal" whenever purpose is appeal)
-    signed_by_subject: bool = False  # the person whose records it concerns signs it (28 U.S.C. 1746)
-    privacy_act: bool = False  # a Privacy Act request too: fees for copies only (5 U.S.C. 552a(f)(5))
-    client_prefix: str | None = None  # the options prefix of the person it is about (the tracker's client)
-    addressee: Callable = office_addressee  # (kind, context) -> the addressee block's lines
-    default_office: Callable | None = None  # (directory, options) -> the office when none is named
-    lookup: bool = False  # its award details can be filled from USAspending
+class LetterKind(Record):
+    """A kind of letter: its template, its fields and how its context is built (an immutable
+    record like ``Field``)."""
+
+    __slots__ = ("name", "title", "template", "fields", "build", "request", "trackable", "purpose", "to", "regarding",
+                 "signed_by_subject", "privacy_act", "client_prefix", "addressee", "default_office", "lookup")
+    DEFAULTS = {
+        # Fills the render context: (directory, options, context, warnings, kind, letter date); by
+        # default the kind's own fields go into it as given.
+        "build": build_fields,
+        "request": False,  # a new request: fee waiver, expedite, fee limit and news media apply
+        "trackable": False,  # `foia draft --track` files it as a new request
+        "purpose": "request",  # which of the office's contacts it goes to (request, appeal, mediation...)
+        "to": None,  # the office it goes to, when not the one it is about (mediation: OGIS)
+        "regarding": "request",  # what its closing lines call it ("appeal" whenever purpose is appeal)
+        "signed_by_subject": False,  # the person whose records it concerns signs it (28 U.S.C. 1746)
+        "privacy_act": False,  # a Privacy Act request too: fees for copies only (5 U.S.C. 552a(f)(5))
+        "client_prefix": None,  # the options prefix of the person it is about (the tracker's client)
+        "addressee": office_addressee,  # (kind, context) -> the addressee block's lines
+        "default_office": None,  # (directory, options) -> the office when none is named
+        "lookup": False,  # its award details can be filled from USAspending
+    }
 
     @property
     def all_fields(self) -> tuple[Field, ...]:

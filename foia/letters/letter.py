@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
@@ -30,20 +28,38 @@ if TYPE_CHECKING:
 PROGRESS_FROM = 4
 
 
-@dataclass(frozen=True)
-class Letter(Formats):  # .text and .markdown are made from .blocks when first read
-    kind: str
-    office_id: str
-    office_name: str
-    subject: str  # the RE line
-    to_email: str | None
-    portal: str | None
-    portal_only: bool
-    warnings: tuple[str, ...]  # each a foia.naming.Text: it names fields, not options
-    fields: dict  # the full render context
-    blocks: tuple[Block, ...] = ()
-    about_id: str = ""  # the agency the letter is about (HSI for a letter to HSI; ICE for mediation)
-    date: date | None = None
+class Letter(Formats):
+    """One rendered letter. ``text`` and ``markdown`` are made from ``blocks`` when first read
+    (Formats). Immutable and compared by value, as the frozen dataclass it was; a plain class
+    because generating a dataclass's methods cost every `foia draft` about a millisecond."""
+
+    FIELDS = ("kind", "office_id", "office_name", "subject", "to_email", "portal", "portal_only", "warnings",
+              "fields", "blocks", "about_id", "date")
+    __hash__ = None  # ``fields`` is a dict: a letter was never hashable
+
+    def __init__(self, kind: str, office_id: str, office_name: str, subject: str, to_email: str | None,
+                 portal: str | None, portal_only: bool, warnings: tuple[str, ...], fields: dict,
+                 blocks: tuple[Block, ...] = (), about_id: str = "", date: date | None = None):
+        # subject: the RE line; warnings: each a foia.naming.Text (it names fields, not options);
+        # fields: the full render context; about_id: the agency the letter is about (HSI for a
+        # letter to HSI; ICE for mediation).
+        self.__dict__.update(kind=kind, office_id=office_id, office_name=office_name, subject=subject,
+                             to_email=to_email, portal=portal, portal_only=portal_only, warnings=warnings,
+                             fields=fields, blocks=blocks, about_id=about_id, date=date)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r}: a Letter is immutable")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"cannot delete field {name!r}: a Letter is immutable")
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self.FIELDS)
+
+    def __repr__(self):
+        return "Letter(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in self.FIELDS) + ")"
 
 
 def _requester(kind: LetterKind, profile: "Profile | None", o: dict) -> Section:
@@ -95,7 +111,7 @@ def _self_signer(o: dict, profile: "Profile | None", w: Warnings) -> "Profile | 
                "the person whose records it asks for; your profile's title, organization and address are left out, "
                "its email and phone are kept for the reply (", Named("requester_email"), ", ",
                Named("requester_phone"), " change them)"))
-    return dataclasses.replace(profile, name=None, title=None, organization=None, address=None)
+    return profile.replace(name=None, title=None, organization=None, address=None)
 
 
 def build_context(kind_name: str, *, directory: "Directory", office: str, profile: "Profile | None" = None,
@@ -198,22 +214,23 @@ def build_letter(kind: str, *, directory: "Directory", office: str, profile: "Pr
     )
 
 
-@dataclass
 class Drafted:
     """The letters of one draft and their files: ``files`` holds (letter, format, path, content)
     for each file to write; ``skipped`` why a letter has no .eml (keyed by ``id(letter)``);
     ``notes`` what is said of every letter; ``tracked`` (request id, filed before) per letter
-    when the letters were filed in the tracker."""
+    when the letters were filed in the tracker. (A plain class, not a dataclass: see Letter.)"""
 
-    letters: list[Letter]
-    files: list[tuple[Letter, str, Path, bytes]]
-    skipped: dict[int, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    tracked: dict[int, tuple[int, bool]] = field(default_factory=dict)
-    out: Path = Path(".")
-    stem: str | None = None
-    reproducible: bool = False
-    attach_docx: bool = False
+    def __init__(self, letters: list[Letter], files: list[tuple[Letter, str, Path, bytes]], *, out: Path = Path("."),
+                 stem: str | None = None, reproducible: bool = False, attach_docx: bool = False):
+        self.letters = letters
+        self.files = files
+        self.skipped: dict[int, str] = {}
+        self.notes: list[str] = []
+        self.tracked: dict[int, tuple[int, bool]] = {}
+        self.out = out
+        self.stem = stem
+        self.reproducible = reproducible
+        self.attach_docx = attach_docx
 
     def written(self, letter: Letter) -> dict[str, Path]:
         """Each format of ``letter`` written, and its path."""
@@ -221,8 +238,10 @@ class Drafted:
 
     def content(self, letter: Letter, fmt: str, **eml) -> bytes:
         """``letter`` in ``fmt``, as this draft writes it (``eml``: its Message-ID and request id)."""
+        # Only an .eml names the DOCX beside it (resolving a path costs more than a text file's bytes).
+        docx_name = target_path(letter, self.out, "docx", self.stem).name if fmt == "eml" else None
         return letter_bytes(letter, fmt, reproducible=self.reproducible, attach_docx=self.attach_docx,
-                            attachment_name=target_path(letter, self.out, "docx", self.stem).name, **eml)
+                            attachment_name=docx_name, **eml)
 
 
 def _default_office(kind: LetterKind, options: dict, d) -> str:
@@ -256,8 +275,6 @@ def prepare_letters(kind_name: str, *, directory: "Directory", offices: Sequence
     of each of its files, checking everything: nothing is written. Each office gets what it can
     take: no .eml for one with no email or with online-only filing. ``offices``: default the
     kind's (a contract's agency, a system's holder); ``lookup``: fill the award from USAspending."""
-    from foia.render.email import eml_refusal
-
     kind = letter_kind(kind_name)
     d = directory
     options = dict(options or {})
@@ -282,7 +299,11 @@ def prepare_letters(kind_name: str, *, directory: "Directory", offices: Sequence
     jobs = []
     for letter in built:
         for fmt in formats:
-            refusal = eml_refusal(letter) if fmt == "eml" else None
+            refusal = None
+            if fmt == "eml":
+                from foia.render.email import eml_refusal
+
+                refusal = eml_refusal(letter)
             if refusal:
                 drafted.skipped[id(letter)] = refusal
                 continue

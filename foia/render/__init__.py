@@ -22,7 +22,6 @@ builds them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cached_property
 
 ESC = "\ue000"
@@ -35,20 +34,45 @@ _NUMBERED = re.compile(r"^(?:\d+|#)\.\s+")
 XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
-@dataclass(frozen=True)
 class Block:
     """One unit of a letter. ``kind`` is letterhead, date, address, subject, salutation,
     signature, paragraph, heading, bullets, numbers or lines; ``lines`` holds its text (for
-    lists, one item per entry)."""
+    lists, one item per entry).
 
-    kind: str
-    lines: tuple[str, ...]
+    Immutable, compared and hashed by value, as the frozen dataclass it was: a plain class
+    because generating a dataclass's methods cost every start of `foia draft`."""
+
+    __slots__ = ("kind", "lines")
+
+    def __init__(self, kind: str, lines: tuple[str, ...]):
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "lines", lines)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"cannot assign to field {name!r}: a Block is immutable")
+
+    def __delattr__(self, name):
+        raise AttributeError(f"cannot delete field {name!r}: a Block is immutable")
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.kind == other.kind and self.lines == other.lines
+
+    def __hash__(self):
+        return hash((self.kind, self.lines))
+
+    def __repr__(self):
+        return f"Block(kind={self.kind!r}, lines={self.lines!r})"
+
+    def __reduce__(self):
+        return (Block, (self.kind, self.lines))
 
 
 class Formats:
-    """Mixin for a (frozen) dataclass with a ``blocks`` field: ``text`` and ``markdown`` are
-    made from the blocks on first use and kept (cached_property writes the instance's
-    ``__dict__``, which a frozen dataclass allows)."""
+    """Mixin for an immutable class with a ``blocks`` attribute (``foia.letters.Letter``): ``text``
+    and ``markdown`` are made from the blocks on first use and kept (cached_property writes the
+    instance's ``__dict__`` directly, which an immutable class's ``__setattr__`` allows)."""
 
     blocks: tuple[Block, ...]
 

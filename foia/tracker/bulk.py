@@ -20,7 +20,7 @@ from foia.errors import FoiaError, UsageError
 from foia.tracker import derive as dv
 from foia.tracker.importer import (ImportRejected, Prepared, Problems, Repeats, assigned_of, keys_of,
                                    open_file, tracking_of)
-from foia.tracker.models import deadlines, events, request_tags, requests, tracking_numbers
+from foia.tracker.models import deadline_rows, events, request_tags, requests, tracking_numbers
 
 
 def import_file(tracker, path, *, fmt: str | None = None) -> dict:
@@ -65,7 +65,7 @@ CHUNK_ROWS = 5_000
 FIRST_CHUNK_ROWS = 1_000
 PIPELINE_FROM_ROWS = 20_000
 _EVENT_COLUMNS = ("id", "uid", "type", "occurred_on", "status", "recorded_at", "actor", "note", "data", "request_id")
-_DEADLINE_COLUMNS = ("request_id", "key", "label", "party", "start", "due", "rule", "open", "closed_on")
+_DEADLINE_COLUMNS = ("request_id", "key", "text_id", "party", "start", "due", "open", "closed_on")
 
 
 class _Ids:
@@ -154,12 +154,14 @@ def _chunk_rows(tracker, prepared: list[Prepared], ids: _Ids, dialect: str, path
         "first_id": req_rows[0]["id"] if req_rows else None,
         "last_id": req_rows[-1]["id"] if req_rows else None,
         "events": len(ev_rows),
-        "inserts": (insert_statements(dialect, requests, req_rows)
-                    + insert_statements(dialect, events, ev_rows, columns=_EVENT_COLUMNS)
-                    + insert_statements(dialect, request_tags, tag_rows, columns=("request_id", "tag"))
-                    + insert_statements(dialect, tracking_numbers, tn_rows,
-                                        columns=("request_id", "number", "reason", "recorded_on"))
-                    + insert_statements(dialect, deadlines, dl_rows, columns=_DEADLINE_COLUMNS)),
+        "inserts": (insert_columns(dialect, requests, req_rows)
+                    + insert_columns(dialect, events, ev_rows, columns=_EVENT_COLUMNS)
+                    + insert_columns(dialect, request_tags, tag_rows, columns=("request_id", "tag"))
+                    + insert_columns(dialect, tracking_numbers, tn_rows,
+                                     columns=("request_id", "number", "reason", "recorded_on"))),
+        # (request_id, key, label, party, start, due, rule, open, closed_on): the writer numbers the
+        # texts (deadline_inserts), in its own transaction.
+        "deadlines": dl_rows,
     }
 
 
@@ -293,6 +295,7 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
     repeats = Repeats(str(path), tracker.filing_ids())
     counts = {"requests": 0, "events": 0, "first_id": None, "last_id": None}
     cache = None
+    texts: dict = {}        # (label, rule) -> deadline_texts.id, in this transaction
     worker = _Worker(produce) if _pipelined(len(source.items)) else None
     try:
         for chunk in worker if worker is not None else produce():
@@ -310,7 +313,8 @@ def _write_all(tracker, conn, path: Path, source) -> dict:
                 # again. Memory only: the journal and the fsync at commit are unchanged.
                 cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
                 conn.exec_driver_sql(f"PRAGMA cache_size={IMPORT_CACHE_KIB}")
-            _execute(conn, chunk["inserts"])
+            execute_columns(conn, chunk["inserts"])
+            execute_many(conn, deadline_inserts(conn, chunk["deadlines"], texts))
             counts["requests"] += chunk["requests"]
             counts["events"] += chunk["events"]
             if counts["first_id"] is None:
@@ -439,17 +443,41 @@ def _json_encoder():
     encoder again for every value (half the cost of a small dict)."""
     from json import encoder
 
-    base = json.JSONEncoder(ensure_ascii=False)
+    base = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
     plain = base.encode
     if encoder.c_make_encoder is None:
         return plain
-    make = encoder.c_make_encoder(None, base.default, encoder.encode_basestring, None, ": ", ", ", False, False,
+    # No spaces after ':' and ',' (as the engines' json_serializer writes, store.py): three bytes
+    # of every imported event.
+    make = encoder.c_make_encoder(None, base.default, encoder.encode_basestring, None, ":", ",", False, False,
                                   True)
     return lambda v: "".join(make(v, 0)) if isinstance(v, (dict, list)) else plain(v)
 
 
+def deadline_inserts(conn, rows: list[tuple], texts: dict) -> list[tuple[str, list]]:
+    """The INSERTs of a chunk's deadline rows, their label and rule replaced by the number of the text
+    (stored now if new; ``texts`` keeps the numbers for the next chunks)."""
+    from foia.tracker.refresh import text_ids
+
+    if not rows:
+        return []
+    ids = text_ids(conn, {(r[2], r[6]) for r in rows}, texts)
+    numbered = [(r[0], r[1], ids[(r[2], r[6])], r[3], r[4], r[5], r[7], r[8]) for r in rows]
+    return insert_statements(conn.dialect.name, deadline_rows, numbered, columns=_DEADLINE_COLUMNS)
+
+
+def execute_many(conn, statements: list[tuple[str, list]]) -> None:
+    """Run :func:`insert_statements`' pairs (or any SQL with parameter tuples) through the driver."""
+    cursor = conn.connection.cursor()
+    try:
+        for sql, params in statements:
+            cursor.executemany(sql, params)
+    finally:
+        cursor.close()
+
+
 class Same:
-    """A column of :func:`insert_statements` whose every row holds ``value``."""
+    """A column of :func:`insert_columns` whose every row holds ``value``."""
 
     __slots__ = ("value",)
 
@@ -460,24 +488,38 @@ class Same:
         return Same, (self.value,)
 
 
-def _execute(conn, statements: list[tuple[str, int, list]]) -> None:
+def _rows_of(n: int, columns: list):
+    """The rows of :func:`insert_columns`' columns, a tuple at a time as the driver asks for them."""
     from itertools import repeat
 
+    return zip(*[repeat(c.value, n) if type(c) is Same else c for c in columns])
+
+
+def execute_columns(conn, statements: list[tuple[str, int, list]]) -> None:
+    """Run :func:`insert_columns`' triples through the driver."""
     cursor = conn.connection.cursor()
     try:
         for sql, n, columns in statements:
-            # The rows are put together here, a tuple at a time as the driver asks for them.
-            cursor.executemany(sql, zip(*[repeat(c.value, n) if type(c) is Same else c for c in columns]))
+            cursor.executemany(sql, _rows_of(n, columns))
     finally:
         cursor.close()
 
 
 def insert_statements(dialect: str, table, rows: list, *, columns: Sequence[str] | None = None,
-                      batch: int = 50_000) -> list[tuple[str, int, list]]:
+                      batch: int = 50_000) -> list[tuple[str, list]]:
+    """``rows`` as (INSERT statement, parameter tuples) pairs for the driver's executemany
+    (:func:`insert_columns`, the rows put together)."""
+    return [(sql, list(_rows_of(n, cols))) for sql, n, cols in insert_columns(dialect, table, rows, columns=columns,
+                                                                               batch=batch)]
+
+
+def insert_columns(dialect: str, table, rows: list, *, columns: Sequence[str] | None = None,
+                   batch: int = 50_000) -> list[tuple[str, int, list]]:
     """``rows`` as (INSERT statement, number of rows, columns) for the driver's executemany
-    (:func:`_execute` zips the columns into the rows). A column is the sequence of its values, or
-    :class:`Same` holding the one value of every row: an import's events share their recorded_at,
-    actor and data, and the worker process sends each such value once instead of once a row.
+    (:func:`execute_columns` zips the columns into rows). A column is the sequence of its
+    values, or :class:`Same` holding the one value of every row (an import's events share their
+    recorded_at, actor and data), or the ``range`` of the numbers an import gives: the worker
+    process sends each such value once instead of once a row.
 
     ``rows`` are dicts (the columns are the first row's keys) or, with ``columns``, sequences of
     values in that order.
@@ -485,13 +527,17 @@ def insert_statements(dialect: str, table, rows: list, *, columns: Sequence[str]
     SQLAlchemy's executemany processes every parameter of every row in Python (type
     processors, JSON serialisation); for 100,000 requests and their events that is most of
     the import time. Here values are converted a column at a time, once per distinct value
-    (dates to ISO text and booleans to 0/1 on SQLite, JSON to text). A column that is NULL in
+    (dates to ISO text and booleans to 0/1 on SQLite, JSON to text), and uids and timestamps by
+    the same functions as their column types (foia.tracker.codec). A column that is NULL in
     every row of a batch is left out of the INSERT: the tables have no server-side defaults,
     so the stored rows are the same, and the driver binds fewer parameters.
     """
     if not rows:
         return []
     from sqlalchemy import JSON, Boolean, Date
+
+    from foia.tracker.codec import stamp_value, uid_bytes
+    from foia.tracker.models import Stamp, Uid
 
     sqlite = dialect == "sqlite"
     if columns is None:
@@ -508,6 +554,10 @@ def insert_statements(dialect: str, table, rows: list, *, columns: Sequence[str]
         column = table.c[name]
         if isinstance(column.type, JSON):
             convs.append("json")
+        elif isinstance(column.type, Uid):
+            convs.append(uid_bytes)
+        elif isinstance(column.type, Stamp) and sqlite:
+            convs.append(_Memo(stamp_value).__getitem__)    # an import's rows share one or a few
         elif isinstance(column.type, Date) and sqlite:
             convs.append(_ISO_DATES.__getitem__)
         elif isinstance(column.type, Boolean) and sqlite:

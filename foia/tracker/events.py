@@ -5,35 +5,14 @@ from __future__ import annotations
 
 import getpass
 import os
-import uuid
 from datetime import date
 from typing import TYPE_CHECKING
 
+from foia.tracker.codec import UidMaker, new_uid  # noqa: F401 - the tracker's uids are made here
 from foia.tracker.store import utcnow
 
 if TYPE_CHECKING:
     from foia.tracker import derive as dv
-
-
-def new_uid() -> str:
-    return str(uuid.uuid4())
-
-
-class UidMaker:
-    """Unique ids for a bulk import, fast: one random 88-bit prefix per import plus a counter
-    (35 characters, unique across databases as a uuid4 would be)."""
-
-    def __init__(self):
-        import itertools
-        import secrets
-
-        self.prefix = secrets.token_hex(11)
-        # prefix-000000000001, -000000000002, ...: formatted by a C-level iterator (an import
-        # makes four per row).
-        self.next = map(f"{self.prefix}-{{:012x}}".format, itertools.count(1)).__next__
-
-    def __call__(self) -> str:
-        return self.next()
 
 
 def default_actor() -> str | None:

@@ -37,6 +37,34 @@ def spellings(column, value: str):
     return select(column).where(func.lower(column) == value.strip().lower()).distinct().scalar_subquery()
 
 
+
+# SQLite's lower() folds the ASCII letters only.
+_ASCII_CAPITALS = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def stored_spellings(conn, column, value: str) -> list[str]:
+    """The stored values of ``column`` equal to ``value`` ignoring case (as the database's
+    lower() folds it), sorted.
+
+    ``lower(column) = value`` reads the lower case of every row (SQLite has no index on it: 1.1M
+    index entries, 60 ms and more), so the distinct values are walked instead, one seek of the
+    column's index each: a few dozen people or tags. On SQLite only the values that differ
+    from ``value`` by ASCII capitals are walked: in the binary order of its index they lie
+    between ``value`` in ASCII capitals and ``value`` in lower case."""
+    from sqlalchemy import text
+
+    folded = value.strip().lower()
+    quote = conn.dialect.identifier_preparer.quote
+    col, table = quote(column.name), quote(column.table.name)
+    low, high = (folded.translate(_ASCII_CAPITALS), folded) if conn.dialect.name == "sqlite" else ("", None)
+    walk = text(f"WITH RECURSIVE walk(v) AS (SELECT min({col}) FROM {table} WHERE {col} >= :low "
+                f"UNION ALL SELECT (SELECT min({col}) FROM {table} WHERE {col} > walk.v) FROM walk "
+                f"WHERE walk.v IS NOT NULL{' AND walk.v < :high' if high is not None else ''}) "
+                f"SELECT v FROM walk WHERE lower(v) = :folded ORDER BY v")
+    params = {"low": low, "folded": folded} | ({"high": high} if high is not None else {})
+    return list(conn.execute(walk, params).scalars())
+
+
 class _Sql:
     """The rule's operations as SQL expressions (NULL compares as unknown: false in a CASE)."""
 
@@ -175,6 +203,59 @@ def first_number(status: str, numbers: Sequence[tuple[str, str]]) -> str | None:
     return numbers[0][0] if numbers else None
 
 
+
+def _tagged(tags: list[str] | None) -> list:
+    """The condition that a request bears one of ``tags`` (stored spellings), if a tag is asked for."""
+    from sqlalchemy import exists
+
+    if tags is None:
+        return []
+    t = request_tags.c
+    return [exists().where(t.request_id == requests.c.id, t.tag.in_(tags))]
+
+
+def _first_by_deadline(filters: list, tags: list[str] | None, dated: list, today: date, req_due, limit: int):
+    """The ids among which `list`'s first ``limit`` requests by next deadline are: a UNION of
+    parts that each read at most ``limit`` entries of an index range, in the index's order.
+
+    Sorting a million rows by an expression of --today reads them all. The first `limit` by
+    next deadline are among the first `limit` by agency deadline, the first `limit` by
+    requester window (only requests with a window still open on --today), and the first
+    `limit` with neither: the sort runs on those few. ``filters``: (column, values) of the
+    status, office and assignee filters; the first drives, one set of parts per value, each a
+    range of that column's index with the deadline column (models.FILTER_INDEXES), the others
+    checked on the rows read. With a tag alone the deadline indexes drive, the tag checked by
+    primary key, and the requests with neither deadline come from the tag's index in id order
+    (a rare tag would otherwise read the whole queue). ``dated``: conditions on the deadlines
+    (--overdue, --due-within), which leave out the requests with neither."""
+    from sqlalchemy import and_, or_, select, union
+
+    r, t = requests.c, request_tags.c
+    heads = [(r.agency_due.is_not(None), (r.agency_due, r.id)), (r.requester_due_last >= today, (req_due, r.id))]
+    neither = and_(r.agency_due.is_(None), or_(r.requester_due_last.is_(None), r.requester_due_last < today))
+    parts = []
+    if filters:
+        (driver, values), others = filters[0], filters[1:]
+        checked = [col.in_(vals) for col, vals in others] + _tagged(tags) + dated
+        for value in values:
+            parts += [select(r.id).where(driver == value, *checked, cond).order_by(*by) for cond, by in heads]
+            if not dated:
+                # Under a status, ordered by (agency_due, id), the same order (agency_due is
+                # NULL in every row here), which the status index gives: by id alone
+                # PostgreSQL walked the primary key through all 100,000 requests (53 ms) looking
+                # for an open status's few such rows. (An office's or a person's are many: the
+                # primary key finds the first ones at once, while sorting them took 85 ms.)
+                by = (r.agency_due, r.id) if driver is r.status else (r.id,)
+                parts.append(select(r.id).where(driver == value, *checked, neither).order_by(*by))
+    else:
+        parts += [select(r.id).where(*_tagged(tags), *dated, cond).order_by(*by) for cond, by in heads]
+        if not dated and tags is None:
+            parts.append(select(r.id).where(neither).order_by(r.id))
+        elif not dated:
+            parts += [select(t.request_id.label("id")).join_from(request_tags, requests, r.id == t.request_id)
+                      .where(t.tag == value, neither).order_by(t.request_id) for value in tags]
+    return union(*(select(part.limit(limit).subquery().c.id) for part in parts))
+
 class Reads:
     """The reading half of :class:`foia.tracker.service.Tracker`."""
 
@@ -293,7 +374,7 @@ class Reads:
 
         ``order`` sorts instead by one of LIST_ORDERS (``descending``: latest or highest first),
         then by id."""
-        from sqlalchemy import exists, or_, select, union
+        from sqlalchemy import or_, select
 
         today = self.today()
         codes = [lc.normalize_status(s) for s in status]
@@ -304,62 +385,51 @@ class Reads:
                 next_due, next_key.label("next_key")]
         if identity:
             cols += [getattr(r, c) for c in IDENTITY_COLUMNS if c != "letter_text"]
-        where = []
-        if codes:
-            where.append(r.status.in_(codes))
-        if office:
-            where.append(r.office.in_(self.offices_of(office)))
-        # Names and tags match whatever their case (assignee "maria" finds "Maria"): the spellings
-        # stored are found first, so the main query still uses the index on the column.
-        if assignee:
-            where.append(r.assignee.in_(spellings(r.assignee, assignee)))
-        if tag:
-            t = request_tags.c
-            where.append(exists().where(t.request_id == r.id, t.tag.in_(spellings(t.tag, tag))))
-        if overdue:
-            where.append(r.agency_due < today)
-        if due_within is not None:
-            if due_within < 0:
-                raise bad("due_within", "give a number of days >= 0")
-            horizon = today + timedelta(days=due_within)
-            where.append(or_(r.agency_due <= horizon, req_due <= horizon))
+        offices = self.offices_of(office) if office else None
+        if due_within is not None and due_within < 0:
+            raise bad("due_within", "give a number of days >= 0")
         if order not in LIST_ORDERS:
             raise bad("order", f"{order!r} is not a column to sort by; use one of {', '.join(LIST_ORDERS)}")
-        q = select(*cols).where(*where)
-        if order != "deadline":
-            column = getattr(r, LIST_ORDERS[order])
-            sort = column.desc() if descending else column.asc()
-            q = q.order_by(sort.nulls_last(), r.id.desc() if descending else r.id)
-            if limit:
-                q = q.limit(limit)
-        elif limit and not descending and not (assignee or tag):
-            # Sorting a million rows by an expression of --today reads them all. The first
-            # `limit` by next deadline are among the first `limit` by agency deadline (an
-            # index), the first `limit` by requester window (only requests with a window still
-            # open on --today: an index), and the first `limit` with neither: the sort runs on
-            # those few. Under a filter on status or office each part is a range of that
-            # column's index with the deadline column (models.FILTER_INDEXES). (An assignee,
-            # matched through its stored spellings, or a tag, in its own table, reads fewer rows
-            # in one pass: measured 2x faster than the union on 100,000 requests.)
-            parts = [select(r.id).where(*where, r.agency_due.is_not(None)).order_by(r.agency_due, r.id),
-                     select(r.id).where(*where, r.requester_due_last >= today).order_by(req_due, r.id)]
-            if not (overdue or due_within is not None):     # these need a deadline
-                # Under a status filter, ordered by (agency_due, id), the same order (agency_due
-                # is NULL in every row here), which the status index gives: by id alone
-                # PostgreSQL walked the primary key through all 100,000 requests (53 ms) looking
-                # for an open status's few such rows. (An office's are many: the primary key
-                # finds the first ones at once, while sorting them took 85 ms.)
-                by = (r.agency_due, r.id) if codes else (r.id,)
-                parts.append(select(r.id).where(*where, r.agency_due.is_(None), or_(
-                    r.requester_due_last.is_(None), r.requester_due_last < today)).order_by(*by))
-            found = union(*(select(part.limit(limit).subquery().c.id) for part in parts))
-            q = q.where(r.id.in_(select(found.subquery().c.id)))
-        if order == "deadline":
-            q = q.order_by((next_due.desc() if descending else next_due.asc()).nulls_last(),
-                           r.id.desc() if descending else r.id)      # the label: evaluated once
-            if limit:
-                q = q.limit(limit)
-        with self.store.read() as conn:
+        # The stored spellings of a name or tag are read first, in the same snapshot as the rows.
+        with self.store.read(snapshot=bool(assignee or tag)) as conn:
+            # Names and tags match whatever their case (assignee "maria" finds "Maria").
+            names = stored_spellings(conn, r.assignee, assignee) if assignee else None
+            tags_of = stored_spellings(conn, request_tags.c.tag, tag) if tag else None
+            if names == [] or tags_of == []:
+                return []       # no request bears that name or tag
+            # (column, the values it may take). The first drives the union below: a status's
+            # rows without a deadline are few when it is open and mostly match when it is closed,
+            # and one person has fewer requests than an office.
+            filters = [(col, values) for col, values in ((r.status, codes or None), (r.assignee, names),
+                                                         (r.office, offices)) if values is not None]
+            # What needs a deadline (--overdue, --due-within).
+            dated = []
+            if overdue:
+                dated.append(r.agency_due < today)
+            if due_within is not None:
+                horizon = today + timedelta(days=due_within)
+                dated.append(or_(r.agency_due <= horizon, req_due <= horizon))
+            where = [col.in_(values) for col, values in filters] + _tagged(tags_of) + dated
+            q = select(*cols)
+            if order != "deadline":
+                column = getattr(r, LIST_ORDERS[order])
+                sort = column.desc() if descending else column.asc()
+                q = q.where(*where).order_by(sort.nulls_last(), r.id.desc() if descending else r.id)
+                if limit:
+                    q = q.limit(limit)
+            else:
+                if limit and not descending:
+                    # The filters are applied by the union's parts: the outer query reads the
+                    # few ids they found by primary key (repeated here, SQLite drove it from
+                    # the filter's index through every row of the office).
+                    found = _first_by_deadline(filters, tags_of, dated, today, req_due, limit)
+                    q = q.where(r.id.in_(select(found.subquery().c.id)))
+                else:
+                    q = q.where(*where)
+                q = q.order_by((next_due.desc() if descending else next_due.asc()).nulls_last(),
+                               r.id.desc() if descending else r.id)      # the label: evaluated once
+                if limit:
+                    q = q.limit(limit)
             rows = conn.execute(q).all()
             ids = [row.id for row in rows]
             tags: dict[int, list[str]] = {}

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+from foia.errors import FoiaError
 from foia.tracker import derive as dv
 from foia.tracker.events import load_events
-from foia.tracker.models import deadlines, events, requests, tracker_state, tracking_numbers
+from foia.tracker.models import deadline_rows, deadline_texts, deadlines, events, requests, tracker_state, \
+    tracking_numbers
+from foia.tracker.codec import stamp_value
 from foia.tracker.store import utcnow
 
 
@@ -57,7 +60,9 @@ class Refresh:
         read and written a table at a time (a million requests in minutes, not an hour). Only
         what changed is written: rules that moved a few deadlines rewrite those requests' rows,
         and an unchanged queue is left exactly as it was (no row rewritten, no updated_at moved)."""
-        from sqlalchemy import bindparam, delete, insert, select, update
+        from sqlalchemy import Date, delete, select
+
+        from foia.tracker.bulk import execute_many, insert_statements
 
         r, d, t = requests.c, deadlines.c, tracking_numbers.c
         cached = [getattr(r, name) for name in CACHED_COLUMNS]
@@ -80,7 +85,7 @@ class Refresh:
             # The stored rows hold dates, not explanations (show recomputes those).
             state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=calendar,
                               already_effective=True, explain=False, kind=row.kind)
-            new_dl = deadline_rows(row.id, state)
+            new_dl = deadline_dicts(row.id, state)
             if {_deadline_key(x) for x in new_dl} != stored_deadlines.get(row.id, set()):
                 redo_dl.append(row.id)
                 dl += new_dl
@@ -90,18 +95,25 @@ class Refresh:
                 tn += new_tn
             values = cache_values(state)
             if any(values[name] != getattr(row, name) for name in CACHED_COLUMNS):
-                cache.append({"b_" + k: v for k, v in values.items()} | {"b_id": row.id})
+                cache.append((*(values[name] for name in CACHED_COLUMNS), row.id))
         for start in range(0, len(redo_dl), 500):
-            conn.execute(delete(deadlines).where(d.request_id.in_(redo_dl[start:start + 500])))
+            conn.execute(delete(deadline_rows).where(deadline_rows.c.request_id.in_(redo_dl[start:start + 500])))
         for start in range(0, len(redo_tn), 500):
             conn.execute(delete(tracking_numbers).where(t.request_id.in_(redo_tn[start:start + 500])))
-        if dl:
-            conn.execute(insert(deadlines), dl)
-        if tn:
-            conn.execute(insert(tracking_numbers), tn)
+        # Through the driver, as the import writes: SQLAlchemy's processing of every parameter
+        # of every row was a fifth of a recompute that rewrites every request.
+        dialect = conn.dialect.name
+        writes = deadline_statements(conn, dl) + insert_statements(dialect, tracking_numbers, tn)
         if cache:
-            conn.execute(update(requests).where(r.id == bindparam("b_id"))
-                         .values({**{n: bindparam("b_" + n) for n in CACHED_COLUMNS}, "updated_at": utcnow()}), cache)
+            mark = "?" if dialect == "sqlite" else "%s"
+            dated = [isinstance(getattr(r, name).type, Date) and dialect == "sqlite" for name in CACHED_COLUMNS]
+            # Written past the column types: the timestamp as models.Stamp stores it.
+            now = stamp_value(utcnow()) if dialect == "sqlite" else utcnow()
+            writes.append((f"UPDATE requests SET {', '.join(f'{n} = {mark}' for n in CACHED_COLUMNS)}, "
+                           f"updated_at = {mark} WHERE id = {mark}",
+                           [(*(v.isoformat() if iso and v is not None else v for v, iso in zip(row, dated)), now,
+                             row[-1]) for row in cache]))
+        execute_many(conn, writes)
 
     def refresh(self, conn, rid: int) -> dv.State:
         """Recompute status, tracking numbers and deadlines of one request from its events."""
@@ -112,10 +124,8 @@ class Refresh:
         evs = dv.effective(load_events(conn, rid))
         state = dv.derive(evs, expedite=row.expedite, rules=self.rules(row.office), calendar=self.calendar(),
                           already_effective=True, kind=row.kind)
-        conn.execute(delete(deadlines).where(deadlines.c.request_id == rid))
-        dl = deadline_rows(rid, state)
-        if dl:
-            conn.execute(insert(deadlines), dl)
+        conn.execute(delete(deadline_rows).where(deadline_rows.c.request_id == rid))
+        write_deadlines(conn, deadline_dicts(rid, state))
         conn.execute(delete(tracking_numbers).where(tracking_numbers.c.request_id == rid))
         tn = tracking_rows(rid, evs)
         if tn:
@@ -135,7 +145,57 @@ def _deadline_key(m) -> tuple:
     return tuple(bool(m[c]) if c == "open" else m[c] for c in _DEADLINE_COLUMNS)
 
 
-def deadline_rows(rid: int, state: dv.State) -> list[dict]:
+def text_ids(conn, pairs, known: dict | None = None) -> dict:
+    """``{(label, rule): deadline_texts.id}`` for ``pairs``, adding the texts not stored yet. ``known``:
+    the answer of an earlier call in the same transaction (an import's chunks), extended."""
+    from sqlalchemy import insert, select
+
+    known = {} if known is None else known
+    missing = set(pairs) - known.keys()
+    for attempt in (1, 2):
+        if not missing - known.keys():
+            return known
+        if attempt == 2:
+            new = sorted(missing - known.keys())
+            # Another writer may add the same text at the same moment: each keeps the one stored first.
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("INSERT INTO deadline_texts (label, rule) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                                     new)
+            else:
+                conn.execute(insert(deadline_texts).prefix_with("OR IGNORE"), [{"label": a, "rule": b} for a, b in new])
+        for id_, label, rule in conn.execute(select(deadline_texts.c.id, deadline_texts.c.label,
+                                                    deadline_texts.c.rule)):
+            known[(label, rule)] = id_      # a few dozen rows: read them all
+    if missing - known.keys():
+        raise FoiaError("another foia process was storing the same deadline texts; try again")
+    return known
+
+
+def deadline_statements(conn, rows: list[dict]) -> list[tuple[str, list]]:
+    """Deadline rows (``deadline_dicts``) as driver-level INSERTs of ``deadline_rows`` (bulk's
+    ``insert_statements``), their label and rule by number."""
+    from foia.tracker.bulk import insert_statements
+
+    if not rows:
+        return []
+    ids = text_ids(conn, {(r["label"], r["rule"]) for r in rows})
+    numbered = [{**{k: v for k, v in r.items() if k not in ("label", "rule")}, "text_id": ids[(r["label"], r["rule"])]}
+                for r in rows]
+    return insert_statements(conn.dialect.name, deadline_rows, numbered)
+
+
+def write_deadlines(conn, rows: list[dict]) -> None:
+    """Store deadline rows (``deadline_dicts``): their label and rule by number."""
+    from sqlalchemy import insert
+
+    if not rows:
+        return
+    ids = text_ids(conn, {(r["label"], r["rule"]) for r in rows})
+    conn.execute(insert(deadline_rows), [{**{k: v for k, v in r.items() if k not in ("label", "rule")},
+                                          "text_id": ids[(r["label"], r["rule"])]} for r in rows])
+
+
+def deadline_dicts(rid: int, state: dv.State) -> list[dict]:
     return [{"request_id": rid, "key": t.key, "label": t.deadline.label, "party": t.party,
              "start": t.deadline.start, "due": t.due, "rule": t.deadline.rule, "open": t.open,
              "closed_on": t.closed_on} for t in state.deadlines]

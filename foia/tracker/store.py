@@ -257,8 +257,11 @@ class Store:
                 raise self._operational(exc) from None
             raise
 
-    def write(self, fn: Callable[..., T], *, attempts: int = 5) -> T:
-        """Run ``fn(conn)`` in one write transaction and commit; nothing is kept on error."""
+    def write(self, fn: Callable[..., T], *, attempts: int = 5, rebuilds: bool = False) -> T:
+        """Run ``fn(conn)`` in one write transaction and commit; nothing is kept on error.
+        ``rebuilds``: ``fn`` may drop and rebuild tables others refer to (a migration): SQLite's
+        foreign keys are switched off for the transaction (it cannot be done inside one) and
+        checked before the commit instead, as SQLite's ALTER TABLE documentation prescribes."""
         from sqlalchemy.exc import DBAPIError, OperationalError
 
         for attempt in range(1, attempts + 1):
@@ -266,6 +269,8 @@ class Store:
                 with self.engine.connect() as conn:
                     if self.is_sqlite:
                         conn.execution_options(foia_begin="IMMEDIATE")
+                    if rebuilds and self.is_sqlite:
+                        return _without_foreign_keys(conn, fn)
                     with conn.begin():
                         return fn(conn)
             except DBAPIError as exc:
@@ -315,8 +320,38 @@ class Store:
         self.engine.dispose()
 
 
+def _without_foreign_keys(conn, fn: Callable[..., T]) -> T:
+    raw = conn.connection.driver_connection      # no transaction is open yet: the PRAGMA takes effect
+    raw.execute("PRAGMA foreign_keys=OFF")
+    from collections import Counter
+
+    def dangling() -> Counter:      # (table, the table it points to): rows pointing at nothing
+        return Counter((row[0], row[2]) for row in conn.exec_driver_sql("PRAGMA foreign_key_check"))
+
+    try:
+        with conn.begin():
+            # Only what ``fn`` broke stops it: a row some other tool left dangling does not.
+            before = dangling()
+            out = fn(conn)
+            broken = dangling() - before
+            if broken:
+                (table, parent), n = next(iter(broken.items()))
+                raise FoiaError(f"the upgrade would leave {n} row(s) of {table} pointing at no {parent} row; "
+                                "nothing was changed")
+            return out
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
 # The tables the queue's queries plan over (the small ones are planned well without figures).
-ANALYZED_TABLES = ("requests", "request_tags", "tracking_numbers", "events", "deadlines")
+ANALYZED_TABLES = ("requests", "request_tags", "tracking_numbers", "events", "deadline_rows", "deadline_texts")
+
+
+def _compact_json(value) -> str:
+    """JSON columns' text without the spaces after ':' and ',' (the values are the same)."""
+    import json
+
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _sqlite_engine(url):
@@ -327,7 +362,7 @@ def _sqlite_engine(url):
     kwargs = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}}
     if memory:
         kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
-    engine = create_engine(url, **kwargs)
+    engine = create_engine(url, json_serializer=_compact_json, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record):
@@ -398,7 +433,8 @@ def open_store(url: str | None = None, *, migrate: bool = True, allow_memory: bo
                                         f"({HINT})")
                 _create_private_file(path, default=(resolved == default_url()))
         else:
-            engine = create_engine(parsed, pool_pre_ping=False, connect_args=_pg_connect_args(parsed))
+            engine = create_engine(parsed, pool_pre_ping=False, connect_args=_pg_connect_args(parsed),
+                                   json_serializer=_compact_json)
     except (NoSuchModuleError, ArgumentError, ImportError, ValueError) as exc:
         raise FoiaError(f"cannot use database {shown_url(resolved)}: {db_reason(exc)}; {HINT}") from None
     store = Store(engine, resolved)
@@ -422,19 +458,26 @@ def open_store(url: str | None = None, *, migrate: bool = True, allow_memory: bo
 
 
 def _m001_initial(conn) -> None:
-    from foia.tracker.models import V1_TABLES, metadata
+    from foia.tracker.models import DEADLINES_VIEW, V1_TABLES, metadata
 
     metadata.create_all(conn, tables=list(V1_TABLES))
+    conn.exec_driver_sql(DEADLINES_VIEW)     # the deadlines' form since migration 13
     # Version 1's index of every deadline, which migration 2 replaces (create_all also made
     # the newer indexes: migration 2 leaves an old database and a new one the same).
-    conn.exec_driver_sql("CREATE INDEX ix_deadlines_open_key_due ON deadlines (open, key, due)")
+    conn.exec_driver_sql("CREATE INDEX ix_deadlines_open_key_due ON deadline_rows (open, key, due)")
 
 
 def _m002_open_deadlines_index(conn) -> None:
+    from sqlalchemy import inspect
+
     from foia.tracker.models import OPEN_DEADLINES_INDEX
 
     conn.exec_driver_sql("DROP INDEX IF EXISTS ix_deadlines_open_key_due")
-    OPEN_DEADLINES_INDEX.create(conn, checkfirst=True)
+    if inspect(conn).has_table("deadline_rows"):
+        OPEN_DEADLINES_INDEX.create(conn, checkfirst=True)
+    else:   # a database from before migration 13 keeps its deadlines in one table until then
+        conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_deadlines_open_due ON deadlines (key, due) WHERE open = "
+                             + ("1" if conn.dialect.name == "sqlite" else "true"))
 
 
 def _m003_requester_due_last(conn) -> None:
@@ -531,6 +574,19 @@ def _m012_web_jobs(conn) -> None:
     metadata.create_all(conn, tables=[web_jobs], checkfirst=True)
 
 
+def _m013_compact(conn) -> None:
+    from foia.tracker import compact
+
+    compact.migrate(conn)
+
+
+def _m014_tag_index(conn) -> None:
+    from foia.tracker.models import TAG_INDEX
+
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_request_tags_tag")
+    TAG_INDEX.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
     (2, "index only the open deadlines", _m002_open_deadlines_index),
@@ -545,7 +601,15 @@ MIGRATIONS: list[tuple[int, str, Callable]] = [
          "assignees by lower case (PostgreSQL)",
      _m011_filter_indexes),
     (12, "web app: the jobs table (export, import, backup with their progress)", _m012_web_jobs),
+    (13, "uids as 16 bytes, timestamps as integers (SQLite), compact JSON, each deadline text stored once, "
+         "deadlines and tags without rowid",
+     _m013_compact),
+    (14, "a tag's requests in id order: `list --tag` reads a range of its index", _m014_tag_index),
 ]
+# From this version on uids and timestamps are stored compactly (an upgrade says how to reclaim the space).
+COMPACTED = 13
+# Migrations that rebuild tables others refer to (SQLite: run with the foreign keys checked at the end).
+REBUILDS = {13}
 LATEST = MIGRATIONS[-1][0]
 # Stored deadlines written before this schema version were counted by older rules (the derive
 # changes that came with migrations 3 and 4): an upgrade from before it says to recompute.
@@ -566,6 +630,9 @@ def migrate_store(store: Store, *, notify: Callable[[str], None] | None = None) 
     if current and notify is not None:
         notify(f"Upgrading the tracker database {store.shown()} from schema version {current} to {LATEST}: "
                "once, in one transaction (a large queue takes a minute)...")
+        if current < COMPACTED:
+            notify("Version 13 rewrites the tables in a smaller form; the file only shrinks on disk once "
+                   "`foia track compact` has run (it needs as much free disk space again as the file takes).")
         if current < RULES_CHANGED:
             notify("The deadline rules changed since this database was written (one clarification stop tolls, "
                    "side appeals, appeal outcomes): run `foia track recompute` to count its stored deadlines "
@@ -589,7 +656,7 @@ def migrate_store(store: Store, *, notify: Callable[[str], None] | None = None) 
                 version = number
         return version
 
-    version = store.write(apply)
+    version = store.write(apply, rebuilds=any(n in REBUILDS for n, _, _ in MIGRATIONS if n > current))
     store.analyze()  # a migration may add indexes and rewrite columns: plan from fresh figures
     return version
 
