@@ -1,9 +1,11 @@
 """Benchmark: a CSV import into a large SQLite tracker against a raw replay of its own INSERTs.
 
 Run: .venv/bin/python benchmarks/import_replay.py --base DB [--rows 100000] [--rounds 9] [--work DIR]
+     [--against DIR]
 
 DB is a built tracker (``benchmarks/tracker.py --reuse DIR`` keeps one: 1,100,000 requests for
-the issue's figure); it is only read. Once, untimed, ``foia.tracker.bulk.import_file`` imports
+the issue's figure); it is only read. Give it at the schema of the code measured (open a copy
+with foia once): an older one would be migrated, untimed but slowly, on every copy. Once, untimed, ``foia.tracker.bulk.import_file`` imports
 --rows CSV rows (``tracker.py``'s ``csv_rows``) into a copy of DB while the driver connection
 records every ``executemany`` INSERT it is given (statement and parameters). Then, for
 --rounds rounds, alternating which side goes first:
