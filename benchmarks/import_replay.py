@@ -51,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from tracker import csv_rows  # noqa: E402
 
-TABLES = ("requests", "events", "request_tags", "tracking_numbers", "deadlines")
+TABLES = ("requests", "events", "request_tags", "tracking_numbers", "deadlines", "deadline_rows", "deadline_texts")
 
 
 RECORDED: list[tuple[str, list]] = []
@@ -158,7 +158,8 @@ def _copy(src: Path, dst: Path) -> None:
 def _counts(db: Path) -> dict:
     conn = sqlite3.connect(db)
     try:
-        return {t: conn.execute(f"SELECT count(*), max(rowid) FROM {t}").fetchone() for t in TABLES}
+        present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES if t in present}
     finally:
         conn.close()
 
