@@ -288,3 +288,16 @@ def test_a_migration_that_would_leave_rows_dangling_is_refused(db_url, tmp_path,
 def test_compact_on_postgresql_has_nothing_to_do(pg_url):
     out = track_runner(pg_url)("compact").output
     assert out == "PostgreSQL reuses the space freed inside its tables itself (autovacuum): nothing to do.\n"
+
+
+def test_the_upgrade_advises_compact_only_where_it_gives_space_back(db_url, tmp_path):
+    """SQLite's file keeps the rebuilt tables' old pages until `foia track compact`; PostgreSQL
+    rewrites its tables in place and `compact` has nothing to do there, so it is not advised."""
+    _build(db_url, tmp_path)
+    _as_version_12(db_url)
+    opened = track_runner(db_url)("list")
+    assert "from schema version 12 to" in opened.output
+    if "sqlite" in db_url:
+        assert "`foia track compact`" in opened.output
+    else:
+        assert "compact" not in opened.output, opened.output

@@ -630,7 +630,7 @@ def migrate_store(store: Store, *, notify: Callable[[str], None] | None = None) 
     if current and notify is not None:
         notify(f"Upgrading the tracker database {store.shown()} from schema version {current} to {LATEST}: "
                "once, in one transaction (a large queue takes a minute)...")
-        if current < COMPACTED:
+        if current < COMPACTED and store.is_sqlite:     # PostgreSQL rewrites its tables in place
             notify("Version 13 rewrites the tables in a smaller form; the file only shrinks on disk once "
                    "`foia track compact` has run (it needs as much free disk space again as the file takes).")
         if current < RULES_CHANGED:
