@@ -301,3 +301,57 @@ def test_the_upgrade_advises_compact_only_where_it_gives_space_back(db_url, tmp_
         assert "`foia track compact`" in opened.output
     else:
         assert "compact" not in opened.output, opened.output
+
+
+@pytest.mark.pure
+def test_a_tracker_foia_wrote_at_schema_12_keeps_every_value_after_the_upgrade(tmp_path):
+    """tests/fixtures/tracker-v12.sql: a version-12 file as foia wrote it before migration 13 (its
+    JSON spacing, its bulk import's uids), not one these tests put back in that form."""
+    import sqlite3
+    from pathlib import Path
+
+    db = tmp_path / "v12.db"
+    raw = sqlite3.connect(db)
+    raw.executescript((Path(__file__).parent / "fixtures" / "tracker-v12.sql").read_text(encoding="utf-8"))
+    reads = {"requests": "SELECT id, uid, created_at, updated_at, purged_at FROM requests ORDER BY id",
+             "events": "SELECT id, uid, recorded_at, data FROM events ORDER BY id",
+             "tags": "SELECT request_id, tag FROM request_tags ORDER BY 1, 2",
+             "deadlines": "SELECT request_id, key, label, party, start, due, rule, open, closed_on FROM deadlines "
+                          "ORDER BY 1, 2"}
+    before = {name: raw.execute(sql).fetchall() for name, sql in reads.items()}
+    raw.close()
+    assert any(len(uid) == 35 for _, uid, *_ in before["requests"])     # the old bulk form
+    url = f"sqlite:///{db}"
+    track = track_runner(url)
+    out = tmp_path / "out.json"
+    assert "from schema version 12 to" in track("export", "--format", "json", "--out", str(out)).output
+    got = json.loads(out.read_text(encoding="utf-8"))["requests"]
+    assert [(r["id"], r["uid"], r["created_at"], r["updated_at"], r["purged_at"]) for r in got] == before["requests"]
+    assert (sorted((e["id"], e["uid"], e["recorded_at"], e["data"]) for r in got for e in r["events"])
+            == [(i, u, t, json.loads(d)) for i, u, t, d in before["events"]])
+    assert sorted((r["id"], t) for r in got for t in r["tags"]) == before["tags"]
+    raw = sqlite3.connect(db)
+    try:
+        assert raw.execute(reads["deadlines"]).fetchall() == before["deadlines"]
+        assert {n for (n,) in raw.execute("SELECT length(uid) FROM requests")} == {16, 17}
+    finally:
+        raw.close()
+    # The referral's link is a request's uid kept in an event's data: it still finds request 5.
+    shown = json.loads(track("show", "1", "--json", "--today", "2026-11-20").output)
+    assert [r["id"] for r in shown["referrals"]] == [5]
+    assert json.loads(track("show", "5", "--json").output)["referred_from"] == 1
+    assert f"Identity data purged {before['requests'][5][4]}" in track("show", "6").output
+    # Both read paths of the morning view agree on the upgraded file.
+    due = track("due", "--today", "2026-11-20").output
+    assert "Overdue determinations" in due
+    assert track_runner(f"sqlite+pysqlite:///{db}")("due", "--today", "2026-11-20").output.replace(
+        "sqlite+pysqlite:", "sqlite:") == due
+    # A purge after the upgrade still blanks the identity data in the events' data and notes.
+    track("purge", "1", "--yes", "--notes")
+    raw = sqlite3.connect(db)
+    try:
+        assert raw.execute("SELECT count(*) FROM events WHERE request_id = 1 AND (data LIKE '%Ana Example%' "
+                           "OR data LIKE '%A111222333%' OR note LIKE '%Ana Example%')").fetchone() == (0,)
+        assert raw.execute("SELECT client_name, client_a_number FROM requests WHERE id = 1").fetchone() == (None, None)
+    finally:
+        raw.close()
