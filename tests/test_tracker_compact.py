@@ -355,3 +355,29 @@ def test_a_tracker_foia_wrote_at_schema_12_keeps_every_value_after_the_upgrade(t
         assert raw.execute("SELECT client_name, client_a_number FROM requests WHERE id = 1").fetchone() == (None, None)
     finally:
         raw.close()
+
+
+@pytest.mark.pure
+def test_compact_while_another_process_writes_is_the_stores_one_line(tmp_path, monkeypatch):
+    """VACUUM needs the file to itself: a writer holding it makes `compact` wait as every command
+    does, then say so in one line (no traceback), the file as it was."""
+    import sqlite3
+
+    from foia.tracker import store
+
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 200)      # wait 0.2 s for the lock, not 30
+    db = tmp_path / "q.db"
+    track = track_runner(f"sqlite:///{db}")
+    track("add", "--title", "ICM records", "--office", "ice", "--on", "2025-01-02")
+    before = _exports(f"sqlite:///{db}", tmp_path, "before")
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")       # another foia process in the middle of a write
+    holder.execute("UPDATE requests SET title = title")
+    try:
+        result = track("compact", ok=False)
+    finally:
+        holder.close()
+    assert result.exit_code == 1
+    assert result.output == (f"Error: the tracker database {db} stayed busy for 0 s (another foia process is "
+                             "writing); try again\n")
+    assert _exports(f"sqlite:///{db}", tmp_path, "after") == before

@@ -147,9 +147,20 @@ def vacuum(store) -> tuple[int, int] | None:
         return sum(p.stat().st_size for p in (store.path, store.path.with_name(store.path.name + "-wal"))
                    if p.exists())
 
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    from foia.tracker.store import operational_error
+
     before = size()
-    with store.engine.connect() as conn:
-        raw = conn.connection.driver_connection     # no transaction: VACUUM cannot run inside one
-        raw.execute("VACUUM")
-        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    try:
+        with store.engine.connect() as conn:
+            raw = conn.connection.driver_connection     # no transaction: VACUUM cannot run inside one
+            raw.execute("VACUUM")
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except (sqlite3.Error, DBAPIError) as exc:
+        # Past SQLAlchemy, so past the store's handling: another foia process writing (VACUUM
+        # waits for it as long as any command does), a full disk... the store's one line.
+        raise operational_error(store.shown(), exc) from None
     return before, size()
