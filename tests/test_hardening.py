@@ -265,6 +265,42 @@ def test_a_user_template_within_the_limits_renders_as_before(tmp_path, monkeypat
     assert "-------------------- " + "    x    " + "012   7 1024    a" in text
 
 
+@pytest.mark.pure
+def test_a_full_disk_in_a_recompute_is_one_line_and_nothing_half_written(tmp_path):
+    """recompute (and the import) write through the driver (foia.tracker.bulk.execute_many): an error
+    there is the store's one line too, and the batch is rolled back."""
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    db = tmp_path / "q.db"
+    run = runner(f"sqlite:///{db}")
+    (tmp_path / "rows.csv").write_text("title,office,filed_on\n" + "".join(f"R{n},ice,2025-01-02\n" for n in range(300)),
+                                       encoding="utf-8")
+    run("import", str(tmp_path / "rows.csv"))
+    raw = sqlite3.connect(db)
+    raw.execute("DELETE FROM deadline_rows")     # so that the recompute has every deadline to write again
+    raw.commit()
+    raw.execute("VACUUM")
+    pages = raw.execute("PRAGMA page_count").fetchone()[0]
+    raw.close()
+    listed = run("list", "--json").stdout
+
+    def disk_full(dbapi_conn, _record):         # the file may not grow: as on a full disk
+        dbapi_conn.execute(f"PRAGMA max_page_count = {pages}")
+
+    event.listen(Engine, "connect", disk_full)
+    try:
+        result = run("recompute", ok=False)
+    finally:
+        event.remove(Engine, "connect", disk_full)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: tracker database {db}: database or disk is full; ")
+    assert len(result.output.splitlines()) == 1, result.output
+    assert run("list", "--json").stdout == listed
+
+
 def test_an_interrupted_recompute_is_announced_until_a_full_run_finishes(db_url, monkeypatch):
     from foia.tracker import open_tracker
     from foia.tracker.service import Tracker

@@ -471,7 +471,8 @@ def execute_many(conn, statements: list[tuple[str, list]]) -> None:
     cursor = conn.connection.cursor()
     try:
         for sql, params in statements:
-            cursor.executemany(sql, params)
+            with _as_sqlalchemy_errors(conn, sql):
+                cursor.executemany(sql, params)
     finally:
         cursor.close()
 
@@ -500,9 +501,23 @@ def execute_columns(conn, statements: list[tuple[str, int, list]]) -> None:
     cursor = conn.connection.cursor()
     try:
         for sql, n, columns in statements:
-            cursor.executemany(sql, _rows_of(n, columns))
+            with _as_sqlalchemy_errors(conn, sql):
+                cursor.executemany(sql, _rows_of(n, columns))
     finally:
         cursor.close()
+
+
+@contextmanager
+def _as_sqlalchemy_errors(conn, sql: str):
+    """The driver's errors as SQLAlchemy raises them (OperationalError for a full disk...), so that
+    Store.write gives its one line, or runs a PostgreSQL transaction again, as for any other write."""
+    from sqlalchemy.exc import DBAPIError
+
+    base = conn.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except base as exc:
+        raise DBAPIError.instance(sql, None, exc, base, dialect=conn.dialect) from exc
 
 
 def insert_statements(dialect: str, table, rows: list, *, columns: Sequence[str] | None = None,
