@@ -491,6 +491,31 @@ def test_chunks_go_through_the_pipe_where_there_is_no_memory_file(new_db_url, tm
     assert len(dump(pipe)["requests"]) == 40
 
 
+def test_the_memory_files_hold_a_few_chunks_not_the_whole_import(new_db_url, tmp_path, pipelined, monkeypatch):
+    """Each chunk read frees its place for a later one: the import's memory files stay the size of a
+    few chunks (a million rows took half a gigabyte of memory held to the end when they piled up)."""
+    import os
+
+    import foia.tracker.bulk as tio
+
+    held, sizes, real = {}, [], tio._read_at
+
+    def measured(fd, offset, size):
+        held[fd] = max(held.get(fd, 0), os.fstat(fd).st_size)
+        sizes.append(size)
+        return real(fd, offset, size)
+
+    monkeypatch.setattr(tio, "_read_at", measured)
+    src = tmp_path / "varied.csv"
+    src.write_text(varied_csv(60), encoding="utf-8")
+    url = new_db_url()
+    runner(url)("import", str(src))
+    assert pipelined == [1]
+    assert len(dump(url)["requests"]) == 60
+    assert len(sizes) == 10                     # 3 rows, then 7 at a time
+    assert sum(held.values()) <= 3 * max(sizes) < sum(sizes)     # three chunks at most (bulk.SLOTS)
+
+
 def test_pipelined_import_reports_bad_rows_of_every_chunk_and_writes_nothing(db_url, tmp_path, pipelined):
     run = runner(db_url)
     run("add", "--title", "Existing", "--office", "ice", "--on", "2025-01-02")

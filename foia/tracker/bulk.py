@@ -175,14 +175,21 @@ def _pipelined(rows: int) -> bool:
     return rows >= PIPELINE_FROM_ROWS and threading.active_count() == 1 and sys.platform.startswith("linux")
 
 
+# The chunks the worker may have handed over and the importing process not yet read: each in a
+# memory file of its own, written again once read (the memory held is a few chunks, not the import).
+SLOTS = 3
+
+
 class _Worker:
     """The chunks of ``produce()`` computed in a forked process and received here in order.
 
     A chunk (a few megabytes of rows) goes through an anonymous in-memory file, and the pipe
     says where it is: through the pipe itself (64 KiB at a time) each chunk took dozens of
     hand-offs between the processes, each waiting for the other one to be scheduled again; on
-    a busy machine the writer spent a third of the import waiting so. The file is never on
-    disk and goes away with the processes."""
+    a busy machine the writer spent a third of the import waiting so. The files are never on
+    disk and go away with the processes. There are :data:`SLOTS` of them, used in turn: this
+    process says when it has read one (the ``acks`` pipe), and the worker, :data:`SLOTS` chunks
+    ahead at most, waits for that before writing it again."""
 
     def __init__(self, produce):
         import multiprocessing
@@ -190,10 +197,14 @@ class _Worker:
 
         ctx = multiprocessing.get_context("fork")
         self.inbox, outbox = ctx.Pipe(duplex=False)
-        self.fd = os.memfd_create("foia-import", os.MFD_CLOEXEC) if hasattr(os, "memfd_create") else None
-        self.process = ctx.Process(target=_work, args=(produce, outbox, self.fd), daemon=True, name="foia-import")
+        acks, self.acks = ctx.Pipe(duplex=False)
+        self.fds = ([os.memfd_create("foia-import", os.MFD_CLOEXEC) for _ in range(SLOTS)]
+                    if hasattr(os, "memfd_create") else None)
+        self.process = ctx.Process(target=_work, args=(produce, outbox, self.fds, acks), daemon=True,
+                                   name="foia-import")
         self.process.start()
         outbox.close()
+        acks.close()
 
     def __iter__(self) -> Iterator[dict]:
         import pickle
@@ -206,7 +217,16 @@ class _Worker:
             if kind == "done":
                 return
             if kind == "chunk":
-                yield payload if self.fd is None else pickle.loads(_read_at(self.fd, *payload))
+                if self.fds is None:
+                    yield payload
+                    continue
+                slot, size = payload
+                chunk = pickle.loads(_read_at(self.fds[slot], 0, size))
+                try:
+                    self.acks.send(slot)        # read: the worker may write that file again
+                except OSError:
+                    pass                        # it has sent every chunk and stopped
+                yield chunk
             elif kind in ("foia", "usage"):
                 message, field = payload        # the message keeps its fields (Text pickles)
                 raise (UsageError if kind == "usage" else FoiaError)(message, field=field)
@@ -217,11 +237,12 @@ class _Worker:
         import os
 
         self.inbox.close()
+        self.acks.close()
         if self.process.is_alive():
             self.process.terminate()
         self.process.join()
-        if self.fd is not None:
-            os.close(self.fd)
+        for fd in self.fds or ():
+            os.close(fd)
 
 
 def _read_at(fd: int, offset: int, size: int) -> bytes:
@@ -238,27 +259,29 @@ def _read_at(fd: int, offset: int, size: int) -> bytes:
     return b"".join(parts) if len(parts) != 1 else parts[0]
 
 
-def _work(produce, outbox, fd: int | None = None) -> None:
-    """The worker process: send each chunk (into ``fd``, and where it is through the pipe), then
-    "done"; an error is sent as text."""
+def _work(produce, outbox, fds: list[int] | None = None, acks=None) -> None:
+    """The worker process: send each chunk (into the next of ``fds``, and which and how long
+    through the pipe; a file is written again once ``acks`` says it was read), then "done"; an
+    error is sent as text."""
     import os
     import pickle
     import traceback
 
     try:
-        offset = 0
-        for chunk in produce():
-            if fd is None:
+        for n, chunk in enumerate(produce()):
+            if fds is None:
                 outbox.send(("chunk", chunk))
                 continue
+            slot = n % len(fds)
+            if n >= len(fds):
+                acks.recv()         # the importing process has read the chunk this file held
             data = memoryview(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
             size, written = len(data), 0
             while written < size:
-                written += os.write(fd, data[written:])
-            outbox.send(("chunk", (offset, size)))
-            offset += size
+                written += os.pwrite(fds[slot], data[written:], written)
+            outbox.send(("chunk", (slot, size)))
         outbox.send(("done", None))
-    except (BrokenPipeError, KeyboardInterrupt):
+    except (BrokenPipeError, EOFError, KeyboardInterrupt):
         pass            # the importing process has stopped: nothing to report to
     except UsageError as exc:
         outbox.send(("usage", (exc.args[0], exc.field)))
