@@ -114,21 +114,25 @@ requests = Table(
 # A filtered `list` (status, office, assignee) reads, as the unfiltered one does, the first rows
 # by agency deadline and by latest requester window: these make each a range scan under its filter
 # (migration 11; they replaced one-column indexes on status, office and assignee, their prefixes).
-# The indexes on requester_due_last and the one on agency_due alone hold only the rows where it is
-# set (migration 15): every query reading them asks for a date (`>= today`, `IS NOT NULL`), which
-# both databases take as implying it. Those on agency_due with a filter column stay whole: the
-# requests with no deadline under a filter are a range of them (`agency_due IS NULL`).
+# The indexes on requester_due_last hold only the requests that have one (migration 15): every
+# query reading them asks for a window on or after --today, which both databases take as implying
+# it. Those on agency_due stay whole: the requests with no deadline are a range of them
+# (`agency_due IS NULL`, in id order), which the parts of `list` for them read.
 # (Their PostgreSQL WHERE is given by postgresql_options(), as the open deadlines' index's.)
 FILTER_INDEXES = tuple(Index(f"ix_requests_{name}_{due}", getattr(requests.c, name), getattr(requests.c, due),
                              **({"sqlite_where": getattr(requests.c, due).is_not(None)}
                                 if due == "requester_due_last" else {}))
                        for name in ("status", "office", "assignee") for due in ("agency_due", "requester_due_last"))
-AGENCY_DUE_INDEX = Index("ix_requests_agency_due", requests.c.agency_due, sqlite_where=requests.c.agency_due.is_not(None))
+Index("ix_requests_agency_due", requests.c.agency_due)
 REQUESTER_DUE_LAST_INDEX = Index("ix_requests_requester_due_last", requests.c.requester_due_last,
                                  sqlite_where=requests.c.requester_due_last.is_not(None))
-# Partial on both databases (migration 15).
-PARTIAL_INDEXES = (*(i for i in FILTER_INDEXES if i.name.endswith("requester_due_last")), AGENCY_DUE_INDEX,
-                   REQUESTER_DUE_LAST_INDEX)
+# Partial on both databases (migration 15), in the order it creates them. SQLite, which keeps no
+# statistics here, takes of two indexes that cost it the same the one created last: a status then
+# drives a filtered list's requester-window part, then an assignee, then an office (as `list` means
+# them to; an office's index read 511 rows where the status's read none, 1.6x the time at 1.1M).
+PARTIAL_INDEXES = (REQUESTER_DUE_LAST_INDEX,
+                   *(next(i for i in FILTER_INDEXES if i.name == f"ix_requests_{name}_requester_due_last")
+                     for name in ("office", "assignee", "status")))
 # (No index on requester_due, the earliest window, since migration 15: no query asks for a range of it.)
 
 request_tags = Table(
