@@ -5,7 +5,7 @@ Do not edit: regenerate (tests/test_sqlite_reads.py compares it with the stateme
 STATEMENTS maps a shape to (SQL text, its constants, {parameter: kind}, ((column, kind), ...));
 a kind "date" is ISO text in the database, a date in Python."""
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 STATEMENTS = {
     ('due', False, False): (
         'SELECT anon_1.section, anon_1.total, anon_1.request_id, anon_1."key", anon_1.label, anon_1.start, anon_1.due, anon_1.rule, anon_1.title, anon_1.office, anon_1.status, anon_1.assignee \n'

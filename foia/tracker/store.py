@@ -587,6 +587,15 @@ def _m014_tag_index(conn) -> None:
     TAG_INDEX.create(conn, checkfirst=True)
 
 
+def _m015_smaller_indexes(conn) -> None:
+    from foia.tracker.models import EVENTS_INDEX, PARTIAL_INDEXES
+
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_requests_requester_due")
+    for index in (EVENTS_INDEX, *PARTIAL_INDEXES):
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
+        index.create(conn)
+
+
 MIGRATIONS: list[tuple[int, str, Callable]] = [
     (1, "requests, tags, tracking numbers, events, deadlines", _m001_initial),
     (2, "index only the open deadlines", _m002_open_deadlines_index),
@@ -605,9 +614,13 @@ MIGRATIONS: list[tuple[int, str, Callable]] = [
          "deadlines and tags without rowid",
      _m013_compact),
     (14, "a tag's requests in id order: `list --tag` reads a range of its index", _m014_tag_index),
+    (15, "smaller indexes: the events' by request alone, the deadline columns' without the requests that have "
+         "none, none on the earliest requester window", _m015_smaller_indexes),
 ]
 # From this version on uids and timestamps are stored compactly (an upgrade says how to reclaim the space).
 COMPACTED = 13
+# Versions from which an upgrade frees pages only `foia track compact` gives back (13, and 15's indexes).
+SMALLER = 15
 # Migrations that rebuild tables others refer to (SQLite: run with the foreign keys checked at the end).
 REBUILDS = {13}
 LATEST = MIGRATIONS[-1][0]
@@ -630,8 +643,9 @@ def migrate_store(store: Store, *, notify: Callable[[str], None] | None = None) 
     if current and notify is not None:
         notify(f"Upgrading the tracker database {store.shown()} from schema version {current} to {LATEST}: "
                "once, in one transaction (a large queue takes a minute)...")
-        if current < COMPACTED and store.is_sqlite:     # PostgreSQL rewrites its tables in place
-            notify("Version 13 rewrites the tables in a smaller form; the file only shrinks on disk once "
+        if current < SMALLER and store.is_sqlite:     # PostgreSQL rewrites its tables in place
+            what = "Version 13 rewrites the tables" if current < COMPACTED else "Version 15 rebuilds indexes"
+            notify(f"{what} in a smaller form; the file only shrinks on disk once "
                    "`foia track compact` has run (it needs as much free disk space again as the file takes).")
         if current < RULES_CHANGED:
             notify("The deadline rules changed since this database was written (one clarification stop tolls, "
