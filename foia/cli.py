@@ -54,7 +54,9 @@ class LazyGroup(click.Group):
         if name not in self.lazy:
             return None
         module, attr = self.lazy[name][0].split(":")
-        cmd = getattr(_import_command(module, freeze=self.freeze_imports), attr)
+        from foia.commands import text_checked
+
+        cmd = text_checked(getattr(_import_command(module, freeze=self.freeze_imports), attr))
         self.commands[name] = cmd
         return cmd
 

@@ -75,6 +75,31 @@ def parse_amount(text: str | Decimal | int | float, field: str) -> str:
     return f"{value:.2f}"
 
 
+def utf8_problem(text: str) -> str | None:
+    """Why ``text`` cannot be written anywhere, or None: a lone surrogate, what Python makes of
+    bytes that are not UTF-8 (a command-line argument from a Latin-1 terminal arrives as
+    ``'\\udcff'`` for the byte 0xff), which no database, file or terminal then accepts."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        if 0xDC80 <= code <= 0xDCFF:
+            return (f"not valid UTF-8 text (byte 0x{code - 0xDC00:02x}); type it again as UTF-8 "
+                    "(set your terminal or file to UTF-8)")
+        return f"contains half of a surrogate pair (U+{code:04X}), not a character; fix the text"
+    return None
+
+
+def check_utf8(text: str, field: str) -> str:
+    """``text`` as given, or the error naming ``field`` when it is not UTF-8 (:func:`utf8_problem`)."""
+    problem = utf8_problem(text)
+    if problem:
+        raise bad(field, problem)
+    return text
+
+
 def parse_text(value, field: str, limit: int = 2000) -> str | None:
     """A text of at most ``limit`` characters, None when empty. Up to 2,000 characters it is one
     line (runs of spaces and line breaks become one space); longer texts keep their lines."""
@@ -83,6 +108,7 @@ def parse_text(value, field: str, limit: int = 2000) -> str | None:
     text = " ".join(str(value).split()) if limit <= 2000 else str(value).strip()
     if not text:
         return None
+    check_utf8(text, field)
     if "\x00" in text:
         # PostgreSQL cannot store it; SQLite would, and the queue could then never move there.
         raise bad(field, "contains a NUL character; remove it")
@@ -103,7 +129,7 @@ def parse_tags(tags: Iterable[str], field: str = "tag") -> list[str]:
     """Tags from texts that may each hold several (``a,b;c``), once each, in the order given."""
     out: list[str] = []
     for raw in tags:
-        for t in re.split(r"[,;]", str(raw)):
+        for t in re.split(r"[,;]", check_utf8(str(raw), field)):
             t = t.strip()
             if not t:
                 continue

@@ -564,6 +564,27 @@ CASES += [
 ]
 
 
+# What Python hands a program for the byte 0xff in its arguments on a UTF-8 locale (surrogateescape).
+NOT_UTF8 = b"ICM \xff logs".decode("utf-8", "surrogateescape")
+REFUSED = (r"Error: Invalid value for '{}': not valid UTF-8 text \(byte 0xff\); type it again as UTF-8 "
+           r"\(set your terminal or file to UTF-8\) \(see 'foia {} --help'\)")
+
+CASES += [
+    # -- text that is not UTF-8: refused before anything is written, never a traceback -------------
+    Case("track-add-title-not-utf8", ["track", "add", "--title", NOT_UTF8, "--office", "ICE"], 2,
+         REFUSED.format("--title", "track add"), setup=_queue),
+    Case("track-add-tag-not-utf8", ["track", "add", "--title", "X", "--office", "ICE", "--tag", NOT_UTF8], 2,
+         REFUSED.format("--tag", "track add"), setup=_queue),
+    Case("track-update-note-not-utf8", ["track", "update", "1", "--note", NOT_UTF8], 2,
+         REFUSED.format("--note", "track update"), setup=_queue),
+    Case("track-show-not-utf8", ["track", "show", NOT_UTF8], 2, REFUSED.format("REQUEST", "track show"),
+         setup=_queue),
+    Case("draft-requester-not-utf8", ["draft", "records", "--system", "icm", "--no-profile", "--requester-name",
+                                      NOT_UTF8, "--out", "out"], 2,
+         REFUSED.format("--requester-name", "draft records")),
+]
+
+
 STOPPED = r"Error: your template records\.j2:1 was stopped: {}; make the template simpler \(or remove it to use the packaged one\)"
 DRAFT = ["draft", "records", "--system", "icm", *REQ, "--out", "out"]
 
@@ -626,3 +647,18 @@ def test_bad_input_is_one_clear_line_and_changes_nothing(case: Case, tmp_path, m
 
 def test_the_suite_covers_at_least_sixty_cases():
     assert len(CASES) >= 60, f"{len(CASES)} cases"
+
+
+def test_bytes_that_are_not_utf8_in_the_real_arguments_are_one_line(tmp_path):
+    """The program as run, given the raw byte 0xff: Python hands it to foia as a lone surrogate."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "FOIA_CONFIG_DIR": str(tmp_path / "config"), "FOIA_DATA_DIR": str(tmp_path / "data"),
+           "FOIA_CACHE_DIR": str(tmp_path / "cache"), "LC_ALL": "C.UTF-8", "PYTHONUTF8": "1"}
+    env.pop("FOIA_DB", None)
+    r = subprocess.run([sys.executable, "-m", "foia", "track", "add", "--title", b"ICM \xff logs",
+                        "--office", "ICE"], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert r.returncode == 2 and r.stdout == ""
+    assert re.fullmatch(REFUSED.format("--title", "track add"), r.stderr.strip()), r.stderr
+    assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.db"))

@@ -9,7 +9,7 @@ import pytest
 
 from foia.errors import FoiaError, UsageError
 from foia.naming import Field, Text, as_flags, flag
-from foia.parse import parse_date
+from foia.parse import parse_date, parse_tags, parse_text
 
 
 def test_parse_date_reads_yyyy_mm_dd_and_passes_dates_and_none_through():
@@ -50,3 +50,18 @@ def test_an_error_keeps_its_field_and_its_parts_through_pickling():
     assert (back.field, back.message, as_flags(back)) == ("timeout", "timeout must be more than 0 seconds",
                                                           "--timeout must be more than 0 seconds")
     assert FoiaError("plain").field is None
+
+
+NOT_UTF8 = b"caf\xe9".decode("utf-8", "surrogateescape")    # the byte 0xe9 from a Latin-1 terminal
+
+
+@pytest.mark.parametrize("parse", [lambda v: parse_text(v, "title"), lambda v: parse_tags([v], "title")])
+def test_text_that_is_not_utf8_is_refused_naming_its_field(parse):
+    with pytest.raises(FoiaError) as exc:
+        parse(NOT_UTF8)
+    assert exc.value.field == "title"
+    assert as_flags(exc.value) == ("--title: not valid UTF-8 text (byte 0xe9); type it again as UTF-8 "
+                                   "(set your terminal or file to UTF-8)")
+    with pytest.raises(FoiaError, match=r"half of a surrogate pair \(U\+D800\)"):
+        parse_text("a\ud800", "title")
+    assert parse_text("café", "title") == "café"

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from foia.cli import shown
+from foia.commands import text_checked
 from foia.letters import KINDS, Field, LetterKind
 from foia.naming import flag
 from foia.vocab import SENT_VIA
@@ -274,7 +275,7 @@ class _Kinds(click.Group):
 
     def get_command(self, ctx, name):
         kind = KINDS.get(name)
-        return _kind_command(kind) if kind is not None else None
+        return text_checked(_kind_command(kind)) if kind is not None else None
 
 
 @click.group(cls=_Kinds)

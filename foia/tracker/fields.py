@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any, Callable, Mapping
 
 from foia.errors import BadValue
-from foia.parse import bad, parse_amount, parse_day, parse_tags, parse_text
+from foia.parse import bad, check_utf8, parse_amount, parse_day, parse_tags, parse_text
 from foia.vocab import SENT_VIA
 
 # The longest value each text field holds (its column's size).
@@ -152,7 +152,7 @@ def requester_contact(contact: Mapping[str, Any] | None) -> dict | None:
 
 def tracking_number(value, field: str = "tracking_number") -> tuple[str, str]:
     """``NUMBER`` or ``NUMBER:reason`` (reason: assigned, split, referral, appeal)."""
-    given = (value or "").strip()
+    given = check_utf8((value or "").strip(), field)
     number, sep, reason = given.rpartition(":")
     if sep and reason.strip().lower() not in TRACKING_REASONS and reason.strip().isalpha():
         # "X:bogus" is a mistyped reason far more often than a number with a colon in it.
