@@ -497,3 +497,51 @@ def test_exports_of_every_way_of_making_a_request_import(new_db_url, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Imported 6 requests (requests 1-6)")
     assert dump(a)["events"] == dump(b)["events"]
+
+
+def test_upper_case_uids_in_an_export_keep_their_links(new_db_url, tmp_path):
+    # A referral (the child's `created` names its parent, the parent's `referral` its child), a
+    # correction (names the event it corrects) and inbox mail (its request and mail event): with
+    # every uid written in capitals, the import keeps each link as the original shows it.
+    import re
+
+    from inbox_support import inbox_runner, mail, scenario, tracker_on
+    from foia.inbox.service import Inbox
+
+    a, b = new_db_url(), new_db_url()
+    box = Inbox(scenario(a))
+    box.import_paths(mail("ack-ice-plain.eml", "fee-ice.eml"))
+    assert track(a, "add", "--title", "NCIC entries referred by ICE", "--office", "fbi", "--on", "2026-11-02",
+                 "--referred-from", "1").exit_code == 0
+    assert track(a, "correct", "2", "4", "--on", "2026-09-30").exit_code == 0
+    out = tmp_path / "all.json"
+    assert track(a, "export", "--format", "json", "--out", str(out)).exit_code == 0
+    text = out.read_text()
+    canonical = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    upper = re.sub(canonical, lambda m: m.group(0).upper(), text)
+    doc = json.loads(upper)
+    assert doc["requests"][0]["uid"].isupper() and doc["inbox"][0]["request_uid"].isupper()
+    assert any(e["data"].get("referred_from", "").isupper() for r in doc["requests"] for e in r["events"])
+    shouted = tmp_path / "upper.json"
+    shouted.write_text(upper)
+
+    result = track(b, "import", str(shouted))
+    assert result.exit_code == 0, result.output
+    for n in ("1", "2", "5"):
+        assert json.loads(track(b, "show", n, "--json").output) == json.loads(track(a, "show", n, "--json").output)
+    assert "Referrals:\n  #5 fbi: submitted" in track(b, "show", "1").output
+    assert "Referred from request 1" in track(b, "show", "5").output
+    assert [(m["id"], m["request_id"], m["state"]) for m in Inbox(tracker_on(b)).list()] == \
+        [(m["id"], m["request_id"], m["state"]) for m in box.list()]
+    assert inbox_runner(b)("list").output == inbox_runner(a)("list").output
+    again = tmp_path / "again.json"
+    assert track(b, "export", "--format", "json", "--out", str(again)).exit_code == 0
+    assert _without_times(json.loads(again.read_text())) == _without_times(json.loads(text))
+
+
+def _without_times(doc):
+    """An export without the moments it and its imports were made."""
+    doc = {k: v for k, v in doc.items() if k not in ("exported_at",)}
+    for m in doc.get("inbox", []):
+        m.pop("imported_at", None)
+    return doc

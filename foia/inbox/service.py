@@ -444,10 +444,14 @@ def restore_messages(conn, items, path) -> int:
     from sqlalchemy import insert, select
 
     from foia.inbox.parse import sha256
+    from foia.tracker.codec import uid_form
     from foia.tracker.models import requests
 
     if not isinstance(items, list):
         raise FoiaError(f"{path}: inbox: expected a list of messages (as `foia track export --format json` writes)")
+    # The request and event a message was filed with, written as the import wrote their uids.
+    items = [{**m, "request_uid": uid_form(m.get("request_uid")), "event_uid": uid_form(m.get("event_uid"))}
+             if isinstance(m, dict) else m for m in items]
     wanted = {m.get("request_uid") for m in items if isinstance(m, dict) and m.get("request_uid")}
     ids = dict(conn.execute(select(requests.c.uid, requests.c.id).where(requests.c.uid.in_(sorted(wanted)))).all()) \
         if wanted else {}

@@ -36,6 +36,15 @@ _EPOCH = datetime(1970, 1, 1)
 _MICRO = timedelta(microseconds=1)
 
 
+def uid_form(value):
+    """A uid as the tracker keeps and compares it: its hex digits lower-case (an export written
+    by hand or by another tool may give them in capitals). A request's or an event's uid and
+    every reference to it (a referral's ``request_uid``, a created event's ``referred_from``, a
+    correction's ``event_uid``, an inbox message's request and event) go through it alike, so
+    the links still resolve. Anything but a text comes back as it is."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def uid_bytes(text: str) -> bytes:
     """A uid as stored (see the module's docstring)."""
     if not isinstance(text, str):

@@ -16,6 +16,7 @@ from typing import Iterable, Iterator
 from foia.errors import BadValue, FoiaError, UsageError
 from foia.tracker import fields as fv
 from foia.tracker import lifecycle as lc
+from foia.tracker.codec import uid_form
 from foia.tracker.export import CSV_COLUMNS, CSV_DERIVED, CSV_IMPORT_ONLY
 from foia.tracker.importer import (MAX_IMPORT_ID, Lookups, Prepared, Problems, common_fields, parse_day,
                                    parse_tags, split_cell, valid_uid)
@@ -231,7 +232,7 @@ class CsvSource:
                 problems.add(where("tracking_numbers"), "the same number appears twice")
             facts = self._clock_facts(get, problems, where, filed)
             tags = parse_tags(get("tags"), problems, where("tags"))
-            uid = (get("uid") or "").strip().lower() or None
+            uid = uid_form((get("uid") or "").strip()) or None
             if uid and not valid_uid(uid):
                 problems.add(where("uid"), f"{uid!r} is not a uid; leave it empty for a new request")
             src_id = (get("id") or "").strip()

@@ -19,6 +19,7 @@ from typing import Iterator
 from foia.errors import BadValue, FoiaError
 from foia.tracker import derive as dv
 from foia.tracker.appeals import APPEAL_TARGETS
+from foia.tracker.codec import uid_form
 from foia.tracker import fields as fv
 from foia.tracker import lifecycle as lc
 from foia.tracker.export import FORMAT, FORMAT_VERSION
@@ -49,6 +50,8 @@ _LIST_FIELDS = ("systems", "vendors", "contracts", "tags")
 _STAMP_FIELDS = ("created_at", "updated_at", "purged_at")
 _EVENT_TEXT_FIELDS = ("actor", "note")
 _MISSING = object()
+# The keys of an event's data that hold another request's or event's uid (codec.uid_form).
+_UID_REFERENCES = ("request_uid", "referred_from", "event_uid")
 
 
 def shown(value, limit: int = 60, *, name: str | None = None) -> str:
@@ -388,7 +391,7 @@ class JsonSource:
                     problems.add(where("uid"), f"{shown(uid)} is not a uid (hex digits and dashes, at least 8 "
                                                "digits); leave it out for a new request")
             else:
-                uid = uid.lower()       # the same request whatever the case of its hex digits
+                uid = uid_form(uid)     # the same request whatever the case of its hex digits
             if src_id is not None and not valid_number(src_id):
                 problems.add(where("id"), f"{shown(src_id)} is not a request number; give a whole number from 1 "
                                           f"to {MAX_IMPORT_ID}, or leave it out for a new number")
@@ -506,7 +509,7 @@ class JsonSource:
                 bad.add("uid")
                 euid = None
             else:
-                euid = euid.lower()
+                euid = uid_form(euid)
                 if euid in seen_uids:
                     problems.add(ef("uid"), f"uid {euid} appears twice in this request")
                 seen_uids.add(euid)
@@ -532,8 +535,10 @@ class JsonSource:
                 if (isinstance(value, str) and len(value) > limit and name not in bad
                         and not _reported(problems, before, ef(name))):
                     problems.add(ef(name), f"longer than {limit} characters")
+            for key in _UID_REFERENCES:
+                if valid_uid(data.get(key)):
+                    data[key] = uid_form(data[key])
             if t == "correction" and valid_uid(data.get("event_uid")):
-                data["event_uid"] = data["event_uid"].lower()
                 corrections.append((ef("data.event_uid"), euid, data["event_uid"]))
             evs.append(ev)
         for at, own, target in corrections:
