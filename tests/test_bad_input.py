@@ -662,3 +662,8 @@ def test_bytes_that_are_not_utf8_in_the_real_arguments_are_one_line(tmp_path):
     assert r.returncode == 2 and r.stdout == ""
     assert re.fullmatch(REFUSED.format("--title", "track add"), r.stderr.strip()), r.stderr
     assert not (tmp_path / "data").exists() or not any((tmp_path / "data").rglob("*.db"))
+    # A path keeps any bytes: a tracker file may be named in another encoding.
+    r = subprocess.run([sys.executable, "-m", "foia", "track", "--db", b"caf\xe9.db", "add", "--title", "ICM logs",
+                        "--office", "ICE"], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert os.path.exists(os.path.join(os.fsencode(tmp_path), b"caf\xe9.db"))

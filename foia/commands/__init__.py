@@ -27,14 +27,16 @@ class Utf8Text(click.types.StringParamType):
 
 
 UTF8_TEXT = Utf8Text()
+_PATHS = frozenset({"FILE", "DIR", "PATH"})
 
 
 def text_checked(command: click.Command) -> click.Command:
     """``command`` (and, for a group, each of its commands) with its text options and arguments
     refusing bytes that were not UTF-8, before anything runs, rather than a traceback when the
-    text is written. Paths (click.Path) keep any bytes: a file may be named in any encoding."""
+    text is written. Paths keep any bytes, a file may be named in any encoding: click.Path, a
+    text shown as FILE, DIR or PATH, and ``--db`` (a SQLite file's path, or a URL)."""
     for param in command.params:
-        if param.type is click.STRING:
+        if param.type is click.STRING and param.metavar not in _PATHS and param.name != "db":
             param.type = UTF8_TEXT
     for sub in getattr(command, "commands", {}).values():
         text_checked(sub)
